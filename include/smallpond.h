@@ -1,0 +1,254 @@
+/*
+ * smallpond.h - the public API of smallpond, a distributed data processing
+ * framework on DuckDB.
+ *
+ * This header is the whole API: anything not declared here is private and
+ * may change without notice. Every public name starts with sp_ or SP_.
+ *
+ * Model. A session (sp_session) owns a job: a job id, a folder under the data
+ * root where intermediate Parquet files, the state log and the logs live, and
+ * a pool of worker processes. DataFrames (sp_df) are lazy, partitioned
+ * descriptions of data built from sources and transformations; nothing runs
+ * until a consumer (sp_write_parquet, sp_count, sp_take) asks for a result.
+ * Then the plan is split into one task per partition, the tasks run in
+ * DuckDB inside the workers, and data moves between stages as Parquet files.
+ *
+ * Errors. Every fallible function returns an sp_status. When it is not
+ * SP_OK and the caller passed a non-NULL `err`, *err receives an error
+ * object with a message naming what went wrong; the caller frees it with
+ * sp_error_free(). If *err already holds an error it is kept and the new one
+ * dropped, so a sequence of calls can share one `err` and report the first
+ * failure. On success *err is left untouched. The library never exits the
+ * process and never prints unless asked to (sp_rows_print).
+ *
+ * Threads. A session and everything made from it belong to one thread at a
+ * time. Different sessions are independent.
+ *
+ * Processes. sp_init() forks the worker processes, so call it before the
+ * program starts threads of its own; workers are copies of the program at
+ * that moment.
+ */
+#ifndef SMALLPOND_H
+#define SMALLPOND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SP_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SP_API __attribute__((visibility("default")))
+#else
+#define SP_API
+#endif
+
+#define SP_VERSION_MAJOR 0
+#define SP_VERSION_MINOR 1
+#define SP_VERSION_PATCH 0
+#define SP_VERSION_STRING "0.1.0"
+/* major * 1000000 + minor * 1000 + patch, comparable with sp_version_number. */
+#define SP_VERSION_NUMBER 1000
+
+/* The library's version as a number; equals SP_VERSION_NUMBER when the
+ * header and the library match. */
+SP_API int sp_version_number(void);
+
+/* The library's version as text, e.g. "0.1.0". Static; do not free. */
+SP_API const char *sp_version(void);
+
+/* The version of the DuckDB library smallpond runs on, e.g. "v1.4.4".
+ * Static; do not free. */
+SP_API const char *sp_duckdb_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes and errors
+ * ------------------------------------------------------------------------ */
+
+/* Status codes. Append-only: a code's value never changes. */
+typedef enum sp_status {
+  SP_OK = 0,         /* success */
+  SP_ENOMEM = 1,     /* out of memory */
+  SP_EINVAL = 2,     /* invalid argument: bad option, bad SQL template */
+  SP_ENOENT = 3,     /* an input path or glob matched no file */
+  SP_EIO = 4,        /* file system error */
+  SP_ESQL = 5,       /* DuckDB rejected a query */
+  SP_EPLAN = 6,      /* the plan cannot be built (incompatible inputs) */
+  SP_EWORKER = 7,    /* a worker process failed or broke the protocol */
+  SP_EEXIST = 8,     /* the output path exists and is not empty */
+  SP_EINTERNAL = 9   /* a bug in smallpond */
+} sp_status;
+
+/* An error: a status, a message, and where known the failing task and SQL. */
+typedef struct sp_error sp_error;
+
+/* A short fixed description of a status, e.g. "out of memory".
+ * Static; do not free. */
+SP_API const char *sp_status_str(sp_status status);
+
+/* The error's status code. */
+SP_API sp_status sp_error_status(const sp_error *err);
+
+/* The full message, naming what is wrong. Borrowed: valid until the error is
+ * freed. Never NULL. */
+SP_API const char *sp_error_message(const sp_error *err);
+
+/* The SQL text of the failing task, or NULL when the error has none.
+ * Borrowed: valid until the error is freed. */
+SP_API const char *sp_error_sql(const sp_error *err);
+
+/* The key of the failing task, or NULL when the error came from no task.
+ * Borrowed: valid until the error is freed. */
+SP_API const char *sp_error_task(const sp_error *err);
+
+/* Frees *err and sets it to NULL. Accepts NULL and a pointer to NULL. */
+SP_API void sp_error_free(sp_error **err);
+
+/* ------------------------------------------------------------------------
+ * Sessions
+ * ------------------------------------------------------------------------ */
+
+/* A session: one job, its data root folder and its worker processes. */
+typedef struct sp_session sp_session;
+
+/* Session settings. Always fill with sp_config_init() first, then change
+ * fields: new fields are only ever appended and get defaults there. */
+typedef struct sp_config {
+  /* Worker processes. 0 (default): the number of online CPUs. */
+  int workers;
+  /* Folder that holds every job's folder. NULL (default): $SP_DATA_ROOT, or
+   * else ~/.smallpond/data. Borrowed during sp_init only. */
+  const char *data_root;
+  /* The job's name under the data root. Rerunning with the same job id and
+   * data root reuses every task that already finished. NULL (default): a
+   * fresh id from the time and a random number. Letters, digits, '.', '_'
+   * and '-' only. Borrowed during sp_init only. */
+  const char *job_id;
+  /* DuckDB threads per task. 0 (default): max(1, CPUs / workers). */
+  int task_threads;
+  /* DuckDB memory limit per task, in bytes. 0 (default): 80% of the
+   * machine's memory divided by the number of workers. */
+  int64_t task_memory;
+} sp_config;
+
+/* Fills *cfg with the defaults described in sp_config. */
+SP_API void sp_config_init(sp_config *cfg);
+
+/* CONSTRUCTOR. Starts a session: creates <data_root>/<job_id>/ and forks the
+ * worker processes. cfg may be NULL for all defaults. On success *out owns
+ * the session; close it with sp_close(). */
+SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
+                         sp_error **err);
+
+/* The session's job id. Borrowed: valid until sp_close. */
+SP_API const char *sp_session_job_id(const sp_session *s);
+
+/* The session's job folder, <data_root>/<job_id>. Borrowed: valid until
+ * sp_close. */
+SP_API const char *sp_session_job_dir(const sp_session *s);
+
+/* DESTRUCTOR. Stops the workers, records the job's final status, frees the
+ * session and every DataFrame made from it, and sets *s to NULL. Accepts NULL
+ * and a pointer to NULL. The job folder stays for inspection and resume. */
+SP_API void sp_close(sp_session **s);
+
+/* ------------------------------------------------------------------------
+ * DataFrames
+ *
+ * A DataFrame is owned by its session and stays valid until sp_close; there
+ * is no function to free one. Building one only records the plan: errors
+ * about data (bad SQL, missing columns) appear when a consumer runs it.
+ * ------------------------------------------------------------------------ */
+
+/* A lazy, partitioned table. */
+typedef struct sp_df sp_df;
+
+/* SOURCE. A DataFrame over Parquet files: each of the npaths entries is a
+ * file path or a glob pattern (*, ?, [...]). The files are listed now, in
+ * sorted order, and form one partition. Fails with SP_ENOENT naming the
+ * pattern when a pattern matches no file. The strings are copied. */
+SP_API sp_status sp_read_parquet(sp_session *s, const char *const *paths,
+                                 size_t npaths, sp_df **out, sp_error **err);
+
+/* How sp_repartition splits rows. Fill with zeros (or pass NULL) for the
+ * default: an even split of the input files. */
+typedef struct sp_repartition_options {
+  /* Route each row to hash(columns) % npartitions, so that equal keys meet in
+   * one partition. nhash_by names in hash_by; copied. */
+  const char *const *hash_by;
+  size_t nhash_by;
+  /* Non-zero: split evenly by rows (contiguous Parquet row ranges, near-equal
+   * counts across file boundaries) instead of by files. */
+  int by_rows;
+} sp_repartition_options;
+
+/* TRANSFORMATION. Splits df into npartitions partitions (1 or more). With
+ * hash_by the rows are rewritten into per-partition Parquet files by producer
+ * tasks; otherwise only file lists or row ranges are split. Every partition
+ * exists, even when empty. opt may be NULL. */
+SP_API sp_status sp_repartition(sp_df *df, int npartitions,
+                                const sp_repartition_options *opt,
+                                sp_df **out, sp_error **err);
+
+/* TRANSFORMATION. Runs one SQL statement on every partition of the inputs:
+ * {0}, {1}, ... in query stand for the partition of inputs[0], inputs[1],
+ * ...; write {{ and }} for literal braces. Inputs must have the same number
+ * of partitions, except that one-partition inputs are given whole to every
+ * partition. ninputs may be 0 (e.g. "SELECT * FROM range(3)"). The query is
+ * copied. */
+SP_API sp_status sp_partial_sql(sp_session *s, const char *query,
+                                sp_df *const *inputs, size_t ninputs,
+                                sp_df **out, sp_error **err);
+
+/* The number of partitions of df. */
+SP_API int sp_df_num_partitions(const sp_df *df);
+
+/* ------------------------------------------------------------------------
+ * Consumers: these run the plan.
+ * ------------------------------------------------------------------------ */
+
+/* CONSUMER. Writes df as Parquet files into the folder dir, one or more files
+ * per partition, named so that lexical order is partition order. The files
+ * are written beside dir and renamed into place when all are complete; if
+ * the job fails, dir is left as it was. Fails with SP_EEXIST if dir exists
+ * and is not empty. */
+SP_API sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err);
+
+/* CONSUMER. Sets *out to the number of rows of df. */
+SP_API sp_status sp_count(sp_df *df, int64_t *out, sp_error **err);
+
+/* Rows returned by sp_take: every value rendered as text. */
+typedef struct sp_rows sp_rows;
+
+/* CONSUMER. Up to n rows of df, taken in partition order; only a limit is
+ * computed per partition, not everything. On success *out owns the rows; free
+ * them with sp_rows_free(). */
+SP_API sp_status sp_take(sp_df *df, int64_t n, sp_rows **out,
+                         sp_error **err);
+
+/* Number of rows and columns. */
+SP_API size_t sp_rows_count(const sp_rows *rows);
+SP_API size_t sp_rows_column_count(const sp_rows *rows);
+
+/* A column's name and DuckDB type name (e.g. "VARCHAR"). Borrowed: valid
+ * until sp_rows_free. */
+SP_API const char *sp_rows_column_name(const sp_rows *rows, size_t col);
+SP_API const char *sp_rows_column_type(const sp_rows *rows, size_t col);
+
+/* The value at (row, col) as text, or NULL for SQL NULL. Borrowed: valid
+ * until sp_rows_free. */
+SP_API const char *sp_rows_value(const sp_rows *rows, size_t row, size_t col);
+
+/* Prints the rows as an aligned table with a header line to f. */
+SP_API void sp_rows_print(const sp_rows *rows, FILE *f);
+
+/* DESTRUCTOR. Frees *rows and sets it to NULL. Accepts NULL. */
+SP_API void sp_rows_free(sp_rows **rows);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMALLPOND_H */

@@ -1,0 +1,29 @@
+/*
+ * api.h - the objects behind the public handles.
+ */
+#ifndef SP_API_API_H
+#define SP_API_API_H
+
+#include "plan/graph.h"
+#include "plan/node.h"
+#include "sched/job.h"
+#include "smallpond.h"
+
+struct sp_df {
+  sp_session *session;
+  sp_node *node; /* owned by the session's plan */
+};
+
+struct sp_session {
+  sp_job job;
+  sp_plan plan;    /* every node built in this session */
+  sp_graph graph;  /* every task planned in this session */
+  sp_df **dfs;     /* every DataFrame handed out, freed at close */
+  size_t ndfs, dfs_cap;
+};
+
+/* Wraps node in a new DataFrame owned by s. */
+sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,
+                    sp_error **err);
+
+#endif

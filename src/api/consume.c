@@ -1,0 +1,243 @@
+/*
+ * consume.c - the consumers: they plan a DataFrame's node into the
+ * session's task graph, run it, and use the outputs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "exec/rows.h"
+#include "io/fs.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Plans node and runs every task its partitions read. */
+static sp_status run_node(sp_session *s, const sp_node *node,
+                          const sp_task_input **parts, sp_error **err)
+{
+  sp_task **targets = NULL;
+  size_t n = 0, cap = 0, i;
+  sp_status st;
+  int p;
+
+  if ((st = sp_graph_plan(&s->graph, node, parts, err)) != SP_OK)
+    return st;
+  for (p = 0; p < node->npartitions; p++)
+    for (i = 0; i < (*parts)[p].len; i++) {
+      if (sp_grow((void **)&targets, &cap, n + 1, sizeof(*targets))) {
+        sp_free(targets);
+        return sp_error_oom(err);
+      }
+      targets[n++] = (*parts)[p].refs[i].task;
+    }
+  st = sp_job_run(&s->job, &s->graph, &s->plan, targets, n, err);
+  sp_free(targets);
+  return st;
+}
+
+/* A SQL node "SELECT * FROM {0}<suffix>" over node. */
+static sp_status add_select(sp_session *s, sp_node *node, const char *suffix,
+                            sp_node **out, sp_error **err)
+{
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st;
+
+  sp_buf_appendf(&sql, "SELECT * FROM {0}%s", suffix);
+  st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                        : sp_plan_add_sql(&s->plan, sql.data, &node, 1, out,
+                                          err);
+  sp_buf_release(&sql);
+  return st;
+}
+
+/* Links the files of every partition into staging, named so that lexical
+ * order is partition order. Empty files are left out, except that at least
+ * one file is written so the result keeps its schema. */
+static sp_status link_outputs(sp_session *s, const sp_node *node,
+                              const sp_task_input *parts,
+                              const char *staging, size_t *nfiles,
+                              sp_error **err)
+{
+  sp_buf dst = SP_BUF_INIT;
+  sp_dataset d = {0};
+  const char *fallback = NULL;
+  sp_status st = SP_OK;
+  int p;
+
+  *nfiles = 0;
+  for (p = 0; p < node->npartitions && st == SP_OK; p++) {
+    size_t i, kept = 0;
+    sp_dataset_release(&d);
+    if ((st = sp_job_resolve(&s->job, &parts[p], &d, err)) != SP_OK)
+      break;
+    for (i = 0; i < d.len && st == SP_OK; i++) {
+      const sp_piece *piece = &d.pieces[i];
+      if (piece->rows == 0) {
+        if (!fallback)
+          fallback = sp_strdup(piece->path);
+        continue;
+      }
+      sp_buf_reset(&dst);
+      sp_buf_appendf(&dst, "%s/part-%05d-%03zu.parquet", staging, p, kept++);
+      st = sp_buf_oom(&dst) ? sp_error_oom(err)
+                            : sp_link_or_copy(piece->path, dst.data, err);
+    }
+    *nfiles += kept;
+  }
+  if (st == SP_OK && *nfiles == 0 && fallback) {
+    sp_buf_reset(&dst);
+    sp_buf_appendf(&dst, "%s/part-00000-000.parquet", staging);
+    st = sp_buf_oom(&dst) ? sp_error_oom(err)
+                          : sp_link_or_copy(fallback, dst.data, err);
+    *nfiles = 1;
+  }
+  sp_free((void *)fallback);
+  sp_dataset_release(&d);
+  sp_buf_release(&dst);
+  return st;
+}
+
+/* Publishes the outputs into dir: write beside it, then one rename. */
+static sp_status publish(sp_session *s, const sp_node *node,
+                         const sp_task_input *parts, const char *dir,
+                         sp_error **err)
+{
+  sp_buf parent = SP_BUF_INIT, base = SP_BUF_INIT, staging = SP_BUF_INIT;
+  size_t nfiles = 0;
+  sp_status st;
+  int has;
+
+  sp_path_split(dir, &parent, &base);
+  sp_buf_appendf(&staging, "%s/.%s.sp-%s.tmp", parent.data, base.data,
+                 s->job.job_id);
+  if (sp_buf_oom(&parent) || sp_buf_oom(&base) || sp_buf_oom(&staging)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_mkdir_p(parent.data, err)) != SP_OK ||
+      (st = sp_rm_rf(staging.data, err)) != SP_OK ||
+      (st = sp_mkdir_p(staging.data, err)) != SP_OK)
+    goto out;
+  st = link_outputs(s, node, parts, staging.data, &nfiles, err);
+  /* Checked again: another writer may have filled dir meanwhile. */
+  if (st == SP_OK && (st = sp_dir_has_entries(dir, &has, err)) == SP_OK &&
+      has)
+    st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
+  if (st == SP_OK && rename(staging.data, dir) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s", staging.data,
+                      dir, strerror(errno));
+  if (st != SP_OK)
+    sp_rm_rf(staging.data, NULL);
+  else
+    SP_LOG(&s->job.log, SP_LOG_INFO, "wrote %zu files to %s", nfiles, dir);
+out:
+  sp_buf_release(&parent);
+  sp_buf_release(&base);
+  sp_buf_release(&staging);
+  return st;
+}
+
+sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_node *node;
+  sp_status st;
+  int has;
+
+  if (!df || !dir || !*dir)
+    return sp_error_set(err, SP_EINVAL, "sp_write_parquet: NULL argument");
+  if ((st = sp_dir_has_entries(dir, &has, err)) != SP_OK)
+    return st;
+  if (has)
+    return sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
+  node = df->node;
+  /* Sources and file splits point at the user's files and row ranges:
+   * write them out as files of our own first. */
+  if (node->kind == SP_NODE_READ_PARQUET ||
+      (node->kind == SP_NODE_REPARTITION && node->split != SP_SPLIT_HASH))
+    if ((st = add_select(df->session, node, "", &node, err)) != SP_OK)
+      return st;
+  if ((st = run_node(df->session, node, &parts, err)) != SP_OK)
+    return st;
+  return publish(df->session, node, parts, dir, err);
+}
+
+sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_session *s;
+  sp_task **counts = NULL;
+  sp_dataset d = {0};
+  int64_t total = 0;
+  sp_status st;
+  int p, n;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_count: NULL argument");
+  s = df->session;
+  n = df->node->npartitions;
+  if ((st = run_node(s, df->node, &parts, err)) != SP_OK)
+    return st;
+  if (!(counts = sp_calloc((size_t)n, sizeof(*counts))))
+    return sp_error_oom(err);
+  /* Outputs of SQL tasks and producers know their rows; count the rest. */
+  for (p = 0; p < n && st == SP_OK; p++) {
+    int64_t rows;
+    sp_dataset_release(&d);
+    if ((st = sp_job_resolve(&s->job, &parts[p], &d, err)) != SP_OK)
+      break;
+    rows = sp_dataset_rows(&d);
+    if (rows >= 0)
+      total += rows;
+    else
+      st = sp_graph_add_count(&s->graph, &parts[p], &counts[p], err);
+  }
+  sp_dataset_release(&d);
+  if (st == SP_OK) {
+    sp_task **targets = counts;
+    size_t nt = 0;
+    for (p = 0; p < n; p++)
+      if (counts[p])
+        targets[nt++] = counts[p];
+    if (nt)
+      st = sp_job_run(&s->job, &s->graph, &s->plan, targets, nt, err);
+    for (p = 0; p < (int)nt && st == SP_OK; p++)
+      total += sp_job_task(&s->job, targets[p])->rows;
+  }
+  sp_free(counts);
+  if (st == SP_OK)
+    *out = total;
+  return st;
+}
+
+sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_session *s;
+  sp_dataset all = {0};
+  sp_node *limited;
+  char suffix[48];
+  sp_status st;
+  int p;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_take: NULL argument");
+  if (n < 0)
+    return sp_error_set(err, SP_EINVAL, "take: n must not be negative");
+  *out = NULL;
+  s = df->session;
+  /* Each partition computes only its first n rows. */
+  snprintf(suffix, sizeof(suffix), " LIMIT %lld", (long long)n);
+  if ((st = add_select(s, df->node, suffix, &limited, err)) != SP_OK ||
+      (st = run_node(s, limited, &parts, err)) != SP_OK)
+    return st;
+  for (p = 0; p < limited->npartitions && st == SP_OK; p++)
+    st = sp_job_resolve(&s->job, &parts[p], &all, err);
+  if (st == SP_OK)
+    st = sp_rows_read(&all, n, out, err);
+  sp_dataset_release(&all);
+  return st;
+}

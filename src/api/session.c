@@ -1,0 +1,166 @@
+/*
+ * session.c - sessions and versions.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <duckdb.h>
+
+#include "api/api.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+int sp_version_number(void) { return SP_VERSION_NUMBER; }
+
+const char *sp_version(void) { return SP_VERSION_STRING; }
+
+const char *sp_duckdb_version(void) { return duckdb_library_version(); }
+
+void sp_config_init(sp_config *cfg)
+{
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+static int online_cpus(void)
+{
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+  return n > 0 ? (int)n : 1;
+}
+
+static int64_t physical_memory(void)
+{
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+  return pages > 0 && size > 0 ? (int64_t)pages * size : (int64_t)4 << 30;
+}
+
+/* "20261123-221040-3fa9c1": sortable by start time, unique by chance. */
+static void make_job_id(char *buf, size_t len)
+{
+  unsigned char rnd[3] = {0, 0, 0};
+  time_t now = time(NULL);
+  struct tm tm;
+  char when[32];
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+    unsigned v = (unsigned)getpid() ^ (unsigned)now;
+    rnd[0] = (unsigned char)v;
+    rnd[1] = (unsigned char)(v >> 8);
+    rnd[2] = (unsigned char)(v >> 16);
+  }
+  if (fd >= 0)
+    close(fd);
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
+  snprintf(buf, len, "%s-%02x%02x%02x", when, rnd[0], rnd[1], rnd[2]);
+}
+
+sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
+{
+  sp_config defaults;
+  sp_job_config jc;
+  sp_buf root = SP_BUF_INIT;
+  sp_session *s;
+  char job_id[64];
+  sp_status st;
+  int cpus = online_cpus();
+
+  if (!out)
+    return sp_error_set(err, SP_EINVAL, "sp_init: out is NULL");
+  *out = NULL;
+  if (!cfg) {
+    sp_config_init(&defaults);
+    cfg = &defaults;
+  }
+  if (cfg->workers < 0 || cfg->task_threads < 0 || cfg->task_memory < 0)
+    return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads and "
+                        "task_memory must not be negative");
+  jc.workers = cfg->workers ? cfg->workers : cpus;
+  jc.task_threads = cfg->task_threads ? cfg->task_threads
+                                      : (cpus / jc.workers > 0
+                                             ? cpus / jc.workers : 1);
+  jc.task_memory = cfg->task_memory ? cfg->task_memory
+                                    : physical_memory() / 10 * 8 / jc.workers;
+  if (cfg->data_root) {
+    sp_buf_puts(&root, cfg->data_root);
+  } else if (getenv("SP_DATA_ROOT") && *getenv("SP_DATA_ROOT")) {
+    sp_buf_puts(&root, getenv("SP_DATA_ROOT"));
+  } else if (getenv("HOME")) {
+    sp_buf_appendf(&root, "%s/.smallpond/data", getenv("HOME"));
+  } else {
+    return sp_error_set(err, SP_EINVAL, "sp_init: no data root: set "
+                        "data_root, SP_DATA_ROOT or HOME");
+  }
+  if (sp_buf_oom(&root))
+    return sp_error_oom(err);
+  if (cfg->job_id)
+    snprintf(job_id, sizeof(job_id), "%s", cfg->job_id);
+  else
+    make_job_id(job_id, sizeof(job_id));
+  jc.data_root = root.data;
+  jc.job_id = cfg->job_id ? cfg->job_id : job_id;
+  if (!(s = sp_calloc(1, sizeof(*s)))) {
+    sp_buf_release(&root);
+    return sp_error_oom(err);
+  }
+  s->graph.workers = jc.workers;
+  st = sp_job_open(&s->job, &jc, err);
+  sp_buf_release(&root);
+  if (st != SP_OK) {
+    sp_free(s);
+    return st;
+  }
+  *out = s;
+  return SP_OK;
+}
+
+const char *sp_session_job_id(const sp_session *s)
+{
+  return s ? s->job.job_id : NULL;
+}
+
+const char *sp_session_job_dir(const sp_session *s)
+{
+  return s ? s->job.layout.job_dir : NULL;
+}
+
+void sp_close(sp_session **sp)
+{
+  sp_session *s;
+  size_t i;
+
+  if (!sp || !*sp)
+    return;
+  s = *sp;
+  *sp = NULL;
+  sp_job_close(&s->job);
+  sp_graph_release(&s->graph);
+  sp_plan_release(&s->plan);
+  for (i = 0; i < s->ndfs; i++)
+    sp_free(s->dfs[i]);
+  sp_free(s->dfs);
+  sp_free(s);
+}
+
+sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,
+                    sp_error **err)
+{
+  sp_df *df;
+
+  if (sp_grow((void **)&s->dfs, &s->dfs_cap, s->ndfs + 1, sizeof(*s->dfs)))
+    return sp_error_oom(err);
+  if (!(df = sp_calloc(1, sizeof(*df))))
+    return sp_error_oom(err);
+  df->session = s;
+  df->node = node;
+  s->dfs[s->ndfs++] = df;
+  *out = df;
+  return SP_OK;
+}

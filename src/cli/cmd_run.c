@@ -1,0 +1,351 @@
+/*
+ * cmd_run.c - `smallpond run`: a linear DataFrame chain from options.
+ *
+ * Options are read in order: a source (--read-parquet), then steps
+ * (--repartition with its modifiers --hash-by / --by-rows, --sql), then one
+ * consumer (--write-parquet, --count, --take). Everything is checked before
+ * the session starts, so a usage error creates nothing.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define MAX_ITEMS 256
+
+enum step_kind { STEP_REPARTITION, STEP_SQL };
+
+struct step {
+  enum step_kind kind;
+  long long n;               /* REPARTITION: partitions */
+  const char *hash_by[64];   /* REPARTITION: columns, into hash_text */
+  size_t nhash_by;
+  char *hash_text;
+  int by_rows;
+  const char *sql;           /* SQL */
+};
+
+enum consumer { CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE };
+
+struct run_args {
+  sp_config cfg;
+  const char *reads[MAX_ITEMS];
+  size_t nreads;
+  struct step steps[MAX_ITEMS];
+  size_t nsteps;
+  enum consumer consumer;
+  const char *out_dir;
+  long long take;
+};
+
+enum {
+  OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
+  OPT_READ_PARQUET, OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_SQL,
+  OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE
+};
+
+static const struct option run_options[] = {
+  {"workers", required_argument, NULL, OPT_WORKERS},
+  {"data-root", required_argument, NULL, OPT_DATA_ROOT},
+  {"job-id", required_argument, NULL, OPT_JOB_ID},
+  {"task-threads", required_argument, NULL, OPT_THREADS},
+  {"task-memory", required_argument, NULL, OPT_MEMORY},
+  {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
+  {"repartition", required_argument, NULL, OPT_REPARTITION},
+  {"hash-by", required_argument, NULL, OPT_HASH_BY},
+  {"by-rows", no_argument, NULL, OPT_BY_ROWS},
+  {"sql", required_argument, NULL, OPT_SQL},
+  {"write-parquet", required_argument, NULL, OPT_WRITE_PARQUET},
+  {"count", no_argument, NULL, OPT_COUNT},
+  {"take", required_argument, NULL, OPT_TAKE},
+  {"help", no_argument, NULL, 'h'},
+  {NULL, 0, NULL, 0}
+};
+
+void sp_cmd_run_usage(FILE *f)
+{
+  fputs(
+"usage: smallpond run [--workers N] [--data-root DIR] [--job-id ID]\n"
+"           --read-parquet GLOB [--read-parquet GLOB]...\n"
+"           [--repartition N [--hash-by COL[,COL...]] [--by-rows]]...\n"
+"           [--sql 'QUERY with {0}']...\n"
+"           (--write-parquet DIR | --count | --take N)\n"
+"\n"
+"Builds a DataFrame from Parquet files, applies the steps in the order\n"
+"given, one task per partition, and consumes the result.\n"
+"\n"
+"source:\n"
+"  --read-parquet GLOB   Parquet files: a path or a glob (*, ?, [...]);\n"
+"                        repeat for more; together they form 1 partition\n"
+"\n"
+"steps:\n"
+"  --repartition N       split into N partitions; alone: evenly by files\n"
+"    --hash-by COLS      ...by hash of these columns (comma separated):\n"
+"                        rows with equal keys land in one partition\n"
+"    --by-rows           ...evenly by rows (Parquet row ranges)\n"
+"  --sql QUERY           run QUERY on every partition; {0} is the previous\n"
+"                        step's partition; write {{ }} for literal braces\n"
+"\n"
+"consumer (exactly one, after the steps):\n"
+"  --write-parquet DIR   write the result as Parquet files into DIR, which\n"
+"                        must not exist or be empty; on failure DIR is\n"
+"                        left as it was\n"
+"  --count               print the number of rows\n"
+"  --take N              print the first N rows as a table\n"
+"\n"
+"session:\n"
+"  --workers N           worker processes (default: number of CPUs)\n"
+"  --data-root DIR       where job folders go (default: $SP_DATA_ROOT,\n"
+"                        else ~/.smallpond/data)\n"
+"  --job-id ID           the job's folder name; rerunning with the same id\n"
+"                        reuses every task that already finished\n"
+"                        (default: time and a random suffix)\n"
+"  --task-threads N      DuckDB threads per task (default: CPUs / workers)\n"
+"  --task-memory MIB     DuckDB memory limit per task in MiB\n"
+"                        (default: 80% of memory / workers)\n"
+"  -h, --help            print this help\n"
+"\n"
+"exit status: 0 success, 1 the job failed, 2 bad options\n"
+"\n"
+"example:\n"
+"  smallpond run --read-parquet 'prices/*.parquet' \\\n"
+"      --repartition 3 --hash-by ticker \\\n"
+"      --sql 'SELECT ticker, min(price), max(price) FROM {0} GROUP BY ticker' \\\n"
+"      --write-parquet out/\n", f);
+}
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs("smallpond run: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs("\n(see smallpond run --help)\n", stderr);
+  return SP_EXIT_USAGE;
+}
+
+/* Splits "a, b,c" into trimmed names inside s->hash_text. */
+static int split_columns(struct step *s, const char *arg)
+{
+  char *p;
+
+  if (!(s->hash_text = strdup(arg)))
+    return -1;
+  for (p = s->hash_text; p;) {
+    char *comma = strchr(p, ','), *end;
+    if (comma)
+      *comma = '\0';
+    while (*p == ' ')
+      p++;
+    end = p + strlen(p);
+    while (end > p && end[-1] == ' ')
+      *--end = '\0';
+    if (!*p || s->nhash_by == sizeof(s->hash_by) / sizeof(s->hash_by[0]))
+      return -1;
+    s->hash_by[s->nhash_by++] = p;
+    p = comma ? comma + 1 : NULL;
+  }
+  return 0;
+}
+
+static void free_args(struct run_args *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->nsteps; i++)
+    free(a->steps[i].hash_text);
+}
+
+/* Fills *a from argv. Returns SP_EXIT_OK, or SP_EXIT_USAGE after printing
+ * why; -1 when --help was printed. */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+  struct step *last;
+  long long v;
+  int c;
+
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
+    last = a->nsteps ? &a->steps[a->nsteps - 1] : NULL;
+    if (a->consumer != CONSUME_NONE && c >= OPT_READ_PARQUET)
+      return usage_error("%s: the consumer (--write-parquet, --count or "
+                         "--take) must come last, once", argv[optind - 1]);
+    switch (c) {
+    case 'h':
+      sp_cmd_run_usage(stdout);
+      return -1;
+    case OPT_WORKERS:
+      if (sp_cli_parse_int(optarg, 1, 4096, &v))
+        return usage_error("--workers: expected 1 to 4096, got '%s'", optarg);
+      a->cfg.workers = (int)v;
+      break;
+    case OPT_DATA_ROOT:
+      a->cfg.data_root = optarg;
+      break;
+    case OPT_JOB_ID:
+      a->cfg.job_id = optarg;
+      break;
+    case OPT_THREADS:
+      if (sp_cli_parse_int(optarg, 1, 1024, &v))
+        return usage_error("--task-threads: expected 1 to 1024, got '%s'",
+                           optarg);
+      a->cfg.task_threads = (int)v;
+      break;
+    case OPT_MEMORY:
+      if (sp_cli_parse_int(optarg, 16, (long long)1 << 30, &v))
+        return usage_error("--task-memory: expected MiB, at least 16, got "
+                           "'%s'", optarg);
+      a->cfg.task_memory = (int64_t)v << 20;
+      break;
+    case OPT_READ_PARQUET:
+      if (a->nsteps)
+        return usage_error("--read-parquet %s: sources come before the "
+                           "steps", optarg);
+      if (a->nreads == MAX_ITEMS)
+        return usage_error("too many --read-parquet options");
+      a->reads[a->nreads++] = optarg;
+      break;
+    case OPT_REPARTITION:
+    case OPT_SQL:
+      if (!a->nreads)
+        return usage_error("%s: give --read-parquet first",
+                           c == OPT_SQL ? "--sql" : "--repartition");
+      if (a->nsteps == MAX_ITEMS)
+        return usage_error("too many steps");
+      last = &a->steps[a->nsteps++];
+      if (c == OPT_SQL) {
+        last->kind = STEP_SQL;
+        last->sql = optarg;
+      } else {
+        last->kind = STEP_REPARTITION;
+        if (sp_cli_parse_int(optarg, 1, 1000000, &last->n))
+          return usage_error("--repartition: expected a number of "
+                             "partitions from 1 to 1000000, got '%s'",
+                             optarg);
+      }
+      break;
+    case OPT_HASH_BY:
+    case OPT_BY_ROWS:
+      if (!last || last->kind != STEP_REPARTITION)
+        return usage_error("%s applies to a --repartition: give that first",
+                           c == OPT_HASH_BY ? "--hash-by" : "--by-rows");
+      if (c == OPT_BY_ROWS)
+        last->by_rows = 1;
+      else if (last->nhash_by || split_columns(last, optarg))
+        return usage_error("--hash-by: expected one list of column names, "
+                           "got '%s'", optarg);
+      if (last->by_rows && last->nhash_by)
+        return usage_error("--hash-by and --by-rows exclude each other");
+      break;
+    case OPT_WRITE_PARQUET:
+      if (!*optarg)
+        return usage_error("--write-parquet: empty folder name");
+      a->consumer = CONSUME_WRITE;
+      a->out_dir = optarg;
+      break;
+    case OPT_COUNT:
+      a->consumer = CONSUME_COUNT;
+      break;
+    case OPT_TAKE:
+      if (sp_cli_parse_int(optarg, 0, INT64_MAX, &a->take))
+        return usage_error("--take: expected a number of rows, got '%s'",
+                           optarg);
+      a->consumer = CONSUME_TAKE;
+      break;
+    default:
+      return usage_error("unknown or incomplete option '%s'",
+                         argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return usage_error("unexpected argument '%s'", argv[optind]);
+  if (!a->nreads)
+    return usage_error("no source: give --read-parquet GLOB");
+  if (a->consumer == CONSUME_NONE)
+    return usage_error("no consumer: give --write-parquet DIR, --count or "
+                       "--take N");
+  return SP_EXIT_OK;
+}
+
+/* Builds the chain and consumes it. */
+static sp_status run_pipeline(sp_session *s, const struct run_args *a,
+                              sp_error **err)
+{
+  sp_df *df = NULL;
+  sp_status st;
+  size_t i;
+
+  if ((st = sp_read_parquet(s, a->reads, a->nreads, &df, err)) != SP_OK)
+    return st;
+  for (i = 0; i < a->nsteps; i++) {
+    const struct step *step = &a->steps[i];
+    if (step->kind == STEP_SQL) {
+      st = sp_partial_sql(s, step->sql, &df, 1, &df, err);
+    } else {
+      sp_repartition_options opt;
+      memset(&opt, 0, sizeof(opt));
+      opt.hash_by = step->hash_by;
+      opt.nhash_by = step->nhash_by;
+      opt.by_rows = step->by_rows;
+      st = sp_repartition(df, (int)step->n, &opt, &df, err);
+    }
+    if (st != SP_OK)
+      return st;
+  }
+  if (a->consumer == CONSUME_WRITE) {
+    if ((st = sp_write_parquet(df, a->out_dir, err)) == SP_OK)
+      fprintf(stderr, "smallpond: wrote %d partition%s to %s\n",
+              sp_df_num_partitions(df),
+              sp_df_num_partitions(df) == 1 ? "" : "s", a->out_dir);
+  } else if (a->consumer == CONSUME_COUNT) {
+    int64_t n = 0;
+    if ((st = sp_count(df, &n, err)) == SP_OK)
+      printf("%lld\n", (long long)n);
+  } else {
+    sp_rows *rows = NULL;
+    if ((st = sp_take(df, a->take, &rows, err)) == SP_OK)
+      sp_rows_print(rows, stdout);
+    sp_rows_free(&rows);
+  }
+  return st;
+}
+
+int sp_cmd_run(int argc, char **argv)
+{
+  struct run_args *a = calloc(1, sizeof(*a));
+  sp_session *s = NULL;
+  sp_error *err = NULL;
+  int code;
+
+  if (!a) {
+    fputs("smallpond: out of memory\n", stderr);
+    return SP_EXIT_ERROR;
+  }
+  sp_config_init(&a->cfg);
+  code = parse_args(argc, argv, a);
+  if (code != SP_EXIT_OK) {
+    free_args(a);
+    free(a);
+    return code < 0 ? SP_EXIT_OK : code;
+  }
+  if (sp_init(&a->cfg, &s, &err) != SP_OK ||
+      run_pipeline(s, a, &err) != SP_OK) {
+    sp_cli_print_error(err, sp_session_job_dir(s));
+    code = SP_EXIT_ERROR;
+  }
+  sp_close(&s);
+  sp_error_free(&err);
+  free_args(a);
+  free(a);
+  return code;
+}

@@ -1,0 +1,74 @@
+/*
+ * main.c - the smallpond tool: subcommand dispatch, --help, --version.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+  fputs("usage: smallpond [--version] [--help] <command> [<options>]\n"
+        "\n"
+        "Distributed data processing on DuckDB: partitions data, runs one\n"
+        "task per partition in worker processes, and passes data between\n"
+        "stages as Parquet files under the data root.\n"
+        "\n"
+        "commands:\n"
+        "  run      run a DataFrame pipeline given as options\n"
+        "           (smallpond run --help lists them)\n"
+        "\n"
+        "options:\n"
+        "  --version   print smallpond's and DuckDB's versions\n"
+        "  --help      print this help\n", f);
+}
+
+int sp_cli_parse_int(const char *s, long long min, long long max,
+                     long long *out)
+{
+  char *end;
+  long long v;
+
+  if (!s || !*s)
+    return -1;
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno || *end || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+void sp_cli_print_error(const sp_error *err, const char *job_dir)
+{
+  fprintf(stderr, "smallpond: error: %s\n", sp_error_message(err));
+  if (sp_error_sql(err))
+    fprintf(stderr, "smallpond: SQL of the failing task:\n  %s\n",
+            sp_error_sql(err));
+  if (job_dir)
+    fprintf(stderr, "smallpond: logs are in %s/log\n", job_dir);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    usage(stderr);
+    return SP_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    printf("smallpond %s (DuckDB %s)\n", sp_version(), sp_duckdb_version());
+    return SP_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return SP_EXIT_OK;
+  }
+  if (strcmp(argv[1], "run") == 0)
+    return sp_cmd_run(argc - 1, argv + 1);
+  fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return SP_EXIT_USAGE;
+}

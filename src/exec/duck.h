@@ -1,0 +1,39 @@
+/*
+ * duck.h - the thin layer over DuckDB's C API that the executor uses.
+ *
+ * DuckDB errors become sp_error with status SP_ESQL and DuckDB's message;
+ * results are always destroyed, also on error.
+ */
+#ifndef SP_EXEC_DUCK_H
+#define SP_EXEC_DUCK_H
+
+#include <duckdb.h>
+#include <stdint.h>
+
+#include "plan/dataset.h"
+#include "smallpond.h"
+
+/* Opens an in-memory database for one process: threads and memory_limit
+ * (bytes, 0 = DuckDB's default), spilling into tmp_dir (NULL = none),
+ * extension auto-install and auto-load off (no network). */
+sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
+                       duckdb_database *db, sp_error **err);
+
+/* Runs sql and discards its result. */
+sp_status sp_duck_exec(duckdb_connection con, const char *sql,
+                       sp_error **err);
+
+/* Runs sql and returns the first column of its first row as an integer. */
+sp_status sp_duck_query_i64(duckdb_connection con, const char *sql,
+                            int64_t *out, sp_error **err);
+
+/* Number of statements in sql, or -1 with err when it does not parse. */
+int64_t sp_duck_count_statements(duckdb_connection con, const char *sql,
+                                 sp_error **err);
+
+/* Fills the rows of every whole-file piece of d whose count is unknown, from
+ * the files' Parquet footers (one query for all of them). */
+sp_status sp_duck_fill_file_rows(duckdb_connection con, sp_dataset *d,
+                                 sp_error **err);
+
+#endif

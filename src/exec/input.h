@@ -1,0 +1,21 @@
+/*
+ * input.h - a dataset as SQL: the text of a SELECT over its files and row
+ * ranges, built only with quoting helpers.
+ */
+#ifndef SP_EXEC_INPUT_H
+#define SP_EXEC_INPUT_H
+
+#include "plan/dataset.h"
+#include "util/buf.h"
+
+/* Appends to b a SELECT of every row of d, in piece order. Whole files that
+ * follow each other share one read_parquet; a row range reads its file with
+ * file_row_number and filters on it. Files smallpond wrote are read with
+ * hive_partitioning off, so folder names never turn into columns. d must not
+ * be empty. */
+void sp_input_select(sp_buf *b, const sp_dataset *d);
+
+/* The name of input view i, quoted: "__sp_input_<i>". */
+void sp_input_view_name(sp_buf *b, size_t i);
+
+#endif

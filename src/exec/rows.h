@@ -1,0 +1,24 @@
+/*
+ * rows.h - reading finished outputs back as text rows (for sp_take).
+ *
+ * This runs in the driver, on a short-lived DuckDB instance of its own.
+ */
+#ifndef SP_EXEC_ROWS_H
+#define SP_EXEC_ROWS_H
+
+#include "plan/dataset.h"
+#include "smallpond.h"
+
+struct sp_rows {
+  size_t nrows, ncols;
+  char **names;  /* ncols */
+  char **types;  /* ncols, DuckDB type names */
+  char **values; /* nrows * ncols, row-major; NULL for SQL NULL */
+};
+
+/* Reads up to limit rows of the concatenation of d, in order, with every
+ * value cast to VARCHAR. *out is freed with sp_rows_free(). */
+sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
+                       sp_error **err);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * task.c - the task dispatcher and what the runners share (see task.h).
+ */
+#include "exec/task.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "exec/duck.h"
+#include "exec/input.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+static int64_t now_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
+{
+  size_t n = strlen(x->desc->out_dir) + strlen(name) + 2;
+  char *p = sp_arena_alloc(x->arena, n);
+
+  if (p)
+    snprintf(p, n, "%s/%s", x->desc->out_dir, name);
+  return p;
+}
+
+sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err)
+{
+  x->result->outputs = sp_calloc((size_t)n, sizeof(*x->result->outputs));
+  if (!x->result->outputs)
+    return sp_error_oom(err);
+  x->result->noutputs = n;
+  return SP_OK;
+}
+
+sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
+                               sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_buf sql = SP_BUF_INIT, name = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  size_t i;
+
+  *names = sp_arena_alloc(x->arena, (d->ninputs + 1) * sizeof(**names));
+  if (!*names)
+    return sp_error_oom(err);
+  for (i = 0; i < d->ninputs && st == SP_OK; i++) {
+    if (d->inputs[i].len == 0) {
+      st = sp_error_set(err, SP_EINTERNAL, "input {%zu} has no files", i);
+      break;
+    }
+    sp_buf_reset(&name);
+    sp_input_view_name(&name, i);
+    sp_buf_reset(&sql);
+    sp_buf_appendf(&sql, "CREATE OR REPLACE TEMP VIEW %s AS\n", name.data);
+    sp_input_select(&sql, &d->inputs[i]);
+    if (sp_buf_oom(&sql) || sp_buf_oom(&name) ||
+        !((*names)[i] = sp_arena_strdup(x->arena, name.data))) {
+      st = sp_error_oom(err);
+      break;
+    }
+    if ((st = sp_duck_exec(x->con, sql.data, err)) != SP_OK)
+      sp_error_prefix(err, "cannot read input {%zu}", i);
+  }
+  sp_buf_release(&sql);
+  sp_buf_release(&name);
+  return st;
+}
+
+/* Applies the task's resource limits and seed to the connection. DuckDB's
+ * threads and memory_limit are per database: fine, as a worker runs one
+ * task at a time. */
+static sp_status configure(sp_exec_ctx *x, sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st;
+
+  sp_buf_appendf(&sql, "SET threads = %d; ", d->threads > 0 ? d->threads : 1);
+  if (d->memory_limit > 0)
+    sp_buf_appendf(&sql, "SET memory_limit = '%" PRId64 "MiB'; ",
+                   d->memory_limit >> 20 > 0 ? d->memory_limit >> 20 : 1);
+  /* setseed takes a double in [-1, 1]; keep 31 bits of the task's seed. */
+  sp_buf_appendf(&sql, "SELECT setseed(%.10f);",
+                 (double)(d->seed & 0x7fffffff) / 2147483648.0);
+  st = sp_buf_oom(&sql) ? sp_error_oom(err) : sp_duck_exec(x->con, sql.data,
+                                                           err);
+  sp_buf_release(&sql);
+  return st;
+}
+
+static sp_status make_out_dir(const char *dir, sp_error **err)
+{
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    return sp_error_set(err, SP_EIO, "cannot create %s: %s", dir,
+                        strerror(errno));
+  return SP_OK;
+}
+
+sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
+                       sp_arena *arena, sp_task_result *r)
+{
+  sp_exec_ctx x = {NULL, d, arena, r};
+  sp_error *err = NULL;
+  int64_t start = now_us();
+  sp_status st;
+
+  r->attempt = d->attempt;
+  r->rows = -1;
+  if (!(r->key = sp_strdup(d->key))) {
+    r->status = SP_ENOMEM;
+    return SP_ENOMEM;
+  }
+  if (duckdb_connect(db, &x.con) == DuckDBError) {
+    st = sp_error_set(&err, SP_ESQL, "cannot connect to DuckDB");
+    goto out;
+  }
+  if ((st = configure(&x, &err)) != SP_OK)
+    goto out;
+  if (d->kind != SP_TASK_COUNT && d->kind != SP_TASK_SPLIT_ROWS &&
+      (st = make_out_dir(d->out_dir, &err)) != SP_OK)
+    goto out;
+  switch (d->kind) {
+  case SP_TASK_SQL: st = sp_exec_sql(&x, &err); break;
+  case SP_TASK_HASH: st = sp_exec_hash(&x, &err); break;
+  case SP_TASK_SPLIT_ROWS: st = sp_exec_split_rows(&x, &err); break;
+  case SP_TASK_COUNT: st = sp_exec_count(&x, &err); break;
+  default:
+    st = sp_error_set(&err, SP_EINTERNAL, "task kind %s does not run in a "
+                      "worker", sp_task_kind_name(d->kind));
+  }
+out:
+  if (x.con)
+    duckdb_disconnect(&x.con);
+  r->elapsed_us = now_us() - start;
+  r->status = st;
+  if (st != SP_OK) {
+    r->error = sp_strdup(sp_error_message(err));
+    if (d->kind == SP_TASK_SQL && d->sql)
+      r->error_sql = sp_strdup(d->sql);
+    sp_datasets_free(r->outputs, (size_t)r->noutputs);
+    r->outputs = NULL;
+    r->noutputs = 0;
+  }
+  sp_error_free(&err);
+  return st;
+}

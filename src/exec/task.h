@@ -1,0 +1,43 @@
+/*
+ * task.h - running one task attempt in DuckDB.
+ */
+#ifndef SP_EXEC_TASK_H
+#define SP_EXEC_TASK_H
+
+#include <duckdb.h>
+
+#include "plan/desc.h"
+#include "util/arena.h"
+
+/* What a task runner works with. */
+typedef struct sp_exec_ctx {
+  duckdb_connection con;
+  const sp_task_desc *desc;
+  sp_arena *arena;        /* per-task memory, reset when the task ends */
+  sp_task_result *result; /* the runner fills outputs and rows */
+} sp_exec_ctx;
+
+/* Runs the attempt described by d on a fresh connection to db and fills *r
+ * (zeroed by the caller): on failure r->status, r->error and, for SQL,
+ * r->error_sql. Returns r->status. */
+sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
+                       sp_arena *arena, sp_task_result *r);
+
+/* The runners, one per kind that runs in a worker (task_*.c). */
+sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err);
+sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err);
+sp_status sp_exec_split_rows(sp_exec_ctx *x, sp_error **err);
+sp_status sp_exec_count(sp_exec_ctx *x, sp_error **err);
+
+/* Shared by the runners: creates the views {0}, {1}, ... over the task's
+ * inputs and returns their quoted names in *names (arena memory). */
+sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
+                               sp_error **err);
+
+/* Allocates r->outputs with n empty datasets. */
+sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
+
+/* "<out_dir>/<name>" in arena memory, or NULL. */
+char *sp_exec_out_path(sp_exec_ctx *x, const char *name);
+
+#endif

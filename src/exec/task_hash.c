@@ -1,0 +1,160 @@
+/*
+ * task_hash.c - a hash partition producer: routes every row of its input to
+ * partition hash(columns) % n and writes one Parquet output per partition.
+ *
+ * DuckDB's COPY ... PARTITION_BY writes <dir>/__sp_part=<i>/data_<k>.parquet
+ * for the partitions that got rows; those files are moved to
+ * part-<i>-<k>.parquet (no '=' left in a path for hive detection to find)
+ * and every partition without rows points at one empty file with the
+ * input's schema, so each partition still has its columns.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec/duck.h"
+#include "exec/task.h"
+#include "io/fs.h"
+#include "util/error.h"
+
+#define PART_COLUMN "__sp_part"
+
+/* Moves the files DuckDB wrote for partition i into the task folder and
+ * records them (relative names) in out. */
+static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
+                                   int i, sp_dataset *out, sp_error **err)
+{
+  sp_buf dir = SP_BUF_INIT, src = SP_BUF_INIT, name = SP_BUF_INIT;
+  struct dirent *de;
+  sp_status st = SP_OK;
+  DIR *dh;
+  int k = 0;
+
+  sp_buf_appendf(&dir, "%s/" PART_COLUMN "=%d", parts_dir, i);
+  if (sp_buf_oom(&dir))
+    return sp_error_oom(err);
+  if (!(dh = opendir(dir.data))) {
+    if (errno != ENOENT)
+      st = sp_error_set(err, SP_EIO, "cannot read %s: %s", dir.data,
+                        strerror(errno));
+    sp_buf_release(&dir);
+    return st;
+  }
+  while (st == SP_OK && (de = readdir(dh))) {
+    char *dst;
+    if (de->d_name[0] == '.')
+      continue;
+    sp_buf_reset(&src);
+    sp_buf_reset(&name);
+    sp_buf_appendf(&src, "%s/%s", dir.data, de->d_name);
+    sp_buf_appendf(&name, "part-%d-%d.parquet", i, k++);
+    if (sp_buf_oom(&src) || sp_buf_oom(&name) ||
+        !(dst = sp_exec_out_path(x, name.data))) {
+      st = sp_error_oom(err);
+    } else if (rename(src.data, dst) != 0) {
+      st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", src.data,
+                        dst, strerror(errno));
+    } else {
+      sp_piece p = {name.data, -1, 0, -1, 0};
+      st = sp_dataset_add(out, &p, err);
+    }
+  }
+  closedir(dh);
+  sp_buf_release(&dir);
+  sp_buf_release(&src);
+  sp_buf_release(&name);
+  return st;
+}
+
+/* Reads the row count of every output file from its footer. */
+static sp_status fill_rows(sp_exec_ctx *x, sp_error **err)
+{
+  sp_task_result *r = x->result;
+  sp_dataset abs = {0};
+  sp_status st = SP_OK;
+  int i;
+  size_t j, k = 0;
+
+  for (i = 0; i < r->noutputs && st == SP_OK; i++)
+    for (j = 0; j < r->outputs[i].len && st == SP_OK; j++) {
+      sp_piece p = r->outputs[i].pieces[j];
+      if (p.rows >= 0)
+        continue;
+      if (!(p.path = sp_exec_out_path(x, p.path)))
+        st = sp_error_oom(err);
+      else
+        st = sp_dataset_add(&abs, &p, err);
+    }
+  if (st == SP_OK)
+    st = sp_duck_fill_file_rows(x->con, &abs, err);
+  for (i = 0; i < r->noutputs && st == SP_OK; i++)
+    for (j = 0; j < r->outputs[i].len; j++)
+      if (r->outputs[i].pieces[j].rows < 0)
+        r->outputs[i].pieces[j].rows = abs.pieces[k++].rows;
+  sp_dataset_release(&abs);
+  return st;
+}
+
+sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_buf sql = SP_BUF_INIT;
+  const char **names;
+  const char *parts_dir = sp_exec_out_path(x, "parts");
+  const char *empty = sp_exec_out_path(x, "empty.parquet");
+  sp_piece empty_piece = {"empty.parquet", 0, 0, -1, 0};
+  int i, nempty = 0;
+  size_t c;
+  sp_status st;
+
+  if (!parts_dir || !empty)
+    return sp_error_oom(err);
+  if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
+    return st;
+  sp_buf_puts(&sql, "COPY (SELECT *, (hash(");
+  for (c = 0; c < d->nhash_by; c++) {
+    if (c)
+      sp_buf_puts(&sql, ", ");
+    sp_buf_append_ident(&sql, d->hash_by[c]);
+  }
+  sp_buf_appendf(&sql, ") %% %d)::BIGINT AS " PART_COLUMN " FROM %s) TO ",
+                 d->nslots, names[0]);
+  sp_buf_append_literal(&sql, parts_dir);
+  sp_buf_puts(&sql, " (FORMAT parquet, PARTITION_BY (" PART_COLUMN "), "
+              "COMPRESSION zstd)");
+  if (sp_buf_oom(&sql)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_duck_query_i64(x->con, sql.data, &x->result->rows, err))) {
+    sp_buf_reset(&sql);
+    for (c = 0; c < d->nhash_by; c++)
+      sp_buf_appendf(&sql, "%s%s", c ? ", " : "", d->hash_by[c]);
+    sp_error_prefix(err, "hash partition by %s", sql.data);
+    goto out;
+  }
+  if ((st = sp_exec_alloc_outputs(x, d->nslots, err)) != SP_OK)
+    goto out;
+  for (i = 0; i < d->nslots && st == SP_OK; i++)
+    st = collect_partition(x, parts_dir, i, &x->result->outputs[i], err);
+  if (st == SP_OK)
+    st = fill_rows(x, err);
+  for (i = 0; i < d->nslots && st == SP_OK; i++)
+    if (x->result->outputs[i].len == 0 && nempty++ == 0) {
+      sp_buf_reset(&sql);
+      sp_buf_appendf(&sql, "COPY (SELECT * FROM %s LIMIT 0) TO ", names[0]);
+      sp_buf_append_literal(&sql, empty);
+      sp_buf_puts(&sql, " (FORMAT parquet)");
+      st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                            : sp_duck_exec(x->con, sql.data, err);
+    }
+  for (i = 0; i < d->nslots && st == SP_OK; i++)
+    if (x->result->outputs[i].len == 0)
+      st = sp_dataset_add(&x->result->outputs[i], &empty_piece, err);
+  if (st == SP_OK)
+    st = sp_rm_rf(parts_dir, err);
+out:
+  sp_buf_release(&sql);
+  return st;
+}

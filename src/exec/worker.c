@@ -1,0 +1,92 @@
+/*
+ * worker.c - the executor's main loop (see worker.h).
+ */
+#include "exec/worker.h"
+
+#include <stdio.h>
+
+#include "exec/duck.h"
+#include "exec/task.h"
+#include "io/fs.h"
+#include "plan/desc.h"
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/frame.h"
+#include "util/log.h"
+
+/* Runs one descriptor and sends its result. Returns SP_OK unless the
+ * conversation with the driver broke. */
+static sp_status serve_one(int fd, duckdb_database db, json_t *msg,
+                           sp_arena *arena, sp_log *log, sp_error **err)
+{
+  sp_task_result r = {0};
+  sp_task_desc d;
+  json_t *out;
+  sp_status st;
+
+  if ((st = sp_task_desc_from_json(msg, &d, err)) != SP_OK)
+    return st;
+  SP_LOG(log, SP_LOG_INFO, "task %s attempt %d %s partition %d: start", d.key,
+         d.attempt, sp_task_kind_name(d.kind), d.partition);
+  sp_exec_task(db, &d, arena, &r);
+  if (r.status == SP_OK)
+    SP_LOG(log, SP_LOG_INFO, "task %s attempt %d: done, %lld rows in %.1f ms",
+           d.key, d.attempt, (long long)r.rows, r.elapsed_us / 1000.0);
+  else
+    SP_LOG(log, SP_LOG_ERROR, "task %s attempt %d: failed: %s", d.key,
+           d.attempt, r.error ? r.error : sp_status_str(r.status));
+  out = sp_task_result_to_json(&r);
+  st = out ? sp_frame_send_json(fd, out, err) : sp_error_oom(err);
+  json_decref(out);
+  sp_task_result_release(&r);
+  sp_task_desc_release(&d);
+  return st;
+}
+
+int sp_worker_serve(int fd, const sp_worker_opts *opts)
+{
+  char path[4096], who[32], tmp[4096];
+  duckdb_database db = NULL;
+  sp_arena arena = SP_ARENA_INIT;
+  sp_error *err = NULL;
+  sp_log log = {0};
+  sp_status st;
+  int served = 0;
+
+  snprintf(who, sizeof(who), "executor-%d", opts->index);
+  snprintf(path, sizeof(path), "%s/log/%s.log", opts->job_dir, who);
+  sp_log_open(&log, path, who); /* without a log file, work on silently */
+  snprintf(tmp, sizeof(tmp), "%s/tmp/%s", opts->job_dir, who);
+  if ((st = sp_mkdir_p(tmp, &err)) == SP_OK)
+    st = sp_duck_open(opts->threads, opts->memory, tmp, &db, &err);
+  if (st != SP_OK) {
+    SP_LOG(&log, SP_LOG_ERROR, "cannot start: %s", sp_error_message(err));
+    goto out;
+  }
+  SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", duckdb_library_version());
+  for (;;) {
+    json_t *msg = NULL;
+    st = sp_frame_recv_json(fd, &msg, &err);
+    if (st == SP_ENOENT) {
+      st = SP_OK; /* the driver closed the stream: we are done */
+      break;
+    }
+    if (st == SP_OK)
+      st = serve_one(fd, db, msg, &arena, &log, &err);
+    json_decref(msg);
+    sp_arena_reset(&arena);
+    if (st != SP_OK) {
+      SP_LOG(&log, SP_LOG_ERROR, "stopping: %s", sp_error_message(err));
+      break;
+    }
+    served++;
+  }
+  SP_LOG(&log, SP_LOG_INFO, "exit after %d tasks", served);
+out:
+  if (db)
+    duckdb_close(&db);
+  sp_error_free(&err);
+  sp_arena_reset(&arena);
+  sp_log_close(&log);
+  return st == SP_OK ? 0 : 1;
+}

@@ -1,0 +1,273 @@
+/*
+ * fs.c - file system helpers (see fs.h).
+ */
+#include "io/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+sp_status sp_mkdir_p(const char *path, sp_error **err)
+{
+  char *p = sp_strdup(path), *s;
+  sp_status st = SP_OK;
+
+  if (!p)
+    return sp_error_oom(err);
+  for (s = p + 1; ; s++) {
+    if (*s != '/' && *s != '\0')
+      continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+      st = sp_error_set(err, SP_EIO, "cannot create folder %s: %s", p,
+                        strerror(errno));
+      break;
+    }
+    *s = c;
+    if (c == '\0')
+      break;
+  }
+  if (st == SP_OK) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+      st = sp_error_set(err, SP_EIO, "cannot create folder %s: %s", path,
+                        errno ? strerror(errno) : "not a folder");
+  }
+  sp_free(p);
+  return st;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+  (void)sb;
+  (void)ftw;
+  if (flag == FTW_DP)
+    return rmdir(path);
+  return unlink(path);
+}
+
+sp_status sp_rm_rf(const char *path, sp_error **err)
+{
+  struct stat sb;
+
+  if (lstat(path, &sb) != 0)
+    return errno == ENOENT ? SP_OK
+                           : sp_error_set(err, SP_EIO, "cannot remove %s: %s",
+                                          path, strerror(errno));
+  if (!S_ISDIR(sb.st_mode)) {
+    if (unlink(path) != 0)
+      return sp_error_set(err, SP_EIO, "cannot remove %s: %s", path,
+                          strerror(errno));
+    return SP_OK;
+  }
+  if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    return sp_error_set(err, SP_EIO, "cannot remove %s: %s", path,
+                        strerror(errno));
+  return SP_OK;
+}
+
+sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err)
+{
+  struct dirent *de;
+  struct stat sb;
+  DIR *d;
+
+  *has = 0;
+  if (stat(path, &sb) != 0)
+    return errno == ENOENT ? SP_OK
+                           : sp_error_set(err, SP_EIO, "cannot read %s: %s",
+                                          path, strerror(errno));
+  if (!S_ISDIR(sb.st_mode))
+    return sp_error_set(err, SP_EEXIST, "%s exists and is not a folder",
+                        path);
+  if (!(d = opendir(path)))
+    return sp_error_set(err, SP_EIO, "cannot read %s: %s", path,
+                        strerror(errno));
+  while (!*has && (de = readdir(d)))
+    *has = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+  closedir(d);
+  return SP_OK;
+}
+
+void sp_path_split(const char *path, sp_buf *parent, sp_buf *base)
+{
+  size_t end = strlen(path), slash;
+
+  while (end > 1 && path[end - 1] == '/')
+    end--;
+  for (slash = end; slash > 0 && path[slash - 1] != '/'; slash--)
+    ;
+  sp_buf_append(base, path + slash, end - slash);
+  if (slash == 0)
+    sp_buf_puts(parent, ".");
+  else if (slash == 1)
+    sp_buf_puts(parent, "/");
+  else
+    sp_buf_append(parent, path, slash - 1);
+}
+
+int sp_path_exists(const char *path)
+{
+  struct stat sb;
+
+  return lstat(path, &sb) == 0;
+}
+
+static sp_status copy_file(const char *src, const char *dst, sp_error **err)
+{
+  char block[1 << 16];
+  int in = -1, out = -1;
+  sp_status st = SP_OK;
+  ssize_t n;
+
+  if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+    st = sp_error_set(err, SP_EIO, "cannot read %s: %s", src, strerror(errno));
+    goto out;
+  }
+  out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (out < 0) {
+    st = sp_error_set(err, SP_EIO, "cannot create %s: %s", dst,
+                      strerror(errno));
+    goto out;
+  }
+  while ((n = read(in, block, sizeof(block))) > 0) {
+    char *p = block;
+    while (n > 0) {
+      ssize_t w = write(out, p, (size_t)n);
+      if (w < 0) {
+        st = sp_error_set(err, SP_EIO, "cannot write %s: %s", dst,
+                          strerror(errno));
+        goto out;
+      }
+      p += w;
+      n -= w;
+    }
+  }
+  if (n < 0)
+    st = sp_error_set(err, SP_EIO, "cannot read %s: %s", src, strerror(errno));
+out:
+  if (in >= 0)
+    close(in);
+  if (out >= 0 && close(out) != 0 && st == SP_OK)
+    st = sp_error_set(err, SP_EIO, "cannot write %s: %s", dst,
+                      strerror(errno));
+  if (st != SP_OK && out >= 0)
+    unlink(dst);
+  return st;
+}
+
+sp_status sp_link_or_copy(const char *src, const char *dst, sp_error **err)
+{
+  if (link(src, dst) == 0)
+    return SP_OK;
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+    return sp_error_set(err, SP_EIO, "cannot link %s to %s: %s", src, dst,
+                        strerror(errno));
+  return copy_file(src, dst, err);
+}
+
+sp_status sp_write_file_atomic(const char *path, const void *data, size_t len,
+                               sp_error **err)
+{
+  sp_buf tmp = SP_BUF_INIT;
+  const char *p = data;
+  sp_status st = SP_OK;
+  int fd;
+
+  sp_buf_appendf(&tmp, "%s.tmp.%d", path, (int)getpid());
+  if (sp_buf_oom(&tmp))
+    return sp_error_oom(err);
+  fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    st = sp_error_set(err, SP_EIO, "cannot create %s: %s", tmp.data,
+                      strerror(errno));
+    goto out;
+  }
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0) {
+      st = sp_error_set(err, SP_EIO, "cannot write %s: %s", tmp.data,
+                        strerror(errno));
+      break;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  if (st == SP_OK && fsync(fd) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot write %s: %s", tmp.data,
+                      strerror(errno));
+  if (close(fd) != 0 && st == SP_OK)
+    st = sp_error_set(err, SP_EIO, "cannot write %s: %s", tmp.data,
+                      strerror(errno));
+  if (st == SP_OK && rename(tmp.data, path) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s", tmp.data,
+                      path, strerror(errno));
+  if (st != SP_OK)
+    unlink(tmp.data);
+out:
+  sp_buf_release(&tmp);
+  return st;
+}
+
+sp_status sp_read_file(const char *path, char **out, size_t *len,
+                       sp_error **err)
+{
+  sp_buf b = SP_BUF_INIT;
+  char block[1 << 14];
+  ssize_t n;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return sp_error_set(err, errno == ENOENT ? SP_ENOENT : SP_EIO,
+                        "cannot read %s: %s", path, strerror(errno));
+  while ((n = read(fd, block, sizeof(block))) > 0)
+    sp_buf_append(&b, block, (size_t)n);
+  close(fd);
+  if (n < 0) {
+    sp_buf_release(&b);
+    return sp_error_set(err, SP_EIO, "cannot read %s: %s", path,
+                        strerror(errno));
+  }
+  if (len)
+    *len = b.len;
+  if (!(*out = sp_buf_detach(&b)))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+int64_t sp_file_size(const char *path, sp_error **err)
+{
+  struct stat sb;
+
+  if (stat(path, &sb) != 0) {
+    sp_error_set(err, SP_EIO, "cannot stat %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return (int64_t)sb.st_size;
+}
+
+sp_status sp_realpath(const char *path, char **out, sp_error **err)
+{
+  char *p = realpath(path, NULL);
+
+  if (!p)
+    return sp_error_set(err, SP_EIO, "cannot resolve %s: %s", path,
+                        strerror(errno));
+  /* realpath allocates with malloc; hand out memory from our allocator. */
+  *out = sp_strdup(p);
+  free(p);
+  return *out ? SP_OK : sp_error_oom(err);
+}

@@ -1,0 +1,55 @@
+/*
+ * fs.h - file system helpers.
+ *
+ * Every function that can fail takes an sp_error ** and names the path at
+ * fault in its message.
+ */
+#ifndef SP_IO_FS_H
+#define SP_IO_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smallpond.h"
+#include "util/buf.h"
+
+/* Creates path and any missing parents (mode 0777 before umask). */
+sp_status sp_mkdir_p(const char *path, sp_error **err);
+
+/* Removes path and everything below it; a missing path is not an error. */
+sp_status sp_rm_rf(const char *path, sp_error **err);
+
+/* Sets *has to 1 if path is a folder with entries, 0 if it is an empty
+ * folder or does not exist. Fails if path is something else or cannot be
+ * read. */
+sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err);
+
+/* Splits path into its parent folder and last component, ignoring trailing
+ * slashes: "a/b/" -> "a", "b"; "b" -> ".", "b". Both are appended. */
+void sp_path_split(const char *path, sp_buf *parent, sp_buf *base);
+
+/* 1 if path exists (any type), else 0. */
+int sp_path_exists(const char *path);
+
+/* Makes dst a hard link to src, or a copy when they are on different file
+ * systems. dst must not exist. */
+sp_status sp_link_or_copy(const char *src, const char *dst, sp_error **err);
+
+/* Writes len bytes to path atomically: into path.tmp.<pid>, fsync, then
+ * rename over path. */
+sp_status sp_write_file_atomic(const char *path, const void *data, size_t len,
+                               sp_error **err);
+
+/* Reads the whole file into a NUL-terminated string (*out, caller frees with
+ * sp_free). */
+sp_status sp_read_file(const char *path, char **out, size_t *len,
+                       sp_error **err);
+
+/* Size of a regular file in bytes, or -1 (with err). */
+int64_t sp_file_size(const char *path, sp_error **err);
+
+/* An absolute, normalized form of path (which must exist); caller frees
+ * with sp_free. */
+sp_status sp_realpath(const char *path, char **out, sp_error **err);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * glob.h - listing the input files of a source.
+ */
+#ifndef SP_IO_GLOB_H
+#define SP_IO_GLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smallpond.h"
+
+typedef struct sp_file_info {
+  char *path;       /* absolute */
+  int64_t size;     /* bytes */
+  int64_t mtime_ns; /* last modification, for task keys */
+} sp_file_info;
+
+typedef struct sp_file_list {
+  sp_file_info *items;
+  size_t len, cap;
+} sp_file_list;
+
+/* Expands each entry of patterns (a path, or a glob with * ? [...]) into
+ * regular files, and returns them sorted and without duplicates in *out
+ * (which must be zeroed). An entry that matches nothing fails with SP_ENOENT
+ * naming it; a folder fails with SP_EINVAL. */
+sp_status sp_list_files(const char *const *patterns, size_t npatterns,
+                        sp_file_list *out, sp_error **err);
+
+void sp_file_list_release(sp_file_list *list);
+
+#endif

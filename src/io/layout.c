@@ -1,0 +1,84 @@
+/*
+ * layout.c - the job folder (see layout.h).
+ */
+#include "io/layout.h"
+
+#include <string.h>
+
+#include "io/fs.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+int sp_layout_valid_job_id(const char *id)
+{
+  const char *p;
+
+  if (!id || !*id || *id == '.' || strlen(id) > 128)
+    return 0;
+  for (p = id; *p; p++) {
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+sp_status sp_layout_create(const char *data_root, const char *job_id,
+                           sp_layout *out, sp_error **err)
+{
+  static const char *const subdirs[] = {"data", "staging", "tmp", "log"};
+  sp_buf path = SP_BUF_INIT;
+  char *root = NULL;
+  sp_status st;
+  size_t i;
+
+  memset(out, 0, sizeof(*out));
+  if (!sp_layout_valid_job_id(job_id))
+    return sp_error_set(err, SP_EINVAL,
+                        "invalid job id '%s': use letters, digits, '.', '_' "
+                        "and '-'", job_id ? job_id : "");
+  if ((st = sp_mkdir_p(data_root, err)) != SP_OK)
+    return st;
+  if ((st = sp_realpath(data_root, &root, err)) != SP_OK)
+    return st;
+  sp_buf_appendf(&path, "%s/%s", root, job_id);
+  sp_free(root);
+  if (sp_buf_oom(&path))
+    return sp_error_oom(err);
+  out->job_dir = sp_buf_detach(&path);
+  if (!out->job_dir)
+    return sp_error_oom(err);
+  for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+    sp_layout_file(out, &path, subdirs[i]);
+    st = sp_buf_oom(&path) ? sp_error_oom(err) : sp_mkdir_p(path.data, err);
+    sp_buf_release(&path);
+    if (st != SP_OK) {
+      sp_layout_release(out);
+      return st;
+    }
+  }
+  return SP_OK;
+}
+
+void sp_layout_release(sp_layout *l)
+{
+  sp_free(l->job_dir);
+  l->job_dir = NULL;
+}
+
+void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name)
+{
+  sp_buf_appendf(b, "%s/%s", l->job_dir, name);
+}
+
+void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key)
+{
+  sp_buf_appendf(b, "%s/data/%s", l->job_dir, key);
+}
+
+void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
+                           int attempt)
+{
+  sp_buf_appendf(b, "%s/staging/%s.%d", l->job_dir, key, attempt);
+}

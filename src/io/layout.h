@@ -1,0 +1,37 @@
+/*
+ * layout.h - the job folder under the data root (DESIGN.md section 6):
+ *
+ *   <data_root>/<job_id>/
+ *     plan.json     the task graph, written before tasks run
+ *     state.jsonl   one line per finished task
+ *     status        running | success | failure, with the time
+ *     log/          driver.log, executor-<n>.log
+ *     staging/<key>.<attempt>/   files of a running attempt
+ *     data/<key>/   committed task outputs, immutable
+ *     tmp/          DuckDB spill space
+ */
+#ifndef SP_IO_LAYOUT_H
+#define SP_IO_LAYOUT_H
+
+#include "smallpond.h"
+#include "util/buf.h"
+
+typedef struct sp_layout {
+  char *job_dir; /* absolute */
+} sp_layout;
+
+/* Creates the job folder tree and fills *out. */
+sp_status sp_layout_create(const char *data_root, const char *job_id,
+                           sp_layout *out, sp_error **err);
+void sp_layout_release(sp_layout *l);
+
+/* Each appends the absolute path to b (check sp_buf_oom). */
+void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name);
+void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key);
+void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
+                           int attempt);
+
+/* 1 if id is a valid job id: [A-Za-z0-9._-]+, not starting with '.'. */
+int sp_layout_valid_job_id(const char *id);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * dataset.h - a list of Parquet files and row ranges.
+ */
+#ifndef SP_PLAN_DATASET_H
+#define SP_PLAN_DATASET_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smallpond.h"
+
+typedef struct sp_piece {
+  char *path;    /* absolute, or relative to a task's output folder */
+  int64_t rows;  /* rows in the piece, -1 when unknown */
+  int64_t begin; /* first row of a range; 0 for a whole file */
+  int64_t end;   /* end of a range (exclusive), -1 for the whole file */
+  int user;      /* a user's input file, read with DuckDB's defaults; else
+                    a file smallpond wrote (read with hive_partitioning off) */
+} sp_piece;
+
+typedef struct sp_dataset {
+  sp_piece *pieces;
+  size_t len, cap;
+} sp_dataset;
+
+/* Appends a copy of p (its path is copied). */
+sp_status sp_dataset_add(sp_dataset *d, const sp_piece *p, sp_error **err);
+/* Appends copies of every piece of src. */
+sp_status sp_dataset_extend(sp_dataset *d, const sp_dataset *src,
+                            sp_error **err);
+void sp_dataset_release(sp_dataset *d);
+/* Releases an array of n datasets and the array itself. */
+void sp_datasets_free(sp_dataset *ds, size_t n);
+
+/* Total rows, or -1 when any piece's count is unknown. */
+int64_t sp_dataset_rows(const sp_dataset *d);
+
+static inline int sp_piece_is_range(const sp_piece *p) { return p->end >= 0; }
+
+/* JSON: [{"path": ..., "rows": n, "begin": b, "end": e, "user": true}, ...],
+ * with begin/end/user omitted at their defaults. */
+json_t *sp_dataset_to_json(const sp_dataset *d);
+sp_status sp_dataset_from_json(const json_t *j, sp_dataset *out,
+                               sp_error **err);
+
+#endif

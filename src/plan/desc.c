@@ -1,0 +1,199 @@
+/*
+ * desc.c - task descriptors and results as JSON (see desc.h).
+ */
+#include "plan/desc.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+int sp_task_kind_from_name(const char *s)
+{
+  int k;
+
+  for (k = SP_TASK_SOURCE; k <= SP_TASK_COUNT; k++)
+    if (strcmp(s, sp_task_kind_name((sp_task_kind)k)) == 0)
+      return k;
+  return -1;
+}
+
+/* [dataset, ...] for n datasets, or NULL when out of memory. */
+static json_t *datasets_to_json(const sp_dataset *ds, size_t n)
+{
+  json_t *arr = json_array();
+  size_t i;
+
+  if (!arr)
+    return NULL;
+  for (i = 0; i < n; i++) {
+    json_t *d = sp_dataset_to_json(&ds[i]);
+    if (!d || json_array_append_new(arr, d)) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+static sp_status datasets_from_json(const json_t *j, sp_dataset **out,
+                                    size_t *n, sp_error **err)
+{
+  size_t i, len = json_array_size(j);
+  sp_status st;
+
+  *out = NULL;
+  *n = 0;
+  if (!json_is_array(j))
+    return sp_error_set(err, SP_EINTERNAL, "expected an array of datasets");
+  if (len && !(*out = sp_calloc(len, sizeof(**out))))
+    return sp_error_oom(err);
+  for (i = 0; i < len; i++) {
+    if ((st = sp_dataset_from_json(json_array_get(j, i), &(*out)[i], err))) {
+      sp_datasets_free(*out, i);
+      *out = NULL;
+      return st;
+    }
+  }
+  *n = len;
+  return SP_OK;
+}
+
+json_t *sp_task_desc_to_json(const sp_task_desc *d)
+{
+  json_t *o, *inputs = datasets_to_json(d->inputs, d->ninputs);
+  json_t *cols = json_array();
+  size_t i;
+
+  if (!inputs || !cols) {
+    json_decref(inputs);
+    json_decref(cols);
+    return NULL;
+  }
+  for (i = 0; i < d->nhash_by; i++)
+    json_array_append_new(cols, json_string(d->hash_by[i]));
+  /* "o" steals the references, also when json_pack fails. */
+  o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:o, "
+                "s:o}",
+                "kind", sp_task_kind_name(d->kind), "key", d->key, "attempt",
+                d->attempt, "partition", d->partition, "slots", d->nslots,
+                "out_dir", d->out_dir, "tmp_dir", d->tmp_dir, "threads",
+                d->threads, "memory_limit", (json_int_t)d->memory_limit,
+                "seed", (json_int_t)(d->seed & 0x7fffffffffffffffULL),
+                "inputs", inputs, "hash_by", cols);
+  if (o && d->sql && json_object_set_new(o, "sql", json_string(d->sql))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d,
+                                 sp_error **err)
+{
+  const char *kind = NULL;
+  json_t *inputs = NULL, *cols = NULL;
+  json_int_t mem = 0, seed = 0;
+  sp_status st;
+  size_t i;
+  int k;
+
+  memset(d, 0, sizeof(*d));
+  if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
+                  "s:o, s:o, s?s}",
+                  "kind", &kind, "key", &d->key, "attempt", &d->attempt,
+                  "partition", &d->partition, "slots", &d->nslots, "out_dir",
+                  &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
+                  "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
+                  "hash_by", &cols, "sql", &d->sql))
+    return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
+  if ((k = sp_task_kind_from_name(kind)) < 0)
+    return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
+  d->kind = (sp_task_kind)k;
+  d->memory_limit = mem;
+  d->seed = (uint64_t)seed;
+  if ((st = datasets_from_json(inputs, &d->inputs, &d->ninputs, err)))
+    return st;
+  if (json_array_size(cols)) {
+    d->hash_by = sp_calloc(json_array_size(cols), sizeof(*d->hash_by));
+    if (!d->hash_by) {
+      sp_task_desc_release(d);
+      return sp_error_oom(err);
+    }
+    for (i = 0; i < json_array_size(cols); i++) {
+      const char *c = json_string_value(json_array_get(cols, i));
+      if (!c) {
+        sp_task_desc_release(d);
+        return sp_error_set(err, SP_EINTERNAL, "malformed hash_by");
+      }
+      d->hash_by[d->nhash_by++] = c;
+    }
+  }
+  return SP_OK;
+}
+
+void sp_task_desc_release(sp_task_desc *d)
+{
+  sp_datasets_free(d->inputs, d->ninputs);
+  sp_free(d->hash_by);
+  memset(d, 0, sizeof(*d));
+}
+
+json_t *sp_task_result_to_json(const sp_task_result *r)
+{
+  json_t *outs = datasets_to_json(r->outputs, (size_t)r->noutputs), *o;
+
+  if (!outs)
+    return NULL;
+  o = json_pack("{s:s, s:i, s:i, s:o, s:I, s:I}", "key", r->key, "attempt",
+                r->attempt, "status", (int)r->status, "outputs", outs, "rows",
+                (json_int_t)r->rows, "elapsed_us", (json_int_t)r->elapsed_us);
+  if (!o)
+    return NULL;
+  if ((r->error && json_object_set_new(o, "error", json_string(r->error))) ||
+      (r->error_sql &&
+       json_object_set_new(o, "error_sql", json_string(r->error_sql)))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+sp_status sp_task_result_from_json(json_t *j, sp_task_result *r,
+                                   sp_error **err)
+{
+  const char *key = NULL, *error = NULL, *error_sql = NULL;
+  json_int_t rows = -1, elapsed = 0;
+  json_t *outs = NULL;
+  size_t n = 0;
+  int status = 0;
+  sp_status st;
+
+  memset(r, 0, sizeof(*r));
+  if (json_unpack(j, "{s:s, s:i, s:i, s:o, s:I, s:I, s?s, s?s}", "key", &key,
+                  "attempt", &r->attempt, "status", &status, "outputs", &outs,
+                  "rows", &rows, "elapsed_us", &elapsed, "error", &error,
+                  "error_sql", &error_sql))
+    return sp_error_set(err, SP_EINTERNAL, "malformed task result");
+  r->status = (sp_status)status;
+  r->rows = rows;
+  r->elapsed_us = elapsed;
+  if ((st = datasets_from_json(outs, &r->outputs, &n, err)) != SP_OK)
+    return st;
+  r->noutputs = (int)n;
+  if (!(r->key = sp_strdup(key)) || (error && !(r->error = sp_strdup(error))) ||
+      (error_sql && !(r->error_sql = sp_strdup(error_sql)))) {
+    sp_task_result_release(r);
+    return sp_error_oom(err);
+  }
+  return SP_OK;
+}
+
+void sp_task_result_release(sp_task_result *r)
+{
+  sp_datasets_free(r->outputs, (size_t)r->noutputs);
+  sp_free(r->key);
+  sp_free(r->error);
+  sp_free(r->error_sql);
+  memset(r, 0, sizeof(*r));
+}

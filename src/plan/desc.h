@@ -1,0 +1,66 @@
+/*
+ * desc.h - the messages between driver and workers (DESIGN.md section 5).
+ *
+ * A descriptor tells a worker everything it needs to run one attempt of a
+ * task: its inputs already resolved to files and row ranges, where to write,
+ * and its resource limits. A result reports the attempt's outputs (paths
+ * relative to the attempt's folder, or absolute for files it did not
+ * write), row counts and the error if it failed. Both travel as JSON.
+ */
+#ifndef SP_PLAN_DESC_H
+#define SP_PLAN_DESC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "plan/dataset.h"
+#include "plan/graph.h"
+
+typedef struct sp_task_desc {
+  sp_task_kind kind;
+  const char *key;
+  int attempt;
+  int partition;
+  int nslots;             /* outputs to produce */
+  const char *out_dir;    /* the attempt's staging folder */
+  const char *tmp_dir;    /* DuckDB spill folder */
+  int threads;            /* DuckDB threads */
+  int64_t memory_limit;   /* bytes */
+  uint64_t seed;          /* for DuckDB's random() */
+  sp_dataset *inputs;     /* one dataset per view */
+  size_t ninputs;
+  const char *sql;        /* SQL: the query template */
+  const char **hash_by;   /* HASH: the key columns */
+  size_t nhash_by;
+} sp_task_desc;
+
+typedef struct sp_task_result {
+  char *key;
+  int attempt;
+  sp_status status;       /* SP_OK when the attempt succeeded */
+  sp_dataset *outputs;    /* noutputs datasets */
+  int noutputs;
+  int64_t rows;           /* rows written, or counted by a COUNT task */
+  int64_t elapsed_us;
+  char *error;            /* message when status != SP_OK */
+  char *error_sql;        /* the SQL that failed, if any */
+} sp_task_result;
+
+json_t *sp_task_desc_to_json(const sp_task_desc *d);
+
+/* Decodes j into *d. Strings in *d are borrowed from j, which must outlive
+ * it; the datasets and arrays are owned (sp_task_desc_release). */
+sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d,
+                                 sp_error **err);
+void sp_task_desc_release(sp_task_desc *d);
+
+json_t *sp_task_result_to_json(const sp_task_result *r);
+/* Decodes j into *r; everything in *r is owned (sp_task_result_release). */
+sp_status sp_task_result_from_json(json_t *j, sp_task_result *r,
+                                   sp_error **err);
+void sp_task_result_release(sp_task_result *r);
+
+/* The task kind named s, or -1. */
+int sp_task_kind_from_name(const char *s);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * graph.c - the planner (see graph.h).
+ */
+#include "plan/graph.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+const char *sp_task_kind_name(sp_task_kind kind)
+{
+  switch (kind) {
+  case SP_TASK_SOURCE: return "source";
+  case SP_TASK_SPLIT_FILES: return "split_files";
+  case SP_TASK_SPLIT_ROWS: return "split_rows";
+  case SP_TASK_HASH: return "hash";
+  case SP_TASK_SQL: return "sql";
+  case SP_TASK_COUNT: return "count";
+  }
+  return "?";
+}
+
+int sp_task_kind_runs_in_worker(sp_task_kind kind)
+{
+  return kind != SP_TASK_SOURCE && kind != SP_TASK_SPLIT_FILES;
+}
+
+static sp_status input_add(sp_task_input *in, sp_task *task, int slot,
+                           sp_error **err)
+{
+  if (sp_grow((void **)&in->refs, &in->cap, in->len + 1, sizeof(*in->refs)))
+    return sp_error_oom(err);
+  in->refs[in->len].task = task;
+  in->refs[in->len].slot = slot;
+  in->len++;
+  return SP_OK;
+}
+
+static sp_status input_extend(sp_task_input *in, const sp_task_input *src,
+                              sp_error **err)
+{
+  size_t i;
+  sp_status st;
+
+  for (i = 0; i < src->len; i++)
+    if ((st = input_add(in, src->refs[i].task, src->refs[i].slot, err)))
+      return st;
+  return SP_OK;
+}
+
+static void input_release(sp_task_input *in)
+{
+  sp_free(in->refs);
+  memset(in, 0, sizeof(*in));
+}
+
+static void task_free(sp_task *t)
+{
+  size_t i;
+
+  if (!t)
+    return;
+  for (i = 0; i < t->ninputs; i++)
+    input_release(&t->inputs[i]);
+  sp_free(t->inputs);
+  sp_free(t);
+}
+
+/* A new task with ninputs empty views, not yet in the graph. */
+static sp_task *task_new(sp_task_kind kind, const sp_node *node, int partition,
+                         int nslots, size_t ninputs)
+{
+  sp_task *t = sp_calloc(1, sizeof(*t));
+
+  if (!t)
+    return NULL;
+  if (ninputs && !(t->inputs = sp_calloc(ninputs, sizeof(*t->inputs)))) {
+    sp_free(t);
+    return NULL;
+  }
+  t->kind = kind;
+  t->node = node;
+  t->partition = partition;
+  t->nslots = nslots;
+  t->ninputs = ninputs;
+  return t;
+}
+
+/* Computes the task's key and appends it to the graph; on failure frees t. */
+static sp_status graph_push(sp_graph *g, sp_task *t, sp_error **err)
+{
+  uint64_t h = sp_hash_str(SP_HASH_INIT, sp_task_kind_name(t->kind));
+  size_t i, j;
+
+  h = sp_hash_i64(h, t->node ? (int64_t)t->node->def_hash : 0);
+  h = sp_hash_i64(h, t->partition);
+  h = sp_hash_i64(h, t->nslots);
+  for (i = 0; i < t->ninputs; i++) {
+    h = sp_hash_i64(h, (int64_t)t->inputs[i].len);
+    for (j = 0; j < t->inputs[i].len; j++) {
+      h = sp_hash_str(h, t->inputs[i].refs[j].task->key);
+      h = sp_hash_i64(h, t->inputs[i].refs[j].slot);
+    }
+  }
+  snprintf(t->key, sizeof(t->key), "%016" PRIx64, h);
+  if (sp_grow((void **)&g->tasks, &g->cap, g->len + 1, sizeof(*g->tasks))) {
+    task_free(t);
+    return sp_error_oom(err);
+  }
+  t->index = g->len;
+  g->tasks[g->len++] = t;
+  return SP_OK;
+}
+
+/* Every partition of a node with a single input task: slot s of task. */
+static sp_status parts_from_slots(sp_task_input *parts, int n, sp_task *task,
+                                  sp_error **err)
+{
+  sp_status st;
+  int i;
+
+  for (i = 0; i < n; i++)
+    if ((st = input_add(&parts[i], task, i, err)) != SP_OK)
+      return st;
+  return SP_OK;
+}
+
+/* Adds a task of `kind` reading all of `in` and returns it in *out. */
+static sp_status add_task_over(sp_graph *g, sp_task_kind kind,
+                               const sp_node *node, int partition, int nslots,
+                               const sp_task_input *in, sp_task **out,
+                               sp_error **err)
+{
+  sp_task *t = task_new(kind, node, partition, nslots, in ? 1 : 0);
+  sp_status st;
+
+  if (!t)
+    return sp_error_oom(err);
+  if (in && (st = input_extend(&t->inputs[0], in, err)) != SP_OK) {
+    task_free(t);
+    return st;
+  }
+  if ((st = graph_push(g, t, err)) != SP_OK)
+    return st;
+  *out = t;
+  return SP_OK;
+}
+
+/* The whole of a node's output as one input: every partition, in order. */
+static sp_status concat_parts(const sp_task_input *parts, int n,
+                              sp_task_input *out, sp_error **err)
+{
+  sp_status st;
+  int i;
+
+  for (i = 0; i < n; i++)
+    if ((st = input_extend(out, &parts[i], err)) != SP_OK)
+      return st;
+  return SP_OK;
+}
+
+static sp_status plan_read_parquet(sp_graph *g, const sp_node *node,
+                                   sp_task_input *parts, sp_error **err)
+{
+  sp_task *t = NULL;
+  sp_status st = add_task_over(g, SP_TASK_SOURCE, node, 0, 1, NULL, &t, err);
+
+  return st ? st : parts_from_slots(parts, 1, t, err);
+}
+
+static sp_status plan_hash(sp_graph *g, const sp_node *node,
+                           const sp_task_input *in_parts, int m,
+                           sp_task_input *parts, sp_error **err)
+{
+  const sp_node *in = node->inputs[0];
+  sp_task *split = NULL;
+  sp_status st = SP_OK;
+  int producers = m, j, i;
+
+  if (m == 1) {
+    /* One input partition: split its files so producers run in parallel. */
+    int hint = in->kind == SP_NODE_READ_PARQUET ? (int)in->files.len : 1;
+    producers = 2 * (g->workers > 0 ? g->workers : 1);
+    if (producers > hint)
+      producers = hint;
+    if (producers > 1)
+      st = add_task_over(g, SP_TASK_SPLIT_FILES, node, 0, producers,
+                         &in_parts[0], &split, err);
+  }
+  for (j = 0; j < producers && st == SP_OK; j++) {
+    sp_task *p = task_new(SP_TASK_HASH, node, j, node->npartitions, 1);
+    if (!p)
+      return sp_error_oom(err);
+    st = split ? input_add(&p->inputs[0], split, j, err)
+               : input_extend(&p->inputs[0], &in_parts[j], err);
+    if (st != SP_OK) {
+      task_free(p);
+      break;
+    }
+    if ((st = graph_push(g, p, err)) != SP_OK)
+      break;
+    for (i = 0; i < node->npartitions && st == SP_OK; i++)
+      st = input_add(&parts[i], p, i, err);
+  }
+  return st;
+}
+
+static sp_status plan_repartition(sp_graph *g, const sp_node *node,
+                                  sp_task_input *parts, sp_error **err)
+{
+  const sp_task_input *in_parts;
+  sp_task_input whole = {0};
+  sp_task *t = NULL;
+  sp_status st;
+  int m = node->inputs[0]->npartitions;
+
+  if ((st = sp_graph_plan(g, node->inputs[0], &in_parts, err)) != SP_OK)
+    return st;
+  if (node->split == SP_SPLIT_HASH)
+    return plan_hash(g, node, in_parts, m, parts, err);
+  if ((st = concat_parts(in_parts, m, &whole, err)) == SP_OK)
+    st = add_task_over(g, node->split == SP_SPLIT_ROWS ? SP_TASK_SPLIT_ROWS
+                                                       : SP_TASK_SPLIT_FILES,
+                       node, 0, node->npartitions, &whole, &t, err);
+  if (st == SP_OK)
+    st = parts_from_slots(parts, node->npartitions, t, err);
+  input_release(&whole);
+  return st;
+}
+
+static sp_status plan_sql(sp_graph *g, const sp_node *node,
+                          sp_task_input *parts, sp_error **err)
+{
+  const sp_task_input **in_parts = NULL;
+  sp_status st = SP_OK;
+  size_t j;
+  int i;
+
+  if (node->ninputs &&
+      !(in_parts = sp_calloc(node->ninputs, sizeof(*in_parts))))
+    return sp_error_oom(err);
+  for (j = 0; j < node->ninputs && st == SP_OK; j++)
+    st = sp_graph_plan(g, node->inputs[j], &in_parts[j], err);
+  for (i = 0; i < node->npartitions && st == SP_OK; i++) {
+    sp_task *t = task_new(SP_TASK_SQL, node, i, 1, node->ninputs);
+    if (!t) {
+      st = sp_error_oom(err);
+      break;
+    }
+    for (j = 0; j < node->ninputs && st == SP_OK; j++) {
+      int k = node->inputs[j]->npartitions == 1 ? 0 : i; /* broadcast */
+      st = input_extend(&t->inputs[j], &in_parts[j][k], err);
+    }
+    if (st != SP_OK) {
+      task_free(t);
+      break;
+    }
+    if ((st = graph_push(g, t, err)) == SP_OK)
+      st = input_add(&parts[i], t, 0, err);
+  }
+  sp_free(in_parts);
+  return st;
+}
+
+sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
+                        const sp_task_input **parts, sp_error **err)
+{
+  size_t idx = (size_t)node->id - 1;
+  sp_task_input *p;
+  sp_status st = SP_EINTERNAL;
+
+  if (idx < g->nnode_parts && g->node_parts[idx].parts) {
+    *parts = g->node_parts[idx].parts;
+    return SP_OK;
+  }
+  if (idx >= g->nnode_parts) {
+    size_t cap = g->nnode_parts;
+    if (sp_grow((void **)&g->node_parts, &cap, idx + 1,
+                sizeof(*g->node_parts)))
+      return sp_error_oom(err);
+    memset(g->node_parts + g->nnode_parts, 0,
+           (cap - g->nnode_parts) * sizeof(*g->node_parts));
+    g->nnode_parts = cap;
+  }
+  if (!(p = sp_calloc((size_t)node->npartitions, sizeof(*p))))
+    return sp_error_oom(err);
+  switch (node->kind) {
+  case SP_NODE_READ_PARQUET: st = plan_read_parquet(g, node, p, err); break;
+  case SP_NODE_REPARTITION: st = plan_repartition(g, node, p, err); break;
+  case SP_NODE_SQL: st = plan_sql(g, node, p, err); break;
+  }
+  if (st != SP_OK) {
+    /* Tasks already pushed stay in the graph, unreferenced and harmless. */
+    for (int i = 0; i < node->npartitions; i++)
+      input_release(&p[i]);
+    sp_free(p);
+    return st;
+  }
+  g->node_parts[idx].parts = p;
+  g->node_parts[idx].n = node->npartitions;
+  *parts = p;
+  return SP_OK;
+}
+
+sp_status sp_graph_add_count(sp_graph *g, const sp_task_input *part,
+                             sp_task **out, sp_error **err)
+{
+  return add_task_over(g, SP_TASK_COUNT, NULL, 0, 0, part, out, err);
+}
+
+static json_t *node_to_json(const sp_node *n)
+{
+  json_t *o = json_pack("{s:i, s:s, s:i}", "id", n->id, "kind",
+                        sp_node_kind_name(n->kind), "partitions",
+                        n->npartitions);
+  json_t *ins = json_array();
+  size_t i;
+
+  if (!o || !ins)
+    goto out_fail;
+  for (i = 0; i < n->ninputs; i++)
+    if (json_array_append_new(ins, json_integer(n->inputs[i]->id)))
+      goto out_fail;
+  if (json_object_set_new(o, "inputs", ins)) {
+    ins = NULL;
+    goto out_fail;
+  }
+  ins = NULL;
+  if (n->kind == SP_NODE_SQL &&
+      json_object_set_new(o, "sql", json_string(n->sql)))
+    goto out_fail;
+  if (n->kind == SP_NODE_READ_PARQUET &&
+      json_object_set_new(o, "files", json_integer((json_int_t)n->files.len)))
+    goto out_fail;
+  if (n->kind == SP_NODE_REPARTITION) {
+    static const char *const splits[] = {"files", "rows", "hash"};
+    json_t *cols = json_array();
+    if (json_object_set_new(o, "by", json_string(splits[n->split])) || !cols)
+      goto out_fail;
+    for (i = 0; i < n->nhash_by; i++)
+      json_array_append_new(cols, json_string(n->hash_by[i]));
+    if (json_object_set_new(o, "hash_by", cols))
+      goto out_fail;
+  }
+  return o;
+
+out_fail:
+  json_decref(ins);
+  json_decref(o);
+  return NULL;
+}
+
+static json_t *task_to_json(const sp_task *t)
+{
+  json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "key", t->key, "kind",
+                        sp_task_kind_name(t->kind), "partition", t->partition,
+                        "slots", t->nslots);
+  json_t *ins = json_array();
+  size_t i, j;
+
+  if (!o || !ins)
+    goto out_fail;
+  if (t->node && json_object_set_new(o, "node", json_integer(t->node->id)))
+    goto out_fail;
+  for (i = 0; i < t->ninputs; i++) {
+    json_t *view = json_array();
+    if (!view || json_array_append_new(ins, view))
+      goto out_fail;
+    for (j = 0; j < t->inputs[i].len; j++)
+      json_array_append_new(view,
+                            json_pack("{s:s, s:i}", "task",
+                                      t->inputs[i].refs[j].task->key, "slot",
+                                      t->inputs[i].refs[j].slot));
+  }
+  if (json_object_set_new(o, "inputs", ins)) {
+    ins = NULL;
+    goto out_fail;
+  }
+  return o;
+
+out_fail:
+  json_decref(ins);
+  json_decref(o);
+  return NULL;
+}
+
+json_t *sp_graph_to_json(const sp_graph *g, const sp_plan *plan)
+{
+  json_t *nodes = json_array(), *tasks = json_array(), *o;
+  size_t i;
+
+  if (!nodes || !tasks)
+    goto out_fail;
+  for (i = 0; i < plan->len; i++)
+    if (json_array_append_new(nodes, node_to_json(plan->nodes[i])))
+      goto out_fail;
+  for (i = 0; i < g->len; i++)
+    if (json_array_append_new(tasks, task_to_json(g->tasks[i])))
+      goto out_fail;
+  o = json_pack("{s:s, s:o, s:o}", "version", SP_VERSION_STRING, "nodes",
+                nodes, "tasks", tasks);
+  return o; /* json_pack with "o" steals both arrays, even on failure */
+
+out_fail:
+  json_decref(nodes);
+  json_decref(tasks);
+  return NULL;
+}
+
+void sp_graph_release(sp_graph *g)
+{
+  size_t i;
+
+  for (i = 0; i < g->len; i++)
+    task_free(g->tasks[i]);
+  sp_free(g->tasks);
+  for (i = 0; i < g->nnode_parts; i++) {
+    sp_node_parts *np = &g->node_parts[i];
+    for (int k = 0; k < np->n; k++)
+      input_release(&np->parts[k]);
+    sp_free(np->parts);
+  }
+  sp_free(g->node_parts);
+  memset(g, 0, sizeof(*g));
+}

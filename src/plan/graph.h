@@ -1,0 +1,87 @@
+/*
+ * graph.h - the planner: logical nodes x partitions -> a graph of tasks.
+ *
+ * A session keeps one graph and plans nodes into it on demand; planning a
+ * node twice returns the same tasks (memoized by node id). Task keys are
+ * deterministic (DESIGN.md section 6): a hash of the node's definition, the
+ * task's kind and index, and the keys of the tasks it reads.
+ */
+#ifndef SP_PLAN_GRAPH_H
+#define SP_PLAN_GRAPH_H
+
+#include <jansson.h>
+
+#include "plan/node.h"
+
+typedef enum sp_task_kind {
+  SP_TASK_SOURCE,      /* driver: the node's listed files; runs nothing */
+  SP_TASK_SPLIT_FILES, /* driver: splits its input by whole files */
+  SP_TASK_SPLIT_ROWS,  /* worker: reads row counts, splits into row ranges */
+  SP_TASK_HASH,        /* worker: hash producer, one output per partition */
+  SP_TASK_SQL,         /* worker: runs the node's query on one partition */
+  SP_TASK_COUNT        /* worker: counts the rows of its input */
+} sp_task_kind;
+
+#define SP_TASK_KEY_LEN 16
+
+struct sp_task;
+
+/* Output `slot` of `task`. */
+typedef struct sp_task_ref {
+  struct sp_task *task;
+  int slot;
+} sp_task_ref;
+
+/* The data one view of a task reads: the concatenation of task outputs. A
+ * node's partition is one of these. */
+typedef struct sp_task_input {
+  sp_task_ref *refs;
+  size_t len, cap;
+} sp_task_input;
+
+typedef struct sp_task {
+  size_t index;                       /* position in the graph */
+  char key[SP_TASK_KEY_LEN + 1];
+  sp_task_kind kind;
+  const sp_node *node;                /* NULL for COUNT tasks */
+  int partition;                      /* index among the node's tasks */
+  int nslots;                         /* number of output datasets */
+  sp_task_input *inputs;              /* one per view {0}, {1}, ... */
+  size_t ninputs;
+} sp_task;
+
+/* A planned node's partitions (memo entry). */
+typedef struct sp_node_parts {
+  sp_task_input *parts; /* NULL while the node is not planned */
+  int n;
+} sp_node_parts;
+
+typedef struct sp_graph {
+  sp_task **tasks;
+  size_t len, cap;
+  sp_node_parts *node_parts; /* by node id - 1 */
+  size_t nnode_parts;
+  int workers;                /* sizes the number of hash producers */
+} sp_graph;
+
+/* Short name of a task kind ("sql", "hash", ...). */
+const char *sp_task_kind_name(sp_task_kind kind);
+
+/* 1 if tasks of this kind run in a worker, 0 if the driver does them. */
+int sp_task_kind_runs_in_worker(sp_task_kind kind);
+
+/* Plans node and everything it reads. *parts receives the node's
+ * node->npartitions partitions (borrowed from the graph). */
+sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
+                        const sp_task_input **parts, sp_error **err);
+
+/* Adds a COUNT task over one partition. */
+sp_status sp_graph_add_count(sp_graph *g, const sp_task_input *part,
+                             sp_task **out, sp_error **err);
+
+/* The graph as JSON for plan.json: nodes and tasks with their inputs. */
+json_t *sp_graph_to_json(const sp_graph *g, const sp_plan *plan);
+
+void sp_graph_release(sp_graph *g);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * node.c - the logical plan (see node.h).
+ */
+#include "plan/node.h"
+
+#include <string.h>
+
+#include "plan/template.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+/* Outputs written by another version may differ; never reuse them. */
+#define NODE_HASH_SEED "smallpond " SP_VERSION_STRING
+
+const char *sp_node_kind_name(sp_node_kind kind)
+{
+  switch (kind) {
+  case SP_NODE_READ_PARQUET: return "read_parquet";
+  case SP_NODE_REPARTITION: return "repartition";
+  case SP_NODE_SQL: return "sql";
+  }
+  return "?";
+}
+
+static void node_free(sp_node *n)
+{
+  size_t i;
+
+  if (!n)
+    return;
+  sp_free(n->inputs);
+  sp_dataset_release(&n->files);
+  for (i = 0; i < n->nhash_by; i++)
+    sp_free(n->hash_by[i]);
+  sp_free(n->hash_by);
+  sp_free(n->sql);
+  sp_free(n);
+}
+
+/* Allocates a node with copies of the input pointers and adds it to plan.
+ * On failure frees nothing of the caller's. */
+static sp_node *node_new(sp_plan *plan, sp_node_kind kind,
+                         sp_node *const *inputs, size_t ninputs)
+{
+  sp_node *n;
+
+  if (sp_grow((void **)&plan->nodes, &plan->cap, plan->len + 1,
+              sizeof(*plan->nodes)))
+    return NULL;
+  if (!(n = sp_calloc(1, sizeof(*n))))
+    return NULL;
+  if (ninputs && !(n->inputs = sp_calloc(ninputs, sizeof(*n->inputs)))) {
+    sp_free(n);
+    return NULL;
+  }
+  if (ninputs)
+    memcpy(n->inputs, inputs, ninputs * sizeof(*inputs));
+  n->ninputs = ninputs;
+  n->kind = kind;
+  n->id = (int)plan->len + 1;
+  n->def_hash = sp_hash_str(sp_hash_str(SP_HASH_INIT, NODE_HASH_SEED),
+                            sp_node_kind_name(kind));
+  for (size_t i = 0; i < ninputs; i++)
+    n->def_hash = sp_hash_i64(n->def_hash, (int64_t)inputs[i]->def_hash);
+  return n;
+}
+
+static void plan_push(sp_plan *plan, sp_node *n, sp_node **out)
+{
+  plan->nodes[plan->len++] = n;
+  *out = n;
+}
+
+sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
+                                   sp_node **out, sp_error **err)
+{
+  sp_node *n = node_new(plan, SP_NODE_READ_PARQUET, NULL, 0);
+  size_t i;
+
+  if (!n)
+    return sp_error_oom(err);
+  n->npartitions = 1;
+  for (i = 0; i < files->len; i++) {
+    const sp_file_info *f = &files->items[i];
+    sp_piece p = {f->path, -1, 0, -1, 1};
+    if (sp_dataset_add(&n->files, &p, err) != SP_OK) {
+      node_free(n);
+      return SP_ENOMEM;
+    }
+    /* Changed input files must not match an old run's tasks. */
+    n->def_hash = sp_hash_str(n->def_hash, f->path);
+    n->def_hash = sp_hash_i64(n->def_hash, f->size);
+    n->def_hash = sp_hash_i64(n->def_hash, f->mtime_ns);
+  }
+  plan_push(plan, n, out);
+  return SP_OK;
+}
+
+sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
+                                  sp_split_kind split,
+                                  const char *const *hash_by, size_t nhash_by,
+                                  sp_node **out, sp_error **err)
+{
+  sp_node *n;
+  size_t i;
+
+  if (npart < 1)
+    return sp_error_set(err, SP_EINVAL, "repartition: number of partitions "
+                        "must be at least 1, got %d", npart);
+  if (split == SP_SPLIT_HASH && nhash_by == 0)
+    return sp_error_set(err, SP_EINVAL, "repartition: hash partitioning "
+                        "needs at least one column");
+  if (!(n = node_new(plan, SP_NODE_REPARTITION, &input, 1)))
+    return sp_error_oom(err);
+  n->npartitions = npart;
+  n->split = split;
+  n->def_hash = sp_hash_i64(n->def_hash, npart);
+  n->def_hash = sp_hash_i64(n->def_hash, split);
+  if (split == SP_SPLIT_HASH) {
+    if (!(n->hash_by = sp_calloc(nhash_by, sizeof(*n->hash_by))))
+      goto out_oom;
+    for (i = 0; i < nhash_by; i++) {
+      if (!hash_by[i] || !*hash_by[i]) {
+        node_free(n);
+        return sp_error_set(err, SP_EINVAL, "repartition: empty column name "
+                            "in hash_by");
+      }
+      if (!(n->hash_by[i] = sp_strdup(hash_by[i])))
+        goto out_oom;
+      n->nhash_by++;
+      n->def_hash = sp_hash_str(n->def_hash, hash_by[i]);
+    }
+  }
+  plan_push(plan, n, out);
+  return SP_OK;
+
+out_oom:
+  node_free(n);
+  return sp_error_oom(err);
+}
+
+sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
+                          sp_node *const *inputs, size_t ninputs,
+                          sp_node **out, sp_error **err)
+{
+  const sp_node *wide = NULL; /* the first input with more than 1 partition */
+  size_t wide_idx = 0, i;
+  sp_node *n;
+  sp_status st;
+
+  if (!sql || !*sql)
+    return sp_error_set(err, SP_EINVAL, "partial_sql: empty query");
+  if ((st = sp_template_expand(sql, NULL, ninputs, NULL, err)) != SP_OK)
+    return st;
+  for (i = 0; i < ninputs; i++) {
+    const sp_node *in = inputs[i];
+    if (in->npartitions == 1)
+      continue;
+    if (!wide) {
+      wide = in;
+      wide_idx = i;
+    } else if (in->npartitions != wide->npartitions) {
+      return sp_error_set(err, SP_EPLAN, "partial_sql: inputs {%zu} (%s #%d, "
+                          "%d partitions) and {%zu} (%s #%d, %d partitions) "
+                          "are partitioned differently; repartition them to "
+                          "the same number first", wide_idx,
+                          sp_node_kind_name(wide->kind), wide->id,
+                          wide->npartitions, i, sp_node_kind_name(in->kind),
+                          in->id, in->npartitions);
+    }
+  }
+  if (!(n = node_new(plan, SP_NODE_SQL, inputs, ninputs)))
+    return sp_error_oom(err);
+  n->npartitions = wide ? wide->npartitions : 1;
+  if (!(n->sql = sp_strdup(sql))) {
+    node_free(n);
+    return sp_error_oom(err);
+  }
+  n->def_hash = sp_hash_str(n->def_hash, sql);
+  plan_push(plan, n, out);
+  return SP_OK;
+}
+
+void sp_plan_release(sp_plan *plan)
+{
+  size_t i;
+
+  for (i = 0; i < plan->len; i++)
+    node_free(plan->nodes[i]);
+  sp_free(plan->nodes);
+  memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,74 @@
+/*
+ * node.h - the logical plan: a DAG of DataFrame operations.
+ *
+ * Nodes are immutable once added. Each carries `def_hash`, a hash of its
+ * definition and of its inputs' definitions, from which task keys derive:
+ * the same operations on the same input files give the same keys in every
+ * run, which is what makes resume work.
+ */
+#ifndef SP_PLAN_NODE_H
+#define SP_PLAN_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/glob.h"
+#include "plan/dataset.h"
+#include "smallpond.h"
+
+typedef enum sp_node_kind {
+  SP_NODE_READ_PARQUET, /* files listed at plan time; 1 partition */
+  SP_NODE_REPARTITION,  /* split or hash into n partitions */
+  SP_NODE_SQL           /* one query per partition */
+} sp_node_kind;
+
+typedef enum sp_split_kind {
+  SP_SPLIT_FILES, /* whole files, contiguous groups */
+  SP_SPLIT_ROWS,  /* row ranges of near-equal size */
+  SP_SPLIT_HASH   /* rows routed by hash(columns) % n */
+} sp_split_kind;
+
+typedef struct sp_node {
+  int id;                  /* 1, 2, ... in creation order */
+  sp_node_kind kind;
+  int npartitions;
+  struct sp_node **inputs; /* borrowed: the plan owns every node */
+  size_t ninputs;
+  uint64_t def_hash;
+
+  sp_dataset files;        /* READ_PARQUET: the listed files */
+  sp_split_kind split;     /* REPARTITION */
+  char **hash_by;          /* REPARTITION with SP_SPLIT_HASH */
+  size_t nhash_by;
+  char *sql;               /* SQL: the query template */
+} sp_node;
+
+typedef struct sp_plan {
+  sp_node **nodes; /* index = id - 1 */
+  size_t len, cap;
+} sp_plan;
+
+/* Short name of a node kind for messages and plan.json ("read_parquet"). */
+const char *sp_node_kind_name(sp_node_kind kind);
+
+/* Adds a READ_PARQUET node over files (copied). */
+sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
+                                   sp_node **out, sp_error **err);
+
+/* Adds a REPARTITION node. hash_by (copied) is used with SP_SPLIT_HASH only
+ * and must then name at least one column. */
+sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int n,
+                                  sp_split_kind split,
+                                  const char *const *hash_by, size_t nhash_by,
+                                  sp_node **out, sp_error **err);
+
+/* Adds a SQL node. Checks the template's placeholders against ninputs and
+ * that the inputs' partitionings are compatible: equal counts, except that
+ * one-partition inputs are broadcast. */
+sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
+                          sp_node *const *inputs, size_t ninputs,
+                          sp_node **out, sp_error **err);
+
+void sp_plan_release(sp_plan *plan);
+
+#endif

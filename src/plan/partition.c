@@ -1,0 +1,108 @@
+/*
+ * partition.c - partition assignment (see partition.h).
+ */
+#include "plan/partition.h"
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* Gives every empty partition an empty range of the first input file. */
+static sp_status fill_empty(const sp_dataset *in, int n, sp_dataset *out,
+                            sp_error **err)
+{
+  sp_piece schema = {in->pieces[0].path, 0, 0, 0, in->pieces[0].user};
+  sp_status st;
+  int k;
+
+  for (k = 0; k < n; k++)
+    if (out[k].len == 0 && (st = sp_dataset_add(&out[k], &schema, err)))
+      return st;
+  return SP_OK;
+}
+
+static sp_status split_start(const sp_dataset *in, int n, sp_dataset **out,
+                             sp_error **err)
+{
+  *out = NULL;
+  if (n < 1)
+    return sp_error_set(err, SP_EINVAL, "number of partitions must be >= 1, "
+                        "got %d", n);
+  if (in->len == 0)
+    return sp_error_set(err, SP_EINTERNAL, "cannot split an empty dataset");
+  if (!(*out = sp_calloc((size_t)n, sizeof(**out))))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+sp_status sp_split_by_files(const sp_dataset *in, int n, sp_dataset **out,
+                            sp_error **err)
+{
+  size_t base, extra, next = 0;
+  sp_status st;
+  int k;
+
+  if ((st = split_start(in, n, out, err)) != SP_OK)
+    return st;
+  base = in->len / (size_t)n;
+  extra = in->len % (size_t)n;
+  for (k = 0; k < n; k++) {
+    size_t count = base + ((size_t)k < extra), i;
+    for (i = 0; i < count; i++, next++)
+      if ((st = sp_dataset_add(&(*out)[k], &in->pieces[next], err)))
+        goto out_fail;
+  }
+  if ((st = fill_empty(in, n, *out, err)) != SP_OK)
+    goto out_fail;
+  return SP_OK;
+
+out_fail:
+  sp_datasets_free(*out, (size_t)n);
+  *out = NULL;
+  return st;
+}
+
+sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
+                           sp_error **err)
+{
+  int64_t remaining = sp_dataset_rows(in), offset = 0;
+  size_t i = 0;
+  sp_status st;
+  int k;
+
+  if (remaining < 0)
+    return sp_error_set(err, SP_EINTERNAL, "split by rows: unknown row count");
+  if ((st = split_start(in, n, out, err)) != SP_OK)
+    return st;
+  /* offset: rows of pieces[i] already handed out, relative to its start. */
+  for (k = 0; k < n; k++) {
+    int64_t want = (remaining + (n - k) - 1) / (n - k);
+    remaining -= want;
+    while (want > 0) {
+      const sp_piece *p = &in->pieces[i];
+      int64_t avail = p->rows - offset, take = want < avail ? want : avail;
+      int64_t first = p->begin + offset;
+      sp_piece r = {p->path, take, first, first + take, p->user};
+
+      if (take == p->rows && !sp_piece_is_range(p)) {
+        r.begin = 0;
+        r.end = -1; /* a whole file stays whole: cheaper to read */
+      }
+      if (take > 0 && (st = sp_dataset_add(&(*out)[k], &r, err)))
+        goto out_fail;
+      want -= take;
+      offset += take;
+      if (offset == p->rows) {
+        i++;
+        offset = 0;
+      }
+    }
+  }
+  if ((st = fill_empty(in, n, *out, err)) != SP_OK)
+    goto out_fail;
+  return SP_OK;
+
+out_fail:
+  sp_datasets_free(*out, (size_t)n);
+  *out = NULL;
+  return st;
+}

@@ -1,0 +1,163 @@
+/*
+ * job.c - the job object (see job.h); the scheduler loop is scheduler.c.
+ */
+#include "sched/job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/fs.h"
+#include "io/jsonl.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+static sp_status remember_line(json_t *line, void *arg, sp_error **err)
+{
+  json_t *finished = arg;
+  const char *key = json_string_value(json_object_get(line, "key"));
+
+  if (key && json_object_set(finished, key, line))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+static sp_status load_state(sp_job *job, sp_error **err)
+{
+  sp_buf path = SP_BUF_INIT;
+  size_t skipped = 0;
+  sp_status st;
+
+  if (!(job->finished = json_object()))
+    return sp_error_oom(err);
+  sp_layout_file(&job->layout, &path, "state.jsonl");
+  if (sp_buf_oom(&path))
+    return sp_error_oom(err);
+  st = sp_jsonl_load(path.data, remember_line, job->finished, &skipped, err);
+  if (st == SP_OK) {
+    job->state_fd = open(path.data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                         0666);
+    if (job->state_fd < 0)
+      st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
+                        strerror(errno));
+  }
+  if (st == SP_OK && json_object_size(job->finished))
+    SP_LOG(&job->log, SP_LOG_INFO, "state.jsonl lists %zu finished tasks "
+           "(%zu unreadable lines skipped)", json_object_size(job->finished),
+           skipped);
+  sp_buf_release(&path);
+  return st;
+}
+
+void sp_job_set_status(sp_job *job, const char *word, const char *message)
+{
+  sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+  char when[32];
+  struct tm tm;
+  time_t now = time(NULL);
+
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  sp_buf_appendf(&text, "%s %s%s%s\n", word, when, message ? ": " : "",
+                 message ? message : "");
+  sp_layout_file(&job->layout, &path, "status");
+  if (!sp_buf_oom(&path) && !sp_buf_oom(&text))
+    sp_write_file_atomic(path.data, text.data, text.len, NULL);
+  sp_buf_release(&path);
+  sp_buf_release(&text);
+}
+
+sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
+{
+  sp_worker_opts wopts;
+  sp_buf path = SP_BUF_INIT;
+  sp_status st;
+
+  memset(job, 0, sizeof(*job));
+  job->state_fd = -1;
+  job->task_threads = cfg->task_threads;
+  job->task_memory = cfg->task_memory;
+  if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
+    return st;
+  if (!(job->job_id = sp_strdup(cfg->job_id))) {
+    st = sp_error_oom(err);
+    goto out_fail;
+  }
+  sp_layout_file(&job->layout, &path, "log/driver.log");
+  if (sp_buf_oom(&path)) {
+    st = sp_error_oom(err);
+    goto out_fail;
+  }
+  if (sp_log_open(&job->log, path.data, "driver") != 0) {
+    st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
+                      strerror(errno));
+    goto out_fail;
+  }
+  SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d workers, %d threads and %lld "
+         "MiB per task", cfg->job_id, cfg->workers, cfg->task_threads,
+         (long long)(cfg->task_memory >> 20));
+  if ((st = load_state(job, err)) != SP_OK)
+    goto out_fail;
+  sp_job_set_status(job, "running", NULL);
+  wopts.index = 0;
+  wopts.job_dir = job->layout.job_dir;
+  wopts.threads = cfg->task_threads;
+  wopts.memory = cfg->task_memory;
+  if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)))
+    goto out_fail;
+  sp_buf_release(&path);
+  return SP_OK;
+
+out_fail:
+  sp_buf_release(&path);
+  sp_job_close(job);
+  return st;
+}
+
+void sp_job_close(sp_job *job)
+{
+  size_t i;
+
+  sp_workers_stop(&job->workers);
+  if (job->layout.job_dir)
+    sp_job_set_status(job, job->failed ? "failure" : "success", NULL);
+  SP_LOG(&job->log, SP_LOG_INFO, "job closed");
+  for (i = 0; i < job->ntasks; i++)
+    sp_datasets_free(job->tasks[i].outputs, (size_t)job->tasks[i].noutputs);
+  sp_free(job->tasks);
+  json_decref(job->finished);
+  if (job->state_fd >= 0)
+    close(job->state_fd);
+  sp_log_close(&job->log);
+  sp_layout_release(&job->layout);
+  sp_free(job->job_id);
+  memset(job, 0, sizeof(*job));
+  job->state_fd = -1;
+}
+
+const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t)
+{
+  if (t->index >= job->ntasks || !job->tasks[t->index].done)
+    return NULL;
+  return &job->tasks[t->index];
+}
+
+sp_status sp_job_resolve(const sp_job *job, const sp_task_input *in,
+                         sp_dataset *out, sp_error **err)
+{
+  sp_status st;
+  size_t i;
+
+  for (i = 0; i < in->len; i++) {
+    const sp_task_state *ts = sp_job_task(job, in->refs[i].task);
+    if (!ts || in->refs[i].slot >= ts->noutputs)
+      return sp_error_set(err, SP_EINTERNAL, "task %s is not done",
+                          in->refs[i].task->key);
+    if ((st = sp_dataset_extend(out, &ts->outputs[in->refs[i].slot], err)))
+      return st;
+  }
+  return SP_OK;
+}

@@ -1,0 +1,74 @@
+/*
+ * job.h - one job: the driver's state for a session (DESIGN.md section 6).
+ *
+ * The job is the only mutable state of the driver. It owns the job folder,
+ * the driver log, the state log and its resume map, the workers, and what
+ * is known about every planned task: done or not, and its outputs.
+ */
+#ifndef SP_SCHED_JOB_H
+#define SP_SCHED_JOB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "io/layout.h"
+#include "plan/graph.h"
+#include "sched/transport_local.h"
+#include "util/log.h"
+
+typedef struct sp_task_state {
+  int done;
+  sp_dataset *outputs; /* noutputs datasets once done */
+  int noutputs;
+  int64_t rows;        /* rows written, or counted by a COUNT task */
+  int attempts;        /* attempts started in this session */
+} sp_task_state;
+
+typedef struct sp_job_config {
+  const char *data_root;
+  const char *job_id;
+  int workers;
+  int task_threads;
+  int64_t task_memory;
+} sp_job_config;
+
+typedef struct sp_job {
+  sp_layout layout;
+  char *job_id;
+  sp_log log;             /* log/driver.log */
+  int state_fd;           /* state.jsonl, O_APPEND */
+  json_t *finished;       /* key -> state line, from earlier runs */
+  sp_task_state *tasks;   /* by task index */
+  size_t ntasks;
+  sp_workers workers;
+  int task_threads;
+  int64_t task_memory;
+  int failed;             /* some run of this session failed */
+} sp_job;
+
+/* Creates the job folder, opens the logs, reads state.jsonl, and forks the
+ * workers. */
+sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
+
+/* Stops the workers, writes the final status, frees everything. */
+void sp_job_close(sp_job *job);
+
+/* Runs every task that targets need and that is not done yet, dispatching
+ * to the workers; writes plan.json first. Tasks finished in an earlier run
+ * with the same job id (per state.jsonl, their files present) are skipped. */
+sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
+                     sp_task *const *targets, size_t ntargets,
+                     sp_error **err);
+
+/* The outputs of a finished task, or NULL when it is not done. */
+const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t);
+
+/* Concatenates the outputs that `in` refers to into *out (zeroed by the
+ * caller). Every referenced task must be done. */
+sp_status sp_job_resolve(const sp_job *job, const sp_task_input *in,
+                         sp_dataset *out, sp_error **err);
+
+/* Writes the status file: "<word> <UTC time>[: <message>]". */
+void sp_job_set_status(sp_job *job, const char *word, const char *message);
+
+#endif

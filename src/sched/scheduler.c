@@ -1,0 +1,562 @@
+/*
+ * scheduler.c - the driver loop: sp_job_run (see job.h).
+ *
+ * DESIGN. A run starts from target tasks and walks their inputs to find the
+ * tasks still to do. Tasks recorded in state.jsonl by an earlier run with
+ * the same job id, whose files are still there, are taken as done. Each
+ * remaining task counts its unfinished inputs; at zero it joins a FIFO ready
+ * queue, so the tasks of a stage go out in partition order and spread over
+ * the workers. Driver-side tasks (listing, splitting files) complete inline;
+ * the others go to an idle worker as a JSON descriptor. The loop then waits
+ * (poll) for results. A result is committed (staging folder renamed into
+ * data/), logged to state.jsonl, and releases the tasks waiting for it.
+ *
+ * On the first failure nothing new is dispatched; the attempts already
+ * running are waited for, so no worker is left mid-task, and the error
+ * names the task, its node and partition, and its SQL.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/fs.h"
+#include "io/jsonl.h"
+#include "plan/desc.h"
+#include "plan/partition.h"
+#include "sched/job.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/frame.h"
+#include "util/hash.h"
+
+typedef struct index_list {
+  size_t *items;
+  size_t len, cap;
+} index_list;
+
+typedef struct sp_run {
+  sp_job *job;
+  const sp_graph *g;
+  index_list ready;      /* FIFO; ready.items[head..len) are waiting */
+  size_t head;
+  size_t *ndeps;         /* by task index: unfinished inputs */
+  index_list *waiting;   /* by task index: tasks that read it */
+  unsigned char *needed; /* by task index */
+  size_t pending;        /* needed tasks not done */
+  int running;           /* attempts out at workers */
+  int failed;
+  size_t resumed, ran;
+} sp_run;
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int list_push(index_list *l, size_t v)
+{
+  if (sp_grow((void **)&l->items, &l->cap, l->len + 1, sizeof(*l->items)))
+    return -1;
+  l->items[l->len++] = v;
+  return 0;
+}
+
+static const char *task_what(const sp_task *t, char *buf, size_t len)
+{
+  if (t->node)
+    snprintf(buf, len, "%s task %s (node #%d %s, partition %d)",
+             sp_task_kind_name(t->kind), t->key, t->node->id,
+             sp_node_kind_name(t->node->kind), t->partition);
+  else
+    snprintf(buf, len, "%s task %s", sp_task_kind_name(t->kind), t->key);
+  return buf;
+}
+
+/* Grows the job's per-task state to cover every task of the graph. */
+static sp_status job_cover(sp_job *job, const sp_graph *g, sp_error **err)
+{
+  size_t cap = job->ntasks;
+
+  if (g->len <= job->ntasks)
+    return SP_OK;
+  if (sp_grow((void **)&job->tasks, &cap, g->len, sizeof(*job->tasks)))
+    return sp_error_oom(err);
+  memset(job->tasks + job->ntasks, 0,
+         (cap - job->ntasks) * sizeof(*job->tasks));
+  job->ntasks = cap;
+  return SP_OK;
+}
+
+/* Marks t done with the given outputs (ownership moves to the job). */
+static void mark_done(sp_run *run, const sp_task *t, sp_dataset *outputs,
+                      int noutputs, int64_t rows)
+{
+  sp_task_state *ts = &run->job->tasks[t->index];
+
+  ts->done = 1;
+  ts->outputs = outputs;
+  ts->noutputs = noutputs;
+  ts->rows = rows;
+}
+
+/* Takes t as done if an earlier run logged it and its files are there. */
+static int try_resume(sp_run *run, const sp_task *t)
+{
+  json_t *line = json_object_get(run->job->finished, t->key);
+  json_t *outs = json_object_get(line, "outputs");
+  sp_dataset *ds = NULL;
+  size_t n = json_array_size(outs), i, j;
+
+  if (!line || !json_is_array(outs) || (int)n != t->nslots)
+    return 0;
+  if (n && !(ds = sp_calloc(n, sizeof(*ds))))
+    return 0;
+  for (i = 0; i < n; i++) {
+    if (sp_dataset_from_json(json_array_get(outs, i), &ds[i], NULL))
+      goto out_no;
+    for (j = 0; j < ds[i].len; j++)
+      if (!ds[i].pieces[j].user && !sp_path_exists(ds[i].pieces[j].path))
+        goto out_no;
+  }
+  mark_done(run, t, ds, (int)n,
+            (int64_t)json_integer_value(json_object_get(line, "rows")));
+  return 1;
+
+out_no:
+  sp_datasets_free(ds, n);
+  return 0;
+}
+
+/* Finds the tasks the targets need, resumes what an earlier run finished,
+ * and links each remaining task to the inputs it waits for. */
+static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
+                         sp_error **err)
+{
+  const sp_graph *g = run->g;
+  index_list stack = {0}, order = {0};
+  sp_status st = SP_OK;
+  size_t i, j, k;
+
+  run->ndeps = sp_calloc(g->len, sizeof(*run->ndeps));
+  run->waiting = sp_calloc(g->len, sizeof(*run->waiting));
+  run->needed = sp_calloc(g->len, 1);
+  if (!run->ndeps || !run->waiting || !run->needed)
+    return sp_error_oom(err);
+  for (i = 0; i < n; i++)
+    if (list_push(&stack, targets[i]->index))
+      goto out_oom;
+  while (stack.len) {
+    const sp_task *t = g->tasks[stack.items[--stack.len]];
+    if (run->needed[t->index])
+      continue;
+    run->needed[t->index] = 1;
+    if (run->job->tasks[t->index].done)
+      continue;
+    if (sp_task_kind_runs_in_worker(t->kind) && try_resume(run, t)) {
+      run->resumed++;
+      continue;
+    }
+    if (list_push(&order, t->index))
+      goto out_oom;
+    for (j = 0; j < t->ninputs; j++)
+      for (k = 0; k < t->inputs[j].len; k++)
+        if (list_push(&stack, t->inputs[j].refs[k].task->index))
+          goto out_oom;
+  }
+  /* Link in graph order, which is planning order: inputs come first. */
+  for (i = 0; i < g->len; i++) {
+    const sp_task *t = g->tasks[i];
+    if (!run->needed[i] || run->job->tasks[i].done)
+      continue;
+    run->pending++;
+    for (j = 0; j < t->ninputs; j++)
+      for (k = 0; k < t->inputs[j].len; k++) {
+        size_t dep = t->inputs[j].refs[k].task->index;
+        if (run->job->tasks[dep].done)
+          continue;
+        run->ndeps[i]++;
+        if (list_push(&run->waiting[dep], i))
+          goto out_oom;
+      }
+    if (run->ndeps[i] == 0 && list_push(&run->ready, i))
+      goto out_oom;
+  }
+  goto out;
+
+out_oom:
+  st = sp_error_oom(err);
+out:
+  sp_free(stack.items);
+  sp_free(order.items);
+  return st;
+}
+
+/* Called when task idx is done: queues the tasks that now have all inputs. */
+static sp_status release_waiting(sp_run *run, size_t idx, sp_error **err)
+{
+  index_list *w = &run->waiting[idx];
+  size_t i;
+
+  run->pending--;
+  for (i = 0; i < w->len; i++)
+    if (--run->ndeps[w->items[i]] == 0 && list_push(&run->ready, w->items[i]))
+      return sp_error_oom(err);
+  return SP_OK;
+}
+
+/* Runs a driver-side task: no data is read, only file lists. */
+static sp_status run_inline(sp_run *run, const sp_task *t, sp_error **err)
+{
+  sp_dataset in = {0}, *out = NULL;
+  sp_status st;
+
+  if (t->kind == SP_TASK_SOURCE) {
+    if (!(out = sp_calloc(1, sizeof(*out))))
+      return sp_error_oom(err);
+    if ((st = sp_dataset_extend(&out[0], &t->node->files, err)) != SP_OK) {
+      sp_datasets_free(out, 1);
+      return st;
+    }
+  } else {
+    st = sp_job_resolve(run->job, &t->inputs[0], &in, err);
+    if (st == SP_OK)
+      st = sp_split_by_files(&in, t->nslots, &out, err);
+    sp_dataset_release(&in);
+    if (st != SP_OK)
+      return st;
+  }
+  mark_done(run, t, out, t->nslots, -1);
+  return release_waiting(run, t->index, err);
+}
+
+static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
+                          sp_error **err)
+{
+  sp_job *job = run->job;
+  sp_task_state *ts = &job->tasks[t->index];
+  sp_buf out_dir = SP_BUF_INIT, tmp_dir = SP_BUF_INIT;
+  sp_task_desc d;
+  json_t *msg = NULL;
+  sp_status st = SP_OK;
+  char what[160];
+  size_t i;
+
+  memset(&d, 0, sizeof(d));
+  d.kind = t->kind;
+  d.key = t->key;
+  d.attempt = ts->attempts;
+  d.partition = t->partition;
+  d.nslots = t->nslots;
+  d.threads = job->task_threads;
+  d.memory_limit = job->task_memory;
+  d.seed = sp_hash_str(SP_HASH_INIT, t->key);
+  d.sql = t->node && t->node->kind == SP_NODE_SQL ? t->node->sql : NULL;
+  if (t->node && t->node->kind == SP_NODE_REPARTITION) {
+    d.hash_by = (const char **)t->node->hash_by;
+    d.nhash_by = t->node->nhash_by;
+  }
+  sp_layout_staging_dir(&job->layout, &out_dir, t->key, d.attempt);
+  sp_buf_appendf(&tmp_dir, "%s/tmp/executor-%d", job->layout.job_dir,
+                 w->index);
+  d.out_dir = out_dir.data;
+  d.tmp_dir = tmp_dir.data;
+  if (sp_buf_oom(&out_dir) || sp_buf_oom(&tmp_dir) ||
+      (t->ninputs && !(d.inputs = sp_calloc(t->ninputs, sizeof(*d.inputs))))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  d.ninputs = t->ninputs;
+  for (i = 0; i < t->ninputs && st == SP_OK; i++)
+    st = sp_job_resolve(job, &t->inputs[i], &d.inputs[i], err);
+  if (st != SP_OK)
+    goto out;
+  if (!(msg = sp_task_desc_to_json(&d))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_frame_send_json(w->fd, msg, err)) != SP_OK) {
+    sp_error_prefix(err, "worker %d", w->index);
+    goto out;
+  }
+  ts->attempts++;
+  w->task = (long)t->index;
+  run->running++;
+  SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d",
+         task_what(t, what, sizeof(what)), d.attempt, w->index);
+out:
+  d.hash_by = NULL; /* borrowed from the node */
+  sp_task_desc_release(&d);
+  json_decref(msg);
+  sp_buf_release(&out_dir);
+  sp_buf_release(&tmp_dir);
+  return st;
+}
+
+/* Moves the attempt's files into data/<key> and makes their paths absolute. */
+static sp_status commit_files(sp_job *job, const sp_task *t,
+                              sp_task_result *r, sp_error **err)
+{
+  sp_buf staging = SP_BUF_INIT, data = SP_BUF_INIT, path = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  int local = 0, i;
+  size_t j;
+
+  for (i = 0; i < r->noutputs; i++)
+    for (j = 0; j < r->outputs[i].len; j++)
+      local |= r->outputs[i].pieces[j].path[0] != '/';
+  sp_layout_staging_dir(&job->layout, &staging, t->key, r->attempt);
+  sp_layout_data_dir(&job->layout, &data, t->key);
+  if (sp_buf_oom(&staging) || sp_buf_oom(&data)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if (!local) {
+    st = sp_rm_rf(staging.data, err);
+    goto out;
+  }
+  /* A leftover from a run that died between rename and log is stale. */
+  if ((st = sp_rm_rf(data.data, err)) != SP_OK)
+    goto out;
+  if (rename(staging.data, data.data) != 0) {
+    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s", staging.data,
+                      data.data, strerror(errno));
+    goto out;
+  }
+  for (i = 0; i < r->noutputs && st == SP_OK; i++)
+    for (j = 0; j < r->outputs[i].len; j++) {
+      sp_piece *p = &r->outputs[i].pieces[j];
+      char *abs;
+      if (p->path[0] == '/')
+        continue;
+      sp_buf_reset(&path);
+      sp_buf_appendf(&path, "%s/%s", data.data, p->path);
+      if (!(abs = sp_buf_detach(&path))) {
+        st = sp_error_oom(err);
+        break;
+      }
+      sp_free(p->path);
+      p->path = abs;
+    }
+out:
+  sp_buf_release(&staging);
+  sp_buf_release(&data);
+  sp_buf_release(&path);
+  return st;
+}
+
+static sp_status log_state(sp_job *job, const sp_task *t,
+                           const sp_task_result *r, int worker,
+                           sp_error **err)
+{
+  json_t *line = sp_task_result_to_json(r);
+  sp_buf path = SP_BUF_INIT;
+  sp_status st;
+
+  if (!line)
+    return sp_error_oom(err);
+  json_object_set_new(line, "kind", json_string(sp_task_kind_name(t->kind)));
+  json_object_set_new(line, "partition", json_integer(t->partition));
+  json_object_set_new(line, "worker", json_integer(worker));
+  if (t->node)
+    json_object_set_new(line, "node", json_integer(t->node->id));
+  sp_layout_file(&job->layout, &path, "state.jsonl");
+  st = sp_jsonl_append(job->state_fd, line, path.data, err);
+  sp_buf_release(&path);
+  json_decref(line);
+  return st;
+}
+
+/* Handles a message from worker w, which was running a task. */
+static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
+{
+  sp_job *job = run->job;
+  const sp_task *t = run->g->tasks[w->task];
+  sp_task_result r = {0};
+  json_t *msg = NULL;
+  sp_status st;
+  char what[160], how[64];
+
+  task_what(t, what, sizeof(what));
+  st = sp_frame_recv_json(w->fd, &msg, err);
+  w->task = -1;
+  run->running--;
+  if (st != SP_OK) {
+    sp_worker_reap(w, how, sizeof(how));
+    SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
+           w->index, how, what);
+    return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
+                             "(%s) while running %s", w->index, how, what);
+  }
+  st = sp_task_result_from_json(msg, &r, err);
+  json_decref(msg);
+  if (st != SP_OK)
+    return st;
+  if (r.status != SP_OK) {
+    SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, r.error);
+    st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed: "
+                           "%s", what, r.error ? r.error : "unknown error");
+    goto out;
+  }
+  if ((st = commit_files(job, t, &r, err)) != SP_OK ||
+      (st = log_state(job, t, &r, w->index, err)) != SP_OK)
+    goto out;
+  SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
+         what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
+  mark_done(run, t, r.outputs, r.noutputs, r.rows);
+  r.outputs = NULL;
+  r.noutputs = 0;
+  run->ran++;
+  st = release_waiting(run, t->index, err);
+out:
+  sp_task_result_release(&r);
+  return st;
+}
+
+static sp_worker *idle_worker(sp_job *job)
+{
+  int i;
+
+  for (i = 0; i < job->workers.n; i++)
+    if (job->workers.items[i].fd >= 0 && job->workers.items[i].task < 0)
+      return &job->workers.items[i];
+  return NULL;
+}
+
+/* Sends out ready tasks while there are idle workers. */
+static sp_status start_ready(sp_run *run, sp_error **err)
+{
+  sp_status st;
+
+  while (!run->failed && run->head < run->ready.len) {
+    const sp_task *t = run->g->tasks[run->ready.items[run->head]];
+    sp_worker *w = NULL;
+
+    if (sp_task_kind_runs_in_worker(t->kind) && !(w = idle_worker(run->job)))
+      return SP_OK;
+    run->head++;
+    st = w ? dispatch(run, t, w, err) : run_inline(run, t, err);
+    if (st != SP_OK)
+      return st;
+  }
+  return SP_OK;
+}
+
+/* Waits for at least one result and handles all that arrived. */
+static sp_status wait_results(sp_run *run, sp_error **err)
+{
+  sp_job *job = run->job;
+  struct pollfd fds[256];
+  sp_worker *who[256];
+  sp_status st = SP_OK;
+  int n = 0, i, rc;
+
+  for (i = 0; i < job->workers.n && n < 256; i++)
+    if (job->workers.items[i].task >= 0) {
+      fds[n].fd = job->workers.items[i].fd;
+      fds[n].events = POLLIN;
+      who[n++] = &job->workers.items[i];
+    }
+  do
+    rc = poll(fds, (nfds_t)n, -1);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0)
+    return sp_error_set(err, SP_EWORKER, "poll: %s", strerror(errno));
+  for (i = 0; i < n; i++) {
+    sp_status s;
+    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    s = on_result(run, who[i], err);
+    if (s != SP_OK && st == SP_OK) {
+      st = s;
+      run->failed = 1;
+    }
+  }
+  return st;
+}
+
+static sp_status write_plan(sp_job *job, const sp_graph *g,
+                            const sp_plan *plan, sp_error **err)
+{
+  json_t *j = sp_graph_to_json(g, plan);
+  sp_buf path = SP_BUF_INIT;
+  char *text;
+  sp_status st;
+
+  if (!j)
+    return sp_error_oom(err);
+  text = json_dumps(j, JSON_INDENT(1));
+  json_decref(j);
+  sp_layout_file(&job->layout, &path, "plan.json");
+  if (!text || sp_buf_oom(&path))
+    st = sp_error_oom(err);
+  else
+    st = sp_write_file_atomic(path.data, text, strlen(text), err);
+  free(text); /* from jansson */
+  sp_buf_release(&path);
+  return st;
+}
+
+static void run_release(sp_run *run)
+{
+  size_t i;
+
+  for (i = 0; run->waiting && i < run->g->len; i++)
+    sp_free(run->waiting[i].items);
+  sp_free(run->waiting);
+  sp_free(run->ndeps);
+  sp_free(run->needed);
+  sp_free(run->ready.items);
+}
+
+sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
+                     sp_task *const *targets, size_t ntargets,
+                     sp_error **err)
+{
+  sp_run run;
+  sp_status st;
+  int64_t start = now_ms();
+
+  memset(&run, 0, sizeof(run));
+  run.job = job;
+  run.g = g;
+  if ((st = job_cover(job, g, err)) != SP_OK ||
+      (st = write_plan(job, g, plan, err)) != SP_OK ||
+      (st = prepare(&run, targets, ntargets, err)) != SP_OK)
+    goto out;
+  sp_job_set_status(job, "running", NULL);
+  SP_LOG(&job->log, SP_LOG_INFO, "run: %zu tasks to do, %zu finished tasks "
+         "reused from state.jsonl", run.pending, run.resumed);
+  while (st == SP_OK || run.running > 0) {
+    if (st == SP_OK)
+      st = start_ready(&run, err);
+    if (st != SP_OK)
+      run.failed = 1;
+    if (run.running == 0)
+      break;
+    sp_status s = wait_results(&run, err);
+    if (st == SP_OK)
+      st = s;
+  }
+  if (st == SP_OK && run.pending > 0)
+    st = sp_error_set(err, SP_EINTERNAL, "scheduler stopped with %zu tasks "
+                      "left", run.pending);
+out:
+  if (st == SP_OK) {
+    SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran, %zu reused, "
+           "%.3f s", run.ran, run.resumed, (now_ms() - start) / 1000.0);
+    sp_job_set_status(job, job->failed ? "failure" : "success", NULL);
+  } else {
+    job->failed = 1;
+    SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s",
+           err && *err ? sp_error_message(*err) : sp_status_str(st));
+    sp_job_set_status(job, "failure",
+                      err && *err ? sp_error_message(*err) : NULL);
+  }
+  run_release(&run);
+  return st;
+}

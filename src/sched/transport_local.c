@@ -1,0 +1,116 @@
+/*
+ * transport_local.c - forked worker processes (see transport_local.h).
+ */
+#include "sched/transport_local.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define SP_LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define SP_LEAK_CHECK() ((void)0)
+#endif
+
+/* In the child: serve, then leave without running the program's atexit
+ * handlers or flushing its stdio buffers, which belong to the parent. */
+static void child_main(sp_workers *ws, int fd, const sp_worker_opts *opts)
+{
+  int i, code;
+
+  for (i = 0; i < ws->n; i++)
+    if (ws->items[i].fd >= 0)
+      close(ws->items[i].fd);
+  code = sp_worker_serve(fd, opts);
+  close(fd);
+  SP_LEAK_CHECK();
+  _exit(code);
+}
+
+sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
+                           sp_error **err)
+{
+  int i;
+
+  ws->n = 0;
+  if (!(ws->items = sp_calloc((size_t)n, sizeof(*ws->items))))
+    return sp_error_oom(err);
+  for (i = 0; i < n; i++) {
+    sp_worker_opts o = *opts;
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      sp_workers_stop(ws);
+      return sp_error_set(err, SP_EWORKER, "cannot create a socket for "
+                          "worker %d: %s", i + 1, strerror(errno));
+    }
+    o.index = i + 1;
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid = fork();
+    if (pid < 0) {
+      close(sv[0]);
+      close(sv[1]);
+      sp_workers_stop(ws);
+      return sp_error_set(err, SP_EWORKER, "cannot start worker %d: %s",
+                          i + 1, strerror(errno));
+    }
+    if (pid == 0) {
+      close(sv[0]);
+      child_main(ws, sv[1], &o);
+    }
+    close(sv[1]);
+    ws->items[i].index = i + 1;
+    ws->items[i].pid = pid;
+    ws->items[i].fd = sv[0];
+    ws->items[i].task = -1;
+    ws->n++;
+  }
+  return SP_OK;
+}
+
+void sp_worker_reap(sp_worker *w, char *buf, size_t len)
+{
+  int status = 0;
+
+  if (w->fd >= 0)
+    close(w->fd);
+  w->fd = -1;
+  if (w->pid <= 0 || waitpid(w->pid, &status, 0) != w->pid)
+    snprintf(buf, len, "an unknown status");
+  else if (WIFSIGNALED(status))
+    snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),
+             strsignal(WTERMSIG(status)));
+  else
+    snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
+  w->pid = 0;
+}
+
+void sp_workers_stop(sp_workers *ws)
+{
+  int i;
+
+  for (i = 0; i < ws->n; i++)
+    if (ws->items[i].fd >= 0) {
+      close(ws->items[i].fd);
+      ws->items[i].fd = -1;
+    }
+  for (i = 0; i < ws->n; i++)
+    if (ws->items[i].pid > 0) {
+      while (waitpid(ws->items[i].pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      ws->items[i].pid = 0;
+    }
+  sp_free(ws->items);
+  ws->items = NULL;
+  ws->n = 0;
+}
