@@ -366,6 +366,9 @@ static sp_status log_state(sp_job *job, const sp_task *t,
     json_object_set_new(line, "node", json_integer(t->node->id));
   sp_layout_file(&job->layout, &path, "state.jsonl");
   st = sp_jsonl_append(job->state_fd, line, path.data, err);
+  /* Later runs of this session reuse it by key, like an earlier run's. */
+  if (st == SP_OK && json_object_set(job->finished, t->key, line))
+    st = sp_error_oom(err);
   sp_buf_release(&path);
   json_decref(line);
   return st;

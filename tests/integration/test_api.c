@@ -1,0 +1,495 @@
+/*
+ * test_api.c - pipelines through the public API, each result compared with
+ * the same query run directly in DuckDB on the same files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+
+#define ROWS 30000
+#define FILES 6
+#define KEYS 1000
+
+typedef struct fixture {
+  char *dir;        /* the test's temporary folder */
+  const char *glob; /* the input files */
+  char root[4096];  /* data root */
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  if (!f || !(f->dir = tk_tmpdir()))
+    return -1;
+  if (tk_make_table(f->dir, ROWS, FILES, KEYS) != 0)
+    return -1;
+  f->glob = strdup(tk_path(f->dir, "part-*.parquet"));
+  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  tk_rm_rf(f->dir);
+  free(f->dir);
+  free((void *)f->glob);
+  free(f);
+  return 0;
+}
+
+static sp_session *open_session(fixture *f, int workers, const char *job_id)
+{
+  sp_session *s = NULL;
+  sp_error *err = NULL;
+  sp_config cfg;
+
+  sp_config_init(&cfg);
+  cfg.workers = workers;
+  cfg.data_root = f->root;
+  cfg.job_id = job_id;
+  cfg.task_memory = (int64_t)512 << 20;
+  if (sp_init(&cfg, &s, &err) != SP_OK)
+    fail_msg("sp_init: %s", sp_error_message(err));
+  return s;
+}
+
+/* Fails the test with the error's message unless st is SP_OK. */
+static void check_ok(sp_status st, sp_error **err)
+{
+  if (st != SP_OK)
+    fail_msg("status %d: %s%s%s", st, sp_error_message(*err),
+             sp_error_sql(*err) ? "\nSQL: " : "",
+             sp_error_sql(*err) ? sp_error_sql(*err) : "");
+}
+
+static sp_df *read_input(sp_session *s, const fixture *f)
+{
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  check_ok(sp_read_parquet(s, &f->glob, 1, &df, &err), &err);
+  return df;
+}
+
+static sp_df *hash_by(sp_df *df, int n, const char *const *cols, size_t ncols)
+{
+  sp_repartition_options opt = {cols, ncols, 0};
+  sp_error *err = NULL;
+  sp_df *out = NULL;
+
+  check_ok(sp_repartition(df, n, &opt, &out, &err), &err);
+  return out;
+}
+
+static sp_df *sql1(sp_session *s, const char *query, sp_df *in)
+{
+  sp_error *err = NULL;
+  sp_df *out = NULL;
+
+  check_ok(sp_partial_sql(s, query, &in, 1, &out, &err), &err);
+  return out;
+}
+
+static void write_ok(sp_df *df, const char *dir)
+{
+  sp_error *err = NULL;
+
+  check_ok(sp_write_parquet(df, dir, &err), &err);
+}
+
+/* Asserts that queries a and b give the same multiset of rows in DuckDB. */
+static void assert_same_rows(const char *a, const char *b)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  char why[256];
+  int same;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  same = dc_same_rows(con, a, b, why, sizeof(why));
+  dc_close(&db, &con);
+  if (same != 1)
+    fail_msg("rows differ: %s\n  expected: %s\n  actual: %s", why, a, b);
+}
+
+static int64_t duck_i64(const char *sql)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  int64_t v;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  v = dc_i64(con, sql);
+  dc_close(&db, &con);
+  assert_true(v != INT64_MIN);
+  return v;
+}
+
+static const char *input_sql(const fixture *f, const char *select)
+{
+  return tk_fmt("SELECT %s FROM read_parquet('%s')", select, f->glob);
+}
+
+static const char *output_sql(const char *dir, const char *select)
+{
+  return tk_fmt("SELECT %s FROM read_parquet('%s/*.parquet')", select, dir);
+}
+
+/* smallpond's quick start: hash by key, aggregate per partition. */
+static void test_hash_then_group_by(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s, min(v) AS lo, "
+                    "max(name) AS hi FROM {0} GROUP BY k";
+  const char *out = tk_path(f->dir, "out");
+  sp_session *s = open_session(f, 2, "quickstart");
+  char *job_dir = strdup(sp_session_job_dir(s)), *log1, *log2;
+  sp_df *df = sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1));
+
+  write_ok(df, out);
+  sp_close(&s);
+  assert_same_rows(tk_fmt("SELECT k, count(*), sum(id), min(v), max(name) "
+                          "FROM read_parquet('%s') GROUP BY k", f->glob),
+                   output_sql(out, "*"));
+  /* Every key was computed in exactly one partition (one file each). */
+  assert_int_equal(duck_i64(tk_fmt(
+      "SELECT count(*) FROM (SELECT k FROM read_parquet('%s/*.parquet', "
+      "filename = true) GROUP BY k HAVING count(DISTINCT filename) > 1)",
+      out)), 0);
+  /* Producers and consumers ran on both workers. */
+  log1 = tk_executor_log(job_dir, 1);
+  log2 = tk_executor_log(job_dir, 2);
+  assert_true(tk_count(log1, ": done,") > 0);
+  assert_true(tk_count(log2, ": done,") > 0);
+  assert_true(tk_count(log1, " hash partition ") +
+              tk_count(log2, " hash partition ") >= 2);
+  free(log1);
+  free(log2);
+  free(job_dir);
+}
+
+/* Hash partitions: the union is the input and a key lives in one
+ * partition, for several partition counts and a two-column key. */
+static void test_hash_partition_properties(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k", "name"};
+  const int counts[] = {1, 4, 9};
+  sp_session *s = open_session(f, 2, "hash");
+  size_t i;
+
+  for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+    const char *out = tk_path(f->dir, tk_fmt("hash-%d", counts[i]));
+    write_ok(hash_by(read_input(s, f), counts[i], cols, 2), out);
+    assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
+    assert_int_equal(duck_i64(tk_fmt(
+        "SELECT count(*) FROM (SELECT k, name FROM read_parquet("
+        "'%s/*.parquet', filename = true) GROUP BY k, name HAVING "
+        "count(DISTINCT regexp_extract(filename, 'part-(\\d+)-', 1)) > 1)",
+        out)), 0);
+    assert_true(duck_i64(tk_fmt(
+        "SELECT count(DISTINCT regexp_extract(filename, 'part-(\\d+)-', 1)) "
+        "FROM read_parquet('%s/*.parquet', filename = true)", out)) <=
+        counts[i]);
+  }
+  sp_close(&s);
+}
+
+/* Even splits by files and by rows keep every row; by rows, partition
+ * sizes differ by at most one. */
+static void test_even_splits(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = open_session(f, 2, "even");
+  int n, by_rows;
+
+  for (by_rows = 0; by_rows <= 1; by_rows++)
+    for (n = 1; n <= 2 * FILES + 1; n += by_rows ? 3 : 1) {
+      sp_repartition_options opt = {NULL, 0, by_rows};
+      const char *out = tk_path(f->dir, tk_fmt("even-%d-%d", by_rows, n));
+      sp_error *err = NULL;
+      sp_df *df = NULL;
+      int64_t count = -1;
+
+      check_ok(sp_repartition(read_input(s, f), n, &opt, &df, &err), &err);
+      assert_int_equal(sp_df_num_partitions(df), n);
+      check_ok(sp_count(df, &count, &err), &err);
+      assert_int_equal(count, ROWS);
+      write_ok(df, out);
+      assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
+      if (by_rows)
+        assert_true(duck_i64(tk_fmt(
+            "SELECT max(c) - min(c) FROM (SELECT filename, count(*) AS c "
+            "FROM read_parquet('%s/*.parquet', filename = true) GROUP BY "
+            "ALL)", out)) <= 1);
+    }
+  sp_close(&s);
+}
+
+static void test_count(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_session *s = open_session(f, 2, "count");
+  sp_error *err = NULL;
+  int64_t n = -1;
+
+  check_ok(sp_count(read_input(s, f), &n, &err), &err);
+  assert_int_equal(n, duck_i64(input_sql(f, "count(*)")));
+  check_ok(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300", read_input(s, f)),
+                    &n, &err), &err);
+  assert_int_equal(n, duck_i64(tk_fmt(
+      "SELECT count(*) FROM read_parquet('%s') WHERE v < 300", f->glob)));
+  check_ok(sp_count(hash_by(read_input(s, f), 4, cols, 1), &n, &err), &err);
+  assert_int_equal(n, ROWS);
+  sp_close(&s);
+}
+
+/* take: values and NULLs, in order, equal DuckDB's for the same query. */
+static void test_take(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_session *s = open_session(f, 2, "take");
+  sp_error *err = NULL;
+  sp_rows *rows = NULL;
+  size_t r;
+
+  check_ok(sp_take(sql1(s, "SELECT id, name FROM {0} ORDER BY id DESC",
+                        read_input(s, f)), 20, &rows, &err), &err);
+  assert_int_equal(sp_rows_count(rows), 20);
+  assert_int_equal(sp_rows_column_count(rows), 2);
+  assert_string_equal(sp_rows_column_name(rows, 0), "id");
+  assert_string_equal(sp_rows_column_type(rows, 0), "BIGINT");
+  assert_string_equal(sp_rows_column_name(rows, 1), "name");
+  for (r = 0; r < 20; r++) {
+    const char *q = tk_fmt("FROM read_parquet('%s') ORDER BY id DESC LIMIT 1 "
+                           "OFFSET %zu", f->glob, r);
+    assert_int_equal(strtoll(sp_rows_value(rows, r, 0), NULL, 10),
+                     duck_i64(tk_fmt("SELECT id %s", q)));
+    assert_int_equal(sp_rows_value(rows, r, 1) == NULL,
+                     duck_i64(tk_fmt("SELECT (name IS NULL)::INT %s", q)));
+  }
+  sp_rows_free(&rows);
+  /* Over several partitions: n rows, or all of them. */
+  check_ok(sp_take(hash_by(read_input(s, f), 4, cols, 1), 25, &rows, &err),
+           &err);
+  assert_int_equal(sp_rows_count(rows), 25);
+  assert_int_equal(sp_rows_column_count(rows), 4);
+  sp_rows_free(&rows);
+  check_ok(sp_take(sql1(s, "SELECT * FROM {0} LIMIT 3", read_input(s, f)),
+                   1000, &rows, &err), &err);
+  assert_int_equal(sp_rows_count(rows), 3);
+  sp_rows_free(&rows);
+  sp_close(&s);
+}
+
+/* Two hash-partitioned inputs are zipped partition by partition; a
+ * one-partition input is broadcast; no input runs one task. */
+static void test_multi_input_sql(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  char *small = strdup(tk_path(f->dir, "small"));
+  char *small_glob_copy = strdup(tk_path(small, "part-*.parquet"));
+  const char *join = "SELECT a.id AS a_id, b.id AS b_id, a.k FROM {0} a "
+                     "JOIN {1} b ON a.k = b.k";
+  const char *out = tk_path(f->dir, "join"), *bout = tk_path(f->dir, "bcast");
+  sp_session *s;
+  sp_error *err = NULL;
+  sp_df *in[2], *df = NULL;
+  int64_t n = -1;
+
+  assert_int_equal(mkdir(small, 0777), 0);
+  assert_int_equal(tk_make_table(small, 2000, 2, KEYS), 0);
+  s = open_session(f, 2, "join");
+  in[0] = hash_by(read_input(s, f), 4, cols, 1);
+  check_ok(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+                           &err), &err);
+  in[1] = hash_by(in[1], 4, cols, 1);
+  check_ok(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  assert_int_equal(sp_df_num_partitions(df), 4);
+  write_ok(df, out);
+  /* Broadcast: the small table whole next to each of 4 partitions. */
+  check_ok(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+                           &err), &err);
+  check_ok(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  write_ok(df, bout);
+  check_ok(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, &df, &err),
+           &err);
+  check_ok(sp_count(df, &n, &err), &err);
+  assert_int_equal(n, 3);
+  sp_close(&s);
+  const char *expected = tk_fmt(
+      "SELECT a.id, b.id, a.k FROM read_parquet('%s') a JOIN "
+      "read_parquet('%s') b ON a.k = b.k", f->glob, small_glob_copy);
+  assert_same_rows(expected, output_sql(out, "*"));
+  assert_same_rows(expected, output_sql(bout, "*"));
+  free(small_glob_copy);
+  free(small);
+}
+
+static void test_error_glob_matches_nothing(void **state)
+{
+  fixture *f = *state;
+  const char *pattern = tk_path(f->dir, "nothing-*.parquet");
+  sp_session *s = open_session(f, 1, "noglob");
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  assert_int_equal(sp_read_parquet(s, &pattern, 1, &df, &err), SP_ENOENT);
+  assert_non_null(strstr(sp_error_message(err), pattern));
+  assert_null(df);
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
+static void test_error_bad_sql(void **state)
+{
+  fixture *f = *state;
+  const char *query = "SELEC k FROM {0}";
+  const char *out = tk_path(f->dir, "bad-sql");
+  sp_session *s = open_session(f, 2, "badsql");
+  sp_error *err = NULL;
+  sp_df *df = sql1(s, query, read_input(s, f));
+
+  assert_int_equal(sp_write_parquet(df, out, &err), SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "syntax error"));
+  assert_non_null(sp_error_sql(err));
+  assert_string_equal(sp_error_sql(err), query);
+  assert_non_null(sp_error_task(err));
+  assert_false(tk_exists(out));
+  sp_error_free(&err);
+  /* A failed run leaves an existing empty folder as it was. */
+  assert_int_equal(mkdir(out, 0777), 0);
+  assert_int_equal(sp_write_parquet(df, out, &err), SP_ESQL);
+  sp_error_free(&err);
+  assert_int_equal(duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
+                   0);
+  sp_close(&s);
+}
+
+static void test_error_missing_hash_column(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"nosuch_column"};
+  const char *out = tk_path(f->dir, "bad-col");
+  sp_session *s = open_session(f, 2, "badcol");
+  sp_error *err = NULL;
+
+  assert_int_equal(sp_write_parquet(hash_by(read_input(s, f), 3, cols, 1),
+                                    out, &err), SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "nosuch_column"));
+  assert_false(tk_exists(out));
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
+static void test_error_output_not_empty(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "full");
+  const char *keep = tk_path(out, "keep.txt");
+  sp_session *s = open_session(f, 1, "full");
+  sp_error *err = NULL;
+  FILE *fp;
+
+  assert_int_equal(mkdir(out, 0777), 0);
+  assert_non_null(fp = fopen(keep, "w"));
+  fclose(fp);
+  assert_int_equal(sp_write_parquet(read_input(s, f), out, &err), SP_EEXIST);
+  assert_non_null(strstr(sp_error_message(err), out));
+  assert_true(tk_exists(keep));
+  assert_int_equal(duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
+                   1);
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
+static void test_error_bad_template(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = open_session(f, 1, "template");
+  sp_error *err = NULL;
+  sp_df *in = read_input(s, f), *df = NULL;
+
+  assert_int_equal(sp_partial_sql(s, "SELECT * FROM {1}", &in, 1, &df, &err),
+                   SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "{1}"));
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
+static size_t count_lines(const char *path)
+{
+  char *text = tk_read(path);
+  size_t n = (size_t)tk_count(text, "\n");
+
+  free(text);
+  return n;
+}
+
+/* Rerunning with the same job id and data root reuses finished tasks. */
+static void test_resume_same_job_id(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  const char *agg = "SELECT k, count(*) AS n FROM {0} GROUP BY k";
+  char *out1 = strdup(tk_path(f->dir, "resume-1"));
+  char *out2 = strdup(tk_path(f->dir, "resume-2"));
+  char *state_path;
+  sp_session *s = open_session(f, 2, "resume");
+  size_t lines;
+
+  state_path = strdup(tk_path(sp_session_job_dir(s), "state.jsonl"));
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out1);
+  sp_close(&s);
+  lines = count_lines(state_path);
+  assert_true(lines >= 6); /* producers and the 3 SQL tasks */
+  s = open_session(f, 2, "resume");
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
+  sp_close(&s);
+  assert_int_equal(count_lines(state_path), lines);
+  assert_same_rows(output_sql(out1, "*"), output_sql(out2, "*"));
+  free(state_path);
+  free(out1);
+  free(out2);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_hash_then_group_by, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_hash_partition_properties, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_even_splits, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_count, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_take, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_multi_input_sql, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_error_glob_matches_nothing, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_error_bad_sql, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_error_missing_hash_column, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_error_output_not_empty, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_error_bad_template, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_resume_same_job_id, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/*
+ * test_cli.c - `smallpond` as a user runs it: exit codes, help, and
+ * pipelines whose results are compared with plain DuckDB on the same files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testkit.h"
+
+typedef struct fixture {
+  char *dir;
+  char glob[4096];
+  char root[4096];
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  if (!f || !(f->dir = tk_tmpdir()))
+    return -1;
+  if (tk_make_table(f->dir, 20000, 5, 300) != 0)
+    return -1;
+  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
+  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  tk_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+typedef struct run {
+  int code;
+  char *out, *err;
+} run;
+
+static run cli(const char *const *argv)
+{
+  run r;
+
+  r.code = tk_cli(argv, &r.out, &r.err);
+  assert_non_null(r.out);
+  assert_non_null(r.err);
+  return r;
+}
+
+static void run_free(run *r)
+{
+  free(r->out);
+  free(r->err);
+}
+
+static void expect(const run *r, int code, const char *needle_in_err)
+{
+  if (r->code != code || (needle_in_err && !strstr(r->err, needle_in_err)))
+    fail_msg("exit %d (want %d); stderr:\n%s\nwant in stderr: %s", r->code,
+             code, r->err, needle_in_err ? needle_in_err : "-");
+}
+
+static int64_t duck_i64(const char *sql)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  int64_t v;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  v = dc_i64(con, sql);
+  dc_close(&db, &con);
+  return v;
+}
+
+static void assert_same_rows(const char *a, const char *b)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  char why[256];
+  int same;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  same = dc_same_rows(con, a, b, why, sizeof(why));
+  dc_close(&db, &con);
+  if (same != 1)
+    fail_msg("rows differ: %s\n  expected: %s\n  actual: %s", why, a, b);
+}
+
+static void test_help_and_version(void **state)
+{
+  const char *opts[] = {"--read-parquet", "--repartition", "--hash-by",
+                        "--by-rows", "--sql", "--write-parquet", "--count",
+                        "--take", "--workers", "--data-root", "--job-id"};
+  run r = cli((const char *[]){"run", "--help", NULL});
+  size_t i;
+
+  (void)state;
+  expect(&r, 0, NULL);
+  for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+    if (!strstr(r.out, opts[i]))
+      fail_msg("smallpond run --help does not document %s", opts[i]);
+  run_free(&r);
+  r = cli((const char *[]){"--help", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "run"));
+  run_free(&r);
+  r = cli((const char *[]){"--version", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "smallpond 0."));
+  assert_non_null(strstr(r.out, "DuckDB v1."));
+  run_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "never");
+  const char *const *cases[] = {
+    (const char *[]){NULL},
+    (const char *[]){"frobnicate", NULL},
+    (const char *[]){"run", "--no-such-option", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--repartition", "abc",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--repartition", "0",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--hash-by", "k",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--repartition", "2",
+                     "--hash-by", "k", "--by-rows", "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--count", "--sql",
+                     "SELECT 1", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--take", "-1", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--workers", "0",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--count", "extra",
+                     NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--write-parquet", out,
+                     "--count", NULL},
+    (const char *[]){"run", "--sql", "SELECT 1", "--count", NULL},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    run r = cli(cases[i]);
+    if (r.code != 2 || (!strstr(r.err, "usage") && !strstr(r.err, "--help")))
+      fail_msg("case %zu: exit %d, want 2 with a usage hint; stderr:\n%s", i,
+               r.code, r.err);
+    run_free(&r);
+  }
+  assert_false(tk_exists(out));
+  assert_false(tk_exists(f->root));
+}
+
+/* The quick start from the command line, on two workers. */
+static void test_quickstart_pipeline(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "out");
+  run r = cli((const char *[]){
+      "run", "--workers", "2", "--data-root", f->root, "--job-id", "qs",
+      "--read-parquet", f->glob, "--repartition", "3", "--hash-by", "k",
+      "--sql", "SELECT k, min(v) AS lo, max(v) AS hi, count(*) AS n FROM {0} "
+               "GROUP BY k",
+      "--write-parquet", out, NULL});
+  char *log1, *log2;
+
+  expect(&r, 0, NULL);
+  run_free(&r);
+  assert_same_rows(tk_fmt("SELECT k, min(v), max(v), count(*) FROM "
+                          "read_parquet('%s') GROUP BY k", f->glob),
+                   tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  log1 = tk_executor_log(tk_path(f->root, "qs"), 1);
+  log2 = tk_executor_log(tk_path(f->root, "qs"), 2);
+  assert_true(tk_count(log1, ": done,") > 0);
+  assert_true(tk_count(log2, ": done,") > 0);
+  free(log1);
+  free(log2);
+  assert_non_null(strstr(tk_read(tk_path(tk_path(f->root, "qs"), "status")),
+                         "success"));
+}
+
+static void test_count_take_and_rows(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "rows");
+  run r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                               f->glob, "--sql", "SELECT * FROM {0} WHERE k < 50",
+                               "--count", NULL});
+
+  expect(&r, 0, NULL);
+  assert_int_equal(strtoll(r.out, NULL, 10),
+                   duck_i64(tk_fmt("SELECT count(*) FROM read_parquet('%s') "
+                                   "WHERE k < 50", f->glob)));
+  run_free(&r);
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                           f->glob, "--repartition", "4", "--take", "5", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "id"));
+  assert_non_null(strstr(r.out, "(5 rows)"));
+  assert_int_equal(tk_count(r.out, "\n"), 7); /* header, 5 rows, footer */
+  run_free(&r);
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                           f->glob, "--repartition", "7", "--by-rows",
+                           "--write-parquet", out, NULL});
+  expect(&r, 0, NULL);
+  run_free(&r);
+  assert_same_rows(tk_fmt("SELECT * FROM read_parquet('%s')", f->glob),
+                   tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+}
+
+static void test_runtime_errors(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "err-out");
+  const char *missing = tk_path(f->dir, "missing-*.parquet");
+  run r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                               missing, "--write-parquet", out, NULL});
+
+  expect(&r, 1, missing);
+  run_free(&r);
+  assert_false(tk_exists(out));
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                           f->glob, "--sql", "SELECT nope FROM {0}",
+                           "--write-parquet", out, NULL});
+  expect(&r, 1, "Binder Error");
+  assert_non_null(strstr(r.err, "SELECT nope FROM {0}"));
+  run_free(&r);
+  assert_false(tk_exists(out));
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                           f->glob, "--repartition", "3", "--hash-by",
+                           "k,no_such_col", "--write-parquet", out, NULL});
+  expect(&r, 1, "no_such_col");
+  run_free(&r);
+  assert_false(tk_exists(out));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_help_and_version),
+    cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_quickstart_pipeline, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_count_take_and_rows, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/*
+ * testkit.c - integration test helpers (see testkit.h).
+ */
+#include "testkit.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *rotate(void)
+{
+  static char bufs[256][4096];
+  static int next;
+
+  return bufs[next++ % 256];
+}
+
+const char *tk_fmt(const char *fmt, ...)
+{
+  char *b = rotate();
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(b, 4096, fmt, ap);
+  va_end(ap);
+  return b;
+}
+
+const char *tk_path(const char *dir, const char *name)
+{
+  return tk_fmt("%s/%s", dir, name);
+}
+
+char *tk_tmpdir(void)
+{
+  const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char *p = malloc(strlen(base) + 32);
+
+  if (!p)
+    return NULL;
+  snprintf(p, strlen(base) + 32, "%s/sp-test-XXXXXX", base);
+  if (!mkdtemp(p)) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+  (void)sb;
+  (void)ftw;
+  return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+void tk_rm_rf(const char *path)
+{
+  nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int tk_make_table(const char *dir, int64_t rows, int files, int keys)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  int f, rc = 0;
+
+  if (dc_open(&db, &con) != 0)
+    return -1;
+  for (f = 0; f < files && rc == 0; f++) {
+    int64_t lo = rows * f / files, hi = rows * (f + 1) / files;
+    rc = dc_exec(con, tk_fmt(
+        "COPY (SELECT i AS id, (hash(i * 7 + 1) %% %d)::BIGINT AS k, "
+        "CASE WHEN i %% 17 = 3 THEN NULL ELSE 'n' || (hash(i) %% 1000)::VARCHAR "
+        "END AS name, (hash(i * 13) %% 100000) / 100.0 AS v "
+        "FROM range(%lld, %lld) t(i)) TO '%s/part-%03d.parquet' "
+        "(FORMAT parquet)", keys, (long long)lo, (long long)hi, dir, f));
+  }
+  dc_close(&db, &con);
+  return rc;
+}
+
+int tk_cli(const char *const *argv, char **out, char **err)
+{
+  char *dir = tk_tmpdir();
+  const char *outp, *errp;
+  const char *args[64];
+  int n, status = -1;
+  pid_t pid;
+
+  *out = *err = NULL;
+  if (!dir)
+    return -1;
+  outp = tk_path(dir, "stdout");
+  errp = tk_path(dir, "stderr");
+  args[0] = SP_CLI_PATH;
+  for (n = 0; argv[n] && n < 62; n++)
+    args[n + 1] = argv[n];
+  args[n + 1] = NULL;
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (o < 0 || e < 0)
+      _exit(127);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(SP_CLI_PATH, (char *const *)args);
+    _exit(127);
+  }
+  if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+    status = WEXITSTATUS(status);
+  else
+    status = -1;
+  *out = tk_read(outp);
+  *err = tk_read(errp);
+  tk_rm_rf(dir);
+  free(dir);
+  return status;
+}
+
+char *tk_read(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long len;
+
+  if (!f)
+    return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
+    size_t got = fread(buf, 1, (size_t)len, f);
+    buf[got] = '\0';
+  }
+  fclose(f);
+  return buf;
+}
+
+int tk_exists(const char *path)
+{
+  struct stat sb;
+
+  return lstat(path, &sb) == 0;
+}
+
+char *tk_executor_log(const char *job_dir, int i)
+{
+  return tk_read(tk_fmt("%s/log/executor-%d.log", job_dir, i));
+}
+
+int tk_count(const char *hay, const char *needle)
+{
+  int n = 0;
+
+  for (; hay && (hay = strstr(hay, needle)); hay += strlen(needle))
+    n++;
+  return n;
+}

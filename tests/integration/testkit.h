@@ -1,0 +1,50 @@
+/*
+ * testkit.h - helpers for the integration tests: temporary folders, data
+ * made with DuckDB SQL, running the CLI, reading files.
+ *
+ * DuckDB in the test process is opened only after sp_init has forked the
+ * workers, or closed before it: workers must not inherit DuckDB's threads.
+ */
+#ifndef SP_TESTKIT_H
+#define SP_TESTKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "duckcheck.h"
+
+/* A new empty folder under $TMPDIR (or /tmp); caller frees the string. */
+char *tk_tmpdir(void);
+
+/* Removes path and everything below it. */
+void tk_rm_rf(const char *path);
+
+/* "<dir>/<name>" in a static rotating buffer (valid for 255 more calls). */
+const char *tk_path(const char *dir, const char *name);
+
+/* printf into a static rotating buffer (valid for 255 more calls). */
+const char *tk_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes `files` Parquet files into dir with rows (id BIGINT, k BIGINT in
+ * [0, keys), name VARCHAR with some NULLs, v DOUBLE), made by DuckDB from a
+ * seeded hash of the row number. Opens and closes its own DuckDB. 0 on
+ * success. */
+int tk_make_table(const char *dir, int64_t rows, int files, int keys);
+
+/* Runs the smallpond CLI with argv (NULL-terminated, without argv[0]);
+ * returns its exit code, and its stdout and stderr (caller frees). */
+int tk_cli(const char *const *argv, char **out, char **err);
+
+/* The whole file as a string (caller frees), or NULL. */
+char *tk_read(const char *path);
+
+/* 1 if the file exists (any type). */
+int tk_exists(const char *path);
+
+/* The job folder's executor log of worker i, as text (caller frees). */
+char *tk_executor_log(const char *job_dir, int i);
+
+/* Number of occurrences of needle in hay. */
+int tk_count(const char *hay, const char *needle);
+
+#endif
