@@ -153,6 +153,9 @@ sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
     return st;
   if (has)
     return sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
+  /* Fail before the job runs, not after. */
+  if ((st = sp_check_creatable(dir, err)) != SP_OK)
+    return st;
   node = df->node;
   /* Sources and file splits point at the user's files and row ranges:
    * write them out as files of our own first. */

@@ -47,7 +47,7 @@ void sp_cli_print_error(const sp_error *err, const char *job_dir)
   if (sp_error_sql(err))
     fprintf(stderr, "smallpond: SQL of the failing task:\n  %s\n",
             sp_error_sql(err));
-  if (job_dir)
+  if (job_dir && sp_error_task(err))
     fprintf(stderr, "smallpond: logs are in %s/log\n", job_dir);
 }
 

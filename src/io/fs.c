@@ -119,6 +119,44 @@ void sp_path_split(const char *path, sp_buf *parent, sp_buf *base)
     sp_buf_append(parent, path, slash - 1);
 }
 
+sp_status sp_check_creatable(const char *path, sp_error **err)
+{
+  sp_buf cur = SP_BUF_INIT, parent = SP_BUF_INIT, base = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  struct stat sb;
+
+  sp_buf_puts(&cur, path);
+  for (;;) {
+    sp_buf_reset(&parent);
+    sp_buf_reset(&base);
+    sp_path_split(cur.data, &parent, &base);
+    if (sp_buf_oom(&parent) || sp_buf_oom(&base)) {
+      st = sp_error_oom(err);
+      break;
+    }
+    if (stat(parent.data, &sb) == 0) {
+      if (!S_ISDIR(sb.st_mode))
+        st = sp_error_set(err, SP_EIO, "cannot create %s: %s is not a "
+                          "folder", path, parent.data);
+      else if (access(parent.data, W_OK | X_OK) != 0)
+        st = sp_error_set(err, SP_EIO, "cannot create %s: %s is not "
+                          "writable", path, parent.data);
+      break;
+    }
+    if (errno != ENOENT || strcmp(parent.data, cur.data) == 0) {
+      st = sp_error_set(err, SP_EIO, "cannot create %s: %s: %s", path,
+                        parent.data, strerror(errno));
+      break;
+    }
+    sp_buf_reset(&cur);
+    sp_buf_puts(&cur, parent.data);
+  }
+  sp_buf_release(&cur);
+  sp_buf_release(&parent);
+  sp_buf_release(&base);
+  return st;
+}
+
 int sp_path_exists(const char *path)
 {
   struct stat sb;

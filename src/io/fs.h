@@ -28,6 +28,10 @@ sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err);
  * slashes: "a/b/" -> "a", "b"; "b" -> ".", "b". Both are appended. */
 void sp_path_split(const char *path, sp_buf *parent, sp_buf *base);
 
+/* Checks that path could be created: its nearest existing ancestor is a
+ * folder this process may write into. */
+sp_status sp_check_creatable(const char *path, sp_error **err);
+
 /* 1 if path exists (any type), else 0. */
 int sp_path_exists(const char *path);
 

@@ -65,14 +65,14 @@ sp_status sp_list_files(const char *const *patterns, size_t npatterns,
       break;
     }
     memset(&g, 0, sizeof(g));
-    rc = glob(patterns[i], GLOB_ERR, NULL, &g);
+    /* Unreadable folders on the way count as no match, not an error. */
+    rc = glob(patterns[i], 0, NULL, &g);
     if (rc == GLOB_NOMATCH) {
       st = sp_error_set(err, SP_ENOENT, "no file matches %s", patterns[i]);
     } else if (rc == GLOB_NOSPACE) {
       st = sp_error_oom(err);
     } else if (rc != 0) {
-      st = sp_error_set(err, SP_EIO, "cannot list %s: %s", patterns[i],
-                        strerror(errno));
+      st = sp_error_set(err, SP_EIO, "cannot list %s", patterns[i]);
     } else {
       for (j = 0; j < g.gl_pathc && st == SP_OK; j++)
         st = add_file(out, patterns[i], g.gl_pathv[j], err);

@@ -109,6 +109,8 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d,
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
+  if (!json_is_array(cols))
+    return sp_error_set(err, SP_EINTERNAL, "malformed hash_by");
   d->kind = (sp_task_kind)k;
   d->memory_limit = mem;
   d->seed = (uint64_t)seed;

@@ -71,7 +71,13 @@ const char *sp_task_kind_name(sp_task_kind kind);
 int sp_task_kind_runs_in_worker(sp_task_kind kind);
 
 /* Plans node and everything it reads. *parts receives the node's
- * node->npartitions partitions (borrowed from the graph). */
+ * node->npartitions partitions (borrowed from the graph).
+ *
+ * A hash repartition runs one producer per input partition; over a single
+ * input partition it first splits the files among
+ * min(2 * workers, number of files) producers, so producers run in
+ * parallel without making more (producers x partitions) files than the
+ * workers can use. */
 sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
                         const sp_task_input **parts, sp_error **err);
 

@@ -55,7 +55,7 @@ sp_status sp_template_expand(const char *tmpl, const char *const *names,
       return sp_error_set(err, SP_EINVAL, "placeholder {%zu} in SQL but the "
                           "query has %zu input%s: %s", idx, nnames,
                           nnames == 1 ? "" : "s", tmpl);
-    if (out && names)
+    if (out)
       sp_buf_puts(out, names[idx]);
     p = close + 1;
   }

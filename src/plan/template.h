@@ -12,9 +12,9 @@
 #include "util/buf.h"
 
 /* Appends tmpl to out with {i} replaced by names[i] (the caller passes
- * already-quoted identifiers). Fails with SP_EINVAL naming the bad
- * placeholder. With names == NULL it only checks that every {i} is below
- * nnames. */
+ * already-quoted identifiers; names may be NULL when nnames is 0). Fails
+ * with SP_EINVAL naming the bad placeholder. With out == NULL it only
+ * checks that every {i} is below nnames. */
 sp_status sp_template_expand(const char *tmpl, const char *const *names,
                              size_t nnames, sp_buf *out, sp_error **err);
 

@@ -80,6 +80,9 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->state_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
+  sp_buf_appendf(&path, "%s/%s/state.jsonl", cfg->data_root, cfg->job_id);
+  job->fresh = !sp_buf_oom(&path) && !sp_path_exists(path.data);
+  sp_buf_release(&path);
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
     return st;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
@@ -101,7 +104,6 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
          (long long)(cfg->task_memory >> 20));
   if ((st = load_state(job, err)) != SP_OK)
     goto out_fail;
-  sp_job_set_status(job, "running", NULL);
   wopts.index = 0;
   wopts.job_dir = job->layout.job_dir;
   wopts.threads = cfg->task_threads;
@@ -119,11 +121,10 @@ out_fail:
 
 void sp_job_close(sp_job *job)
 {
+  int discard = job->fresh && job->runs == 0;
   size_t i;
 
   sp_workers_stop(&job->workers);
-  if (job->layout.job_dir)
-    sp_job_set_status(job, job->failed ? "failure" : "success", NULL);
   SP_LOG(&job->log, SP_LOG_INFO, "job closed");
   for (i = 0; i < job->ntasks; i++)
     sp_datasets_free(job->tasks[i].outputs, (size_t)job->tasks[i].noutputs);
@@ -132,6 +133,8 @@ void sp_job_close(sp_job *job)
   if (job->state_fd >= 0)
     close(job->state_fd);
   sp_log_close(&job->log);
+  if (job->layout.job_dir && discard)
+    sp_rm_rf(job->layout.job_dir, NULL);
   sp_layout_release(&job->layout);
   sp_free(job->job_id);
   memset(job, 0, sizeof(*job));

@@ -43,14 +43,17 @@ typedef struct sp_job {
   sp_workers workers;
   int task_threads;
   int64_t task_memory;
-  int failed;             /* some run of this session failed */
+  int runs;               /* sp_job_run calls so far */
+  int fresh;              /* the job folder was new at open */
 } sp_job;
 
 /* Creates the job folder, opens the logs, reads state.jsonl, and forks the
  * workers. */
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
 
-/* Stops the workers, writes the final status, frees everything. */
+/* Stops the workers and frees everything. A job
+ * folder that this session created and never ran anything in is removed:
+ * bad input found before the first run leaves nothing behind. */
 void sp_job_close(sp_job *job);
 
 /* Runs every task that targets need and that is not done yet, dispatching
@@ -68,7 +71,9 @@ const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t);
 sp_status sp_job_resolve(const sp_job *job, const sp_task_input *in,
                          sp_dataset *out, sp_error **err);
 
-/* Writes the status file: "<word> <UTC time>[: <message>]". */
+/* Writes the status file: "<word> <UTC time>[: <message>]". Each run
+ * writes "running" when it starts and "success" or "failure" when it ends;
+ * a driver that died mid-run leaves "running". */
 void sp_job_set_status(sp_job *job, const char *word, const char *message);
 
 #endif

@@ -46,6 +46,8 @@ typedef struct sp_run {
   unsigned char *needed; /* by task index */
   size_t pending;        /* needed tasks not done */
   int running;           /* attempts out at workers */
+  struct pollfd *fds;    /* by worker: what wait_results polls */
+  sp_worker **polled;
   int failed;
   size_t resumed, ran;
 } sp_run;
@@ -138,14 +140,17 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
                          sp_error **err)
 {
   const sp_graph *g = run->g;
-  index_list stack = {0}, order = {0};
+  index_list stack = {0};
   sp_status st = SP_OK;
   size_t i, j, k;
 
   run->ndeps = sp_calloc(g->len, sizeof(*run->ndeps));
   run->waiting = sp_calloc(g->len, sizeof(*run->waiting));
   run->needed = sp_calloc(g->len, 1);
-  if (!run->ndeps || !run->waiting || !run->needed)
+  run->fds = sp_calloc((size_t)run->job->workers.n, sizeof(*run->fds));
+  run->polled = sp_calloc((size_t)run->job->workers.n, sizeof(*run->polled));
+  if (!run->ndeps || !run->waiting || !run->needed || !run->fds ||
+      !run->polled)
     return sp_error_oom(err);
   for (i = 0; i < n; i++)
     if (list_push(&stack, targets[i]->index))
@@ -161,8 +166,6 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
       run->resumed++;
       continue;
     }
-    if (list_push(&order, t->index))
-      goto out_oom;
     for (j = 0; j < t->ninputs; j++)
       for (k = 0; k < t->inputs[j].len; k++)
         if (list_push(&stack, t->inputs[j].refs[k].task->index))
@@ -192,7 +195,6 @@ out_oom:
   st = sp_error_oom(err);
 out:
   sp_free(stack.items);
-  sp_free(order.items);
   return st;
 }
 
@@ -453,15 +455,16 @@ static sp_status start_ready(sp_run *run, sp_error **err)
 static sp_status wait_results(sp_run *run, sp_error **err)
 {
   sp_job *job = run->job;
-  struct pollfd fds[256];
-  sp_worker *who[256];
+  struct pollfd *fds = run->fds;
+  sp_worker **who = run->polled;
   sp_status st = SP_OK;
   int n = 0, i, rc;
 
-  for (i = 0; i < job->workers.n && n < 256; i++)
+  for (i = 0; i < job->workers.n; i++)
     if (job->workers.items[i].task >= 0) {
       fds[n].fd = job->workers.items[i].fd;
       fds[n].events = POLLIN;
+      fds[n].revents = 0;
       who[n++] = &job->workers.items[i];
     }
   do
@@ -514,6 +517,8 @@ static void run_release(sp_run *run)
   sp_free(run->ndeps);
   sp_free(run->needed);
   sp_free(run->ready.items);
+  sp_free(run->fds);
+  sp_free(run->polled);
 }
 
 sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
@@ -527,6 +532,7 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   memset(&run, 0, sizeof(run));
   run.job = job;
   run.g = g;
+  job->runs++;
   if ((st = job_cover(job, g, err)) != SP_OK ||
       (st = write_plan(job, g, plan, err)) != SP_OK ||
       (st = prepare(&run, targets, ntargets, err)) != SP_OK)
@@ -552,9 +558,8 @@ out:
   if (st == SP_OK) {
     SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran, %zu reused, "
            "%.3f s", run.ran, run.resumed, (now_ms() - start) / 1000.0);
-    sp_job_set_status(job, job->failed ? "failure" : "success", NULL);
+    sp_job_set_status(job, "success", NULL);
   } else {
-    job->failed = 1;
     SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s",
            err && *err ? sp_error_message(*err) : sp_status_str(st));
     sp_job_set_status(job, "failure",

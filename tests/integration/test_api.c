@@ -110,34 +110,6 @@ static void write_ok(sp_df *df, const char *dir)
   check_ok(sp_write_parquet(df, dir, &err), &err);
 }
 
-/* Asserts that queries a and b give the same multiset of rows in DuckDB. */
-static void assert_same_rows(const char *a, const char *b)
-{
-  duckdb_database db;
-  duckdb_connection con;
-  char why[256];
-  int same;
-
-  assert_int_equal(dc_open(&db, &con), 0);
-  same = dc_same_rows(con, a, b, why, sizeof(why));
-  dc_close(&db, &con);
-  if (same != 1)
-    fail_msg("rows differ: %s\n  expected: %s\n  actual: %s", why, a, b);
-}
-
-static int64_t duck_i64(const char *sql)
-{
-  duckdb_database db;
-  duckdb_connection con;
-  int64_t v;
-
-  assert_int_equal(dc_open(&db, &con), 0);
-  v = dc_i64(con, sql);
-  dc_close(&db, &con);
-  assert_true(v != INT64_MIN);
-  return v;
-}
-
 static const char *input_sql(const fixture *f, const char *select)
 {
   return tk_fmt("SELECT %s FROM read_parquet('%s')", select, f->glob);
@@ -162,11 +134,11 @@ static void test_hash_then_group_by(void **state)
 
   write_ok(df, out);
   sp_close(&s);
-  assert_same_rows(tk_fmt("SELECT k, count(*), sum(id), min(v), max(name) "
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*), sum(id), min(v), max(name) "
                           "FROM read_parquet('%s') GROUP BY k", f->glob),
                    output_sql(out, "*"));
   /* Every key was computed in exactly one partition (one file each). */
-  assert_int_equal(duck_i64(tk_fmt(
+  assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM (SELECT k FROM read_parquet('%s/*.parquet', "
       "filename = true) GROUP BY k HAVING count(DISTINCT filename) > 1)",
       out)), 0);
@@ -195,13 +167,13 @@ static void test_hash_partition_properties(void **state)
   for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
     const char *out = tk_path(f->dir, tk_fmt("hash-%d", counts[i]));
     write_ok(hash_by(read_input(s, f), counts[i], cols, 2), out);
-    assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
-    assert_int_equal(duck_i64(tk_fmt(
+    tk_assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
+    assert_int_equal(tk_duck_i64(tk_fmt(
         "SELECT count(*) FROM (SELECT k, name FROM read_parquet("
         "'%s/*.parquet', filename = true) GROUP BY k, name HAVING "
         "count(DISTINCT regexp_extract(filename, 'part-(\\d+)-', 1)) > 1)",
         out)), 0);
-    assert_true(duck_i64(tk_fmt(
+    assert_true(tk_duck_i64(tk_fmt(
         "SELECT count(DISTINCT regexp_extract(filename, 'part-(\\d+)-', 1)) "
         "FROM read_parquet('%s/*.parquet', filename = true)", out)) <=
         counts[i]);
@@ -230,9 +202,9 @@ static void test_even_splits(void **state)
       check_ok(sp_count(df, &count, &err), &err);
       assert_int_equal(count, ROWS);
       write_ok(df, out);
-      assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
+      tk_assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
       if (by_rows)
-        assert_true(duck_i64(tk_fmt(
+        assert_true(tk_duck_i64(tk_fmt(
             "SELECT max(c) - min(c) FROM (SELECT filename, count(*) AS c "
             "FROM read_parquet('%s/*.parquet', filename = true) GROUP BY "
             "ALL)", out)) <= 1);
@@ -249,10 +221,10 @@ static void test_count(void **state)
   int64_t n = -1;
 
   check_ok(sp_count(read_input(s, f), &n, &err), &err);
-  assert_int_equal(n, duck_i64(input_sql(f, "count(*)")));
+  assert_int_equal(n, tk_duck_i64(input_sql(f, "count(*)")));
   check_ok(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300", read_input(s, f)),
                     &n, &err), &err);
-  assert_int_equal(n, duck_i64(tk_fmt(
+  assert_int_equal(n, tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM read_parquet('%s') WHERE v < 300", f->glob)));
   check_ok(sp_count(hash_by(read_input(s, f), 4, cols, 1), &n, &err), &err);
   assert_int_equal(n, ROWS);
@@ -280,9 +252,9 @@ static void test_take(void **state)
     const char *q = tk_fmt("FROM read_parquet('%s') ORDER BY id DESC LIMIT 1 "
                            "OFFSET %zu", f->glob, r);
     assert_int_equal(strtoll(sp_rows_value(rows, r, 0), NULL, 10),
-                     duck_i64(tk_fmt("SELECT id %s", q)));
+                     tk_duck_i64(tk_fmt("SELECT id %s", q)));
     assert_int_equal(sp_rows_value(rows, r, 1) == NULL,
-                     duck_i64(tk_fmt("SELECT (name IS NULL)::INT %s", q)));
+                     tk_duck_i64(tk_fmt("SELECT (name IS NULL)::INT %s", q)));
   }
   sp_rows_free(&rows);
   /* Over several partitions: n rows, or all of them. */
@@ -337,8 +309,8 @@ static void test_multi_input_sql(void **state)
   const char *expected = tk_fmt(
       "SELECT a.id, b.id, a.k FROM read_parquet('%s') a JOIN "
       "read_parquet('%s') b ON a.k = b.k", f->glob, small_glob_copy);
-  assert_same_rows(expected, output_sql(out, "*"));
-  assert_same_rows(expected, output_sql(bout, "*"));
+  tk_assert_same_rows(expected, output_sql(out, "*"));
+  tk_assert_same_rows(expected, output_sql(bout, "*"));
   free(small_glob_copy);
   free(small);
 }
@@ -378,7 +350,7 @@ static void test_error_bad_sql(void **state)
   assert_int_equal(mkdir(out, 0777), 0);
   assert_int_equal(sp_write_parquet(df, out, &err), SP_ESQL);
   sp_error_free(&err);
-  assert_int_equal(duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
                    0);
   sp_close(&s);
 }
@@ -414,7 +386,7 @@ static void test_error_output_not_empty(void **state)
   assert_int_equal(sp_write_parquet(read_input(s, f), out, &err), SP_EEXIST);
   assert_non_null(strstr(sp_error_message(err), out));
   assert_true(tk_exists(keep));
-  assert_int_equal(duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
                    1);
   sp_error_free(&err);
   sp_close(&s);
@@ -464,7 +436,7 @@ static void test_resume_same_job_id(void **state)
   write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
   sp_close(&s);
   assert_int_equal(count_lines(state_path), lines);
-  assert_same_rows(output_sql(out1, "*"), output_sql(out2, "*"));
+  tk_assert_same_rows(output_sql(out1, "*"), output_sql(out2, "*"));
   free(state_path);
   free(out1);
   free(out2);

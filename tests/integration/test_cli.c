@@ -71,32 +71,6 @@ static void expect(const run *r, int code, const char *needle_in_err)
              code, r->err, needle_in_err ? needle_in_err : "-");
 }
 
-static int64_t duck_i64(const char *sql)
-{
-  duckdb_database db;
-  duckdb_connection con;
-  int64_t v;
-
-  assert_int_equal(dc_open(&db, &con), 0);
-  v = dc_i64(con, sql);
-  dc_close(&db, &con);
-  return v;
-}
-
-static void assert_same_rows(const char *a, const char *b)
-{
-  duckdb_database db;
-  duckdb_connection con;
-  char why[256];
-  int same;
-
-  assert_int_equal(dc_open(&db, &con), 0);
-  same = dc_same_rows(con, a, b, why, sizeof(why));
-  dc_close(&db, &con);
-  if (same != 1)
-    fail_msg("rows differ: %s\n  expected: %s\n  actual: %s", why, a, b);
-}
-
 static void test_help_and_version(void **state)
 {
   const char *opts[] = {"--read-parquet", "--repartition", "--hash-by",
@@ -174,11 +148,11 @@ static void test_quickstart_pipeline(void **state)
       "--sql", "SELECT k, min(v) AS lo, max(v) AS hi, count(*) AS n FROM {0} "
                "GROUP BY k",
       "--write-parquet", out, NULL});
-  char *log1, *log2;
+  char *log1, *log2, *status;
 
   expect(&r, 0, NULL);
   run_free(&r);
-  assert_same_rows(tk_fmt("SELECT k, min(v), max(v), count(*) FROM "
+  tk_assert_same_rows(tk_fmt("SELECT k, min(v), max(v), count(*) FROM "
                           "read_parquet('%s') GROUP BY k", f->glob),
                    tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
   log1 = tk_executor_log(tk_path(f->root, "qs"), 1);
@@ -187,8 +161,10 @@ static void test_quickstart_pipeline(void **state)
   assert_true(tk_count(log2, ": done,") > 0);
   free(log1);
   free(log2);
-  assert_non_null(strstr(tk_read(tk_path(tk_path(f->root, "qs"), "status")),
-                         "success"));
+  status = tk_read(tk_path(tk_path(f->root, "qs"), "status"));
+  assert_non_null(status);
+  assert_non_null(strstr(status, "success"));
+  free(status);
 }
 
 static void test_count_take_and_rows(void **state)
@@ -201,7 +177,7 @@ static void test_count_take_and_rows(void **state)
 
   expect(&r, 0, NULL);
   assert_int_equal(strtoll(r.out, NULL, 10),
-                   duck_i64(tk_fmt("SELECT count(*) FROM read_parquet('%s') "
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM read_parquet('%s') "
                                    "WHERE k < 50", f->glob)));
   run_free(&r);
   r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
@@ -216,7 +192,7 @@ static void test_count_take_and_rows(void **state)
                            "--write-parquet", out, NULL});
   expect(&r, 0, NULL);
   run_free(&r);
-  assert_same_rows(tk_fmt("SELECT * FROM read_parquet('%s')", f->glob),
+  tk_assert_same_rows(tk_fmt("SELECT * FROM read_parquet('%s')", f->glob),
                    tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
 }
 
@@ -225,12 +201,15 @@ static void test_runtime_errors(void **state)
   fixture *f = *state;
   const char *out = tk_path(f->dir, "err-out");
   const char *missing = tk_path(f->dir, "missing-*.parquet");
-  run r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
-                               missing, "--write-parquet", out, NULL});
+  run r = cli((const char *[]){"run", "--data-root", f->root, "--job-id",
+                               "noglob", "--read-parquet", missing,
+                               "--write-parquet", out, NULL});
 
-  expect(&r, 1, missing);
+  expect(&r, 1, tk_fmt("no file matches %s", missing));
   run_free(&r);
   assert_false(tk_exists(out));
+  /* Nothing ran, so no job folder is left behind either. */
+  assert_false(tk_exists(tk_path(f->root, "noglob")));
   r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
                            f->glob, "--sql", "SELECT nope FROM {0}",
                            "--write-parquet", out, NULL});

@@ -3,6 +3,8 @@
  */
 #include "testkit.h"
 
+#include <setjmp.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -12,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 static char *rotate(void)
 {
@@ -162,4 +166,32 @@ int tk_count(const char *hay, const char *needle)
   for (; hay && (hay = strstr(hay, needle)); hay += strlen(needle))
     n++;
   return n;
+}
+
+void tk_assert_same_rows(const char *a, const char *b)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  char why[256];
+  int same;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  same = dc_same_rows(con, a, b, why, sizeof(why));
+  dc_close(&db, &con);
+  if (same != 1)
+    fail_msg("rows differ: %s\n  expected: %s\n  actual: %s", why, a, b);
+}
+
+int64_t tk_duck_i64(const char *sql)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  int64_t v;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  v = dc_i64(con, sql);
+  dc_close(&db, &con);
+  if (v == INT64_MIN)
+    fail_msg("query failed: %s", sql);
+  return v;
 }

@@ -44,6 +44,13 @@ int tk_exists(const char *path);
 /* The job folder's executor log of worker i, as text (caller frees). */
 char *tk_executor_log(const char *job_dir, int i);
 
+/* Fails the current cmocka test unless queries a and b give the same
+ * multiset of rows in plain DuckDB. */
+void tk_assert_same_rows(const char *a, const char *b);
+
+/* sql's single integer result from plain DuckDB; fails the test on error. */
+int64_t tk_duck_i64(const char *sql);
+
 /* Number of occurrences of needle in hay. */
 int tk_count(const char *hay, const char *needle);
 
