@@ -11,6 +11,7 @@
 
 #include "exec/duck.h"
 #include "exec/input.h"
+#include "io/fs.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -97,12 +98,16 @@ static sp_status configure(sp_exec_ctx *x, sp_error **err)
   return st;
 }
 
+/* An attempt starts from an empty folder: one killed earlier (in this or
+ * a previous run of the job) may have left files under the same name. */
 static sp_status make_out_dir(const char *dir, sp_error **err)
 {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-    return sp_error_set(err, SP_EIO, "cannot create %s: %s", dir,
-                        strerror(errno));
-  return SP_OK;
+  sp_status st = sp_rm_rf(dir, err);
+
+  if (st == SP_OK && mkdir(dir, 0777) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot create %s: %s", dir,
+                      strerror(errno));
+  return st;
 }
 
 sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,

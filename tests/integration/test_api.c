@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "smallpond.h"
 #include "testkit.h"
@@ -442,6 +443,55 @@ static void test_resume_same_job_id(void **state)
   free(out2);
 }
 
+/* The key of the first task of `kind` in the job's plan.json (static). */
+static const char *plan_task_key(const char *job_dir, const char *kind)
+{
+  json_t *plan = json_load_file(tk_path(job_dir, "plan.json"), 0, NULL);
+  json_t *task;
+  const char *key = NULL;
+  size_t i;
+
+  assert_non_null(plan);
+  json_array_foreach(json_object_get(plan, "tasks"), i, task)
+    if (!key && strcmp(json_string_value(json_object_get(task, "kind")),
+                       kind) == 0)
+      key = tk_fmt("%s", json_string_value(json_object_get(task, "key")));
+  json_decref(plan);
+  assert_non_null(key);
+  return key;
+}
+
+/* A rerun whose attempt folder holds leftovers of a killed attempt (same
+ * key, same attempt number) starts that attempt from an empty folder. */
+static void test_rerun_over_stale_staging(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_session *s = open_session(f, 2, "stale");
+  char *job_dir = strdup(sp_session_job_dir(s));
+  const char *stale;
+  sp_error *err = NULL;
+  int64_t n = -1;
+  FILE *fp;
+
+  check_ok(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
+  sp_close(&s);
+  stale = tk_fmt("%s/staging/%s.0/parts/__sp_part=0", job_dir,
+                 plan_task_key(job_dir, "hash"));
+  assert_int_equal(tk_mkdir_p(stale), 0);
+  assert_non_null(fp = fopen(tk_path(stale, "data_0.parquet"), "w"));
+  fputs("half-written", fp);
+  fclose(fp);
+  assert_non_null(fp = fopen(tk_path(job_dir, "state.jsonl"), "w"));
+  fclose(fp); /* forget every finished task: all run again */
+  s = open_session(f, 2, "stale");
+  n = -1;
+  check_ok(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
+  assert_int_equal(n, ROWS);
+  sp_close(&s);
+  free(job_dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -461,6 +511,8 @@ int main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_error_bad_template, setup, teardown),
     cmocka_unit_test_setup_teardown(test_resume_same_job_id, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_rerun_over_stale_staging, setup,
+                                    teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,6 +147,25 @@ char *tk_read(const char *path)
   return buf;
 }
 
+int tk_mkdir_p(const char *path)
+{
+  char buf[4096];
+  size_t i, n = strlen(path);
+
+  if (n >= sizeof(buf))
+    return -1;
+  memcpy(buf, path, n + 1);
+  for (i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != '\0')
+      continue;
+    buf[i] = '\0';
+    if (mkdir(buf, 0777) != 0 && !tk_exists(buf))
+      return -1;
+    buf[i] = path[i];
+  }
+  return 0;
+}
+
 int tk_exists(const char *path)
 {
   struct stat sb;

@@ -38,6 +38,9 @@ int tk_cli(const char *const *argv, char **out, char **err);
 /* The whole file as a string (caller frees), or NULL. */
 char *tk_read(const char *path);
 
+/* mkdir -p path. 0 on success. */
+int tk_mkdir_p(const char *path);
+
 /* 1 if the file exists (any type). */
 int tk_exists(const char *path);
 
