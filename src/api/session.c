@@ -8,9 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <duckdb.h>
-
 #include "api/api.h"
+#include "exec/duck.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -19,7 +18,7 @@ int sp_version_number(void) { return SP_VERSION_NUMBER; }
 
 const char *sp_version(void) { return SP_VERSION_STRING; }
 
-const char *sp_duckdb_version(void) { return duckdb_library_version(); }
+const char *sp_duckdb_version(void) { return sp_duck_version(); }
 
 void sp_config_init(sp_config *cfg)
 {

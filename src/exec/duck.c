@@ -10,6 +10,8 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+const char *sp_duck_version(void) { return duckdb_library_version(); }
+
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err)
 {

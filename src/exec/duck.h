@@ -13,6 +13,9 @@
 #include "plan/dataset.h"
 #include "smallpond.h"
 
+/* The DuckDB library's version, e.g. "v1.4.4". Static. */
+const char *sp_duck_version(void);
+
 /* Opens an in-memory database for one process: threads and memory_limit
  * (bytes, 0 = DuckDB's default), spilling into tmp_dir (NULL = none),
  * extension auto-install and auto-load off (no network). */
