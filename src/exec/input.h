@@ -10,12 +10,13 @@
 
 /* Appends to b a SELECT of every row of d, in piece order. Whole files that
  * follow each other share one read_parquet; a row range reads its file with
- * file_row_number and filters on it. Files smallpond wrote are read with
- * hive_partitioning off, so folder names never turn into columns. d must not
- * be empty. */
+ * file_row_number and filters on it; pieces are combined by column name.
+ * Hive partitioning is off, so folder names never turn into columns. d must
+ * not be empty. */
 void sp_input_select(sp_buf *b, const sp_dataset *d);
 
-/* The name of input view i, quoted: "__sp_input_<i>". */
+/* The name of input view i, quoted: "{<i>}", so that DuckDB's messages
+ * show the placeholder the user wrote. */
 void sp_input_view_name(sp_buf *b, size_t i);
 
 #endif

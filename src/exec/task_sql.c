@@ -9,11 +9,47 @@
 #include "plan/template.h"
 #include "util/error.h"
 
-/* Drops trailing blanks and semicolons so the query fits inside COPY (...). */
-static void trim_statement_end(sp_buf *b)
+#define RESULT_VIEW "\"__sp_result\""
+
+static const char *statement_name(duckdb_statement_type type)
 {
-  while (b->len > 0 && strchr(" \t\r\n;", b->data[b->len - 1]))
-    b->data[--b->len] = '\0';
+  switch (type) {
+  case DUCKDB_STATEMENT_TYPE_INSERT: return "an INSERT";
+  case DUCKDB_STATEMENT_TYPE_UPDATE: return "an UPDATE";
+  case DUCKDB_STATEMENT_TYPE_DELETE: return "a DELETE";
+  case DUCKDB_STATEMENT_TYPE_CREATE: return "a CREATE";
+  case DUCKDB_STATEMENT_TYPE_DROP: return "a DROP";
+  case DUCKDB_STATEMENT_TYPE_COPY: return "a COPY";
+  case DUCKDB_STATEMENT_TYPE_CALL: return "a CALL";
+  case DUCKDB_STATEMENT_TYPE_EXPLAIN: return "an EXPLAIN";
+  default: return "a non-query";
+  }
+}
+
+/* Checks that query is one statement that returns rows, so that DuckDB's
+ * errors (binding included) point into the user's own text. */
+static sp_status check_query(duckdb_connection con, const char *query,
+                             sp_error **err)
+{
+  duckdb_prepared_statement prep = NULL;
+  int64_t n = sp_duck_count_statements(con, query, err);
+  sp_status st = SP_OK;
+
+  if (n < 0)
+    return SP_ESQL;
+  if (n != 1)
+    return sp_error_set(err, SP_ESQL, "partial_sql takes one SQL statement, "
+                        "got %lld", (long long)n);
+  if (duckdb_prepare(con, query, &prep) == DuckDBError)
+    st = sp_error_set(err, SP_ESQL, "%s", duckdb_prepare_error(prep));
+  else if (duckdb_prepared_statement_type(prep) !=
+           DUCKDB_STATEMENT_TYPE_SELECT)
+    st = sp_error_set(err, SP_ESQL, "partial_sql needs a query that returns "
+                      "rows (SELECT, FROM, VALUES, WITH ...), got %s "
+                      "statement",
+                      statement_name(duckdb_prepared_statement_type(prep)));
+  duckdb_destroy_prepare(&prep);
+  return st;
 }
 
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
@@ -23,7 +59,6 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   const char **names;
   const char *out = sp_exec_out_path(x, "part-0.parquet");
   sp_piece piece = {"part-0.parquet", 0, 0, -1, 0};
-  int64_t nstmt;
   sp_status st;
 
   if (!out)
@@ -33,21 +68,20 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   st = sp_template_expand(d->sql, names, d->ninputs, &query, err);
   if (st != SP_OK)
     goto out;
-  trim_statement_end(&query);
-  nstmt = sp_duck_count_statements(x->con, query.data, err);
-  if (nstmt < 0) {
-    st = SP_ESQL;
+  if ((st = check_query(x->con, query.data, err)) != SP_OK)
     goto out;
-  }
-  if (nstmt != 1) {
-    st = sp_error_set(err, SP_ESQL, "partial_sql takes one SQL statement, "
-                      "got %lld", (long long)nstmt);
-    goto out;
-  }
-  /* The newline before ')' ends a trailing -- comment in the query. */
-  sp_buf_puts(&copy, "COPY (\n");
+  /* A view rather than COPY (<query>): the query's text may end in ';' or
+   * a -- comment, which only a statement of its own can hold. */
+  sp_buf_puts(&copy, "CREATE OR REPLACE TEMP VIEW " RESULT_VIEW " AS\n");
   sp_buf_append(&copy, query.data, query.len);
-  sp_buf_puts(&copy, "\n) TO ");
+  if (sp_buf_oom(&copy)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_duck_exec(x->con, copy.data, err)) != SP_OK)
+    goto out;
+  sp_buf_reset(&copy);
+  sp_buf_puts(&copy, "COPY (SELECT * FROM " RESULT_VIEW ") TO ");
   sp_buf_append_literal(&copy, out);
   sp_buf_puts(&copy, " (FORMAT parquet, COMPRESSION zstd)");
   if (sp_buf_oom(&copy)) {

@@ -443,6 +443,61 @@ static void test_resume_same_job_id(void **state)
   free(out2);
 }
 
+/* Files whose columns come in different orders, in a folder whose name
+ * has a quote and an '=', split by rows across file boundaries: columns
+ * match by name and the folder name never becomes a column. */
+static void test_unusual_inputs(void **state)
+{
+  fixture *f = *state;
+  char *odd = strdup(tk_path(f->dir, "it's a=b dir"));
+  char *glob = strdup(tk_path(odd, "*.parquet"));
+  const char *out = tk_path(f->dir, "odd-out");
+  duckdb_database db;
+  duckdb_connection con;
+  sp_repartition_options by_rows = {NULL, 0, 1};
+  sp_session *s;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *q;
+
+  assert_int_equal(mkdir(odd, 0777), 0);
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt(
+      "COPY (SELECT i AS a, i * 100 AS b FROM range(0, 7) t(i)) TO "
+      "'%s/f1.parquet'", f->dir)), 0); /* no quote in this path */
+  dc_close(&db, &con);
+  assert_int_equal(rename(tk_path(f->dir, "f1.parquet"),
+                          tk_path(odd, "f1.parquet")), 0);
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt(
+      "COPY (SELECT i * 100 AS b, i AS a FROM range(7, 12) t(i)) TO "
+      "'%s/f2.parquet'", f->dir)), 0);
+  dc_close(&db, &con);
+  assert_int_equal(rename(tk_path(f->dir, "f2.parquet"),
+                          tk_path(odd, "f2.parquet")), 0);
+  s = open_session(f, 2, "odd");
+  check_ok(sp_read_parquet(s, (const char **)&glob, 1, &df, &err), &err);
+  check_ok(sp_repartition(df, 3, &by_rows, &df, &err), &err);
+  df = sql1(s, "SELECT a, b FROM {0}; -- a trailing comment", df);
+  write_ok(df, out);
+  /* A statement that returns no rows is refused, naming its kind. */
+  df = sql1(s, "CREATE TABLE t AS SELECT * FROM {0}", df);
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+                   SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "got a CREATE statement"));
+  sp_error_free(&err);
+  sp_close(&s);
+  tk_assert_same_rows("SELECT i, i * 100 FROM range(12) t(i)",
+                      tk_fmt("SELECT a, b FROM read_parquet('%s/*.parquet')",
+                             out));
+  q = strdup(tk_fmt("SELECT count(*) FROM (DESCRIBE SELECT * FROM "
+                    "read_parquet('%s/*.parquet'))", out));
+  assert_int_equal(tk_duck_i64(q), 2);
+  free(q);
+  free(glob);
+  free(odd);
+}
+
 /* The key of the first task of `kind` in the job's plan.json (static). */
 static const char *plan_task_key(const char *job_dir, const char *kind)
 {
@@ -513,6 +568,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_resume_same_job_id, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rerun_over_stale_staging, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_unusual_inputs, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
