@@ -87,7 +87,9 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
                                              ? cpus / jc.workers : 1);
   jc.task_memory = cfg->task_memory ? cfg->task_memory
                                     : physical_memory() / 10 * 8 / jc.workers;
-  if (cfg->data_root) {
+  if (cfg->data_root && !*cfg->data_root) {
+    return sp_error_set(err, SP_EINVAL, "sp_init: empty data root");
+  } else if (cfg->data_root) {
     sp_buf_puts(&root, cfg->data_root);
   } else if (getenv("SP_DATA_ROOT") && *getenv("SP_DATA_ROOT")) {
     sp_buf_puts(&root, getenv("SP_DATA_ROOT"));

@@ -20,17 +20,20 @@
 
 sp_status sp_mkdir_p(const char *path, sp_error **err)
 {
-  char *p = sp_strdup(path), *s;
+  char *p, *s;
   sp_status st = SP_OK;
+  struct stat sb;
 
-  if (!p)
+  if (!path || !*path)
+    return sp_error_set(err, SP_EINVAL, "empty folder name");
+  if (!(p = sp_strdup(path)))
     return sp_error_oom(err);
   for (s = p + 1; ; s++) {
     if (*s != '/' && *s != '\0')
       continue;
     char c = *s;
     *s = '\0';
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    if (*p && mkdir(p, 0777) != 0 && errno != EEXIST) {
       st = sp_error_set(err, SP_EIO, "cannot create folder %s: %s", p,
                         strerror(errno));
       break;
@@ -39,12 +42,11 @@ sp_status sp_mkdir_p(const char *path, sp_error **err)
     if (c == '\0')
       break;
   }
-  if (st == SP_OK) {
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-      st = sp_error_set(err, SP_EIO, "cannot create folder %s: %s", path,
-                        errno ? strerror(errno) : "not a folder");
-  }
+  if (st == SP_OK && stat(path, &sb) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot create folder %s: %s", path,
+                      strerror(errno));
+  else if (st == SP_OK && !S_ISDIR(sb.st_mode))
+    st = sp_error_set(err, SP_EIO, "%s exists and is not a folder", path);
   sp_free(p);
   return st;
 }

@@ -31,9 +31,9 @@ static sp_status add_file(sp_file_list *out, const char *pattern,
     return sp_error_set(err, errno == ENOENT ? SP_ENOENT : SP_EIO,
                         "cannot read input %s: %s", path, strerror(errno));
   if (S_ISDIR(sb.st_mode))
-    return sp_error_set(err, SP_EINVAL,
-                        "input %s is a folder; name its files, e.g. %s/*.parquet",
-                        pattern, pattern);
+    return sp_error_set(err, SP_EINVAL, "input %s (from %s) is a folder; "
+                        "name its files, e.g. %s/*.parquet", path, pattern,
+                        path);
   if ((st = sp_realpath(path, &abs, err)) != SP_OK)
     return st;
   if (sp_grow((void **)&out->items, &out->cap, out->len + 1,

@@ -2,6 +2,8 @@
  * layout.h - the job folder under the data root (DESIGN.md section 6):
  *
  *   <data_root>/<job_id>/
+ *     .smallpond-job  marks the folder as a job's
+ *     lock          held by the driver running the job
  *     plan.json     the task graph, written before tasks run
  *     state.jsonl   one line per finished task
  *     status        running | success | failure, with the time
@@ -18,9 +20,13 @@
 
 typedef struct sp_layout {
   char *job_dir; /* absolute */
+  int created;   /* the job folder did not exist before */
 } sp_layout;
 
-/* Creates the job folder tree and fills *out. */
+/* Creates the job folder tree and fills *out. An existing job folder is
+ * reused; an existing folder that is neither empty nor a job folder (its
+ * marker file .smallpond-job) is refused with SP_EEXIST, never written
+ * into. */
 sp_status sp_layout_create(const char *data_root, const char *job_id,
                            sp_layout *out, sp_error **err);
 void sp_layout_release(sp_layout *l);
@@ -31,7 +37,8 @@ void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key);
 void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
                            int attempt);
 
-/* 1 if id is a valid job id: [A-Za-z0-9._-]+, not starting with '.'. */
+/* 1 if id is a valid job id: 1 to 128 of [A-Za-z0-9._-], not starting
+ * with '.'. */
 int sp_layout_valid_job_id(const char *id);
 
 #endif

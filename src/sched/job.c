@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +28,56 @@ static sp_status remember_line(json_t *line, void *arg, sp_error **err)
   return SP_OK;
 }
 
+/* A driver killed mid-append leaves a last line without its newline; end
+ * it, so that the next record starts on a line of its own. */
+static sp_status end_last_line(int fd, const char *path, sp_error **err)
+{
+  struct stat sb;
+  char last;
+
+  if (fstat(fd, &sb) != 0 || sb.st_size == 0)
+    return SP_OK;
+  if (pread(fd, &last, 1, sb.st_size - 1) != 1)
+    return sp_error_set(err, SP_EIO, "cannot read %s: %s", path,
+                        strerror(errno));
+  if (last != '\n' && write(fd, "\n", 1) != 1)
+    return sp_error_set(err, SP_EIO, "cannot write %s: %s", path,
+                        strerror(errno));
+  return SP_OK;
+}
+
+/* Takes the job's lock file, so two drivers never run one job at once. */
+static sp_status lock_job(sp_job *job, sp_error **err)
+{
+  sp_buf path = SP_BUF_INIT;
+  char pid[32], owner[32] = "";
+  sp_status st = SP_OK;
+  ssize_t n;
+
+  sp_layout_file(&job->layout, &path, "lock");
+  if (sp_buf_oom(&path))
+    return sp_error_oom(err);
+  job->lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (job->lock_fd < 0) {
+    st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
+                      strerror(errno));
+  } else if (flock(job->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    n = pread(job->lock_fd, owner, sizeof(owner) - 1, 0);
+    owner[n > 0 ? n : 0] = '\0';
+    owner[strcspn(owner, "\n")] = '\0';
+    st = sp_error_set(err, SP_EEXIST, "job %s is in use by another driver "
+                      "(pid %s)", job->job_id, *owner ? owner : "unknown");
+  } else {
+    snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(job->lock_fd, 0) != 0 ||
+        pwrite(job->lock_fd, pid, strlen(pid), 0) < 0)
+      st = sp_error_set(err, SP_EIO, "cannot write %s: %s", path.data,
+                        strerror(errno));
+  }
+  sp_buf_release(&path);
+  return st;
+}
+
 static sp_status load_state(sp_job *job, sp_error **err)
 {
   sp_buf path = SP_BUF_INIT;
@@ -38,12 +91,14 @@ static sp_status load_state(sp_job *job, sp_error **err)
     return sp_error_oom(err);
   st = sp_jsonl_load(path.data, remember_line, job->finished, &skipped, err);
   if (st == SP_OK) {
-    job->state_fd = open(path.data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+    job->state_fd = open(path.data, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
                          0666);
     if (job->state_fd < 0)
       st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
                         strerror(errno));
   }
+  if (st == SP_OK)
+    st = end_last_line(job->state_fd, path.data, err);
   if (st == SP_OK && json_object_size(job->finished))
     SP_LOG(&job->log, SP_LOG_INFO, "state.jsonl lists %zu finished tasks "
            "(%zu unreadable lines skipped)", json_object_size(job->finished),
@@ -78,17 +133,17 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
 
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
+  job->lock_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
-  sp_buf_appendf(&path, "%s/%s/state.jsonl", cfg->data_root, cfg->job_id);
-  job->fresh = !sp_buf_oom(&path) && !sp_path_exists(path.data);
-  sp_buf_release(&path);
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
     return st;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
     st = sp_error_oom(err);
     goto out_fail;
   }
+  if ((st = lock_job(job, err)) != SP_OK)
+    goto out_fail;
   sp_layout_file(&job->layout, &path, "log/driver.log");
   if (sp_buf_oom(&path)) {
     st = sp_error_oom(err);
@@ -121,7 +176,7 @@ out_fail:
 
 void sp_job_close(sp_job *job)
 {
-  int discard = job->fresh && job->runs == 0;
+  int discard = job->layout.created && job->runs == 0;
   size_t i;
 
   sp_workers_stop(&job->workers);
@@ -135,10 +190,13 @@ void sp_job_close(sp_job *job)
   sp_log_close(&job->log);
   if (job->layout.job_dir && discard)
     sp_rm_rf(job->layout.job_dir, NULL);
+  if (job->lock_fd >= 0)
+    close(job->lock_fd); /* after the removal: the folder stays ours */
   sp_layout_release(&job->layout);
   sp_free(job->job_id);
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
+  job->lock_fd = -1;
 }
 
 const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t)

@@ -43,12 +43,12 @@ typedef struct sp_job {
   sp_workers workers;
   int task_threads;
   int64_t task_memory;
+  int lock_fd;            /* holds the job's lock file */
   int runs;               /* sp_job_run calls so far */
-  int fresh;              /* the job folder was new at open */
 } sp_job;
 
-/* Creates the job folder, opens the logs, reads state.jsonl, and forks the
- * workers. */
+/* Creates the job folder (or reopens it), locks it against a second
+ * driver, opens the logs, reads state.jsonl, and forks the workers. */
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
 
 /* Stops the workers and frees everything. A job

@@ -498,6 +498,63 @@ static void test_unusual_inputs(void **state)
   free(odd);
 }
 
+static sp_status try_init(const char *root, const char *job_id,
+                          sp_session **s, sp_error **err)
+{
+  sp_config cfg;
+
+  sp_config_init(&cfg);
+  cfg.workers = 1;
+  cfg.data_root = root;
+  cfg.job_id = job_id;
+  return sp_init(&cfg, s, err);
+}
+
+/* The job folder is never confused with a user's folder, never shared by
+ * two drivers, and survives a torn last line in its state log. */
+static void test_job_folder_safety(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  char *precious = strdup(tk_fmt("%s/victim/precious", f->root));
+  char *state_path, *text;
+  sp_session *a = NULL, *b = NULL;
+  sp_error *err = NULL;
+  int64_t n = -1;
+  FILE *fp;
+
+  /* A folder that is not a job's is refused, and left as it was. */
+  assert_int_equal(tk_mkdir_p(precious), 0);
+  assert_int_equal(try_init(f->root, "victim", &a, &err), SP_EEXIST);
+  assert_non_null(strstr(sp_error_message(err), "not a smallpond job"));
+  sp_error_free(&err);
+  assert_true(tk_exists(precious));
+  assert_int_equal(try_init("", NULL, &a, &err), SP_EINVAL);
+  sp_error_free(&err);
+  /* One driver per job at a time. */
+  a = open_session(f, 1, "busy");
+  assert_int_equal(try_init(f->root, "busy", &b, &err), SP_EEXIST);
+  assert_non_null(strstr(sp_error_message(err), "in use by another driver"));
+  assert_null(b);
+  sp_error_free(&err);
+  check_ok(sp_count(hash_by(read_input(a, f), 2, cols, 1), &n, &err), &err);
+  state_path = strdup(tk_path(sp_session_job_dir(a), "state.jsonl"));
+  sp_close(&a);
+  /* A driver killed mid-append leaves a torn line; the next run's records
+   * still start on lines of their own. */
+  assert_non_null(fp = fopen(state_path, "a"));
+  fputs("{\"key\":\"torn", fp);
+  fclose(fp);
+  a = open_session(f, 1, "busy");
+  check_ok(sp_count(hash_by(read_input(a, f), 3, cols, 1), &n, &err), &err);
+  sp_close(&a);
+  text = tk_read(state_path);
+  assert_non_null(strstr(text, "{\"key\":\"torn\n{"));
+  free(text);
+  free(state_path);
+  free(precious);
+}
+
 /* The key of the first task of `kind` in the job's plan.json (static). */
 static const char *plan_task_key(const char *job_dir, const char *kind)
 {
@@ -569,6 +626,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_rerun_over_stale_staging, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_unusual_inputs, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_job_folder_safety, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
