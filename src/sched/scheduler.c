@@ -281,8 +281,13 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = sp_frame_send_json(w->fd, msg, err)) != SP_OK) {
-    sp_error_prefix(err, "worker %d", w->index);
+  if (sp_frame_send_json(w->fd, msg, NULL) != SP_OK) {
+    char how[64];
+    sp_worker_reap(w, how, sizeof(how)); /* out of service from now on */
+    SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) while idle",
+           w->index, how);
+    st = sp_error_set(err, SP_EWORKER, "worker %d died (%s) while idle",
+                      w->index, how);
     goto out;
   }
   ts->attempts++;
@@ -432,6 +437,15 @@ static sp_worker *idle_worker(sp_job *job)
   return NULL;
 }
 
+static int live_workers(const sp_job *job)
+{
+  int i, n = 0;
+
+  for (i = 0; i < job->workers.n; i++)
+    n += job->workers.items[i].fd >= 0;
+  return n;
+}
+
 /* Sends out ready tasks while there are idle workers. */
 static sp_status start_ready(sp_run *run, sp_error **err)
 {
@@ -442,7 +456,11 @@ static sp_status start_ready(sp_run *run, sp_error **err)
     sp_worker *w = NULL;
 
     if (sp_task_kind_runs_in_worker(t->kind) && !(w = idle_worker(run->job)))
-      return SP_OK;
+      return run->running > 0 || live_workers(run->job) > 0
+                 ? SP_OK
+                 : sp_error_set(err, SP_EWORKER, "no worker is left: all %d "
+                                "died; start a new session",
+                                run->job->workers.n);
     run->head++;
     st = w ? dispatch(run, t, w, err) : run_inline(run, t, err);
     if (st != SP_OK)

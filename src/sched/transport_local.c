@@ -1,10 +1,12 @@
 /*
  * transport_local.c - forked worker processes (see transport_local.h).
  */
+#define _GNU_SOURCE /* close_range, prctl */
 #include "sched/transport_local.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,17 +23,41 @@
 #define SP_LEAK_CHECK() ((void)0)
 #endif
 
+/* Keeps only stdin, stdout, stderr and the worker's socket (moved to fd
+ * 3): the driver's other descriptors (other workers' sockets, other
+ * sessions', the job's lock and state log, the program's own files) must
+ * not stay open in a worker. */
+static int keep_only_socket(int fd)
+{
+  long fd_max;
+  int i;
+
+  if (fd != 3) {
+    if (dup2(fd, 3) < 0)
+      return -1;
+    fd = 3;
+  }
+  if (close_range(4, ~0U, 0) == 0)
+    return fd;
+  fd_max = sysconf(_SC_OPEN_MAX); /* kernels before 5.9 */
+  for (i = 4; i < (fd_max > 0 && fd_max < 65536 ? fd_max : 65536); i++)
+    close(i);
+  return fd;
+}
+
 /* In the child: serve, then leave without running the program's atexit
  * handlers or flushing its stdio buffers, which belong to the parent. */
-static void child_main(sp_workers *ws, int fd, const sp_worker_opts *opts)
+static void child_main(pid_t driver, int fd, const sp_worker_opts *opts)
 {
-  int i, code;
+  int code = 1;
 
-  for (i = 0; i < ws->n; i++)
-    if (ws->items[i].fd >= 0)
-      close(ws->items[i].fd);
-  code = sp_worker_serve(fd, opts);
-  close(fd);
+  /* A worker never outlives its driver, killed or not. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver)
+    _exit(1);
+  if ((fd = keep_only_socket(fd)) >= 0) {
+    code = sp_worker_serve(fd, opts);
+    close(fd);
+  }
   SP_LEAK_CHECK();
   _exit(code);
 }
@@ -46,8 +72,8 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
     return sp_error_oom(err);
   for (i = 0; i < n; i++) {
     sp_worker_opts o = *opts;
+    pid_t pid, driver;
     int sv[2];
-    pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
       sp_workers_stop(ws);
@@ -56,6 +82,7 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
     }
     o.index = i + 1;
     fflush(NULL); /* nothing buffered may be written twice */
+    driver = getpid();
     pid = fork();
     if (pid < 0) {
       close(sv[0]);
@@ -64,10 +91,8 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
       return sp_error_set(err, SP_EWORKER, "cannot start worker %d: %s",
                           i + 1, strerror(errno));
     }
-    if (pid == 0) {
-      close(sv[0]);
-      child_main(ws, sv[1], &o);
-    }
+    if (pid == 0)
+      child_main(driver, sv[1], &o);
     close(sv[1]);
     ws->items[i].index = i + 1;
     ws->items[i].pid = pid;
@@ -80,12 +105,17 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
 
 void sp_worker_reap(sp_worker *w, char *buf, size_t len)
 {
+  pid_t got = -1;
   int status = 0;
 
   if (w->fd >= 0)
     close(w->fd);
   w->fd = -1;
-  if (w->pid <= 0 || waitpid(w->pid, &status, 0) != w->pid)
+  if (w->pid > 0)
+    do
+      got = waitpid(w->pid, &status, 0);
+    while (got < 0 && errno == EINTR);
+  if (got != w->pid || w->pid <= 0)
     snprintf(buf, len, "an unknown status");
   else if (WIFSIGNALED(status))
     snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),

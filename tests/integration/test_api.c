@@ -555,6 +555,27 @@ static void test_job_folder_safety(void **state)
   free(precious);
 }
 
+/* Sessions are independent: two at once in one process, closed in the
+ * order they were opened, each computing its own result. */
+static void test_two_sessions(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_session *a = open_session(f, 2, "first");
+  sp_session *b = open_session(f, 2, "second");
+  sp_error *err = NULL;
+  int64_t na = -1, nb = -1;
+
+  check_ok(sp_count(hash_by(read_input(a, f), 3, cols, 1), &na, &err), &err);
+  check_ok(sp_count(sql1(b, "SELECT * FROM {0} WHERE k < 10",
+                         read_input(b, f)), &nb, &err), &err);
+  sp_close(&a); /* used to hang: b's workers held a's sockets open */
+  check_ok(sp_count(read_input(b, f), &nb, &err), &err);
+  sp_close(&b);
+  assert_int_equal(na, ROWS);
+  assert_int_equal(nb, ROWS);
+}
+
 /* The key of the first task of `kind` in the job's plan.json (static). */
 static const char *plan_task_key(const char *job_dir, const char *kind)
 {
@@ -627,6 +648,7 @@ int main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_unusual_inputs, setup, teardown),
     cmocka_unit_test_setup_teardown(test_job_folder_safety, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_two_sessions, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

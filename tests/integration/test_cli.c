@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -225,6 +228,45 @@ static void test_runtime_errors(void **state)
   assert_false(tk_exists(out));
 }
 
+/* kill -9 of the driver mid-task: its workers exit with it, and rerunning
+ * the same job id completes the job with the right result. */
+static void test_kill_driver_then_rerun(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "after-kill");
+  const char *job_dir = tk_path(f->root, "killed");
+  const char *const argv[] = {
+      "run", "--workers", "2", "--task-threads", "1", "--data-root", f->root,
+      "--job-id", "killed", "--read-parquet", f->glob, "--repartition", "2",
+      "--hash-by", "k",
+      "--sql", "SELECT k, max(md5(i::VARCHAR || k)) AS m FROM {0}, "
+               "range(800) t(i) GROUP BY k",
+      "--write-parquet", out, NULL};
+  int driver = tk_cli_start(argv), w1, w2, status;
+  run r;
+
+  assert_true(driver > 0);
+  w1 = tk_worker_pid(job_dir, 1, 10000);
+  w2 = tk_worker_pid(job_dir, 2, 10000);
+  assert_true(w1 > 0 && w2 > 0);
+  /* Kill once a worker is inside an SQL task (after the producers). */
+  assert_true(tk_wait_log(job_dir, 1, " sql partition ", 20000) ||
+              tk_wait_log(job_dir, 2, " sql partition ", 1000));
+  assert_int_equal(kill(driver, SIGKILL), 0);
+  assert_int_equal(waitpid(driver, &status, 0), driver);
+  assert_true(tk_wait_gone(w1, 5000));
+  assert_true(tk_wait_gone(w2, 5000));
+  assert_false(tk_exists(out));
+  r = cli(argv);
+  expect(&r, 0, NULL);
+  run_free(&r);
+  tk_assert_same_rows(tk_fmt("SELECT k, max(md5(i::VARCHAR || k)) FROM "
+                             "read_parquet('%s'), range(800) t(i) GROUP BY k",
+                             f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -235,6 +277,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_count_take_and_rows, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
+                                    teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -128,6 +129,88 @@ int tk_cli(const char *const *argv, char **out, char **err)
   tk_rm_rf(dir);
   free(dir);
   return status;
+}
+
+void tk_sleep_ms(int ms)
+{
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+  while (nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+int tk_cli_start(const char *const *argv)
+{
+  const char *args[64];
+  int n;
+  pid_t pid;
+
+  args[0] = SP_CLI_PATH;
+  for (n = 0; argv[n] && n < 62; n++)
+    args[n + 1] = argv[n];
+  args[n + 1] = NULL;
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    execv(SP_CLI_PATH, (char *const *)args);
+    _exit(127);
+  }
+  return (int)pid;
+}
+
+int tk_worker_pid(const char *job_dir, int i, int timeout_ms)
+{
+  const char *tag = tk_fmt("executor-%d[", i);
+  int waited;
+
+  for (waited = 0; waited <= timeout_ms; waited += 20) {
+    char *log = tk_executor_log(job_dir, i), *p;
+    int pid = -1;
+    if (log && (p = strstr(log, tag)))
+      pid = atoi(p + strlen(tag));
+    free(log);
+    if (pid > 0)
+      return pid;
+    tk_sleep_ms(20);
+  }
+  return -1;
+}
+
+int tk_wait_log(const char *job_dir, int i, const char *needle,
+                int timeout_ms)
+{
+  int waited;
+
+  for (waited = 0; waited <= timeout_ms; waited += 20) {
+    char *log = tk_executor_log(job_dir, i);
+    int found = log && strstr(log, needle);
+    free(log);
+    if (found)
+      return 1;
+    tk_sleep_ms(20);
+  }
+  return 0;
+}
+
+int tk_wait_gone(int pid, int timeout_ms)
+{
+  int waited;
+
+  for (waited = 0; waited <= timeout_ms; waited += 20) {
+    char *stat = tk_read(tk_fmt("/proc/%d/stat", pid)), *p;
+    /* Gone, or a zombie waiting for its parent to reap it. */
+    int gone = !stat || ((p = strrchr(stat, ')')) && p[1] && p[2] == 'Z');
+    free(stat);
+    if (gone)
+      return 1;
+    tk_sleep_ms(20);
+  }
+  return 0;
 }
 
 char *tk_read(const char *path)

@@ -35,6 +35,24 @@ int tk_make_table(const char *dir, int64_t rows, int files, int keys);
  * returns its exit code, and its stdout and stderr (caller frees). */
 int tk_cli(const char *const *argv, char **out, char **err);
 
+/* Starts the CLI with argv (as tk_cli) without waiting; its output goes to
+ * /dev/null. Returns its pid, or -1. */
+int tk_cli_start(const char *const *argv);
+
+/* The pid that worker i wrote into its log (executor-<i>[pid]), waiting up
+ * to timeout_ms for the log to appear; -1 if it did not. */
+int tk_worker_pid(const char *job_dir, int i, int timeout_ms);
+
+/* 1 once worker i's log contains needle, waiting up to timeout_ms. */
+int tk_wait_log(const char *job_dir, int i, const char *needle,
+                int timeout_ms);
+
+/* 1 once pid is gone (or a zombie of someone else), waiting up to
+ * timeout_ms. */
+int tk_wait_gone(int pid, int timeout_ms);
+
+void tk_sleep_ms(int ms);
+
 /* The whole file as a string (caller frees), or NULL. */
 char *tk_read(const char *path);
 
