@@ -24,9 +24,12 @@
  * Threads. A session and everything made from it belong to one thread at a
  * time. Different sessions are independent.
  *
- * Processes. sp_init() forks the worker processes, so call it before the
- * program starts threads of its own; workers are copies of the program at
- * that moment.
+ * Processes. sp_init() forks the session's worker processes: they are
+ * copies of the program at that moment, so C functions it has are theirs
+ * too. Call sp_init before the program starts threads of its own (fork
+ * copies only the calling thread). A worker keeps only stdin, stdout,
+ * stderr and its connection to the driver; it exits when the session
+ * closes and is killed if the driver dies.
  */
 #ifndef SMALLPOND_H
 #define SMALLPOND_H
@@ -123,8 +126,8 @@ typedef struct sp_config {
   const char *data_root;
   /* The job's name under the data root. Rerunning with the same job id and
    * data root reuses every task that already finished. NULL (default): a
-   * fresh id from the time and a random number. Letters, digits, '.', '_'
-   * and '-' only. Borrowed during sp_init only. */
+   * fresh id from the time and a random number. 1 to 128 letters, digits,
+   * '.', '_' and '-', not starting with '.'. Borrowed during sp_init only. */
   const char *job_id;
   /* DuckDB threads per task. 0 (default): max(1, CPUs / workers). */
   int task_threads;
@@ -136,9 +139,12 @@ typedef struct sp_config {
 /* Fills *cfg with the defaults described in sp_config. */
 SP_API void sp_config_init(sp_config *cfg);
 
-/* CONSTRUCTOR. Starts a session: creates <data_root>/<job_id>/ and forks the
- * worker processes. cfg may be NULL for all defaults. On success *out owns
- * the session; close it with sp_close(). */
+/* CONSTRUCTOR. Starts a session: creates or reopens the job folder
+ * <data_root>/<job_id>/, locks it, and forks the worker processes. cfg may
+ * be NULL for all defaults. Fails with SP_EEXIST when another driver runs
+ * the job, or when the folder exists and is not a job folder (it is then
+ * left untouched). On success *out owns the session; close it with
+ * sp_close(). */
 SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
                          sp_error **err);
 
@@ -149,9 +155,10 @@ SP_API const char *sp_session_job_id(const sp_session *s);
  * sp_close. */
 SP_API const char *sp_session_job_dir(const sp_session *s);
 
-/* DESTRUCTOR. Stops the workers, records the job's final status, frees the
- * session and every DataFrame made from it, and sets *s to NULL. Accepts NULL
- * and a pointer to NULL. The job folder stays for inspection and resume. */
+/* DESTRUCTOR. Stops the workers, frees the session and every DataFrame made
+ * from it, and sets *s to NULL. Accepts NULL and a pointer to NULL. The job
+ * folder stays for inspection and resume, except one this session created
+ * and never ran anything in, which is removed. */
 SP_API void sp_close(sp_session **s);
 
 /* ------------------------------------------------------------------------
@@ -192,9 +199,10 @@ SP_API sp_status sp_repartition(sp_df *df, int npartitions,
                                 const sp_repartition_options *opt,
                                 sp_df **out, sp_error **err);
 
-/* TRANSFORMATION. Runs one SQL statement on every partition of the inputs:
- * {0}, {1}, ... in query stand for the partition of inputs[0], inputs[1],
- * ...; write {{ and }} for literal braces. Inputs must have the same number
+/* TRANSFORMATION. Runs one SQL query (a statement that returns rows) on
+ * every partition of the inputs: {0}, {1}, ... in query stand for the
+ * partition of inputs[0], inputs[1], ...; write {{ and }} for literal
+ * braces. Inputs must have the same number
  * of partitions, except that one-partition inputs are given whole to every
  * partition. ninputs may be 0 (e.g. "SELECT * FROM range(3)"). The query is
  * copied. */
@@ -209,11 +217,13 @@ SP_API int sp_df_num_partitions(const sp_df *df);
  * Consumers: these run the plan.
  * ------------------------------------------------------------------------ */
 
-/* CONSUMER. Writes df as Parquet files into the folder dir, one or more files
- * per partition, named so that lexical order is partition order. The files
- * are written beside dir and renamed into place when all are complete; if
- * the job fails, dir is left as it was. Fails with SP_EEXIST if dir exists
- * and is not empty. */
+/* CONSUMER. Writes df as Parquet files into the folder dir, named
+ * part-<partition>-<n>.parquet so that lexical order is partition order.
+ * A partition without rows gets no file, but at least one file is written
+ * so that the result keeps its columns. The files are written beside dir
+ * and renamed into place when all are complete; if the job fails, dir is
+ * left as it was. Fails with SP_EEXIST if dir exists and is not empty,
+ * before running anything. */
 SP_API sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err);
 
 /* CONSUMER. Sets *out to the number of rows of df. */

@@ -112,6 +112,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     return sp_error_oom(err);
   }
   s->graph.workers = jc.workers;
+  s->graph.engine = sp_duck_version();
   st = sp_job_open(&s->job, &jc, err);
   sp_buf_release(&root);
   if (st != SP_OK) {

@@ -8,6 +8,7 @@
 #include "exec/duck.h"
 #include "exec/task.h"
 #include "io/fs.h"
+#include "io/layout.h"
 #include "plan/desc.h"
 #include "util/arena.h"
 #include "util/error.h"
@@ -45,25 +46,31 @@ static sp_status serve_one(int fd, duckdb_database db, json_t *msg,
 
 int sp_worker_serve(int fd, const sp_worker_opts *opts)
 {
-  char path[4096], who[32], tmp[4096];
+  sp_layout layout = {(char *)opts->job_dir, 0};
+  sp_buf log_path = SP_BUF_INIT, tmp = SP_BUF_INIT;
   duckdb_database db = NULL;
   sp_arena arena = SP_ARENA_INIT;
   sp_error *err = NULL;
   sp_log log = {0};
   sp_status st;
+  char who[32];
   int served = 0;
 
   snprintf(who, sizeof(who), "executor-%d", opts->index);
-  snprintf(path, sizeof(path), "%s/log/%s.log", opts->job_dir, who);
-  sp_log_open(&log, path, who); /* without a log file, work on silently */
-  snprintf(tmp, sizeof(tmp), "%s/tmp/%s", opts->job_dir, who);
-  if ((st = sp_mkdir_p(tmp, &err)) == SP_OK)
-    st = sp_duck_open(opts->threads, opts->memory, tmp, &db, &err);
+  sp_layout_worker_log(&layout, &log_path, opts->index);
+  sp_layout_worker_tmp(&layout, &tmp, opts->index);
+  if (sp_buf_oom(&log_path) || sp_buf_oom(&tmp)) {
+    st = SP_ENOMEM;
+    goto out;
+  }
+  sp_log_open(&log, log_path.data, who); /* without a log, work silently */
+  if ((st = sp_mkdir_p(tmp.data, &err)) == SP_OK)
+    st = sp_duck_open(opts->threads, opts->memory, tmp.data, &db, &err);
   if (st != SP_OK) {
     SP_LOG(&log, SP_LOG_ERROR, "cannot start: %s", sp_error_message(err));
     goto out;
   }
-  SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", duckdb_library_version());
+  SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", sp_duck_version());
   for (;;) {
     json_t *msg = NULL;
     st = sp_frame_recv_json(fd, &msg, &err);
@@ -85,6 +92,8 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
 out:
   if (db)
     duckdb_close(&db);
+  sp_buf_release(&log_path);
+  sp_buf_release(&tmp);
   sp_error_free(&err);
   sp_arena_reset(&arena);
   sp_log_close(&log);

@@ -119,3 +119,13 @@ void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
 {
   sp_buf_appendf(b, "%s/staging/%s.%d", l->job_dir, key, attempt);
 }
+
+void sp_layout_worker_log(const sp_layout *l, sp_buf *b, int n)
+{
+  sp_buf_appendf(b, "%s/log/executor-%d.log", l->job_dir, n);
+}
+
+void sp_layout_worker_tmp(const sp_layout *l, sp_buf *b, int n)
+{
+  sp_buf_appendf(b, "%s/tmp/executor-%d", l->job_dir, n);
+}

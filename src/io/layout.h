@@ -37,6 +37,10 @@ void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key);
 void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
                            int attempt);
 
+/* Worker n's log file and DuckDB spill folder. */
+void sp_layout_worker_log(const sp_layout *l, sp_buf *b, int n);
+void sp_layout_worker_tmp(const sp_layout *l, sp_buf *b, int n);
+
 /* 1 if id is a valid job id: 1 to 128 of [A-Za-z0-9._-], not starting
  * with '.'. */
 int sp_layout_valid_job_id(const char *id);

@@ -96,6 +96,7 @@ static sp_status graph_push(sp_graph *g, sp_task *t, sp_error **err)
   uint64_t h = sp_hash_str(SP_HASH_INIT, sp_task_kind_name(t->kind));
   size_t i, j;
 
+  h = sp_hash_str(h, g->engine ? g->engine : "");
   h = sp_hash_i64(h, t->node ? (int64_t)t->node->def_hash : 0);
   h = sp_hash_i64(h, t->partition);
   h = sp_hash_i64(h, t->nslots);
@@ -339,12 +340,12 @@ static json_t *node_to_json(const sp_node *n)
   if (n->kind == SP_NODE_REPARTITION) {
     static const char *const splits[] = {"files", "rows", "hash"};
     json_t *cols = json_array();
-    if (json_object_set_new(o, "by", json_string(splits[n->split])) || !cols)
-      goto out_fail;
+    if (!cols || json_object_set_new(o, "hash_by", cols) ||
+        json_object_set_new(o, "by", json_string(splits[n->split])))
+      goto out_fail; /* set_new takes cols even when it fails */
     for (i = 0; i < n->nhash_by; i++)
-      json_array_append_new(cols, json_string(n->hash_by[i]));
-    if (json_object_set_new(o, "hash_by", cols))
-      goto out_fail;
+      if (json_array_append_new(cols, json_string(n->hash_by[i])))
+        goto out_fail;
   }
   return o;
 
@@ -371,10 +372,11 @@ static json_t *task_to_json(const sp_task *t)
     if (!view || json_array_append_new(ins, view))
       goto out_fail;
     for (j = 0; j < t->inputs[i].len; j++)
-      json_array_append_new(view,
-                            json_pack("{s:s, s:i}", "task",
-                                      t->inputs[i].refs[j].task->key, "slot",
-                                      t->inputs[i].refs[j].slot));
+      if (json_array_append_new(view,
+                                json_pack("{s:s, s:i}", "task",
+                                          t->inputs[i].refs[j].task->key,
+                                          "slot", t->inputs[i].refs[j].slot)))
+        goto out_fail;
   }
   if (json_object_set_new(o, "inputs", ins)) {
     ins = NULL;

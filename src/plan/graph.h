@@ -62,6 +62,8 @@ typedef struct sp_graph {
   sp_node_parts *node_parts; /* by node id - 1 */
   size_t nnode_parts;
   int workers;                /* sizes the number of hash producers */
+  const char *engine;         /* the SQL engine's version, part of every
+                                 key: hash() differs between versions */
 } sp_graph;
 
 /* Short name of a task kind ("sql", "hash", ...). */

@@ -263,8 +263,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     d.nhash_by = t->node->nhash_by;
   }
   sp_layout_staging_dir(&job->layout, &out_dir, t->key, d.attempt);
-  sp_buf_appendf(&tmp_dir, "%s/tmp/executor-%d", job->layout.job_dir,
-                 w->index);
+  sp_layout_worker_tmp(&job->layout, &tmp_dir, w->index);
   d.out_dir = out_dir.data;
   d.tmp_dir = tmp_dir.data;
   if (sp_buf_oom(&out_dir) || sp_buf_oom(&tmp_dir) ||
@@ -364,13 +363,16 @@ static sp_status log_state(sp_job *job, const sp_task *t,
   sp_buf path = SP_BUF_INIT;
   sp_status st;
 
-  if (!line)
+  if (!line ||
+      json_object_set_new(line, "kind",
+                          json_string(sp_task_kind_name(t->kind))) ||
+      json_object_set_new(line, "partition", json_integer(t->partition)) ||
+      json_object_set_new(line, "worker", json_integer(worker)) ||
+      (t->node &&
+       json_object_set_new(line, "node", json_integer(t->node->id)))) {
+    json_decref(line);
     return sp_error_oom(err);
-  json_object_set_new(line, "kind", json_string(sp_task_kind_name(t->kind)));
-  json_object_set_new(line, "partition", json_integer(t->partition));
-  json_object_set_new(line, "worker", json_integer(worker));
-  if (t->node)
-    json_object_set_new(line, "node", json_integer(t->node->id));
+  }
   sp_layout_file(&job->layout, &path, "state.jsonl");
   st = sp_jsonl_append(job->state_fd, line, path.data, err);
   /* Later runs of this session reuse it by key, like an earlier run's. */
