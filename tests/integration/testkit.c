@@ -91,12 +91,23 @@ int tk_make_table(const char *dir, int64_t rows, int files, int keys)
   return rc;
 }
 
+/* args = SP_CLI_PATH, then argv (NULL-terminated, at most 62 entries). */
+static void cli_args(const char **args, const char *const *argv)
+{
+  int n;
+
+  args[0] = SP_CLI_PATH;
+  for (n = 0; argv[n] && n < 62; n++)
+    args[n + 1] = argv[n];
+  args[n + 1] = NULL;
+}
+
 int tk_cli(const char *const *argv, char **out, char **err)
 {
   char *dir = tk_tmpdir();
   const char *outp, *errp;
   const char *args[64];
-  int n, status = -1;
+  int status = -1;
   pid_t pid;
 
   *out = *err = NULL;
@@ -104,10 +115,7 @@ int tk_cli(const char *const *argv, char **out, char **err)
     return -1;
   outp = tk_path(dir, "stdout");
   errp = tk_path(dir, "stderr");
-  args[0] = SP_CLI_PATH;
-  for (n = 0; argv[n] && n < 62; n++)
-    args[n + 1] = argv[n];
-  args[n + 1] = NULL;
+  cli_args(args, argv);
   fflush(NULL);
   pid = fork();
   if (pid == 0) {
@@ -142,13 +150,9 @@ void tk_sleep_ms(int ms)
 int tk_cli_start(const char *const *argv)
 {
   const char *args[64];
-  int n;
   pid_t pid;
 
-  args[0] = SP_CLI_PATH;
-  for (n = 0; argv[n] && n < 62; n++)
-    args[n + 1] = argv[n];
-  args[n + 1] = NULL;
+  cli_args(args, argv);
   fflush(NULL);
   pid = fork();
   if (pid == 0) {
