@@ -19,7 +19,7 @@ int main(int argc, char **argv)
   const char *input = argc > 1 ? argv[1] : "prices/*.parquet";
   const char *output = argc > 2 ? argv[2] : "output";
   const char *hash_by[] = {"ticker"};
-  sp_repartition_options by_ticker = {hash_by, 1, 0};
+  sp_repartition_options by_ticker = {.hash_by = hash_by, .nhash_by = 1};
   sp_session *sp = NULL;
   sp_error *err = NULL;
   sp_rows *rows = NULL;

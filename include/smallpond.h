@@ -180,7 +180,9 @@ SP_API sp_status sp_read_parquet(sp_session *s, const char *const *paths,
                                  size_t npaths, sp_df **out, sp_error **err);
 
 /* How sp_repartition splits rows. Fill with zeros (or pass NULL) for the
- * default: an even split of the input files. */
+ * default: an even split of the input files. At most one of hash_by, by and
+ * by_rows may be set. New fields are only ever appended: initialize with
+ * designated initializers, e.g. {.hash_by = cols, .nhash_by = 1}. */
 typedef struct sp_repartition_options {
   /* Route each row to hash(columns) % npartitions, so that equal keys meet in
    * one partition. nhash_by names in hash_by; copied. */
@@ -189,11 +191,15 @@ typedef struct sp_repartition_options {
   /* Non-zero: split evenly by rows (contiguous Parquet row ranges, near-equal
    * counts across file boundaries) instead of by files. */
   int by_rows;
+  /* A SQL expression over the input's columns whose value is the row's
+   * partition, e.g. "item % 10". A value outside [0, npartitions) fails the
+   * job with "partition key K is out of range 0-(npartitions-1)". Copied. */
+  const char *by;
 } sp_repartition_options;
 
 /* TRANSFORMATION. Splits df into npartitions partitions (1 or more). With
- * hash_by the rows are rewritten into per-partition Parquet files by producer
- * tasks; otherwise only file lists or row ranges are split. Every partition
+ * hash_by or by, producer tasks rewrite the rows into per-partition Parquet
+ * files; otherwise only file lists or row ranges are split. Every partition
  * exists, even when empty. opt may be NULL. */
 SP_API sp_status sp_repartition(sp_df *df, int npartitions,
                                 const sp_repartition_options *opt,
@@ -209,6 +215,38 @@ SP_API sp_status sp_repartition(sp_df *df, int npartitions,
 SP_API sp_status sp_partial_sql(sp_session *s, const char *query,
                                 sp_df *const *inputs, size_t ninputs,
                                 sp_df **out, sp_error **err);
+
+/* TRANSFORMATION. A random permutation of df's rows: each row goes to a
+ * random one of df's partitions, then each partition is put in random
+ * order. Reproducible: the randomness is seeded by the task keys. */
+SP_API sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err);
+
+/* TRANSFORMATIONS written in SQL, run on each partition of df. The text is
+ * SQL over df's columns, copied; braces in it are literal (no {0} here).
+ *   sp_map:          SELECT <exprs> FROM df, e.g. "a, b * 2 AS c"
+ *   sp_filter:       SELECT * FROM df WHERE <predicate>
+ *   sp_flat_map:     like sp_map, for expressions that unnest lists into
+ *                    several rows, e.g. "unnest(string_split(s, ' ')) AS w"
+ *   sp_partial_sort: SELECT * FROM df ORDER BY <order>, e.g. "a, b DESC";
+ *                    each partition is sorted, not the whole */
+SP_API sp_status sp_map(sp_df *df, const char *exprs, sp_df **out,
+                        sp_error **err);
+SP_API sp_status sp_filter(sp_df *df, const char *predicate, sp_df **out,
+                           sp_error **err);
+SP_API sp_status sp_flat_map(sp_df *df, const char *exprs, sp_df **out,
+                             sp_error **err);
+SP_API sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
+                                 sp_error **err);
+
+/* TRANSFORMATION. At most n rows of df in one partition: each partition is
+ * limited to n, then their union is limited to n again. */
+SP_API sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err);
+
+/* SOURCE. A one-partition DataFrame from a query that reads no DataFrame,
+ * e.g. "SELECT * FROM range(1000)"; its task writes the result to Parquet.
+ * The query is copied; braces in it are literal. */
+SP_API sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,
+                             sp_error **err);
 
 /* The number of partitions of df. */
 SP_API int sp_df_num_partitions(const sp_df *df);

@@ -160,7 +160,7 @@ sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
   /* Sources and file splits point at the user's files and row ranges:
    * write them out as files of our own first. */
   if (node->kind == SP_NODE_READ_PARQUET ||
-      (node->kind == SP_NODE_REPARTITION && node->split != SP_SPLIT_HASH))
+      (node->kind == SP_NODE_REPARTITION && !sp_node_moves_rows(node)))
     if ((st = add_select(df->session, node, "", &node, err)) != SP_OK)
       return st;
   if ((st = run_node(df->session, node, &parts, err)) != SP_OK)

@@ -26,22 +26,27 @@ sp_status sp_repartition(sp_df *df, int npartitions,
                          const sp_repartition_options *opt, sp_df **out,
                          sp_error **err)
 {
-  sp_split_kind split = SP_SPLIT_FILES;
+  sp_split_spec spec = {SP_SPLIT_FILES, NULL, 0, NULL};
   sp_node *node;
   sp_status st;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_repartition: NULL argument");
-  if (opt && opt->nhash_by && opt->by_rows)
-    return sp_error_set(err, SP_EINVAL, "repartition: hash_by and by_rows "
-                        "cannot be used together");
-  if (opt && opt->nhash_by)
-    split = SP_SPLIT_HASH;
-  else if (opt && opt->by_rows)
-    split = SP_SPLIT_ROWS;
+  if (opt && (opt->nhash_by > 0) + (opt->by != NULL) + (opt->by_rows != 0) > 1)
+    return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by and "
+                        "by_rows exclude each other");
+  if (opt && opt->nhash_by) {
+    spec.kind = SP_SPLIT_HASH;
+    spec.hash_by = opt->hash_by;
+    spec.nhash_by = opt->nhash_by;
+  } else if (opt && opt->by) {
+    spec.kind = SP_SPLIT_BY;
+    spec.by = opt->by;
+  } else if (opt && opt->by_rows) {
+    spec.kind = SP_SPLIT_ROWS;
+  }
   st = sp_plan_add_repartition(&df->session->plan, df->node, npartitions,
-                               split, opt ? opt->hash_by : NULL,
-                               opt ? opt->nhash_by : 0, &node, err);
+                               &spec, &node, err);
   return st ? st : sp_df_new(df->session, node, out, err);
 }
 

@@ -135,7 +135,7 @@ sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
     goto out;
   switch (d->kind) {
   case SP_TASK_SQL: st = sp_exec_sql(&x, &err); break;
-  case SP_TASK_HASH: st = sp_exec_hash(&x, &err); break;
+  case SP_TASK_SHUFFLE: st = sp_exec_shuffle(&x, &err); break;
   case SP_TASK_SPLIT_ROWS: st = sp_exec_split_rows(&x, &err); break;
   case SP_TASK_COUNT: st = sp_exec_count(&x, &err); break;
   default:

@@ -25,7 +25,7 @@ sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
 
 /* The runners, one per kind that runs in a worker (task_*.c). */
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err);
-sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err);
+sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_split_rows(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_count(sp_exec_ctx *x, sp_error **err);
 

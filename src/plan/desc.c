@@ -62,82 +62,60 @@ static sp_status datasets_from_json(const json_t *j, sp_dataset **out,
 json_t *sp_task_desc_to_json(const sp_task_desc *d)
 {
   json_t *o, *inputs = datasets_to_json(d->inputs, d->ninputs);
-  json_t *cols = json_array();
-  size_t i;
 
-  if (!inputs || !cols) {
-    json_decref(inputs);
-    json_decref(cols);
+  if (!inputs)
     return NULL;
-  }
-  for (i = 0; i < d->nhash_by; i++)
-    json_array_append_new(cols, json_string(d->hash_by[i]));
-  /* "o" steals the references, also when json_pack fails. */
-  o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:o, "
-                "s:o}",
+  /* "o" steals the reference, also when json_pack fails. */
+  o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:o}",
                 "kind", sp_task_kind_name(d->kind), "key", d->key, "attempt",
                 d->attempt, "partition", d->partition, "slots", d->nslots,
                 "out_dir", d->out_dir, "tmp_dir", d->tmp_dir, "threads",
                 d->threads, "memory_limit", (json_int_t)d->memory_limit,
                 "seed", (json_int_t)(d->seed & 0x7fffffffffffffffULL),
-                "inputs", inputs, "hash_by", cols);
-  if (o && d->sql && json_object_set_new(o, "sql", json_string(d->sql))) {
+                "inputs", inputs);
+  if (o && ((d->sql && json_object_set_new(o, "sql", json_string(d->sql))) ||
+            (d->partition_key &&
+             json_object_set_new(o, "partition_key",
+                                 json_string(d->partition_key))))) {
     json_decref(o);
     return NULL;
   }
   return o;
 }
 
-sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d,
-                                 sp_error **err)
+sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
 {
   const char *kind = NULL;
-  json_t *inputs = NULL, *cols = NULL;
+  json_t *inputs = NULL;
   json_int_t mem = 0, seed = 0;
   sp_status st;
-  size_t i;
   int k;
 
   memset(d, 0, sizeof(*d));
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
-                  "s:o, s:o, s?s}",
+                  "s:o, s?s, s?s}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
                   "partition", &d->partition, "slots", &d->nslots, "out_dir",
                   &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
-                  "hash_by", &cols, "sql", &d->sql))
+                  "sql", &d->sql, "partition_key", &d->partition_key))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
-  if (!json_is_array(cols))
-    return sp_error_set(err, SP_EINTERNAL, "malformed hash_by");
+  if (k == SP_TASK_SHUFFLE && !d->partition_key)
+    return sp_error_set(err, SP_EINTERNAL, "shuffle task without a "
+                        "partition key");
   d->kind = (sp_task_kind)k;
   d->memory_limit = mem;
   d->seed = (uint64_t)seed;
   if ((st = datasets_from_json(inputs, &d->inputs, &d->ninputs, err)))
     return st;
-  if (json_array_size(cols)) {
-    d->hash_by = sp_calloc(json_array_size(cols), sizeof(*d->hash_by));
-    if (!d->hash_by) {
-      sp_task_desc_release(d);
-      return sp_error_oom(err);
-    }
-    for (i = 0; i < json_array_size(cols); i++) {
-      const char *c = json_string_value(json_array_get(cols, i));
-      if (!c) {
-        sp_task_desc_release(d);
-        return sp_error_set(err, SP_EINTERNAL, "malformed hash_by");
-      }
-      d->hash_by[d->nhash_by++] = c;
-    }
-  }
   return SP_OK;
 }
 
 void sp_task_desc_release(sp_task_desc *d)
 {
   sp_datasets_free(d->inputs, d->ninputs);
-  sp_free(d->hash_by);
   memset(d, 0, sizeof(*d));
 }
 

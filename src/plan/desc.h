@@ -30,8 +30,8 @@ typedef struct sp_task_desc {
   sp_dataset *inputs;     /* one dataset per view */
   size_t ninputs;
   const char *sql;        /* SQL: the query template */
-  const char **hash_by;   /* HASH: the key columns */
-  size_t nhash_by;
+  const char *partition_key; /* SHUFFLE: SQL expression giving each row's
+                                target partition */
 } sp_task_desc;
 
 typedef struct sp_task_result {

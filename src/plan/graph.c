@@ -17,7 +17,7 @@ const char *sp_task_kind_name(sp_task_kind kind)
   case SP_TASK_SOURCE: return "source";
   case SP_TASK_SPLIT_FILES: return "split_files";
   case SP_TASK_SPLIT_ROWS: return "split_rows";
-  case SP_TASK_HASH: return "hash";
+  case SP_TASK_SHUFFLE: return "shuffle";
   case SP_TASK_SQL: return "sql";
   case SP_TASK_COUNT: return "count";
   }
@@ -173,7 +173,7 @@ static sp_status plan_read_parquet(sp_graph *g, const sp_node *node,
   return st ? st : parts_from_slots(parts, 1, t, err);
 }
 
-static sp_status plan_hash(sp_graph *g, const sp_node *node,
+static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
                            const sp_task_input *in_parts, int m,
                            sp_task_input *parts, sp_error **err)
 {
@@ -193,7 +193,7 @@ static sp_status plan_hash(sp_graph *g, const sp_node *node,
                          &in_parts[0], &split, err);
   }
   for (j = 0; j < producers && st == SP_OK; j++) {
-    sp_task *p = task_new(SP_TASK_HASH, node, j, node->npartitions, 1);
+    sp_task *p = task_new(SP_TASK_SHUFFLE, node, j, node->npartitions, 1);
     if (!p)
       return sp_error_oom(err);
     st = split ? input_add(&p->inputs[0], split, j, err)
@@ -221,8 +221,8 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
 
   if ((st = sp_graph_plan(g, node->inputs[0], &in_parts, err)) != SP_OK)
     return st;
-  if (node->split == SP_SPLIT_HASH)
-    return plan_hash(g, node, in_parts, m, parts, err);
+  if (sp_node_moves_rows(node))
+    return plan_shuffle(g, node, in_parts, m, parts, err);
   if ((st = concat_parts(in_parts, m, &whole, err)) == SP_OK)
     st = add_task_over(g, node->split == SP_SPLIT_ROWS ? SP_TASK_SPLIT_ROWS
                                                        : SP_TASK_SPLIT_FILES,
@@ -338,14 +338,18 @@ static json_t *node_to_json(const sp_node *n)
       json_object_set_new(o, "files", json_integer((json_int_t)n->files.len)))
     goto out_fail;
   if (n->kind == SP_NODE_REPARTITION) {
-    static const char *const splits[] = {"files", "rows", "hash"};
-    json_t *cols = json_array();
-    if (!cols || json_object_set_new(o, "hash_by", cols) ||
-        json_object_set_new(o, "by", json_string(splits[n->split])))
-      goto out_fail; /* set_new takes cols even when it fails */
-    for (i = 0; i < n->nhash_by; i++)
-      if (json_array_append_new(cols, json_string(n->hash_by[i])))
-        goto out_fail;
+    static const char *const splits[] = {"files", "rows", "hash", "by",
+                                         "random"};
+    sp_buf key = SP_BUF_INIT;
+    int bad;
+    sp_node_partition_key(n, &key);
+    bad = sp_buf_oom(&key) ||
+          json_object_set_new(o, "split", json_string(splits[n->split])) ||
+          (sp_node_moves_rows(n) &&
+           json_object_set_new(o, "partition_key", json_string(key.data)));
+    sp_buf_release(&key);
+    if (bad)
+      goto out_fail;
   }
   return o;
 

@@ -17,7 +17,8 @@ typedef enum sp_task_kind {
   SP_TASK_SOURCE,      /* driver: the node's listed files; runs nothing */
   SP_TASK_SPLIT_FILES, /* driver: splits its input by whole files */
   SP_TASK_SPLIT_ROWS,  /* worker: reads row counts, splits into row ranges */
-  SP_TASK_HASH,        /* worker: hash producer, one output per partition */
+  SP_TASK_SHUFFLE,     /* worker: producer of a hash/by/random repartition,
+                          one output per target partition */
   SP_TASK_SQL,         /* worker: runs the node's query on one partition */
   SP_TASK_COUNT        /* worker: counts the rows of its input */
 } sp_task_kind;
@@ -75,7 +76,8 @@ int sp_task_kind_runs_in_worker(sp_task_kind kind);
 /* Plans node and everything it reads. *parts receives the node's
  * node->npartitions partitions (borrowed from the graph).
  *
- * A hash repartition runs one producer per input partition; over a single
+ * A repartition that moves rows (hash, by, random) runs one producer per
+ * input partition; over a single
  * input partition it first splits the files among
  * min(2 * workers, number of files) producers, so producers run in
  * parallel without making more (producers x partitions) files than the

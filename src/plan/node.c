@@ -34,6 +34,7 @@ static void node_free(sp_node *n)
   for (i = 0; i < n->nhash_by; i++)
     sp_free(n->hash_by[i]);
   sp_free(n->hash_by);
+  sp_free(n->by);
   sp_free(n->sql);
   sp_free(n);
 }
@@ -98,9 +99,8 @@ sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
 }
 
 sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
-                                  sp_split_kind split,
-                                  const char *const *hash_by, size_t nhash_by,
-                                  sp_node **out, sp_error **err)
+                                  const sp_split_spec *spec, sp_node **out,
+                                  sp_error **err)
 {
   sp_node *n;
   size_t i;
@@ -108,28 +108,36 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
   if (npart < 1)
     return sp_error_set(err, SP_EINVAL, "repartition: number of partitions "
                         "must be at least 1, got %d", npart);
-  if (split == SP_SPLIT_HASH && nhash_by == 0)
+  if (spec->kind == SP_SPLIT_HASH && spec->nhash_by == 0)
     return sp_error_set(err, SP_EINVAL, "repartition: hash partitioning "
                         "needs at least one column");
+  if (spec->kind == SP_SPLIT_BY && (!spec->by || !*spec->by))
+    return sp_error_set(err, SP_EINVAL, "repartition: 'by' needs an "
+                        "expression");
   if (!(n = node_new(plan, SP_NODE_REPARTITION, &input, 1)))
     return sp_error_oom(err);
   n->npartitions = npart;
-  n->split = split;
+  n->split = spec->kind;
   n->def_hash = sp_hash_i64(n->def_hash, npart);
-  n->def_hash = sp_hash_i64(n->def_hash, split);
-  if (split == SP_SPLIT_HASH) {
-    if (!(n->hash_by = sp_calloc(nhash_by, sizeof(*n->hash_by))))
+  n->def_hash = sp_hash_i64(n->def_hash, spec->kind);
+  if (spec->kind == SP_SPLIT_BY) {
+    if (!(n->by = sp_strdup(spec->by)))
       goto out_oom;
-    for (i = 0; i < nhash_by; i++) {
-      if (!hash_by[i] || !*hash_by[i]) {
+    n->def_hash = sp_hash_str(n->def_hash, spec->by);
+  }
+  if (spec->kind == SP_SPLIT_HASH) {
+    if (!(n->hash_by = sp_calloc(spec->nhash_by, sizeof(*n->hash_by))))
+      goto out_oom;
+    for (i = 0; i < spec->nhash_by; i++) {
+      if (!spec->hash_by[i] || !*spec->hash_by[i]) {
         node_free(n);
         return sp_error_set(err, SP_EINVAL, "repartition: empty column name "
                             "in hash_by");
       }
-      if (!(n->hash_by[i] = sp_strdup(hash_by[i])))
+      if (!(n->hash_by[i] = sp_strdup(spec->hash_by[i])))
         goto out_oom;
       n->nhash_by++;
-      n->def_hash = sp_hash_str(n->def_hash, hash_by[i]);
+      n->def_hash = sp_hash_str(n->def_hash, spec->hash_by[i]);
     }
   }
   plan_push(plan, n, out);
@@ -138,6 +146,38 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
 out_oom:
   node_free(n);
   return sp_error_oom(err);
+}
+
+int sp_node_moves_rows(const sp_node *n)
+{
+  return n->kind == SP_NODE_REPARTITION &&
+         (n->split == SP_SPLIT_HASH || n->split == SP_SPLIT_BY ||
+          n->split == SP_SPLIT_RANDOM);
+}
+
+void sp_node_partition_key(const sp_node *n, sp_buf *b)
+{
+  size_t i;
+
+  switch (n->split) {
+  case SP_SPLIT_HASH:
+    sp_buf_puts(b, "hash(");
+    for (i = 0; i < n->nhash_by; i++) {
+      if (i)
+        sp_buf_puts(b, ", ");
+      sp_buf_append_ident(b, n->hash_by[i]);
+    }
+    sp_buf_appendf(b, ") %% %d", n->npartitions);
+    break;
+  case SP_SPLIT_BY:
+    sp_buf_appendf(b, "(%s)", n->by); /* the user's SQL, by design */
+    break;
+  case SP_SPLIT_RANDOM:
+    sp_buf_appendf(b, "floor(random() * %d)", n->npartitions);
+    break;
+  default:
+    break;
+  }
 }
 
 sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,

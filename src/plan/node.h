@@ -15,6 +15,7 @@
 #include "io/glob.h"
 #include "plan/dataset.h"
 #include "smallpond.h"
+#include "util/buf.h"
 
 typedef enum sp_node_kind {
   SP_NODE_READ_PARQUET, /* files listed at plan time; 1 partition */
@@ -23,10 +24,20 @@ typedef enum sp_node_kind {
 } sp_node_kind;
 
 typedef enum sp_split_kind {
-  SP_SPLIT_FILES, /* whole files, contiguous groups */
-  SP_SPLIT_ROWS,  /* row ranges of near-equal size */
-  SP_SPLIT_HASH   /* rows routed by hash(columns) % n */
+  SP_SPLIT_FILES,  /* whole files, contiguous groups */
+  SP_SPLIT_ROWS,   /* row ranges of near-equal size */
+  SP_SPLIT_HASH,   /* rows routed by hash(columns) % n */
+  SP_SPLIT_BY,     /* rows routed by an expression's value, in [0, n) */
+  SP_SPLIT_RANDOM  /* rows routed at random */
 } sp_split_kind;
+
+/* How a REPARTITION node splits. Strings are copied by the plan. */
+typedef struct sp_split_spec {
+  sp_split_kind kind;
+  const char *const *hash_by; /* HASH: the key columns */
+  size_t nhash_by;
+  const char *by;             /* BY: a SQL expression over the input */
+} sp_split_spec;
 
 typedef struct sp_node {
   int id;                  /* 1, 2, ... in creation order */
@@ -40,6 +51,7 @@ typedef struct sp_node {
   sp_split_kind split;     /* REPARTITION */
   char **hash_by;          /* REPARTITION with SP_SPLIT_HASH */
   size_t nhash_by;
+  char *by;                /* REPARTITION with SP_SPLIT_BY */
   char *sql;               /* SQL: the query template */
 } sp_node;
 
@@ -55,12 +67,19 @@ const char *sp_node_kind_name(sp_node_kind kind);
 sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
                                    sp_node **out, sp_error **err);
 
-/* Adds a REPARTITION node. hash_by (copied) is used with SP_SPLIT_HASH only
- * and must then name at least one column. */
+/* Adds a REPARTITION node into n partitions. HASH needs at least one
+ * column, BY an expression. */
 sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int n,
-                                  sp_split_kind split,
-                                  const char *const *hash_by, size_t nhash_by,
-                                  sp_node **out, sp_error **err);
+                                  const sp_split_spec *spec, sp_node **out,
+                                  sp_error **err);
+
+/* 1 if the node rewrites rows into new files (HASH, BY, RANDOM), 0 if it
+ * only splits lists of files and row ranges. */
+int sp_node_moves_rows(const sp_node *n);
+
+/* Appends the SQL expression whose value is a row's target partition for a
+ * node that moves rows: hash("a", "b") % n, (by), or floor(random() * n). */
+void sp_node_partition_key(const sp_node *n, sp_buf *b);
 
 /* Adds a SQL node. Checks the template's placeholders against ninputs and
  * that the inputs' partitionings are compatible: equal counts, except that

@@ -241,7 +241,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
 {
   sp_job *job = run->job;
   sp_task_state *ts = &job->tasks[t->index];
-  sp_buf out_dir = SP_BUF_INIT, tmp_dir = SP_BUF_INIT;
+  sp_buf out_dir = SP_BUF_INIT, tmp_dir = SP_BUF_INIT, key = SP_BUF_INIT;
   sp_task_desc d;
   json_t *msg = NULL;
   sp_status st = SP_OK;
@@ -258,15 +258,15 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.memory_limit = job->task_memory;
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
   d.sql = t->node && t->node->kind == SP_NODE_SQL ? t->node->sql : NULL;
-  if (t->node && t->node->kind == SP_NODE_REPARTITION) {
-    d.hash_by = (const char **)t->node->hash_by;
-    d.nhash_by = t->node->nhash_by;
+  if (t->kind == SP_TASK_SHUFFLE) {
+    sp_node_partition_key(t->node, &key);
+    d.partition_key = key.data;
   }
   sp_layout_staging_dir(&job->layout, &out_dir, t->key, d.attempt);
   sp_layout_worker_tmp(&job->layout, &tmp_dir, w->index);
   d.out_dir = out_dir.data;
   d.tmp_dir = tmp_dir.data;
-  if (sp_buf_oom(&out_dir) || sp_buf_oom(&tmp_dir) ||
+  if (sp_buf_oom(&out_dir) || sp_buf_oom(&tmp_dir) || sp_buf_oom(&key) ||
       (t->ninputs && !(d.inputs = sp_calloc(t->ninputs, sizeof(*d.inputs))))) {
     st = sp_error_oom(err);
     goto out;
@@ -295,11 +295,11 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d",
          task_what(t, what, sizeof(what)), d.attempt, w->index);
 out:
-  d.hash_by = NULL; /* borrowed from the node */
   sp_task_desc_release(&d);
   json_decref(msg);
   sp_buf_release(&out_dir);
   sp_buf_release(&tmp_dir);
+  sp_buf_release(&key);
   return st;
 }
 

@@ -87,7 +87,7 @@ static sp_df *read_input(sp_session *s, const fixture *f)
 
 static sp_df *hash_by(sp_df *df, int n, const char *const *cols, size_t ncols)
 {
-  sp_repartition_options opt = {cols, ncols, 0};
+  sp_repartition_options opt = {.hash_by = cols, .nhash_by = ncols};
   sp_error *err = NULL;
   sp_df *out = NULL;
 
@@ -148,8 +148,8 @@ static void test_hash_then_group_by(void **state)
   log2 = tk_executor_log(job_dir, 2);
   assert_true(tk_count(log1, ": done,") > 0);
   assert_true(tk_count(log2, ": done,") > 0);
-  assert_true(tk_count(log1, " hash partition ") +
-              tk_count(log2, " hash partition ") >= 2);
+  assert_true(tk_count(log1, " shuffle partition ") +
+              tk_count(log2, " shuffle partition ") >= 2);
   free(log1);
   free(log2);
   free(job_dir);
@@ -192,7 +192,7 @@ static void test_even_splits(void **state)
 
   for (by_rows = 0; by_rows <= 1; by_rows++)
     for (n = 1; n <= 2 * FILES + 1; n += by_rows ? 3 : 1) {
-      sp_repartition_options opt = {NULL, 0, by_rows};
+      sp_repartition_options opt = {.by_rows = by_rows};
       const char *out = tk_path(f->dir, tk_fmt("even-%d-%d", by_rows, n));
       sp_error *err = NULL;
       sp_df *df = NULL;
@@ -454,7 +454,7 @@ static void test_unusual_inputs(void **state)
   const char *out = tk_path(f->dir, "odd-out");
   duckdb_database db;
   duckdb_connection con;
-  sp_repartition_options by_rows = {NULL, 0, 1};
+  sp_repartition_options by_rows = {.by_rows = 1};
   sp_session *s;
   sp_error *err = NULL;
   sp_df *df = NULL;
@@ -610,7 +610,7 @@ static void test_rerun_over_stale_staging(void **state)
   check_ok(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
   sp_close(&s);
   stale = tk_fmt("%s/staging/%s.0/parts/__sp_part=0", job_dir,
-                 plan_task_key(job_dir, "hash"));
+                 plan_task_key(job_dir, "shuffle"));
   assert_int_equal(tk_mkdir_p(stale), 0);
   assert_non_null(fp = fopen(tk_path(stale, "data_0.parquet"), "w"));
   fputs("half-written", fp);

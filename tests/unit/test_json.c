@@ -187,9 +187,10 @@ static void assert_desc_equal(const sp_task_desc *a, const sp_task_desc *b)
     assert_string_equal(a->sql, b->sql);
   else
     assert_null(b->sql);
-  assert_int_equal(a->nhash_by, b->nhash_by);
-  for (i = 0; i < a->nhash_by; i++)
-    assert_string_equal(a->hash_by[i], b->hash_by[i]);
+  if (a->partition_key)
+    assert_string_equal(a->partition_key, b->partition_key);
+  else
+    assert_null(b->partition_key);
 }
 
 /* Encodes d, dumps and parses the text, decodes, and compares with d. */
@@ -243,7 +244,6 @@ static void test_desc_roundtrip_sql(void **state)
 
 static void test_desc_roundtrip_every_kind(void **state)
 {
-  const char *cols[] = {"k1", "weird \"col\"", "k3"};
   sp_dataset input;
   sp_task_desc d;
   int k;
@@ -256,7 +256,7 @@ static void test_desc_roundtrip_every_kind(void **state)
     d.key = "ffffffffffffffff";
     d.attempt = k;
     d.partition = 0;
-    d.nslots = k == SP_TASK_HASH ? 64 : 1;
+    d.nslots = k == SP_TASK_SHUFFLE ? 64 : 1;
     d.out_dir = "/o";
     d.tmp_dir = "/t";
     d.threads = 1;
@@ -264,10 +264,8 @@ static void test_desc_roundtrip_every_kind(void **state)
     d.seed = (uint64_t)k;
     d.inputs = &input;
     d.ninputs = 1;
-    if (k == SP_TASK_HASH) {
-      d.hash_by = cols;
-      d.nhash_by = 3;
-    }
+    if (k == SP_TASK_SHUFFLE)
+      d.partition_key = "hash(\"k1\", \"weird \"\"col\"\"\") % 64";
     desc_roundtrip(&d);
     /* The kind names round trip too. */
     assert_int_equal(sp_task_kind_from_name(sp_task_kind_name(d.kind)), k);
@@ -328,25 +326,24 @@ static void test_desc_malformed(void **state)
   static const char *const bad[] = {
     "[]",
     /* missing keys */
-    "{" DESC_GOOD_PREFIX "\"inputs\": [], \"hash_by\": []}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"hash_by\": []}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": []}",
-    "{\"kind\": \"sql\", \"inputs\": [], \"hash_by\": []}",
+    "{" DESC_GOOD_PREFIX "\"inputs\": []}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"sql\": \"SELECT 1\"}",
+    "{\"kind\": \"sql\", \"inputs\": []}",
+    /* a shuffle without its partition key */
+    "{\"kind\": \"shuffle\", " DESC_GOOD_PREFIX "\"inputs\": []}",
     /* wrong types */
-    "{\"kind\": 4, " DESC_GOOD_PREFIX "\"inputs\": [], \"hash_by\": []}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
-    "\"inputs\": {}, \"hash_by\": []}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
-    "\"inputs\": [], \"hash_by\": [], \"sql\": 5}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
-    "\"inputs\": [[{\"path\": 1}]], \"hash_by\": []}",
-    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
-    "\"inputs\": [[{\"path\": \"/a\"}], [{\"rows\": 2}]], \"hash_by\": []}",
-    "{\"kind\": \"hash\", " DESC_GOOD_PREFIX
-    "\"inputs\": [[{\"path\": \"/a\"}]], \"hash_by\": [\"a\", 7]}",
-    /* unknown task kind */
+    "{\"kind\": 4, " DESC_GOOD_PREFIX "\"inputs\": []}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": {}}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": [], \"sql\": 5}",
     "{\"kind\": \"shuffle\", " DESC_GOOD_PREFIX
-    "\"inputs\": [], \"hash_by\": []}",
+    "\"inputs\": [], \"partition_key\": 7}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
+    "\"inputs\": [[{\"path\": 1}]]}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX
+    "\"inputs\": [[{\"path\": \"/a\"}], [{\"rows\": 2}]]}",
+    /* unknown task kind */
+    "{\"kind\": \"hash\", " DESC_GOOD_PREFIX
+    "\"inputs\": [], \"partition_key\": \"1\"}",
   };
   size_t i;
 
@@ -368,49 +365,18 @@ static void test_desc_malformed(void **state)
   /* The same prefix with good keys is accepted: the cases above fail for
    * the reason given, not because of the prefix. */
   {
-    json_t *j = parse("{\"kind\": \"hash\", " DESC_GOOD_PREFIX
+    json_t *j = parse("{\"kind\": \"shuffle\", " DESC_GOOD_PREFIX
                       "\"inputs\": [[{\"path\": \"/a\"}]], "
-                      "\"hash_by\": [\"a\"]}");
+                      "\"partition_key\": \"hash(a) % 4\"}");
     sp_task_desc d;
     assert_int_equal(sp_task_desc_from_json(j, &d, NULL), SP_OK);
-    assert_int_equal(d.kind, SP_TASK_HASH);
-    assert_int_equal(d.nhash_by, 1);
+    assert_int_equal(d.kind, SP_TASK_SHUFFLE);
+    assert_string_equal(d.partition_key, "hash(a) % 4");
     assert_null(d.sql);
     sp_task_desc_release(&d);
     json_decref(j);
   }
 #undef DESC_GOOD_PREFIX
-}
-
-/* hash_by that is not an array is as malformed as inputs that is not one:
- * a HASH task must not silently run with no key columns. */
-static void test_desc_hash_by_not_array(void **state)
-{
-  static const char *const bad[] = {
-    "{\"kind\": \"hash\", \"key\": \"k\", \"attempt\": 1, \"partition\": 0, "
-    "\"slots\": 4, \"out_dir\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "
-    "\"memory_limit\": 1, \"seed\": 1, \"inputs\": [], \"hash_by\": \"k\"}",
-    "{\"kind\": \"hash\", \"key\": \"k\", \"attempt\": 1, \"partition\": 0, "
-    "\"slots\": 4, \"out_dir\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "
-    "\"memory_limit\": 1, \"seed\": 1, \"inputs\": [], \"hash_by\": {}}",
-  };
-  size_t i;
-
-  (void)state;
-  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    json_t *j = parse(bad[i]);
-    sp_task_desc d;
-    sp_error *err = NULL;
-    sp_status st = sp_task_desc_from_json(j, &d, &err);
-    if (st == SP_OK)
-      sp_task_desc_release(&d);
-    else
-      sp_error_free(&err);
-    json_decref(j);
-    if (st == SP_OK)
-      fail_msg("accepted a descriptor whose hash_by is not an array: %s",
-               bad[i]);
-  }
 }
 
 /* ---- task results ------------------------------------------------------ */
@@ -559,7 +525,6 @@ int main(void)
     cmocka_unit_test(test_desc_no_inputs),
     cmocka_unit_test(test_desc_seed_low_63_bits),
     cmocka_unit_test(test_desc_malformed),
-    cmocka_unit_test(test_desc_hash_by_not_array),
     cmocka_unit_test(test_result_roundtrip_success),
     cmocka_unit_test(test_result_roundtrip_failure),
     cmocka_unit_test(test_result_malformed),

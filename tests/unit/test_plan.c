@@ -59,13 +59,23 @@ static sp_node *add_read(sp_plan *plan, size_t nfiles)
   return n;
 }
 
+/* sp_plan_add_repartition with the split spec spelled out. */
+static sp_status repart(sp_plan *plan, sp_node *in, int n, sp_split_kind kind,
+                        const char *const *cols, size_t ncols, sp_node **out,
+                        sp_error **err)
+{
+  sp_split_spec spec = {kind, cols, ncols, kind == SP_SPLIT_BY ? "k % 2" : NULL};
+
+  return sp_plan_add_repartition(plan, in, n, &spec, out, err);
+}
+
 static sp_node *add_repart(sp_plan *plan, sp_node *in, int n,
                            sp_split_kind split)
 {
   static const char *const cols[] = {"k"};
   sp_node *out = NULL;
 
-  assert_int_equal(sp_plan_add_repartition(plan, in, n, split,
+  assert_int_equal(repart(plan, in, n, split,
                                            split == SP_SPLIT_HASH ? cols : NULL,
                                            split == SP_SPLIT_HASH ? 1 : 0,
                                            &out, NULL),
@@ -238,22 +248,22 @@ static void test_repartition_invalid(void **state)
 
   (void)state;
   read = add_read(&plan, 2);
-  assert_int_equal(sp_plan_add_repartition(&plan, read, 4, SP_SPLIT_HASH,
+  assert_int_equal(repart(&plan, read, 4, SP_SPLIT_HASH,
                                            NULL, 0, &out, &err),
                    SP_EINVAL);
   assert_int_equal(sp_error_status(err), SP_EINVAL);
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_repartition(&plan, read, 0, SP_SPLIT_FILES,
+  assert_int_equal(repart(&plan, read, 0, SP_SPLIT_FILES,
                                            NULL, 0, &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "0"));
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_repartition(&plan, read, -3, SP_SPLIT_ROWS,
+  assert_int_equal(repart(&plan, read, -3, SP_SPLIT_ROWS,
                                            NULL, 0, &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "-3"));
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_repartition(&plan, read, 2, SP_SPLIT_HASH,
+  assert_int_equal(repart(&plan, read, 2, SP_SPLIT_HASH,
                                            empty_col, 2, &out, &err),
                    SP_EINVAL);
   sp_error_free(&err);
@@ -366,11 +376,11 @@ static void check_hash_over_read(size_t nfiles, int workers, int npart)
   } else {
     assert_int_equal(count_kind(&g, SP_TASK_SPLIT_FILES), 0);
   }
-  assert_int_equal(count_kind(&g, SP_TASK_HASH), (size_t)nprod);
+  assert_int_equal(count_kind(&g, SP_TASK_SHUFFLE), (size_t)nprod);
   assert_int_equal(g.len, 1 + (split ? 1 : 0) + (size_t)nprod);
   for (k = 0, j = 0; k < g.len; k++) {
     sp_task *t = g.tasks[k];
-    if (t->kind != SP_TASK_HASH)
+    if (t->kind != SP_TASK_SHUFFLE)
       continue;
     assert_int_equal(t->partition, j);
     assert_int_equal(t->nslots, npart);
@@ -426,11 +436,11 @@ static void test_graph_hash_over_partitioned_input(void **state)
   assert_int_equal(sp_graph_plan(&g, files, &in_parts, NULL), SP_OK);
   check_graph_consistent(&g);
   /* One producer per input partition; no extra split. */
-  assert_int_equal(count_kind(&g, SP_TASK_HASH), 3);
+  assert_int_equal(count_kind(&g, SP_TASK_SHUFFLE), 3);
   assert_int_equal(count_kind(&g, SP_TASK_SPLIT_FILES), 1);
   for (k = 0, j = 0; k < g.len; k++) {
     sp_task *t = g.tasks[k];
-    if (t->kind != SP_TASK_HASH)
+    if (t->kind != SP_TASK_SHUFFLE)
       continue;
     assert_int_equal(t->nslots, 5);
     assert_input_equal(&t->inputs[0], &in_parts[j]);
@@ -547,7 +557,7 @@ static void build_pipeline(const pipeline_opts *o, sp_plan *plan, sp_graph *g)
   fake_files_init(&f, 6, o->bumped, o->mtime_bump);
   assert_int_equal(sp_plan_add_read_parquet(plan, &f.list, &read, NULL),
                    SP_OK);
-  assert_int_equal(sp_plan_add_repartition(plan, read, o->npart,
+  assert_int_equal(repart(plan, read, o->npart,
                                            SP_SPLIT_HASH, cols, 1, &hash,
                                            NULL),
                    SP_OK);
@@ -654,7 +664,7 @@ static int changed_sql(const sp_task *t) { return t->kind == SP_TASK_SQL; }
  * rows branch. */
 static int changed_hash_down(const sp_task *t)
 {
-  return t->kind == SP_TASK_SQL || t->kind == SP_TASK_HASH ||
+  return t->kind == SP_TASK_SQL || t->kind == SP_TASK_SHUFFLE ||
          (t->kind == SP_TASK_SPLIT_FILES && t->node->split == SP_SPLIT_HASH);
 }
 

@@ -1,6 +1,9 @@
 /*
- * task_hash.c - a hash partition producer: routes every row of its input to
- * partition hash(columns) % n and writes one Parquet output per partition.
+ * task_shuffle.c - the producer of a repartition that moves rows: routes
+ * every row of its input to the partition its key expression names (a
+ * hash of columns, the user's expression, or a random number) and writes
+ * one Parquet output per partition. A key outside [0, n) fails the task
+ * with "partition key K is out of range 0-(n-1)".
  *
  * DuckDB's COPY ... PARTITION_BY writes <dir>/__sp_part=<i>/data_<k>.parquet
  * for the partitions that got rows; those files are moved to
@@ -19,6 +22,7 @@
 #include "util/error.h"
 
 #define PART_COLUMN "__sp_part"
+#define KEY_COLUMN "__sp_key"
 
 /* Moves the files DuckDB wrote for partition i into the task folder and
  * records them (relative names) in out. */
@@ -96,7 +100,7 @@ static sp_status fill_rows(sp_exec_ctx *x, sp_error **err)
   return st;
 }
 
-sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err)
+sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
   sp_buf sql = SP_BUF_INIT;
@@ -105,21 +109,23 @@ sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err)
   const char *empty = sp_exec_out_path(x, "empty.parquet");
   sp_piece empty_piece = {"empty.parquet", 0, 0, -1, 0};
   int i, nempty = 0;
-  size_t c;
   sp_status st;
 
   if (!parts_dir || !empty)
     return sp_error_oom(err);
   if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
     return st;
-  sp_buf_puts(&sql, "COPY (SELECT *, (hash(");
-  for (c = 0; c < d->nhash_by; c++) {
-    if (c)
-      sp_buf_puts(&sql, ", ");
-    sp_buf_append_ident(&sql, d->hash_by[c]);
-  }
-  sp_buf_appendf(&sql, ") %% %d)::BIGINT AS " PART_COLUMN " FROM %s) TO ",
-                 d->nslots, names[0]);
+  /* The check raises DuckDB's error() with smallpond's message. */
+  sp_buf_appendf(&sql,
+                 "COPY (SELECT * EXCLUDE (" KEY_COLUMN "), CASE "
+                 "WHEN " KEY_COLUMN " >= 0 AND " KEY_COLUMN " < %d "
+                 "THEN " KEY_COLUMN " "
+                 "WHEN " KEY_COLUMN " IS NULL "
+                 "THEN error('partition key is NULL') "
+                 "ELSE error('partition key ' || " KEY_COLUMN " || "
+                 "' is out of range 0-%d') END AS " PART_COLUMN " "
+                 "FROM (SELECT *, (%s)::BIGINT AS " KEY_COLUMN " FROM %s)) TO ",
+                 d->nslots, d->nslots - 1, d->partition_key, names[0]);
   sp_buf_append_literal(&sql, parts_dir);
   sp_buf_puts(&sql, " (FORMAT parquet, PARTITION_BY (" PART_COLUMN "), "
               "COMPRESSION zstd)");
@@ -128,10 +134,7 @@ sp_status sp_exec_hash(sp_exec_ctx *x, sp_error **err)
     goto out;
   }
   if ((st = sp_duck_query_i64(x->con, sql.data, &x->result->rows, err))) {
-    sp_buf_reset(&sql);
-    for (c = 0; c < d->nhash_by; c++)
-      sp_buf_appendf(&sql, "%s%s", c ? ", " : "", d->hash_by[c]);
-    sp_error_prefix(err, "hash partition by %s", sql.data);
+    sp_error_prefix(err, "repartition by %s", d->partition_key);
     goto out;
   }
   if ((st = sp_exec_alloc_outputs(x, d->nslots, err)) != SP_OK)

@@ -1,0 +1,126 @@
+/*
+ * transform.c - transformations that are SQL over one DataFrame (map,
+ * filter, flat_map, partial_sort, limit), from_sql, and random_shuffle.
+ * Each becomes a SQL node; the user's text is embedded with its braces
+ * doubled, so it is never read as a {0} placeholder.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Appends text with { and } doubled, as a literal part of a template. */
+static void append_template_text(sp_buf *b, const char *text)
+{
+  const char *p;
+
+  for (p = text; *p; p++) {
+    if (*p == '{' || *p == '}')
+      sp_buf_putc(b, *p);
+    sp_buf_putc(b, *p);
+  }
+}
+
+/* A SQL node "<before><text><after>" over df (or over nothing when df is
+ * NULL), where only `text` comes from the user. */
+static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
+                         const char *before, const char *text,
+                         const char *after, sp_df **out, sp_error **err)
+{
+  sp_buf sql = SP_BUF_INIT;
+  sp_node *node;
+  sp_status st;
+
+  if (!s || !out || !text || !*text)
+    return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
+  sp_buf_puts(&sql, before);
+  append_template_text(&sql, text);
+  sp_buf_puts(&sql, after);
+  if (sp_buf_oom(&sql))
+    return sp_error_oom(err);
+  st = sp_plan_add_sql(&s->plan, sql.data, df ? &df->node : NULL, df ? 1 : 0,
+                       &node, err);
+  sp_buf_release(&sql);
+  return st ? st : sp_df_new(s, node, out, err);
+}
+
+sp_status sp_map(sp_df *df, const char *exprs, sp_df **out, sp_error **err)
+{
+  return add_sql(df ? df->session : NULL, df, "map", "SELECT ", exprs,
+                 " FROM {0}", out, err);
+}
+
+sp_status sp_flat_map(sp_df *df, const char *exprs, sp_df **out,
+                      sp_error **err)
+{
+  return add_sql(df ? df->session : NULL, df, "flat_map", "SELECT ", exprs,
+                 " FROM {0}", out, err);
+}
+
+sp_status sp_filter(sp_df *df, const char *predicate, sp_df **out,
+                    sp_error **err)
+{
+  return add_sql(df ? df->session : NULL, df, "filter",
+                 "SELECT * FROM {0} WHERE (", predicate, "\n)", out, err);
+}
+
+sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
+                          sp_error **err)
+{
+  return add_sql(df ? df->session : NULL, df, "partial_sort",
+                 "SELECT * FROM {0} ORDER BY ", order, "", out, err);
+}
+
+sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,
+                      sp_error **err)
+{
+  return add_sql(s, NULL, "from_sql", "", query, "", out, err);
+}
+
+sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err)
+{
+  sp_df *each = NULL, *one = NULL;
+  char limit[48];
+  sp_status st;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "limit: missing argument");
+  if (n < 0)
+    return sp_error_set(err, SP_EINVAL, "limit: n must not be negative, got "
+                        "%lld", (long long)n);
+  snprintf(limit, sizeof(limit), "%lld", (long long)n);
+  /* Per partition first, so no task reads more than it keeps; then the
+   * partitions' files in one partition, limited once more. */
+  if ((st = add_sql(df->session, df, "limit", "SELECT * FROM {0} LIMIT ",
+                    limit, "", &each, err)) != SP_OK)
+    return st;
+  if (df->node->npartitions == 1) {
+    *out = each;
+    return SP_OK;
+  }
+  if ((st = sp_repartition(each, 1, NULL, &one, err)) != SP_OK)
+    return st;
+  return add_sql(df->session, one, "limit", "SELECT * FROM {0} LIMIT ", limit,
+                 "", out, err);
+}
+
+sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err)
+{
+  sp_split_spec spec = {SP_SPLIT_RANDOM, NULL, 0, NULL};
+  sp_node *node;
+  sp_df *moved = NULL;
+  sp_status st;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "random_shuffle: missing argument");
+  st = sp_plan_add_repartition(&df->session->plan, df->node,
+                               df->node->npartitions, &spec, &node, err);
+  if (st == SP_OK)
+    st = sp_df_new(df->session, node, &moved, err);
+  if (st != SP_OK)
+    return st;
+  return add_sql(df->session, moved, "random_shuffle",
+                 "SELECT * FROM {0} ORDER BY ", "random()", "", out, err);
+}
