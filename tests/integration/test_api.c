@@ -53,27 +53,7 @@ static int teardown(void **state)
 
 static sp_session *open_session(fixture *f, int workers, const char *job_id)
 {
-  sp_session *s = NULL;
-  sp_error *err = NULL;
-  sp_config cfg;
-
-  sp_config_init(&cfg);
-  cfg.workers = workers;
-  cfg.data_root = f->root;
-  cfg.job_id = job_id;
-  cfg.task_memory = (int64_t)512 << 20;
-  if (sp_init(&cfg, &s, &err) != SP_OK)
-    fail_msg("sp_init: %s", sp_error_message(err));
-  return s;
-}
-
-/* Fails the test with the error's message unless st is SP_OK. */
-static void check_ok(sp_status st, sp_error **err)
-{
-  if (st != SP_OK)
-    fail_msg("status %d: %s%s%s", st, sp_error_message(*err),
-             sp_error_sql(*err) ? "\nSQL: " : "",
-             sp_error_sql(*err) ? sp_error_sql(*err) : "");
+  return tk_session(f->root, workers, job_id);
 }
 
 static sp_df *read_input(sp_session *s, const fixture *f)
@@ -81,7 +61,7 @@ static sp_df *read_input(sp_session *s, const fixture *f)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  check_ok(sp_read_parquet(s, &f->glob, 1, &df, &err), &err);
+  tk_check(sp_read_parquet(s, &f->glob, 1, &df, &err), &err);
   return df;
 }
 
@@ -91,7 +71,7 @@ static sp_df *hash_by(sp_df *df, int n, const char *const *cols, size_t ncols)
   sp_error *err = NULL;
   sp_df *out = NULL;
 
-  check_ok(sp_repartition(df, n, &opt, &out, &err), &err);
+  tk_check(sp_repartition(df, n, &opt, &out, &err), &err);
   return out;
 }
 
@@ -100,7 +80,7 @@ static sp_df *sql1(sp_session *s, const char *query, sp_df *in)
   sp_error *err = NULL;
   sp_df *out = NULL;
 
-  check_ok(sp_partial_sql(s, query, &in, 1, &out, &err), &err);
+  tk_check(sp_partial_sql(s, query, &in, 1, &out, &err), &err);
   return out;
 }
 
@@ -108,7 +88,7 @@ static void write_ok(sp_df *df, const char *dir)
 {
   sp_error *err = NULL;
 
-  check_ok(sp_write_parquet(df, dir, &err), &err);
+  tk_check(sp_write_parquet(df, dir, &err), &err);
 }
 
 static const char *input_sql(const fixture *f, const char *select)
@@ -198,9 +178,9 @@ static void test_even_splits(void **state)
       sp_df *df = NULL;
       int64_t count = -1;
 
-      check_ok(sp_repartition(read_input(s, f), n, &opt, &df, &err), &err);
+      tk_check(sp_repartition(read_input(s, f), n, &opt, &df, &err), &err);
       assert_int_equal(sp_df_num_partitions(df), n);
-      check_ok(sp_count(df, &count, &err), &err);
+      tk_check(sp_count(df, &count, &err), &err);
       assert_int_equal(count, ROWS);
       write_ok(df, out);
       tk_assert_same_rows(input_sql(f, "*"), output_sql(out, "*"));
@@ -221,13 +201,13 @@ static void test_count(void **state)
   sp_error *err = NULL;
   int64_t n = -1;
 
-  check_ok(sp_count(read_input(s, f), &n, &err), &err);
+  tk_check(sp_count(read_input(s, f), &n, &err), &err);
   assert_int_equal(n, tk_duck_i64(input_sql(f, "count(*)")));
-  check_ok(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300", read_input(s, f)),
+  tk_check(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300", read_input(s, f)),
                     &n, &err), &err);
   assert_int_equal(n, tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM read_parquet('%s') WHERE v < 300", f->glob)));
-  check_ok(sp_count(hash_by(read_input(s, f), 4, cols, 1), &n, &err), &err);
+  tk_check(sp_count(hash_by(read_input(s, f), 4, cols, 1), &n, &err), &err);
   assert_int_equal(n, ROWS);
   sp_close(&s);
 }
@@ -242,7 +222,7 @@ static void test_take(void **state)
   sp_rows *rows = NULL;
   size_t r;
 
-  check_ok(sp_take(sql1(s, "SELECT id, name FROM {0} ORDER BY id DESC",
+  tk_check(sp_take(sql1(s, "SELECT id, name FROM {0} ORDER BY id DESC",
                         read_input(s, f)), 20, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows), 20);
   assert_int_equal(sp_rows_column_count(rows), 2);
@@ -259,12 +239,12 @@ static void test_take(void **state)
   }
   sp_rows_free(&rows);
   /* Over several partitions: n rows, or all of them. */
-  check_ok(sp_take(hash_by(read_input(s, f), 4, cols, 1), 25, &rows, &err),
+  tk_check(sp_take(hash_by(read_input(s, f), 4, cols, 1), 25, &rows, &err),
            &err);
   assert_int_equal(sp_rows_count(rows), 25);
   assert_int_equal(sp_rows_column_count(rows), 4);
   sp_rows_free(&rows);
-  check_ok(sp_take(sql1(s, "SELECT * FROM {0} LIMIT 3", read_input(s, f)),
+  tk_check(sp_take(sql1(s, "SELECT * FROM {0} LIMIT 3", read_input(s, f)),
                    1000, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows), 3);
   sp_rows_free(&rows);
@@ -291,20 +271,20 @@ static void test_multi_input_sql(void **state)
   assert_int_equal(tk_make_table(small, 2000, 2, KEYS), 0);
   s = open_session(f, 2, "join");
   in[0] = hash_by(read_input(s, f), 4, cols, 1);
-  check_ok(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
                            &err), &err);
   in[1] = hash_by(in[1], 4, cols, 1);
-  check_ok(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 4);
   write_ok(df, out);
   /* Broadcast: the small table whole next to each of 4 partitions. */
-  check_ok(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
                            &err), &err);
-  check_ok(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
   write_ok(df, bout);
-  check_ok(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, &df, &err),
+  tk_check(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, &df, &err),
            &err);
-  check_ok(sp_count(df, &n, &err), &err);
+  tk_check(sp_count(df, &n, &err), &err);
   assert_int_equal(n, 3);
   sp_close(&s);
   const char *expected = tk_fmt(
@@ -476,8 +456,8 @@ static void test_unusual_inputs(void **state)
   assert_int_equal(rename(tk_path(f->dir, "f2.parquet"),
                           tk_path(odd, "f2.parquet")), 0);
   s = open_session(f, 2, "odd");
-  check_ok(sp_read_parquet(s, (const char **)&glob, 1, &df, &err), &err);
-  check_ok(sp_repartition(df, 3, &by_rows, &df, &err), &err);
+  tk_check(sp_read_parquet(s, (const char **)&glob, 1, &df, &err), &err);
+  tk_check(sp_repartition(df, 3, &by_rows, &df, &err), &err);
   df = sql1(s, "SELECT a, b FROM {0}; -- a trailing comment", df);
   write_ok(df, out);
   /* A statement that returns no rows is refused, naming its kind. */
@@ -537,7 +517,7 @@ static void test_job_folder_safety(void **state)
   assert_non_null(strstr(sp_error_message(err), "in use by another driver"));
   assert_null(b);
   sp_error_free(&err);
-  check_ok(sp_count(hash_by(read_input(a, f), 2, cols, 1), &n, &err), &err);
+  tk_check(sp_count(hash_by(read_input(a, f), 2, cols, 1), &n, &err), &err);
   state_path = strdup(tk_path(sp_session_job_dir(a), "state.jsonl"));
   sp_close(&a);
   /* A driver killed mid-append leaves a torn line; the next run's records
@@ -546,7 +526,7 @@ static void test_job_folder_safety(void **state)
   fputs("{\"key\":\"torn", fp);
   fclose(fp);
   a = open_session(f, 1, "busy");
-  check_ok(sp_count(hash_by(read_input(a, f), 3, cols, 1), &n, &err), &err);
+  tk_check(sp_count(hash_by(read_input(a, f), 3, cols, 1), &n, &err), &err);
   sp_close(&a);
   text = tk_read(state_path);
   assert_non_null(strstr(text, "{\"key\":\"torn\n{"));
@@ -566,11 +546,11 @@ static void test_two_sessions(void **state)
   sp_error *err = NULL;
   int64_t na = -1, nb = -1;
 
-  check_ok(sp_count(hash_by(read_input(a, f), 3, cols, 1), &na, &err), &err);
-  check_ok(sp_count(sql1(b, "SELECT * FROM {0} WHERE k < 10",
+  tk_check(sp_count(hash_by(read_input(a, f), 3, cols, 1), &na, &err), &err);
+  tk_check(sp_count(sql1(b, "SELECT * FROM {0} WHERE k < 10",
                          read_input(b, f)), &nb, &err), &err);
   sp_close(&a); /* used to hang: b's workers held a's sockets open */
-  check_ok(sp_count(read_input(b, f), &nb, &err), &err);
+  tk_check(sp_count(read_input(b, f), &nb, &err), &err);
   sp_close(&b);
   assert_int_equal(na, ROWS);
   assert_int_equal(nb, ROWS);
@@ -607,7 +587,7 @@ static void test_rerun_over_stale_staging(void **state)
   int64_t n = -1;
   FILE *fp;
 
-  check_ok(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
+  tk_check(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
   sp_close(&s);
   stale = tk_fmt("%s/staging/%s.0/parts/__sp_part=0", job_dir,
                  plan_task_key(job_dir, "shuffle"));
@@ -619,7 +599,7 @@ static void test_rerun_over_stale_staging(void **state)
   fclose(fp); /* forget every finished task: all run again */
   s = open_session(f, 2, "stale");
   n = -1;
-  check_ok(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
+  tk_check(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
   assert_int_equal(n, ROWS);
   sp_close(&s);
   free(job_dir);

@@ -301,3 +301,27 @@ int64_t tk_duck_i64(const char *sql)
     fail_msg("query failed: %s", sql);
   return v;
 }
+
+sp_session *tk_session(const char *root, int workers, const char *job_id)
+{
+  sp_session *s = NULL;
+  sp_error *err = NULL;
+  sp_config cfg;
+
+  sp_config_init(&cfg);
+  cfg.workers = workers;
+  cfg.data_root = root;
+  cfg.job_id = job_id;
+  cfg.task_memory = (int64_t)512 << 20;
+  if (sp_init(&cfg, &s, &err) != SP_OK)
+    fail_msg("sp_init: %s", sp_error_message(err));
+  return s;
+}
+
+void tk_check(sp_status st, sp_error **err)
+{
+  if (st != SP_OK)
+    fail_msg("status %d: %s%s%s", st, sp_error_message(*err),
+             sp_error_sql(*err) ? "\nSQL: " : "",
+             sp_error_sql(*err) ? sp_error_sql(*err) : "");
+}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "duckcheck.h"
+#include "smallpond.h"
 
 /* A new empty folder under $TMPDIR (or /tmp); caller frees the string. */
 char *tk_tmpdir(void);
@@ -71,6 +72,14 @@ void tk_assert_same_rows(const char *a, const char *b);
 
 /* sql's single integer result from plain DuckDB; fails the test on error. */
 int64_t tk_duck_i64(const char *sql);
+
+/* A session with `workers` workers, 512 MiB per task, under root; fails
+ * the current test if it cannot start. */
+sp_session *tk_session(const char *root, int workers, const char *job_id);
+
+/* Fails the current test with the error's message (and SQL) unless st is
+ * SP_OK. */
+void tk_check(sp_status st, sp_error **err);
 
 /* Number of occurrences of needle in hay. */
 int tk_count(const char *hay, const char *needle);

@@ -1,0 +1,279 @@
+/*
+ * test_transform.c - repartition by an expression, random shuffle, map,
+ * filter, flat_map, partial_sort, limit and from_sql through the API, each
+ * result compared with the same computation run directly in DuckDB.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+
+#define ROWS 20000
+#define FILES 4
+
+typedef struct fixture {
+  char *dir;
+  char glob[4096];
+  char root[4096];
+  sp_session *s;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  if (!f || !(f->dir = tk_tmpdir()) ||
+      tk_make_table(f->dir, ROWS, FILES, 500) != 0)
+    return -1;
+  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
+  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
+  f->s = tk_session(f->root, 2, "transform");
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  sp_close(&f->s);
+  tk_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+static sp_df *input(fixture *f)
+{
+  const char *glob = f->glob;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_read_parquet(f->s, &glob, 1, &df, &err), &err);
+  return df;
+}
+
+static sp_df *by_files(sp_df *df, int n)
+{
+  sp_error *err = NULL;
+  sp_df *out = NULL;
+
+  tk_check(sp_repartition(df, n, NULL, &out, &err), &err);
+  return out;
+}
+
+static const char *write_out(fixture *f, sp_df *df, const char *name)
+{
+  const char *dir = tk_path(f->dir, name);
+  sp_error *err = NULL;
+
+  tk_check(sp_write_parquet(df, dir, &err), &err);
+  return tk_fmt("read_parquet('%s/*.parquet'%s)", dir,
+                ", filename = true, file_row_number = true");
+}
+
+static const char *in_sql(const fixture *f)
+{
+  return tk_fmt("read_parquet('%s')", f->glob);
+}
+
+/* repartition(10, by = "id % 10") puts each residue in its own partition. */
+static void test_repartition_by_expression(void **state)
+{
+  fixture *f = *state;
+  sp_repartition_options opt = {.by = "id % 10"};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+
+  tk_check(sp_repartition(by_files(input(f), 3), 10, &opt, &df, &err), &err);
+  assert_int_equal(sp_df_num_partitions(df), 10);
+  out = write_out(f, df, "by");
+  tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
+                      tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
+                             "FROM %s", out));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE id %% 10 <> regexp_extract(filename, "
+      "'part-(\\d+)-', 1)::BIGINT", out)), 0);
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(DISTINCT regexp_extract(filename, 'part-(\\d+)-', 1)) "
+      "FROM %s", out)), 10);
+}
+
+static void test_repartition_by_out_of_range(void **state)
+{
+  fixture *f = *state;
+  sp_repartition_options opt = {.by = "id % 10"};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+                   SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "partition key "));
+  assert_non_null(strstr(sp_error_message(err), " is out of range 0-4"));
+  assert_false(tk_exists(tk_path(f->dir, "never")));
+  sp_error_free(&err);
+  opt.by = "NULL::INT";
+  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+                   SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "partition key is NULL"));
+  sp_error_free(&err);
+  /* Options that exclude each other. */
+  opt.by_rows = 1;
+  assert_int_equal(sp_repartition(input(f), 5, &opt, &df, &err), SP_EINVAL);
+  sp_error_free(&err);
+}
+
+/* A random shuffle of 1000 items keeps them all, and its order has about
+ * n(n-1)/4 = 249,750 inversions, like a random permutation, also inside
+ * each partition. */
+static void test_random_shuffle(void **state)
+{
+  fixture *f = *state;
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+  int64_t inversions;
+
+  tk_check(sp_from_sql(f->s, "SELECT i AS item FROM range(1000) t(i)", &df,
+                       &err), &err);
+  tk_check(sp_repartition(df, 10, &rows, &df, &err), &err);
+  tk_check(sp_random_shuffle(df, &df, &err), &err);
+  assert_int_equal(sp_df_num_partitions(df), 10);
+  out = write_out(f, df, "shuffled");
+  tk_assert_same_rows("SELECT i FROM range(1000) t(i)",
+                      tk_fmt("SELECT item FROM %s", out));
+  inversions = tk_duck_i64(tk_fmt(
+      "WITH o AS (SELECT item, row_number() OVER (ORDER BY filename, "
+      "file_row_number) AS pos FROM %s) SELECT count(*) FROM o a, o b "
+      "WHERE a.pos < b.pos AND a.item > b.item", out));
+  if (inversions < 220000 || inversions > 280000)
+    fail_msg("%lld inversions: not a random order", (long long)inversions);
+  /* Ten sorted runs would pass the check above too (about 225,000): count
+   * within partitions, where a random order has about 10 * 100 * 99 / 4. */
+  inversions = tk_duck_i64(tk_fmt(
+      "WITH o AS (SELECT item, regexp_extract(filename, 'part-(\\d+)-', 1) "
+      "AS p, row_number() OVER (ORDER BY filename, file_row_number) AS pos "
+      "FROM %s) SELECT count(*) FROM o a, o b WHERE a.p = b.p AND "
+      "a.pos < b.pos AND a.item > b.item", out));
+  if (inversions < 15000)
+    fail_msg("%lld inversions within partitions: not shuffled inside",
+             (long long)inversions);
+}
+
+static void test_map_filter_flat_map(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_map(by_files(input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
+                  &df, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT id, k * 2, upper(name) FROM %s",
+                             in_sql(f)),
+                      tk_fmt("SELECT id, k2, n FROM %s",
+                             write_out(f, df, "map")));
+  /* Braces inside the user's SQL are literal, not placeholders. */
+  tk_check(sp_filter(by_files(input(f), 3),
+                     "k < 100 AND coalesce(name, '{x}') <> '{x}'", &df, &err),
+           &err);
+  tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE k < 100 AND name IS NOT "
+                             "NULL", in_sql(f)),
+                      tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
+                             "FROM %s", write_out(f, df, "filter")));
+  tk_check(sp_flat_map(by_files(input(f), 2),
+                       "id, unnest([k, k + 1000]) AS x", &df, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT id, unnest([k, k + 1000]) FROM %s",
+                             in_sql(f)),
+                      tk_fmt("SELECT id, x FROM %s",
+                             write_out(f, df, "flat")));
+}
+
+/* partial_sort sorts each partition, not the whole. */
+static void test_partial_sort(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+
+  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", &df, &err),
+           &err);
+  out = write_out(f, df, "sorted");
+  tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
+                      tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
+                             "FROM %s", out));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM (SELECT v, id, lag(v) OVER w AS pv, "
+      "lag(id) OVER w AS pid FROM %s WINDOW w AS (PARTITION BY filename "
+      "ORDER BY file_row_number)) WHERE pv < v OR (pv = v AND pid > id)",
+      out)), 0);
+}
+
+/* limit is global: per partition, then once more over all of them. */
+static void test_limit(void **state)
+{
+  fixture *f = *state;
+  const int64_t ns[] = {0, 2, 777, ROWS + 5};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int64_t count;
+  size_t i;
+
+  for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+    tk_check(sp_limit(by_files(input(f), 4), ns[i], &df, &err), &err);
+    assert_int_equal(sp_df_num_partitions(df), 1);
+    tk_check(sp_count(df, &count, &err), &err);
+    assert_int_equal(count, ns[i] < ROWS ? ns[i] : ROWS);
+  }
+  tk_check(sp_limit(input(f), 3, &df, &err), &err);
+  tk_check(sp_count(df, &count, &err), &err);
+  assert_int_equal(count, 3);
+  assert_int_equal(sp_limit(input(f), -1, &df, &err), SP_EINVAL);
+  sp_error_free(&err);
+}
+
+static void test_from_sql(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int64_t count = -1;
+
+  tk_check(sp_from_sql(f->s, "SELECT i, '{' || i || '}' AS s FROM range(1000) "
+                       "t(i)", &df, &err), &err);
+  assert_int_equal(sp_df_num_partitions(df), 1);
+  tk_check(sp_count(df, &count, &err), &err);
+  assert_int_equal(count, 1000);
+  tk_assert_same_rows("SELECT i, '{' || i || '}' FROM range(1000) t(i)",
+                      tk_fmt("SELECT i, s FROM %s",
+                             write_out(f, df, "from-sql")));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_repartition_by_expression, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_repartition_by_out_of_range, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_random_shuffle, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_map_filter_flat_map, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_partial_sort, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_from_sql, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
