@@ -17,16 +17,20 @@
 
 #define MAX_ITEMS 256
 
-enum step_kind { STEP_REPARTITION, STEP_SQL };
+enum step_kind {
+  STEP_REPARTITION, STEP_SQL, STEP_MAP, STEP_FILTER, STEP_FLAT_MAP,
+  STEP_PARTIAL_SORT, STEP_LIMIT, STEP_RANDOM_SHUFFLE
+};
 
 struct step {
   enum step_kind kind;
-  long long n;               /* REPARTITION: partitions */
+  long long n;               /* REPARTITION: partitions; LIMIT: rows */
   const char *hash_by[64];   /* REPARTITION: columns, into hash_text */
   size_t nhash_by;
   char *hash_text;
   int by_rows;
-  const char *sql;           /* SQL */
+  const char *by;            /* REPARTITION: partition expression */
+  const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT */
 };
 
 enum consumer { CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE };
@@ -35,6 +39,7 @@ struct run_args {
   sp_config cfg;
   const char *reads[MAX_ITEMS];
   size_t nreads;
+  const char *from_sql;
   struct step steps[MAX_ITEMS];
   size_t nsteps;
   enum consumer consumer;
@@ -42,9 +47,12 @@ struct run_args {
   long long take;
 };
 
+/* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_READ_PARQUET, OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_SQL,
+  OPT_READ_PARQUET, OPT_FROM_SQL,
+  OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_SQL, OPT_MAP,
+  OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
   OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE
 };
 
@@ -55,10 +63,18 @@ static const struct option run_options[] = {
   {"task-threads", required_argument, NULL, OPT_THREADS},
   {"task-memory", required_argument, NULL, OPT_MEMORY},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
+  {"from-sql", required_argument, NULL, OPT_FROM_SQL},
   {"repartition", required_argument, NULL, OPT_REPARTITION},
   {"hash-by", required_argument, NULL, OPT_HASH_BY},
   {"by-rows", no_argument, NULL, OPT_BY_ROWS},
+  {"by", required_argument, NULL, OPT_BY},
   {"sql", required_argument, NULL, OPT_SQL},
+  {"map", required_argument, NULL, OPT_MAP},
+  {"filter", required_argument, NULL, OPT_FILTER},
+  {"flat-map", required_argument, NULL, OPT_FLAT_MAP},
+  {"partial-sort", required_argument, NULL, OPT_PARTIAL_SORT},
+  {"limit", required_argument, NULL, OPT_LIMIT},
+  {"random-shuffle", no_argument, NULL, OPT_RANDOM_SHUFFLE},
   {"write-parquet", required_argument, NULL, OPT_WRITE_PARQUET},
   {"count", no_argument, NULL, OPT_COUNT},
   {"take", required_argument, NULL, OPT_TAKE},
@@ -70,25 +86,33 @@ void sp_cmd_run_usage(FILE *f)
 {
   fputs(
 "usage: smallpond run [--workers N] [--data-root DIR] [--job-id ID]\n"
-"           --read-parquet GLOB [--read-parquet GLOB]...\n"
-"           [--repartition N [--hash-by COL[,COL...]] [--by-rows]]...\n"
-"           [--sql 'QUERY with {0}']...\n"
+"           (--read-parquet GLOB [--read-parquet GLOB]... | --from-sql QUERY)\n"
+"           [STEP]...\n"
 "           (--write-parquet DIR | --count | --take N)\n"
 "\n"
-"Builds a DataFrame from Parquet files, applies the steps in the order\n"
-"given, one task per partition, and consumes the result.\n"
+"Builds a DataFrame from a source, applies the steps in the order given,\n"
+"one task per partition, and consumes the result.\n"
 "\n"
-"source:\n"
+"source (one kind):\n"
 "  --read-parquet GLOB   Parquet files: a path or a glob (*, ?, [...]);\n"
 "                        repeat for more; together they form 1 partition\n"
+"  --from-sql QUERY      the result of a query that reads no input, e.g.\n"
+"                        'SELECT * FROM range(1000)'; 1 partition\n"
 "\n"
 "steps:\n"
 "  --repartition N       split into N partitions; alone: evenly by files\n"
 "    --hash-by COLS      ...by hash of these columns (comma separated):\n"
 "                        rows with equal keys land in one partition\n"
+"    --by EXPR           ...by the value of EXPR, which must be in 0..N-1\n"
 "    --by-rows           ...evenly by rows (Parquet row ranges)\n"
+"  --random-shuffle      move rows to random partitions, in random order\n"
 "  --sql QUERY           run QUERY on every partition; {0} is the previous\n"
 "                        step's partition; write {{ }} for literal braces\n"
+"  --map EXPRS           SELECT EXPRS per partition, e.g. 'a, b * 2 AS c'\n"
+"  --filter PREDICATE    keep the rows where PREDICATE holds\n"
+"  --flat-map EXPRS      like --map, with unnest() making several rows\n"
+"  --partial-sort ORDER  sort each partition, e.g. 'a, b DESC'\n"
+"  --limit N             at most N rows in all, in one partition\n"
 "\n"
 "consumer (exactly one, after the steps):\n"
 "  --write-parquet DIR   write the result as Parquet files into DIR, which\n"
@@ -157,6 +181,52 @@ static int split_columns(struct step *s, const char *arg)
   return 0;
 }
 
+/* The long name of option c, without its dashes. */
+static const char *step_option(int c)
+{
+  const struct option *o;
+
+  for (o = run_options; o->name; o++)
+    if (o->val == c)
+      return o->name;
+  return "?";
+}
+
+/* Fills a step from its option. Returns SP_EXIT_OK or SP_EXIT_USAGE. */
+static int parse_step(int c, const char *arg, struct step *s)
+{
+  static const struct { int opt; enum step_kind kind; } text_steps[] = {
+    {OPT_SQL, STEP_SQL}, {OPT_MAP, STEP_MAP}, {OPT_FILTER, STEP_FILTER},
+    {OPT_FLAT_MAP, STEP_FLAT_MAP}, {OPT_PARTIAL_SORT, STEP_PARTIAL_SORT},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(text_steps) / sizeof(text_steps[0]); i++)
+    if (text_steps[i].opt == c) {
+      if (!*arg)
+        return usage_error("--%s: empty SQL", step_option(c));
+      s->kind = text_steps[i].kind;
+      s->text = arg;
+      return SP_EXIT_OK;
+    }
+  switch (c) {
+  case OPT_RANDOM_SHUFFLE:
+    s->kind = STEP_RANDOM_SHUFFLE;
+    return SP_EXIT_OK;
+  case OPT_LIMIT:
+    s->kind = STEP_LIMIT;
+    if (sp_cli_parse_int(arg, 0, INT64_MAX, &s->n))
+      return usage_error("--limit: expected a number of rows, got '%s'", arg);
+    return SP_EXIT_OK;
+  default:
+    s->kind = STEP_REPARTITION;
+    if (sp_cli_parse_int(arg, 1, 1000000, &s->n))
+      return usage_error("--repartition: expected a number of partitions "
+                         "from 1 to 1000000, got '%s'", arg);
+    return SP_EXIT_OK;
+  }
+}
+
 static void free_args(struct run_args *a)
 {
   size_t i;
@@ -171,7 +241,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 {
   struct step *last;
   long long v;
-  int c;
+  int c, code;
 
   optind = 1;
   opterr = 0;
@@ -208,44 +278,55 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       a->cfg.task_memory = (int64_t)v << 20;
       break;
     case OPT_READ_PARQUET:
+    case OPT_FROM_SQL:
       if (a->nsteps)
-        return usage_error("--read-parquet %s: sources come before the "
-                           "steps", optarg);
-      if (a->nreads == MAX_ITEMS)
+        return usage_error("--%s: sources come before the steps",
+                           step_option(c));
+      if (c == OPT_FROM_SQL ? a->from_sql || a->nreads : a->from_sql != NULL)
+        return usage_error("give --read-parquet (repeatable) or one "
+                           "--from-sql as the source, not both");
+      if (c == OPT_FROM_SQL)
+        a->from_sql = optarg;
+      else if (a->nreads == MAX_ITEMS)
         return usage_error("too many --read-parquet options");
-      a->reads[a->nreads++] = optarg;
+      else
+        a->reads[a->nreads++] = optarg;
       break;
     case OPT_REPARTITION:
     case OPT_SQL:
-      if (!a->nreads)
-        return usage_error("%s: give --read-parquet first",
-                           c == OPT_SQL ? "--sql" : "--repartition");
+    case OPT_MAP:
+    case OPT_FILTER:
+    case OPT_FLAT_MAP:
+    case OPT_PARTIAL_SORT:
+    case OPT_LIMIT:
+    case OPT_RANDOM_SHUFFLE:
+      if (!a->nreads && !a->from_sql)
+        return usage_error("--%s: give the source (--read-parquet or "
+                           "--from-sql) first", step_option(c));
       if (a->nsteps == MAX_ITEMS)
         return usage_error("too many steps");
       last = &a->steps[a->nsteps++];
-      if (c == OPT_SQL) {
-        last->kind = STEP_SQL;
-        last->sql = optarg;
-      } else {
-        last->kind = STEP_REPARTITION;
-        if (sp_cli_parse_int(optarg, 1, 1000000, &last->n))
-          return usage_error("--repartition: expected a number of "
-                             "partitions from 1 to 1000000, got '%s'",
-                             optarg);
-      }
+      if ((code = parse_step(c, optarg, last)) != SP_EXIT_OK)
+        return code;
       break;
     case OPT_HASH_BY:
     case OPT_BY_ROWS:
+    case OPT_BY:
       if (!last || last->kind != STEP_REPARTITION)
-        return usage_error("%s applies to a --repartition: give that first",
-                           c == OPT_HASH_BY ? "--hash-by" : "--by-rows");
+        return usage_error("--%s applies to a --repartition: give that "
+                           "first", step_option(c));
       if (c == OPT_BY_ROWS)
         last->by_rows = 1;
+      else if (c == OPT_BY && !last->by && *optarg)
+        last->by = optarg;
+      else if (c == OPT_BY)
+        return usage_error("--by: expected one expression");
       else if (last->nhash_by || split_columns(last, optarg))
         return usage_error("--hash-by: expected one list of column names, "
                            "got '%s'", optarg);
-      if (last->by_rows && last->nhash_by)
-        return usage_error("--hash-by and --by-rows exclude each other");
+      if ((last->by_rows != 0) + (last->nhash_by > 0) + (last->by != NULL) > 1)
+        return usage_error("--hash-by, --by and --by-rows exclude each "
+                           "other");
       break;
     case OPT_WRITE_PARQUET:
       if (!*optarg)
@@ -269,12 +350,37 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   }
   if (optind < argc)
     return usage_error("unexpected argument '%s'", argv[optind]);
-  if (!a->nreads)
-    return usage_error("no source: give --read-parquet GLOB");
+  if (!a->nreads && !a->from_sql)
+    return usage_error("no source: give --read-parquet GLOB or --from-sql "
+                       "QUERY");
   if (a->consumer == CONSUME_NONE)
     return usage_error("no consumer: give --write-parquet DIR, --count or "
                        "--take N");
   return SP_EXIT_OK;
+}
+
+/* Applies one step to *df. */
+static sp_status apply_step(sp_session *s, const struct step *step,
+                            sp_df **df, sp_error **err)
+{
+  sp_repartition_options opt;
+
+  switch (step->kind) {
+  case STEP_SQL: return sp_partial_sql(s, step->text, df, 1, df, err);
+  case STEP_MAP: return sp_map(*df, step->text, df, err);
+  case STEP_FILTER: return sp_filter(*df, step->text, df, err);
+  case STEP_FLAT_MAP: return sp_flat_map(*df, step->text, df, err);
+  case STEP_PARTIAL_SORT: return sp_partial_sort(*df, step->text, df, err);
+  case STEP_LIMIT: return sp_limit(*df, step->n, df, err);
+  case STEP_RANDOM_SHUFFLE: return sp_random_shuffle(*df, df, err);
+  case STEP_REPARTITION: break;
+  }
+  memset(&opt, 0, sizeof(opt));
+  opt.hash_by = step->hash_by;
+  opt.nhash_by = step->nhash_by;
+  opt.by_rows = step->by_rows;
+  opt.by = step->by;
+  return sp_repartition(*df, (int)step->n, &opt, df, err);
 }
 
 /* Builds the chain and consumes it. */
@@ -285,23 +391,12 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
   sp_status st;
   size_t i;
 
-  if ((st = sp_read_parquet(s, a->reads, a->nreads, &df, err)) != SP_OK)
+  st = a->from_sql ? sp_from_sql(s, a->from_sql, &df, err)
+                   : sp_read_parquet(s, a->reads, a->nreads, &df, err);
+  for (i = 0; i < a->nsteps && st == SP_OK; i++)
+    st = apply_step(s, &a->steps[i], &df, err);
+  if (st != SP_OK)
     return st;
-  for (i = 0; i < a->nsteps; i++) {
-    const struct step *step = &a->steps[i];
-    if (step->kind == STEP_SQL) {
-      st = sp_partial_sql(s, step->sql, &df, 1, &df, err);
-    } else {
-      sp_repartition_options opt;
-      memset(&opt, 0, sizeof(opt));
-      opt.hash_by = step->hash_by;
-      opt.nhash_by = step->nhash_by;
-      opt.by_rows = step->by_rows;
-      st = sp_repartition(df, (int)step->n, &opt, &df, err);
-    }
-    if (st != SP_OK)
-      return st;
-  }
   if (a->consumer == CONSUME_WRITE) {
     if ((st = sp_write_parquet(df, a->out_dir, err)) == SP_OK)
       fprintf(stderr, "smallpond: wrote %d partition%s to %s\n",

@@ -76,9 +76,12 @@ static void expect(const run *r, int code, const char *needle_in_err)
 
 static void test_help_and_version(void **state)
 {
-  const char *opts[] = {"--read-parquet", "--repartition", "--hash-by",
-                        "--by-rows", "--sql", "--write-parquet", "--count",
-                        "--take", "--workers", "--data-root", "--job-id"};
+  const char *opts[] = {"--read-parquet", "--from-sql", "--repartition",
+                        "--hash-by", "--by-rows", "--by", "--random-shuffle",
+                        "--sql", "--map", "--filter", "--flat-map",
+                        "--partial-sort", "--limit", "--write-parquet",
+                        "--count", "--take", "--workers", "--data-root",
+                        "--job-id", "--task-threads", "--task-memory"};
   run r = cli((const char *[]){"run", "--help", NULL});
   size_t i;
 
@@ -126,6 +129,16 @@ static void test_usage_errors(void **state)
     (const char *[]){"run", "--read-parquet", f->glob, "--write-parquet", out,
                      "--count", NULL},
     (const char *[]){"run", "--sql", "SELECT 1", "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--by", "k % 2",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--repartition", "2",
+                     "--by", "k % 2", "--hash-by", "k", "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--from-sql",
+                     "SELECT 1", "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--limit", "many",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--map", "",
+                     "--count", NULL},
   };
   size_t i;
 
@@ -267,6 +280,44 @@ static void test_kill_driver_then_rerun(void **state)
                              out));
 }
 
+/* Every step of the chain, from the command line, against DuckDB. */
+static void test_steps(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "steps");
+  run r = cli((const char *[]){
+      "run", "--data-root", f->root, "--read-parquet", f->glob,
+      "--repartition", "4", "--by", "k % 4",
+      "--filter", "v >= 100 AND name IS NOT NULL",
+      "--map", "id, k, v, length(name) AS len",
+      "--flat-map", "id, k, unnest([v, len]) AS x",
+      "--partial-sort", "x DESC",
+      "--write-parquet", out, NULL});
+
+  expect(&r, 0, NULL);
+  run_free(&r);
+  tk_assert_same_rows(
+      tk_fmt("SELECT id, k, unnest([v, length(name)]) FROM read_parquet('%s') "
+             "WHERE v >= 100 AND name IS NOT NULL", f->glob),
+      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM read_parquet('%s/*.parquet', filename = true) "
+      "WHERE k %% 4 <> regexp_extract(filename, 'part-(\\d+)-', 1)::INT",
+      out)), 0);
+  r = cli((const char *[]){"run", "--data-root", f->root, "--from-sql",
+                           "SELECT i FROM range(5000) t(i)", "--repartition",
+                           "3", "--by-rows", "--random-shuffle", "--limit",
+                           "1234", "--count", NULL});
+  expect(&r, 0, NULL);
+  assert_int_equal(strtoll(r.out, NULL, 10), 1234);
+  run_free(&r);
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
+                           f->glob, "--repartition", "3", "--by", "k",
+                           "--count", NULL});
+  expect(&r, 1, "is out of range 0-2");
+  run_free(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -277,6 +328,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_count_take_and_rows, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
                                     teardown),
   };
