@@ -9,7 +9,8 @@
  * root where intermediate Parquet files, the state log and the logs live, and
  * a pool of worker processes. DataFrames (sp_df) are lazy, partitioned
  * descriptions of data built from sources and transformations; nothing runs
- * until a consumer (sp_write_parquet, sp_count, sp_take) asks for a result.
+ * until a consumer (sp_write_parquet, sp_count, sp_take, sp_take_all) asks
+ * for a result.
  * Then the plan is split into one task per partition, the tasks run in
  * DuckDB inside the workers, and data moves between stages as Parquet files.
  *
@@ -207,8 +208,10 @@ SP_API sp_status sp_repartition(sp_df *df, int npartitions,
 
 /* TRANSFORMATION. Runs one SQL query (a statement that returns rows) on
  * every partition of the inputs: {0}, {1}, ... in query stand for the
- * partition of inputs[0], inputs[1], ...; write {{ and }} for literal
- * braces. Inputs must have the same number
+ * partition of inputs[0], inputs[1], ...; {__data_partition__} for the
+ * partition's index, {rand_seed} for a random number in [0, 2^31) fixed
+ * per task (the same when the job runs again), {batch_index} for 0 (a
+ * partition is read as one batch); write {{ and }} for literal braces. Inputs must have the same number
  * of partitions, except that one-partition inputs are given whole to every
  * partition. ninputs may be 0 (e.g. "SELECT * FROM range(3)"). The query is
  * copied. */
@@ -248,6 +251,12 @@ SP_API sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err);
 SP_API sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,
                              sp_error **err);
 
+/* TRANSFORMATION. The rows of n DataFrames with the same number of
+ * partitions and the same columns (matched by name, in any order):
+ * partition i holds partition i of each, in order. Moves no data. */
+SP_API sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out,
+                          sp_error **err);
+
 /* The number of partitions of df. */
 SP_API int sp_df_num_partitions(const sp_df *df);
 
@@ -275,6 +284,10 @@ typedef struct sp_rows sp_rows;
  * them with sp_rows_free(). */
 SP_API sp_status sp_take(sp_df *df, int64_t n, sp_rows **out,
                          sp_error **err);
+
+/* CONSUMER. Every row of df, in partition order. Meant for small results:
+ * the rows are held in memory as text. Free with sp_rows_free(). */
+SP_API sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err);
 
 /* Number of rows and columns. */
 SP_API size_t sp_rows_count(const sp_rows *rows);

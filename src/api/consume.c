@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -159,10 +160,9 @@ sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
   node = df->node;
   /* Sources and file splits point at the user's files and row ranges:
    * write them out as files of our own first. */
-  if (node->kind == SP_NODE_READ_PARQUET ||
-      (node->kind == SP_NODE_REPARTITION && !sp_node_moves_rows(node)))
-    if ((st = add_select(df->session, node, "", &node, err)) != SP_OK)
-      return st;
+  if (!sp_node_owns_files(node) &&
+      (st = add_select(df->session, node, "", &node, err)) != SP_OK)
+    return st;
   if ((st = run_node(df->session, node, &parts, err)) != SP_OK)
     return st;
   return publish(df->session, node, parts, dir, err);
@@ -216,15 +216,43 @@ sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
   return st;
 }
 
+/* Reads up to n rows of node's partitions, in order. */
+static sp_status read_rows(sp_session *s, const sp_node *node,
+                           const sp_task_input *parts, int64_t n,
+                           sp_rows **out, sp_error **err)
+{
+  sp_dataset all = {0};
+  sp_status st = SP_OK;
+  int p;
+
+  for (p = 0; p < node->npartitions && st == SP_OK; p++)
+    st = sp_job_resolve(&s->job, &parts[p], &all, err);
+  if (st == SP_OK)
+    st = sp_rows_read(&all, n, out, err);
+  sp_dataset_release(&all);
+  return st;
+}
+
+sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_status st;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_take_all: NULL argument");
+  *out = NULL;
+  if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
+    return st;
+  return read_rows(df->session, df->node, parts, INT64_MAX, out, err);
+}
+
 sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
 {
   const sp_task_input *parts;
   sp_session *s;
-  sp_dataset all = {0};
   sp_node *limited;
   char suffix[48];
   sp_status st;
-  int p;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_take: NULL argument");
@@ -237,10 +265,5 @@ sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
   if ((st = add_select(s, df->node, suffix, &limited, err)) != SP_OK ||
       (st = run_node(s, limited, &parts, err)) != SP_OK)
     return st;
-  for (p = 0; p < limited->npartitions && st == SP_OK; p++)
-    st = sp_job_resolve(&s->job, &parts[p], &all, err);
-  if (st == SP_OK)
-    st = sp_rows_read(&all, n, out, err);
-  sp_dataset_release(&all);
-  return st;
+  return read_rows(s, limited, parts, n, out, err);
 }

@@ -73,6 +73,29 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
   return st ? st : sp_df_new(s, node, out, err);
 }
 
+sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out, sp_error **err)
+{
+  sp_node *nodes[64], *node;
+  sp_session *s;
+  sp_status st;
+  size_t i;
+
+  if (!dfs || !n || !dfs[0] || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_union: NULL argument");
+  if (n > sizeof(nodes) / sizeof(nodes[0]))
+    return sp_error_set(err, SP_EINVAL, "union: at most %zu inputs",
+                        sizeof(nodes) / sizeof(nodes[0]));
+  s = dfs[0]->session;
+  for (i = 0; i < n; i++) {
+    if (!dfs[i] || dfs[i]->session != s)
+      return sp_error_set(err, SP_EINVAL, "union: input %zu is NULL or "
+                          "belongs to another session", i);
+    nodes[i] = dfs[i]->node;
+  }
+  st = sp_plan_add_union(&s->plan, nodes, n, &node, err);
+  return st ? st : sp_df_new(s, node, out, err);
+}
+
 int sp_df_num_partitions(const sp_df *df)
 {
   return df ? df->node->npartitions : 0;

@@ -57,6 +57,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   const sp_task_desc *d = x->desc;
   sp_buf query = SP_BUF_INIT, copy = SP_BUF_INIT;
   const char **names;
+  sp_template_vars vars;
   const char *out = sp_exec_out_path(x, "part-0.parquet");
   sp_piece piece = {"part-0.parquet", 0, 0, -1, 0};
   sp_status st;
@@ -65,7 +66,12 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
     return sp_error_oom(err);
   if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
     return st;
-  st = sp_template_expand(d->sql, names, d->ninputs, &query, err);
+  vars.partition = d->partition;
+  /* 31 bits: DuckDB types a literal by its size, and every partition must
+   * give the column the same type (INTEGER). */
+  vars.rand_seed = (uint32_t)(d->seed & 0x7fffffff);
+  vars.batch_index = 0;
+  st = sp_template_expand(d->sql, names, d->ninputs, &vars, &query, err);
   if (st != SP_OK)
     goto out;
   if ((st = check_query(x->con, query.data, err)) != SP_OK)

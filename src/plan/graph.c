@@ -267,6 +267,24 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
   return st;
 }
 
+/* No tasks: partition i is partition i of every input, in input order. */
+static sp_status plan_union(sp_graph *g, const sp_node *node,
+                            sp_task_input *parts, sp_error **err)
+{
+  const sp_task_input *in_parts;
+  sp_status st = SP_OK;
+  size_t j;
+  int i;
+
+  for (j = 0; j < node->ninputs && st == SP_OK; j++) {
+    if ((st = sp_graph_plan(g, node->inputs[j], &in_parts, err)) != SP_OK)
+      break;
+    for (i = 0; i < node->npartitions && st == SP_OK; i++)
+      st = input_extend(&parts[i], &in_parts[i], err);
+  }
+  return st;
+}
+
 sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
                         const sp_task_input **parts, sp_error **err)
 {
@@ -293,6 +311,7 @@ sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
   case SP_NODE_READ_PARQUET: st = plan_read_parquet(g, node, p, err); break;
   case SP_NODE_REPARTITION: st = plan_repartition(g, node, p, err); break;
   case SP_NODE_SQL: st = plan_sql(g, node, p, err); break;
+  case SP_NODE_UNION: st = plan_union(g, node, p, err); break;
   }
   if (st != SP_OK) {
     /* Tasks already pushed stay in the graph, unreferenced and harmless. */

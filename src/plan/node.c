@@ -19,6 +19,7 @@ const char *sp_node_kind_name(sp_node_kind kind)
   case SP_NODE_READ_PARQUET: return "read_parquet";
   case SP_NODE_REPARTITION: return "repartition";
   case SP_NODE_SQL: return "sql";
+  case SP_NODE_UNION: return "union";
   }
   return "?";
 }
@@ -191,7 +192,7 @@ sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
 
   if (!sql || !*sql)
     return sp_error_set(err, SP_EINVAL, "partial_sql: empty query");
-  if ((st = sp_template_expand(sql, NULL, ninputs, NULL, err)) != SP_OK)
+  if ((st = sp_template_expand(sql, NULL, ninputs, NULL, NULL, err)))
     return st;
   for (i = 0; i < ninputs; i++) {
     const sp_node *in = inputs[i];
@@ -220,6 +221,45 @@ sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
   n->def_hash = sp_hash_str(n->def_hash, sql);
   plan_push(plan, n, out);
   return SP_OK;
+}
+
+sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
+                            size_t ninputs, sp_node **out, sp_error **err)
+{
+  sp_node *n;
+  size_t i;
+
+  if (ninputs == 0)
+    return sp_error_set(err, SP_EINVAL, "union: no input");
+  for (i = 1; i < ninputs; i++)
+    if (inputs[i]->npartitions != inputs[0]->npartitions)
+      return sp_error_set(err, SP_EPLAN, "union: inputs 0 (%s #%d, %d "
+                          "partitions) and %zu (%s #%d, %d partitions) are "
+                          "partitioned differently; repartition them to the "
+                          "same number first",
+                          sp_node_kind_name(inputs[0]->kind), inputs[0]->id,
+                          inputs[0]->npartitions, i,
+                          sp_node_kind_name(inputs[i]->kind), inputs[i]->id,
+                          inputs[i]->npartitions);
+  if (!(n = node_new(plan, SP_NODE_UNION, inputs, ninputs)))
+    return sp_error_oom(err);
+  n->npartitions = inputs[0]->npartitions;
+  plan_push(plan, n, out);
+  return SP_OK;
+}
+
+int sp_node_owns_files(const sp_node *n)
+{
+  size_t i;
+
+  if (n->kind == SP_NODE_SQL || sp_node_moves_rows(n))
+    return 1;
+  if (n->kind != SP_NODE_UNION)
+    return 0;
+  for (i = 0; i < n->ninputs; i++)
+    if (!sp_node_owns_files(n->inputs[i]))
+      return 0;
+  return 1;
 }
 
 void sp_plan_release(sp_plan *plan)

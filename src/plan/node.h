@@ -20,7 +20,8 @@
 typedef enum sp_node_kind {
   SP_NODE_READ_PARQUET, /* files listed at plan time; 1 partition */
   SP_NODE_REPARTITION,  /* split or hash into n partitions */
-  SP_NODE_SQL           /* one query per partition */
+  SP_NODE_SQL,          /* one query per partition */
+  SP_NODE_UNION         /* partition i of every input, concatenated */
 } sp_node_kind;
 
 typedef enum sp_split_kind {
@@ -87,6 +88,15 @@ void sp_node_partition_key(const sp_node *n, sp_buf *b);
 sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
                           sp_node *const *inputs, size_t ninputs,
                           sp_node **out, sp_error **err);
+
+/* Adds a UNION node: inputs with the same number of partitions; partition i
+ * reads partition i of each input. */
+sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
+                            size_t ninputs, sp_node **out, sp_error **err);
+
+/* 1 if every file in the node's partitions is one smallpond wrote as a
+ * whole (no user file, no row range), so it can be published as is. */
+int sp_node_owns_files(const sp_node *n);
 
 void sp_plan_release(sp_plan *plan);
 

@@ -1,21 +1,34 @@
 /*
  * template.h - smallpond's SQL templates: {0}, {1}, ... name the inputs of a
- * partial_sql; {{ and }} are literal braces. Anything else in braces is an
- * error, so a typo cannot reach DuckDB as text.
+ * partial_sql; {__data_partition__} is the task's partition index,
+ * {rand_seed} a random number in [0, 2^31) fixed per task, {batch_index} the
+ * batch within the partition (0: a task reads its partition as one batch);
+ * {{ and }} are literal braces. Anything else in braces is an error, so a
+ * typo cannot reach DuckDB as text.
  */
 #ifndef SP_PLAN_TEMPLATE_H
 #define SP_PLAN_TEMPLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "smallpond.h"
 #include "util/buf.h"
 
+/* The values of the named placeholders for one task. */
+typedef struct sp_template_vars {
+  int partition;      /* {__data_partition__} */
+  uint32_t rand_seed; /* {rand_seed} */
+  int batch_index;    /* {batch_index} */
+} sp_template_vars;
+
 /* Appends tmpl to out with {i} replaced by names[i] (the caller passes
- * already-quoted identifiers; names may be NULL when nnames is 0). Fails
- * with SP_EINVAL naming the bad placeholder. With out == NULL it only
- * checks that every {i} is below nnames. */
+ * already-quoted identifiers; names may be NULL when nnames is 0) and the
+ * named placeholders by vars. Fails with SP_EINVAL naming the bad
+ * placeholder. With out == NULL it only checks the template: every {i}
+ * below nnames, every name known. */
 sp_status sp_template_expand(const char *tmpl, const char *const *names,
-                             size_t nnames, sp_buf *out, sp_error **err);
+                             size_t nnames, const sp_template_vars *vars,
+                             sp_buf *out, sp_error **err);
 
 #endif

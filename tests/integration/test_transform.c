@@ -260,6 +260,87 @@ static void test_from_sql(void **state)
                              write_out(f, df, "from-sql")));
 }
 
+/* union concatenates partition by partition and moves nothing; inputs
+ * partitioned differently are refused, naming both. */
+static void test_union(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_df *parts[3], *df = NULL;
+  int64_t count = -1;
+
+  parts[0] = by_files(input(f), 3);
+  tk_check(sp_filter(by_files(input(f), 3), "k < 50", &parts[1], &err), &err);
+  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", &parts[2], &err),
+           &err); /* the same columns in another order */
+  tk_check(sp_union(parts, 3, &df, &err), &err);
+  assert_int_equal(sp_df_num_partitions(df), 3);
+  tk_check(sp_count(df, &count, &err), &err);
+  assert_int_equal(count, tk_duck_i64(tk_fmt(
+      "SELECT 2 * count(*) + count(*) FILTER (WHERE k < 50) FROM %s",
+      in_sql(f))));
+  tk_assert_same_rows(
+      tk_fmt("SELECT * FROM %s UNION ALL SELECT * FROM %s WHERE k < 50 "
+             "UNION ALL SELECT * FROM %s", in_sql(f), in_sql(f), in_sql(f)),
+      tk_fmt("SELECT id, k, name, v FROM %s", write_out(f, df, "union")));
+  parts[1] = by_files(input(f), 2);
+  assert_int_equal(sp_union(parts, 2, &df, &err), SP_EPLAN);
+  assert_non_null(strstr(sp_error_message(err), "3 partitions"));
+  assert_non_null(strstr(sp_error_message(err), "2 partitions"));
+  sp_error_free(&err);
+}
+
+/* take_all returns every row, equal to DuckDB's. */
+static void test_take_all(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_rows *rows = NULL;
+  sp_df *df = NULL;
+  int64_t sum = 0;
+  size_t r;
+
+  tk_check(sp_filter(by_files(input(f), 4), "k = 7", &df, &err), &err);
+  tk_check(sp_take_all(df, &rows, &err), &err);
+  assert_int_equal(sp_rows_count(rows),
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE k = 7",
+                                      in_sql(f))));
+  assert_string_equal(sp_rows_column_name(rows, 0), "id");
+  for (r = 0; r < sp_rows_count(rows); r++)
+    sum += strtoll(sp_rows_value(rows, r, 0), NULL, 10);
+  assert_int_equal(sum, tk_duck_i64(tk_fmt("SELECT sum(id) FROM %s WHERE "
+                                           "k = 7", in_sql(f))));
+  sp_rows_free(&rows);
+}
+
+/* {__data_partition__} is the task's partition; {rand_seed} differs
+ * between tasks and is the same when the job runs again. */
+static void test_placeholders(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_repartition_options opt = {.hash_by = cols, .nhash_by = 1};
+  const char *query = "SELECT id, {__data_partition__} AS p, "
+                      "{rand_seed} AS seed, {batch_index} AS b FROM {0}";
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+
+  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, query, &df, 1, &df, &err), &err);
+  out = write_out(f, df, "placeholders");
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE p <> regexp_extract(filename, "
+      "'part-(\\d+)-', 1)::INT OR b <> 0", out)), 0);
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(DISTINCT seed) FROM %s",
+                                      out)), 5);
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(DISTINCT (p, seed)) "
+                                      "FROM %s", out)), 5);
+  assert_int_equal(sp_partial_sql(f->s, "SELECT {__data_partitions__} FROM "
+                                  "{0}", &df, 1, &df, &err), SP_EINVAL);
+  sp_error_free(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -273,6 +354,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_partial_sort, setup, teardown),
     cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
     cmocka_unit_test_setup_teardown(test_from_sql, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_union, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_take_all, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,13 +21,13 @@ static void expect_ok(const char *tmpl, const char *const *names,
   sp_buf out = SP_BUF_INIT;
   sp_error *err = NULL;
 
-  assert_int_equal(sp_template_expand(tmpl, names, nnames, &out, &err), SP_OK);
+  assert_int_equal(sp_template_expand(tmpl, names, nnames, NULL, &out, &err), SP_OK);
   assert_null(err);
   assert_string_equal(out.data, expect);
   assert_int_equal(out.len, strlen(expect));
   sp_buf_release(&out);
   /* Check-only mode agrees. */
-  assert_int_equal(sp_template_expand(tmpl, NULL, nnames, NULL, &err), SP_OK);
+  assert_int_equal(sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err), SP_OK);
   assert_null(err);
 }
 
@@ -45,8 +45,8 @@ static void expect_fail(const char *tmpl, size_t nnames,
   assert_true(nnames <= 4);
   for (pass = 0; pass < 2; pass++) {
     sp_status st = pass == 0
-                       ? sp_template_expand(tmpl, names, nnames, &out, &err)
-                       : sp_template_expand(tmpl, NULL, nnames, NULL, &err);
+                       ? sp_template_expand(tmpl, names, nnames, NULL, &out, &err)
+                       : sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err);
     assert_int_equal(st, SP_EINVAL);
     assert_non_null(err);
     assert_int_equal(sp_error_status(err), SP_EINVAL);
@@ -163,17 +163,17 @@ static void test_check_only_mode(void **state)
 
   (void)state;
   /* Only the count matters when names is NULL. */
-  assert_int_equal(sp_template_expand("{0} {1} {2}", NULL, 3, NULL, &err),
+  assert_int_equal(sp_template_expand("{0} {1} {2}", NULL, 3, NULL, NULL, &err),
                    SP_OK);
   assert_null(err);
-  assert_int_equal(sp_template_expand("{0} {1} {3}", NULL, 3, NULL, &err),
+  assert_int_equal(sp_template_expand("{0} {1} {3}", NULL, 3, NULL, NULL, &err),
                    SP_EINVAL);
   assert_non_null(err);
   assert_non_null(strstr(sp_error_message(err), "{3}"));
   sp_error_free(&err);
   /* err may be NULL: the status alone reports the failure. */
-  assert_int_equal(sp_template_expand("{x}", NULL, 1, NULL, NULL), SP_EINVAL);
-  assert_int_equal(sp_template_expand("{0}", NULL, 1, NULL, NULL), SP_OK);
+  assert_int_equal(sp_template_expand("{x}", NULL, 1, NULL, NULL, NULL), SP_EINVAL);
+  assert_int_equal(sp_template_expand("{0}", NULL, 1, NULL, NULL, NULL), SP_OK);
 }
 
 static void test_appends_to_existing_text(void **state)
@@ -184,10 +184,32 @@ static void test_appends_to_existing_text(void **state)
 
   (void)state;
   sp_buf_puts(&out, "EXPLAIN ");
-  assert_int_equal(sp_template_expand("SELECT * FROM {0}", names, 1, &out,
-                                      &err),
+  assert_int_equal(sp_template_expand("SELECT * FROM {0}", names, 1, NULL,
+                                      &out, &err),
                    SP_OK);
   assert_string_equal(out.data, "EXPLAIN SELECT * FROM t");
+  sp_buf_release(&out);
+}
+
+/* Named placeholders: known names take the task's values, unknown names
+ * fail, and check-only mode accepts the known ones. */
+static void test_named_placeholders(void **state)
+{
+  const sp_template_vars vars = {7, 4000000000u, 0};
+  sp_buf out = SP_BUF_INIT;
+  sp_error *err = NULL;
+
+  (void)state;
+  assert_int_equal(sp_template_expand("p={__data_partition__} s={rand_seed} "
+                                      "b={batch_index} {{rand_seed}}",
+                                      NULL, 0, &vars, &out, &err), SP_OK);
+  assert_string_equal(out.data, "p=7 s=4000000000 b=0 {rand_seed}");
+  assert_int_equal(sp_template_expand("{__data_partition__}", NULL, 0, NULL,
+                                      NULL, &err), SP_OK);
+  assert_int_equal(sp_template_expand("{__data_partitions__}", NULL, 0, NULL,
+                                      NULL, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "{__data_partitions__}"));
+  sp_error_free(&err);
   sp_buf_release(&out);
 }
 
@@ -203,6 +225,7 @@ int main(void)
     cmocka_unit_test(test_unknown_placeholders),
     cmocka_unit_test(test_unmatched_braces),
     cmocka_unit_test(test_check_only_mode),
+    cmocka_unit_test(test_named_placeholders),
     cmocka_unit_test(test_appends_to_existing_text),
   };
 
