@@ -33,7 +33,9 @@ struct step {
   const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT */
 };
 
-enum consumer { CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE };
+enum consumer {
+  CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE, CONSUME_TAKE_ALL
+};
 
 struct run_args {
   sp_config cfg;
@@ -53,7 +55,7 @@ enum {
   OPT_READ_PARQUET, OPT_FROM_SQL,
   OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_SQL, OPT_MAP,
   OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
-  OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE
+  OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE, OPT_TAKE_ALL
 };
 
 static const struct option run_options[] = {
@@ -78,6 +80,7 @@ static const struct option run_options[] = {
   {"write-parquet", required_argument, NULL, OPT_WRITE_PARQUET},
   {"count", no_argument, NULL, OPT_COUNT},
   {"take", required_argument, NULL, OPT_TAKE},
+  {"take-all", no_argument, NULL, OPT_TAKE_ALL},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
 };
@@ -88,7 +91,7 @@ void sp_cmd_run_usage(FILE *f)
 "usage: smallpond run [--workers N] [--data-root DIR] [--job-id ID]\n"
 "           (--read-parquet GLOB [--read-parquet GLOB]... | --from-sql QUERY)\n"
 "           [STEP]...\n"
-"           (--write-parquet DIR | --count | --take N)\n"
+"           (--write-parquet DIR | --count | --take N | --take-all)\n"
 "\n"
 "Builds a DataFrame from a source, applies the steps in the order given,\n"
 "one task per partition, and consumes the result.\n"
@@ -120,6 +123,7 @@ void sp_cmd_run_usage(FILE *f)
 "                        left as it was\n"
 "  --count               print the number of rows\n"
 "  --take N              print the first N rows as a table\n"
+"  --take-all            print every row as a table\n"
 "\n"
 "session:\n"
 "  --workers N           worker processes (default: number of CPUs)\n"
@@ -248,8 +252,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
     last = a->nsteps ? &a->steps[a->nsteps - 1] : NULL;
     if (a->consumer != CONSUME_NONE && c >= OPT_READ_PARQUET)
-      return usage_error("%s: the consumer (--write-parquet, --count or "
-                         "--take) must come last, once", argv[optind - 1]);
+      return usage_error("--%s: the consumer (--write-parquet, --count, "
+                         "--take or --take-all) must come last, once",
+                         step_option(c));
     switch (c) {
     case 'h':
       sp_cmd_run_usage(stdout);
@@ -337,6 +342,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_COUNT:
       a->consumer = CONSUME_COUNT;
       break;
+    case OPT_TAKE_ALL:
+      a->consumer = CONSUME_TAKE_ALL;
+      break;
     case OPT_TAKE:
       if (sp_cli_parse_int(optarg, 0, INT64_MAX, &a->take))
         return usage_error("--take: expected a number of rows, got '%s'",
@@ -354,8 +362,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     return usage_error("no source: give --read-parquet GLOB or --from-sql "
                        "QUERY");
   if (a->consumer == CONSUME_NONE)
-    return usage_error("no consumer: give --write-parquet DIR, --count or "
-                       "--take N");
+    return usage_error("no consumer: give --write-parquet DIR, --count, "
+                       "--take N or --take-all");
   return SP_EXIT_OK;
 }
 
@@ -408,7 +416,9 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
       printf("%lld\n", (long long)n);
   } else {
     sp_rows *rows = NULL;
-    if ((st = sp_take(df, a->take, &rows, err)) == SP_OK)
+    st = a->consumer == CONSUME_TAKE ? sp_take(df, a->take, &rows, err)
+                                     : sp_take_all(df, &rows, err);
+    if (st == SP_OK)
       sp_rows_print(rows, stdout);
     sp_rows_free(&rows);
   }

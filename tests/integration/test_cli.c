@@ -80,7 +80,7 @@ static void test_help_and_version(void **state)
                         "--hash-by", "--by-rows", "--by", "--random-shuffle",
                         "--sql", "--map", "--filter", "--flat-map",
                         "--partial-sort", "--limit", "--write-parquet",
-                        "--count", "--take", "--workers", "--data-root",
+                        "--count", "--take", "--take-all", "--workers", "--data-root",
                         "--job-id", "--task-threads", "--task-memory"};
   run r = cli((const char *[]){"run", "--help", NULL});
   size_t i;
@@ -310,6 +310,12 @@ static void test_steps(void **state)
                            "1234", "--count", NULL});
   expect(&r, 0, NULL);
   assert_int_equal(strtoll(r.out, NULL, 10), 1234);
+  run_free(&r);
+  r = cli((const char *[]){"run", "--data-root", f->root, "--from-sql",
+                           "SELECT i FROM range(4) t(i)", "--repartition", "2",
+                           "--by-rows", "--take-all", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "(4 rows)"));
   run_free(&r);
   r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
                            f->glob, "--repartition", "3", "--by", "k",
