@@ -273,6 +273,18 @@ SP_API int sp_df_num_partitions(const sp_df *df);
  * before running anything. */
 SP_API sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err);
 
+/* The same as sp_write_parquet, except that nothing runs yet: *out is a
+ * DataFrame that writes df into dir when it is computed with sp_compute,
+ * together with others. The checks on dir happen now. */
+SP_API sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
+                                       sp_df **out, sp_error **err);
+
+/* CONSUMER. Runs the tasks of n DataFrames of one session in one go, so
+ * they share the workers, then writes out those made by
+ * sp_write_parquet_lazy (each once). Other DataFrames are just computed:
+ * later consumers of them find their tasks done. */
+SP_API sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err);
+
 /* CONSUMER. Sets *out to the number of rows of df. */
 SP_API sp_status sp_count(sp_df *df, int64_t *out, sp_error **err);
 

@@ -11,7 +11,8 @@
 
 struct sp_df {
   sp_session *session;
-  sp_node *node; /* owned by the session's plan */
+  sp_node *node;     /* owned by the session's plan */
+  char *publish_dir; /* a lazy write_parquet's folder, until published */
 };
 
 struct sp_session {

@@ -15,28 +15,41 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-/* Plans node and runs every task its partitions read. */
+/* Plans the nodes and runs, in one go, every task their partitions read. */
+static sp_status run_nodes(sp_session *s, const sp_node *const *nodes,
+                           size_t nnodes, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_task **targets = NULL;
+  size_t n = 0, cap = 0, i, k;
+  sp_status st = SP_OK;
+  int p;
+
+  for (k = 0; k < nnodes && st == SP_OK; k++) {
+    if ((st = sp_graph_plan(&s->graph, nodes[k], &parts, err)) != SP_OK)
+      break;
+    for (p = 0; p < nodes[k]->npartitions; p++)
+      for (i = 0; i < parts[p].len; i++) {
+        if (sp_grow((void **)&targets, &cap, n + 1, sizeof(*targets))) {
+          sp_free(targets);
+          return sp_error_oom(err);
+        }
+        targets[n++] = parts[p].refs[i].task;
+      }
+  }
+  if (st == SP_OK)
+    st = sp_job_run(&s->job, &s->graph, &s->plan, targets, n, err);
+  sp_free(targets);
+  return st;
+}
+
+/* Plans node, runs what it needs, and returns its partitions. */
 static sp_status run_node(sp_session *s, const sp_node *node,
                           const sp_task_input **parts, sp_error **err)
 {
-  sp_task **targets = NULL;
-  size_t n = 0, cap = 0, i;
-  sp_status st;
-  int p;
+  sp_status st = run_nodes(s, &node, 1, err);
 
-  if ((st = sp_graph_plan(&s->graph, node, parts, err)) != SP_OK)
-    return st;
-  for (p = 0; p < node->npartitions; p++)
-    for (i = 0; i < (*parts)[p].len; i++) {
-      if (sp_grow((void **)&targets, &cap, n + 1, sizeof(*targets))) {
-        sp_free(targets);
-        return sp_error_oom(err);
-      }
-      targets[n++] = (*parts)[p].refs[i].task;
-    }
-  st = sp_job_run(&s->job, &s->graph, &s->plan, targets, n, err);
-  sp_free(targets);
-  return st;
+  return st ? st : sp_graph_plan(&s->graph, node, parts, err);
 }
 
 /* A SQL node "SELECT * FROM {0}<suffix>" over node. */
@@ -141,14 +154,14 @@ out:
   return st;
 }
 
-sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
+sp_status sp_write_parquet_lazy(sp_df *df, const char *dir, sp_df **out,
+                                sp_error **err)
 {
-  const sp_task_input *parts;
   sp_node *node;
   sp_status st;
   int has;
 
-  if (!df || !dir || !*dir)
+  if (!df || !dir || !*dir || !out)
     return sp_error_set(err, SP_EINVAL, "sp_write_parquet: NULL argument");
   if ((st = sp_dir_has_entries(dir, &has, err)) != SP_OK)
     return st;
@@ -163,9 +176,53 @@ sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
   if (!sp_node_owns_files(node) &&
       (st = add_select(df->session, node, "", &node, err)) != SP_OK)
     return st;
-  if ((st = run_node(df->session, node, &parts, err)) != SP_OK)
+  if ((st = sp_df_new(df->session, node, out, err)) != SP_OK)
     return st;
-  return publish(df->session, node, parts, dir, err);
+  if (!((*out)->publish_dir = sp_strdup(dir)))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
+{
+  const sp_node **nodes;
+  const sp_task_input *parts;
+  sp_status st = SP_OK;
+  size_t i;
+
+  if (!dfs || !n)
+    return sp_error_set(err, SP_EINVAL, "sp_compute: no DataFrame");
+  for (i = 0; i < n; i++)
+    if (!dfs[i] || dfs[i]->session != dfs[0]->session)
+      return sp_error_set(err, SP_EINVAL, "sp_compute: DataFrame %zu is NULL "
+                          "or belongs to another session", i);
+  if (!(nodes = sp_calloc(n, sizeof(*nodes))))
+    return sp_error_oom(err);
+  for (i = 0; i < n; i++)
+    nodes[i] = dfs[i]->node;
+  st = run_nodes(dfs[0]->session, nodes, n, err);
+  sp_free(nodes);
+  for (i = 0; i < n && st == SP_OK; i++) {
+    sp_df *df = dfs[i];
+    if (!df->publish_dir)
+      continue;
+    st = sp_graph_plan(&df->session->graph, df->node, &parts, err);
+    if (st == SP_OK)
+      st = publish(df->session, df->node, parts, df->publish_dir, err);
+    if (st == SP_OK) {
+      sp_free(df->publish_dir);
+      df->publish_dir = NULL;
+    }
+  }
+  return st;
+}
+
+sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
+{
+  sp_df *lazy = NULL;
+  sp_status st = sp_write_parquet_lazy(df, dir, &lazy, err);
+
+  return st ? st : sp_compute(&lazy, 1, err);
 }
 
 sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)

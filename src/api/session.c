@@ -145,8 +145,10 @@ void sp_close(sp_session **sp)
   sp_job_close(&s->job);
   sp_graph_release(&s->graph);
   sp_plan_release(&s->plan);
-  for (i = 0; i < s->ndfs; i++)
+  for (i = 0; i < s->ndfs; i++) {
+    sp_free(s->dfs[i]->publish_dir);
     sp_free(s->dfs[i]);
+  }
   sp_free(s->dfs);
   sp_free(s);
 }

@@ -341,6 +341,48 @@ static void test_placeholders(void **state)
   sp_error_free(&err);
 }
 
+/* Two lazy writes computed together run in one scheduler run; the output
+ * folder is checked when the lazy write is made. */
+static void test_lazy_write_and_compute(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_repartition_options opt = {.hash_by = cols, .nhash_by = 1};
+  char *a = strdup(tk_path(f->dir, "lazy-a")), *b = strdup(tk_path(f->dir,
+                                                                   "lazy-b"));
+  char *log_path = strdup(tk_path(sp_session_job_dir(f->s), "log/driver.log"));
+  sp_error *err = NULL;
+  sp_df *df = NULL, *agg = NULL, *outs[2];
+  char *log;
+  int runs;
+
+  tk_check(sp_repartition(input(f), 3, &opt, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n FROM {0} GROUP BY k",
+                          &df, 1, &agg, &err), &err);
+  tk_check(sp_write_parquet_lazy(agg, a, &outs[0], &err), &err);
+  tk_check(sp_write_parquet_lazy(input(f), b, &outs[1], &err), &err);
+  assert_false(tk_exists(a));
+  log = tk_read(log_path);
+  runs = tk_count(log, "run: done");
+  free(log);
+  tk_check(sp_compute(outs, 2, &err), &err);
+  log = tk_read(log_path);
+  assert_int_equal(tk_count(log, "run: done"), runs + 1);
+  free(log);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*) FROM %s GROUP BY k",
+                             in_sql(f)),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", a));
+  tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", b));
+  /* Computing again publishes nothing twice and runs nothing new. */
+  tk_check(sp_compute(outs, 2, &err), &err);
+  assert_int_equal(sp_write_parquet_lazy(agg, a, &outs[0], &err), SP_EEXIST);
+  sp_error_free(&err);
+  free(a);
+  free(b);
+  free(log_path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -357,6 +399,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_union, setup, teardown),
     cmocka_unit_test_setup_teardown(test_take_all, setup, teardown),
     cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lazy_write_and_compute, setup,
+                                    teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
