@@ -117,6 +117,16 @@ SP_API void sp_error_free(sp_error **err);
 /* A session: one job, its data root folder and its worker processes. */
 typedef struct sp_session sp_session;
 
+/* A function each worker calls once, right after opening its DuckDB
+ * database and before any task: `connection` is a duckdb_connection (a
+ * void * here so that this header needs no duckdb.h). Register scalar,
+ * table or aggregate functions on it with DuckDB's C API
+ * (duckdb_register_scalar_function, ...): they are then available to the
+ * SQL of every task. Return 0 on success; anything else makes sp_init fail.
+ * It runs in the worker processes, so it may use what the program set up
+ * before sp_init, but what it changes stays in the worker. */
+typedef int (*sp_duckdb_setup_fn)(void *connection, void *arg);
+
 /* Session settings. Always fill with sp_config_init() first, then change
  * fields: new fields are only ever appended and get defaults there. */
 typedef struct sp_config {
@@ -135,17 +145,22 @@ typedef struct sp_config {
   /* DuckDB memory limit per task, in bytes. 0 (default): 80% of the
    * machine's memory divided by the number of workers. */
   int64_t task_memory;
+  /* Called in each worker on its database; see sp_duckdb_setup_fn. NULL
+   * (default): none. duckdb_setup_arg is passed to it as is. */
+  sp_duckdb_setup_fn duckdb_setup;
+  void *duckdb_setup_arg;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */
 SP_API void sp_config_init(sp_config *cfg);
 
 /* CONSTRUCTOR. Starts a session: creates or reopens the job folder
- * <data_root>/<job_id>/, locks it, and forks the worker processes. cfg may
- * be NULL for all defaults. Fails with SP_EEXIST when another driver runs
- * the job, or when the folder exists and is not a job folder (it is then
- * left untouched). On success *out owns the session; close it with
- * sp_close(). */
+ * <data_root>/<job_id>/, locks it, forks the worker processes and waits
+ * until each has opened its DuckDB database (and run cfg->duckdb_setup).
+ * cfg may be NULL for all defaults. Fails with SP_EEXIST when another
+ * driver runs the job, or when the folder exists and is not a job folder
+ * (it is then left untouched); with SP_EWORKER when a worker cannot start.
+ * On success *out owns the session; close it with sp_close(). */
 SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
                          sp_error **err);
 

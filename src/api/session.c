@@ -105,6 +105,8 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     snprintf(job_id, sizeof(job_id), "%s", cfg->job_id);
   else
     make_job_id(job_id, sizeof(job_id));
+  jc.duckdb_setup = cfg->duckdb_setup;
+  jc.duckdb_setup_arg = cfg->duckdb_setup_arg;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

@@ -44,6 +44,37 @@ static sp_status serve_one(int fd, duckdb_database db, json_t *msg,
   return st;
 }
 
+/* Runs the program's setup function on a connection of its own. */
+static sp_status run_setup(duckdb_database db, const sp_worker_opts *opts,
+                           sp_error **err)
+{
+  duckdb_connection con = NULL;
+  int rc;
+
+  if (!opts->setup)
+    return SP_OK;
+  if (duckdb_connect(db, &con) == DuckDBError)
+    return sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
+  rc = opts->setup((void *)con, opts->setup_arg);
+  duckdb_disconnect(&con);
+  if (rc != 0)
+    return sp_error_set(err, SP_EWORKER, "the duckdb_setup function "
+                        "returned %d", rc);
+  return SP_OK;
+}
+
+/* Tells the driver whether this worker could start. */
+static sp_status send_ready(int fd, const sp_error *failure, sp_error **err)
+{
+  json_t *msg = failure ? json_pack("{s:b, s:s}", "ready", 0, "error",
+                                    sp_error_message(failure))
+                        : json_pack("{s:b}", "ready", 1);
+  sp_status st = msg ? sp_frame_send_json(fd, msg, err) : sp_error_oom(err);
+
+  json_decref(msg);
+  return st;
+}
+
 int sp_worker_serve(int fd, const sp_worker_opts *opts)
 {
   sp_layout layout = {(char *)opts->job_dir, 0};
@@ -64,12 +95,17 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
     goto out;
   }
   sp_log_open(&log, log_path.data, who); /* without a log, work silently */
-  if ((st = sp_mkdir_p(tmp.data, &err)) == SP_OK)
-    st = sp_duck_open(opts->threads, opts->memory, tmp.data, &db, &err);
+  if ((st = sp_mkdir_p(tmp.data, &err)) == SP_OK &&
+      (st = sp_duck_open(opts->threads, opts->memory, tmp.data, &db,
+                         &err)) == SP_OK)
+    st = run_setup(db, opts, &err);
   if (st != SP_OK) {
     SP_LOG(&log, SP_LOG_ERROR, "cannot start: %s", sp_error_message(err));
+    send_ready(fd, err, NULL);
     goto out;
   }
+  if ((st = send_ready(fd, NULL, &err)) != SP_OK)
+    goto out;
   SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", sp_duck_version());
   for (;;) {
     json_t *msg = NULL;

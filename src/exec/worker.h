@@ -11,11 +11,15 @@ typedef struct sp_worker_opts {
   const char *job_dir; /* the job folder */
   int threads;         /* DuckDB threads before the first task */
   int64_t memory;      /* DuckDB memory limit before the first task */
+  int (*setup)(void *connection, void *arg); /* optional, see smallpond.h */
+  void *setup_arg;
 } sp_worker_opts;
 
-/* Serves task descriptors from fd until the driver closes it: runs each in
- * DuckDB and sends back its result. Returns the process exit code: 0 after
- * the driver closed the stream, 1 when the worker could not go on. */
+/* Serves task descriptors from fd until the driver closes it. It first
+ * opens DuckDB, runs the setup function, and sends {"ready": true} or
+ * {"ready": false, "error": "..."}; then runs each task in DuckDB and sends
+ * back its result. Returns the process exit code: 0 after the driver
+ * closed the stream, 1 when the worker could not go on. */
 int sp_worker_serve(int fd, const sp_worker_opts *opts);
 
 #endif

@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/frame.h"
 
 static sp_status remember_line(json_t *line, void *arg, sp_error **err)
 {
@@ -125,6 +126,38 @@ void sp_job_set_status(sp_job *job, const char *word, const char *message)
   sp_buf_release(&text);
 }
 
+/* Waits for every worker's ready message (they start in parallel). */
+static sp_status await_ready(sp_job *job, sp_error **err)
+{
+  sp_status st = SP_OK;
+  int i;
+
+  for (i = 0; i < job->workers.n && st == SP_OK; i++) {
+    sp_worker *w = &job->workers.items[i];
+    json_t *msg = NULL;
+    char how[64];
+
+    st = sp_frame_recv_json(w->fd, &msg, NULL);
+    if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
+      json_decref(msg);
+      continue;
+    }
+    if (st == SP_OK)
+      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
+                        w->index,
+                        json_string_value(json_object_get(msg, "error"))
+                            ? json_string_value(json_object_get(msg, "error"))
+                            : "no reason given");
+    else {
+      sp_worker_reap(w, how, sizeof(how));
+      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: it "
+                        "ended with %s", w->index, how);
+    }
+    json_decref(msg);
+  }
+  return st;
+}
+
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
 {
   sp_worker_opts wopts;
@@ -159,11 +192,14 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
          (long long)(cfg->task_memory >> 20));
   if ((st = load_state(job, err)) != SP_OK)
     goto out_fail;
-  wopts.index = 0;
+  memset(&wopts, 0, sizeof(wopts));
   wopts.job_dir = job->layout.job_dir;
   wopts.threads = cfg->task_threads;
   wopts.memory = cfg->task_memory;
-  if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)))
+  wopts.setup = cfg->duckdb_setup;
+  wopts.setup_arg = cfg->duckdb_setup_arg;
+  if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)) ||
+      (st = await_ready(job, err)))
     goto out_fail;
   sp_buf_release(&path);
   return SP_OK;

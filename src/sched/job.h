@@ -30,6 +30,8 @@ typedef struct sp_job_config {
   int workers;
   int task_threads;
   int64_t task_memory;
+  int (*duckdb_setup)(void *connection, void *arg);
+  void *duckdb_setup_arg;
 } sp_job_config;
 
 typedef struct sp_job {

@@ -383,6 +383,87 @@ static void test_lazy_write_and_compute(void **state)
   free(log_path);
 }
 
+/* times2(BIGINT) -> BIGINT, NULL for NULL. */
+static void times2(duckdb_function_info info, duckdb_data_chunk input,
+                   duckdb_vector output)
+{
+  duckdb_vector in = duckdb_data_chunk_get_vector(input, 0);
+  idx_t n = duckdb_data_chunk_get_size(input), i;
+  int64_t *src = duckdb_vector_get_data(in), *dst;
+  uint64_t *valid = duckdb_vector_get_validity(in);
+
+  (void)info;
+  dst = duckdb_vector_get_data(output);
+  for (i = 0; i < n; i++) {
+    if (valid && !duckdb_validity_row_is_valid(valid, i)) {
+      duckdb_vector_ensure_validity_writable(output);
+      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(output), i);
+      continue;
+    }
+    dst[i] = src[i] * 2;
+  }
+}
+
+static int register_times2(void *connection, void *arg)
+{
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_logical_type t = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_state st;
+
+  duckdb_scalar_function_set_name(f, (const char *)arg);
+  duckdb_scalar_function_add_parameter(f, t);
+  duckdb_scalar_function_set_return_type(f, t);
+  duckdb_scalar_function_set_function(f, times2);
+  st = duckdb_register_scalar_function((duckdb_connection)connection, f);
+  duckdb_destroy_logical_type(&t);
+  duckdb_destroy_scalar_function(&f);
+  return st == DuckDBSuccess ? 0 : 1;
+}
+
+static int refuse_setup(void *connection, void *arg)
+{
+  (void)connection;
+  (void)arg;
+  return 7;
+}
+
+/* A C function registered through duckdb_setup is there in every task;
+ * a setup that fails makes sp_init fail and leaves nothing behind. */
+static void test_duckdb_setup(void **state)
+{
+  fixture *f = *state;
+  char name[] = "times2";
+  sp_session *s = NULL;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  sp_config cfg;
+
+  sp_config_init(&cfg);
+  cfg.workers = 2;
+  cfg.data_root = f->root;
+  cfg.job_id = "udf";
+  cfg.duckdb_setup = register_times2;
+  cfg.duckdb_setup_arg = name;
+  tk_check(sp_init(&cfg, &s, &err), &err);
+  tk_check(sp_read_parquet(s, (const char *[]){f->glob}, 1, &df, &err), &err);
+  tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
+  tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", &df, &err),
+           &err);
+  tk_check(sp_write_parquet(df, tk_path(f->dir, "udf"), &err), &err);
+  sp_close(&s);
+  tk_assert_same_rows(tk_fmt("SELECT id, id * 2, NULL FROM %s", in_sql(f)),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             tk_path(f->dir, "udf")));
+  cfg.job_id = "refused";
+  cfg.duckdb_setup = refuse_setup;
+  assert_int_equal(sp_init(&cfg, &s, &err), SP_EWORKER);
+  assert_non_null(strstr(sp_error_message(err), "could not start"));
+  assert_non_null(strstr(sp_error_message(err), "returned 7"));
+  assert_null(s);
+  sp_error_free(&err);
+  assert_false(tk_exists(tk_path(f->root, "refused")));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -401,6 +482,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
     cmocka_unit_test_setup_teardown(test_lazy_write_and_compute, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_duckdb_setup, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
