@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 
   if (sp_init(NULL, &sp, &err) != SP_OK)
     goto out;
-  if (sp_read_parquet(sp, &input, 1, &df, &err) != SP_OK ||
+  if (sp_read_parquet(sp, &input, 1, NULL, &df, &err) != SP_OK ||
       sp_repartition(df, 3, &by_ticker, &df, &err) != SP_OK ||
       sp_partial_sql(sp, "SELECT ticker, min(price), max(price) "
                          "FROM {0} GROUP BY ticker",

@@ -188,12 +188,49 @@ SP_API void sp_close(sp_session **s);
 /* A lazy, partitioned table. */
 typedef struct sp_df sp_df;
 
+/* How a source reads its files. Fill with zeros (or pass NULL) for the
+ * defaults; initialize with designated initializers, as fields are only
+ * ever appended. Strings are copied. */
+typedef struct sp_read_options {
+  /* Parquet: read only these columns (in this order). CSV and JSON: the
+   * files' columns, required, each with its DuckDB type in types. */
+  const char *const *columns;
+  size_t ncolumns;
+  const char *const *types; /* CSV and JSON only: "BIGINT", "VARCHAR", ... */
+  /* Parquet: files may have different columns; missing ones read as NULL. */
+  int union_by_name;
+  /* Parquet: add a column "filename" (the file's path) and/or
+   * "file_row_number" (the row's index in its file). */
+  int filename;
+  int file_row_number;
+  /* CSV: the field separator (default ","), and whether the first line of
+   * each file is a header to skip. */
+  const char *delimiter;
+  int header;
+} sp_read_options;
+
 /* SOURCE. A DataFrame over Parquet files: each of the npaths entries is a
  * file path or a glob pattern (*, ?, [...]). The files are listed now, in
  * sorted order, and form one partition. Fails with SP_ENOENT naming the
- * pattern when a pattern matches no file. The strings are copied. */
+ * pattern when a pattern matches no file. opt may be NULL. The strings are
+ * copied. */
 SP_API sp_status sp_read_parquet(sp_session *s, const char *const *paths,
-                                 size_t npaths, sp_df **out, sp_error **err);
+                                 size_t npaths, const sp_read_options *opt,
+                                 sp_df **out, sp_error **err);
+
+/* SOURCE. Like sp_read_parquet, for CSV files with the schema in
+ * opt->columns and opt->types (required), and opt->delimiter and
+ * opt->header. Later steps read the CSV files directly. A CSV source can be
+ * split by files or hashed, not split by rows. */
+SP_API sp_status sp_read_csv(sp_session *s, const char *const *paths,
+                             size_t npaths, const sp_read_options *opt,
+                             sp_df **out, sp_error **err);
+
+/* SOURCE. Like sp_read_csv, for newline-delimited JSON: one object a line,
+ * with the schema in opt->columns and opt->types (required). */
+SP_API sp_status sp_read_json(sp_session *s, const char *const *paths,
+                              size_t npaths, const sp_read_options *opt,
+                              sp_df **out, sp_error **err);
 
 /* How sp_repartition splits rows. Fill with zeros (or pass NULL) for the
  * default: an even split of the input files. At most one of hash_by, by and

@@ -2,24 +2,128 @@
  * dataframe.c - DataFrame constructors: sources and transformations. They
  * only add nodes to the session's plan; nothing runs here.
  */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/api.h"
 #include "io/glob.h"
 #include "util/error.h"
 
-sp_status sp_read_parquet(sp_session *s, const char *const *paths,
-                          size_t npaths, sp_df **out, sp_error **err)
+/* The reader (see exec/input.h) for format and opt as compact JSON, or
+ * NULL with *st set. NULL with SP_OK: Parquet with the defaults. */
+static char *make_reader(const char *what, const char *format,
+                         const sp_read_options *opt, sp_status *st,
+                         sp_error **err)
+{
+  int parquet = strcmp(format, "parquet") == 0, csv = !strcmp(format, "csv");
+  json_t *spec, *cols;
+  char *text = NULL;
+  size_t i;
+
+  *st = SP_OK;
+  if (parquet && (!opt || (!opt->ncolumns && !opt->union_by_name &&
+                           !opt->filename && !opt->file_row_number)))
+    return NULL;
+  if (!parquet && (!opt || !opt->ncolumns || !opt->columns || !opt->types)) {
+    *st = sp_error_set(err, SP_EINVAL, "%s needs a schema: columns and their "
+                       "types", what);
+    return NULL;
+  }
+  if ((parquet && opt->types) ||
+      (!parquet && (opt->union_by_name || opt->filename ||
+                    opt->file_row_number)) ||
+      (!csv && (opt->delimiter || opt->header))) {
+    *st = sp_error_set(err, SP_EINVAL, "%s: an option that does not apply "
+                       "to %s files", what, format);
+    return NULL;
+  }
+  if (csv && opt->delimiter && !*opt->delimiter) {
+    *st = sp_error_set(err, SP_EINVAL, "%s: empty delimiter", what);
+    return NULL;
+  }
+  spec = json_pack("{s:s}", "format", format);
+  cols = json_array();
+  if (!spec || !cols || json_object_set_new(spec, "columns", cols)) {
+    json_decref(spec);
+    *st = sp_error_oom(err);
+    return NULL;
+  }
+  for (i = 0; i < opt->ncolumns; i++) {
+    json_t *c;
+    if (!opt->columns[i] || !*opt->columns[i] ||
+        (!parquet && (!opt->types[i] || !*opt->types[i]))) {
+      json_decref(spec);
+      *st = sp_error_set(err, SP_EINVAL, "%s: column %zu has no name or "
+                         "type", what, i);
+      return NULL;
+    }
+    c = parquet ? json_string(opt->columns[i])
+                : json_pack("[s, s]", opt->columns[i], opt->types[i]);
+    if (json_array_append_new(cols, c))
+      goto out_oom;
+  }
+  if ((opt->union_by_name &&
+       json_object_set_new(spec, "union_by_name", json_true())) ||
+      (opt->filename && json_object_set_new(spec, "filename", json_true())) ||
+      (opt->file_row_number &&
+       json_object_set_new(spec, "file_row_number", json_true())) ||
+      (opt->delimiter &&
+       json_object_set_new(spec, "delimiter", json_string(opt->delimiter))) ||
+      (opt->header && json_object_set_new(spec, "header", json_true())))
+    goto out_oom;
+  if (!(text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS)))
+    goto out_oom;
+  json_decref(spec);
+  return text;
+
+out_oom:
+  json_decref(spec);
+  *st = sp_error_oom(err);
+  return NULL;
+}
+
+static sp_status read_files(sp_session *s, const char *what,
+                            const char *format, const char *const *paths,
+                            size_t npaths, const sp_read_options *opt,
+                            sp_df **out, sp_error **err)
 {
   sp_file_list files = {0};
   sp_node *node;
   sp_status st;
+  char *reader;
 
   if (!s || !out || (npaths && !paths))
-    return sp_error_set(err, SP_EINVAL, "sp_read_parquet: NULL argument");
-  if ((st = sp_list_files(paths, npaths, &files, err)) != SP_OK)
+    return sp_error_set(err, SP_EINVAL, "%s: NULL argument", what);
+  reader = make_reader(what, format, opt, &st, err);
+  if (st != SP_OK)
     return st;
-  st = sp_plan_add_read_parquet(&s->plan, &files, &node, err);
+  if ((st = sp_list_files(paths, npaths, &files, err)) == SP_OK)
+    st = sp_plan_add_read(&s->plan, &files, reader, &node, err);
+  free(reader); /* from jansson */
   sp_file_list_release(&files);
   return st ? st : sp_df_new(s, node, out, err);
+}
+
+sp_status sp_read_parquet(sp_session *s, const char *const *paths,
+                          size_t npaths, const sp_read_options *opt,
+                          sp_df **out, sp_error **err)
+{
+  return read_files(s, "read_parquet", "parquet", paths, npaths, opt, out,
+                    err);
+}
+
+sp_status sp_read_csv(sp_session *s, const char *const *paths, size_t npaths,
+                      const sp_read_options *opt, sp_df **out, sp_error **err)
+{
+  return read_files(s, "read_csv", "csv", paths, npaths, opt, out, err);
+}
+
+sp_status sp_read_json(sp_session *s, const char *const *paths,
+                       size_t npaths, const sp_read_options *opt, sp_df **out,
+                       sp_error **err)
+{
+  return read_files(s, "read_json", "json", paths, npaths, opt, out, err);
 }
 
 sp_status sp_repartition(sp_df *df, int npartitions,

@@ -400,7 +400,7 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
   size_t i;
 
   st = a->from_sql ? sp_from_sql(s, a->from_sql, &df, err)
-                   : sp_read_parquet(s, a->reads, a->nreads, &df, err);
+                   : sp_read_parquet(s, a->reads, a->nreads, NULL, &df, err);
   for (i = 0; i < a->nsteps && st == SP_OK; i++)
     st = apply_step(s, &a->steps[i], &df, err);
   if (st != SP_OK)

@@ -4,45 +4,210 @@
 #include "exec/input.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Hive detection would turn folder names with '=' into columns, and only
- * for the pieces that happen to share a read_parquet: never guess. */
-static const char read_options[] = ", hive_partitioning = false";
+#include "util/error.h"
 
-void sp_input_select(sp_buf *b, const sp_dataset *d)
+typedef enum reader_format { READ_PARQUET, READ_CSV, READ_JSON } reader_format;
+
+/* A piece's reader, parsed. */
+typedef struct reader {
+  reader_format format;
+  json_t *spec; /* NULL: Parquet with defaults */
+} reader;
+
+static sp_status reader_parse(const char *text, reader *r, sp_error **err)
 {
+  const char *format;
+
+  r->format = READ_PARQUET;
+  r->spec = NULL;
+  if (!text)
+    return SP_OK;
+  r->spec = json_loads(text, 0, NULL);
+  format = json_string_value(json_object_get(r->spec, "format"));
+  if (!format)
+    goto out_bad;
+  if (strcmp(format, "csv") == 0)
+    r->format = READ_CSV;
+  else if (strcmp(format, "json") == 0)
+    r->format = READ_JSON;
+  else if (strcmp(format, "parquet") != 0)
+    goto out_bad;
+  return SP_OK;
+
+out_bad:
+  json_decref(r->spec);
+  r->spec = NULL;
+  return sp_error_set(err, SP_EINTERNAL, "unknown reader: %s", text);
+}
+
+static int spec_flag(const reader *r, const char *key)
+{
+  return json_is_true(json_object_get(r->spec, key));
+}
+
+/* columns = {'a': 'BIGINT', ...} from [["a", "BIGINT"], ...]. */
+static void append_typed_columns(sp_buf *b, const json_t *columns)
+{
+  size_t i;
+  json_t *c;
+
+  sp_buf_puts(b, ", columns = {");
+  json_array_foreach(columns, i, c) {
+    if (i)
+      sp_buf_puts(b, ", ");
+    sp_buf_append_literal(b, json_string_value(json_array_get(c, 0)));
+    sp_buf_puts(b, ": ");
+    sp_buf_append_literal(b, json_string_value(json_array_get(c, 1)));
+  }
+  sp_buf_puts(b, "}");
+}
+
+/* read_xxx([files...], options) for n pieces' files. */
+static void append_reader_call(sp_buf *b, const reader *r,
+                               const sp_piece *pieces, size_t n,
+                               int row_numbers)
+{
+  static const char *const functions[] = {"read_parquet", "read_csv",
+                                          "read_json"};
+  const char *delim;
+  size_t i;
+
+  sp_buf_appendf(b, "%s([", functions[r->format]);
+  for (i = 0; i < n; i++) {
+    if (i)
+      sp_buf_puts(b, ", ");
+    sp_buf_append_literal(b, pieces[i].path);
+  }
+  sp_buf_puts(b, "]");
+  switch (r->format) {
+  case READ_PARQUET:
+    /* Hive detection would turn folder names with '=' into columns, and
+     * only for the pieces that share a call: never guess. */
+    sp_buf_puts(b, ", hive_partitioning = false");
+    if (spec_flag(r, "union_by_name"))
+      sp_buf_puts(b, ", union_by_name = true");
+    if (spec_flag(r, "filename"))
+      sp_buf_puts(b, ", filename = true");
+    if (row_numbers || spec_flag(r, "file_row_number"))
+      sp_buf_puts(b, ", file_row_number = true");
+    break;
+  case READ_CSV:
+    append_typed_columns(b, json_object_get(r->spec, "columns"));
+    delim = json_string_value(json_object_get(r->spec, "delimiter"));
+    sp_buf_puts(b, ", delim = ");
+    sp_buf_append_literal(b, delim ? delim : ",");
+    sp_buf_appendf(b, ", header = %s, auto_detect = false",
+                   spec_flag(r, "header") ? "true" : "false");
+    break;
+  case READ_JSON:
+    append_typed_columns(b, json_object_get(r->spec, "columns"));
+    sp_buf_puts(b, ", format = 'newline_delimited'");
+    break;
+  }
+  sp_buf_puts(b, ")");
+}
+
+/* The select list: the reader's projection, else every column but the
+ * file_row_number a range read added for itself. */
+static void append_projection(sp_buf *b, const reader *r, int drop_row_number)
+{
+  const json_t *cols = json_object_get(r->spec, "columns");
+  size_t i;
+  json_t *c;
+
+  if (r->format != READ_PARQUET || !json_array_size(cols)) {
+    sp_buf_puts(b, drop_row_number ? "* EXCLUDE (file_row_number)" : "*");
+    return;
+  }
+  json_array_foreach(cols, i, c) {
+    if (i)
+      sp_buf_puts(b, ", ");
+    sp_buf_append_ident(b, json_string_value(c));
+  }
+  if (spec_flag(r, "filename"))
+    sp_buf_puts(b, ", filename");
+  if (spec_flag(r, "file_row_number"))
+    sp_buf_puts(b, ", file_row_number");
+}
+
+/* One piece's row range. Only Parquet has row ranges, except the empty
+ * range that stands for "this file's columns, no rows". */
+static sp_status append_range(sp_buf *b, const sp_piece *p, const reader *r,
+                              sp_error **err)
+{
+  int keep = spec_flag(r, "file_row_number");
+
+  if (r->format != READ_PARQUET && p->end > p->begin)
+    return sp_error_set(err, SP_EINVAL, "%s: row ranges need Parquet files",
+                        p->path);
+  sp_buf_puts(b, "SELECT ");
+  append_projection(b, r, r->format == READ_PARQUET && !keep);
+  sp_buf_puts(b, " FROM ");
+  append_reader_call(b, r, p, 1, r->format == READ_PARQUET);
+  if (r->format != READ_PARQUET)
+    sp_buf_puts(b, " LIMIT 0");
+  else
+    sp_buf_appendf(b, " WHERE file_row_number >= %" PRId64
+                   " AND file_row_number < %" PRId64, p->begin, p->end);
+  return SP_OK;
+}
+
+static int same_reader(const sp_piece *a, const sp_piece *b)
+{
+  return a->reader == b->reader ||
+         (a->reader && b->reader && strcmp(a->reader, b->reader) == 0);
+}
+
+sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
+{
+  sp_status st = SP_OK;
   size_t i = 0, j;
 
-  while (i < d->len) {
+  if (d->len == 0)
+    return sp_error_set(err, SP_EINTERNAL, "a dataset without files");
+  while (i < d->len && st == SP_OK) {
     const sp_piece *p = &d->pieces[i];
+    reader r;
 
+    if ((st = reader_parse(p->reader, &r, err)) != SP_OK)
+      break;
     if (i > 0) /* by name: files may order their columns differently */
       sp_buf_puts(b, "\nUNION ALL BY NAME\n");
     if (sp_piece_is_range(p)) {
-      sp_buf_puts(b, "SELECT * EXCLUDE (file_row_number) FROM read_parquet(");
-      sp_buf_append_literal(b, p->path);
-      sp_buf_puts(b, ", file_row_number = true");
-      sp_buf_puts(b, read_options);
-      sp_buf_appendf(b, ") WHERE file_row_number >= %" PRId64
-                     " AND file_row_number < %" PRId64, p->begin, p->end);
+      st = append_range(b, p, &r, err);
       i++;
-      continue;
+    } else {
+      /* A run of whole files read alike: one call, which matches columns
+       * by name. */
+      for (j = i; j < d->len && !sp_piece_is_range(&d->pieces[j]) &&
+                  same_reader(p, &d->pieces[j]);
+           j++)
+        ;
+      sp_buf_puts(b, "SELECT ");
+      append_projection(b, &r, 0);
+      sp_buf_puts(b, " FROM ");
+      append_reader_call(b, &r, p, j - i, 0);
+      i = j;
     }
-    /* A run of whole files: one read_parquet, which matches by name. */
-    for (j = i; j < d->len && !sp_piece_is_range(&d->pieces[j]); j++)
-      ;
-    sp_buf_puts(b, "SELECT * FROM read_parquet([");
-    for (size_t k = i; k < j; k++) {
-      if (k > i)
-        sp_buf_puts(b, ", ");
-      sp_buf_append_literal(b, d->pieces[k].path);
-    }
-    sp_buf_puts(b, "]");
-    sp_buf_puts(b, read_options);
-    sp_buf_puts(b, ")");
-    i = j;
+    json_decref(r.spec);
   }
+  return st ? st : sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
+}
+
+int sp_reader_is_parquet(const char *text)
+{
+  reader r;
+  int yes;
+
+  if (reader_parse(text, &r, NULL) != SP_OK)
+    return 0;
+  yes = r.format == READ_PARQUET;
+  json_decref(r.spec);
+  return yes;
 }
 
 void sp_input_view_name(sp_buf *b, size_t i)

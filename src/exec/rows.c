@@ -126,11 +126,8 @@ sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
     goto out;
   }
   sp_buf_puts(&sql, "CREATE TEMP VIEW __sp_rows AS\n");
-  sp_input_select(&sql, d);
-  if (sp_buf_oom(&sql)) {
-    st = sp_error_oom(err);
+  if ((st = sp_input_select(&sql, d, err)) != SP_OK)
     goto out;
-  }
   if ((st = sp_duck_exec(con, sql.data, err)) == SP_OK &&
       (st = read_columns(con, rows, err)) == SP_OK)
     st = read_values(con, limit, rows, err);

@@ -62,7 +62,8 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
     sp_input_view_name(&name, i);
     sp_buf_reset(&sql);
     sp_buf_appendf(&sql, "CREATE OR REPLACE TEMP VIEW %s AS\n", name.data);
-    sp_input_select(&sql, &d->inputs[i]);
+    if ((st = sp_input_select(&sql, &d->inputs[i], err)) != SP_OK)
+      break;
     if (sp_buf_oom(&sql) || sp_buf_oom(&name) ||
         !((*names)[i] = sp_arena_strdup(x->arena, name.data))) {
       st = sp_error_oom(err);

@@ -60,7 +60,7 @@ static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
       st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", src.data,
                         dst, strerror(errno));
     } else {
-      sp_piece p = {name.data, -1, 0, -1, 0};
+      sp_piece p = {name.data, -1, 0, -1, 0, NULL};
       st = sp_dataset_add(out, &p, err);
     }
   }
@@ -107,7 +107,7 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
   const char **names;
   const char *parts_dir = sp_exec_out_path(x, "parts");
   const char *empty = sp_exec_out_path(x, "empty.parquet");
-  sp_piece empty_piece = {"empty.parquet", 0, 0, -1, 0};
+  sp_piece empty_piece = {"empty.parquet", 0, 0, -1, 0, NULL};
   int i, nempty = 0;
   sp_status st;
 

@@ -4,6 +4,7 @@
  * footers; writes no data.
  */
 #include "exec/duck.h"
+#include "exec/input.h"
 #include "exec/task.h"
 #include "plan/partition.h"
 #include "util/error.h"
@@ -17,6 +18,13 @@ sp_status sp_exec_split_rows(sp_exec_ctx *x, sp_error **err)
   for (i = 0; i < x->desc->ninputs; i++)
     if ((st = sp_dataset_extend(&all, &x->desc->inputs[i], err)) != SP_OK)
       goto out;
+  for (i = 0; i < all.len; i++)
+    if (!sp_reader_is_parquet(all.pieces[i].reader)) {
+      st = sp_error_set(err, SP_EINVAL, "repartition by rows needs Parquet "
+                        "files, and %s is not one; split CSV or JSON input "
+                        "by files or by hash", all.pieces[i].path);
+      goto out;
+    }
   if ((st = sp_duck_fill_file_rows(x->con, &all, err)) != SP_OK)
     goto out;
   if ((st = sp_split_by_rows(&all, x->desc->nslots, &parts, err)) != SP_OK)

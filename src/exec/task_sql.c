@@ -59,7 +59,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   const char **names;
   sp_template_vars vars;
   const char *out = sp_exec_out_path(x, "part-0.parquet");
-  sp_piece piece = {"part-0.parquet", 0, 0, -1, 0};
+  sp_piece piece = {"part-0.parquet", 0, 0, -1, 0, NULL};
   sp_status st;
 
   if (!out)

@@ -3,6 +3,7 @@
  */
 #include "plan/dataset.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -16,8 +17,13 @@ sp_status sp_dataset_add(sp_dataset *d, const sp_piece *p, sp_error **err)
     return sp_error_oom(err);
   n = &d->pieces[d->len];
   *n = *p;
+  n->reader = NULL;
   if (!(n->path = sp_strdup(p->path)))
     return sp_error_oom(err);
+  if (p->reader && !(n->reader = sp_strdup(p->reader))) {
+    sp_free(n->path);
+    return sp_error_oom(err);
+  }
   d->len++;
   return SP_OK;
 }
@@ -38,8 +44,10 @@ void sp_dataset_release(sp_dataset *d)
 {
   size_t i;
 
-  for (i = 0; i < d->len; i++)
+  for (i = 0; i < d->len; i++) {
     sp_free(d->pieces[i].path);
+    sp_free(d->pieces[i].reader);
+  }
   sp_free(d->pieces);
   memset(d, 0, sizeof(*d));
 }
@@ -91,6 +99,11 @@ json_t *sp_dataset_to_json(const sp_dataset *d)
       json_decref(o);
       goto out_fail;
     }
+    if (p->reader &&
+        json_object_set_new(o, "reader", json_loads(p->reader, 0, NULL))) {
+      json_decref(o);
+      goto out_fail;
+    }
     if (json_array_append_new(arr, o))
       goto out_fail;
   }
@@ -112,23 +125,33 @@ sp_status sp_dataset_from_json(const json_t *j, sp_dataset *out,
   if (!json_is_array(j))
     return sp_error_set(err, SP_EINTERNAL, "dataset: expected a JSON array");
   json_array_foreach(j, i, o) {
-    sp_piece p = {NULL, -1, 0, -1, 0};
+    sp_piece p = {NULL, -1, 0, -1, 0, NULL};
     json_int_t rows = -1, begin = 0, end = -1;
     int user = 0;
     const char *path = NULL;
+    json_t *reader = NULL;
 
-    if (json_unpack(o, "{s:s, s?I, s?I, s?I, s?b}", "path", &path, "rows",
-                    &rows, "begin", &begin, "end", &end, "user", &user)) {
+    if (json_unpack(o, "{s:s, s?I, s?I, s?I, s?b, s?o}", "path", &path,
+                    "rows", &rows, "begin", &begin, "end", &end, "user", &user,
+                    "reader", &reader) ||
+        (reader && !json_is_object(reader))) {
       sp_dataset_release(out);
       return sp_error_set(err, SP_EINTERNAL, "dataset: malformed piece %zu",
                           i);
+    }
+    if (reader &&
+        !(p.reader = json_dumps(reader, JSON_COMPACT | JSON_SORT_KEYS))) {
+      sp_dataset_release(out);
+      return sp_error_oom(err);
     }
     p.path = (char *)path;
     p.rows = rows;
     p.begin = begin;
     p.end = end;
     p.user = user;
-    if ((st = sp_dataset_add(out, &p, err)) != SP_OK) {
+    st = sp_dataset_add(out, &p, err);
+    free(p.reader); /* from jansson; the dataset keeps its own copy */
+    if (st != SP_OK) {
       sp_dataset_release(out);
       return st;
     }

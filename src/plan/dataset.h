@@ -15,8 +15,10 @@ typedef struct sp_piece {
   int64_t rows;  /* rows in the piece, -1 when unknown */
   int64_t begin; /* first row of a range; 0 for a whole file */
   int64_t end;   /* end of a range (exclusive), -1 for the whole file */
-  int user;      /* a user's input file, read with DuckDB's defaults; else
-                    a file smallpond wrote (read with hive_partitioning off) */
+  int user;      /* a user's input file (not checked on resume); else a
+                    file smallpond wrote */
+  char *reader;  /* how to read the file, as compact JSON (see
+                    exec/input.h); NULL: Parquet with defaults */
 } sp_piece;
 
 typedef struct sp_dataset {
@@ -24,7 +26,7 @@ typedef struct sp_dataset {
   size_t len, cap;
 } sp_dataset;
 
-/* Appends a copy of p (its path is copied). */
+/* Appends a copy of p (its path and reader are copied). */
 sp_status sp_dataset_add(sp_dataset *d, const sp_piece *p, sp_error **err);
 /* Appends copies of every piece of src. */
 sp_status sp_dataset_extend(sp_dataset *d, const sp_dataset *src,
@@ -38,8 +40,9 @@ int64_t sp_dataset_rows(const sp_dataset *d);
 
 static inline int sp_piece_is_range(const sp_piece *p) { return p->end >= 0; }
 
-/* JSON: [{"path": ..., "rows": n, "begin": b, "end": e, "user": true}, ...],
- * with begin/end/user omitted at their defaults. */
+/* JSON: [{"path": ..., "rows": n, "begin": b, "end": e, "user": true,
+ * "reader": {...}}, ...], with begin/end/user/reader omitted at their
+ * defaults. */
 json_t *sp_dataset_to_json(const sp_dataset *d);
 sp_status sp_dataset_from_json(const json_t *j, sp_dataset *out,
                                sp_error **err);

@@ -164,7 +164,7 @@ static sp_status concat_parts(const sp_task_input *parts, int n,
   return SP_OK;
 }
 
-static sp_status plan_read_parquet(sp_graph *g, const sp_node *node,
+static sp_status plan_read(sp_graph *g, const sp_node *node,
                                    sp_task_input *parts, sp_error **err)
 {
   sp_task *t = NULL;
@@ -184,7 +184,7 @@ static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
 
   if (m == 1) {
     /* One input partition: split its files so producers run in parallel. */
-    int hint = in->kind == SP_NODE_READ_PARQUET ? (int)in->files.len : 1;
+    int hint = in->kind == SP_NODE_READ ? (int)in->files.len : 1;
     producers = 2 * (g->workers > 0 ? g->workers : 1);
     if (producers > hint)
       producers = hint;
@@ -308,7 +308,7 @@ sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
   if (!(p = sp_calloc((size_t)node->npartitions, sizeof(*p))))
     return sp_error_oom(err);
   switch (node->kind) {
-  case SP_NODE_READ_PARQUET: st = plan_read_parquet(g, node, p, err); break;
+  case SP_NODE_READ: st = plan_read(g, node, p, err); break;
   case SP_NODE_REPARTITION: st = plan_repartition(g, node, p, err); break;
   case SP_NODE_SQL: st = plan_sql(g, node, p, err); break;
   case SP_NODE_UNION: st = plan_union(g, node, p, err); break;
@@ -353,7 +353,7 @@ static json_t *node_to_json(const sp_node *n)
   if (n->kind == SP_NODE_SQL &&
       json_object_set_new(o, "sql", json_string(n->sql)))
     goto out_fail;
-  if (n->kind == SP_NODE_READ_PARQUET &&
+  if (n->kind == SP_NODE_READ &&
       json_object_set_new(o, "files", json_integer((json_int_t)n->files.len)))
     goto out_fail;
   if (n->kind == SP_NODE_REPARTITION) {

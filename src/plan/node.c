@@ -16,7 +16,7 @@
 const char *sp_node_kind_name(sp_node_kind kind)
 {
   switch (kind) {
-  case SP_NODE_READ_PARQUET: return "read_parquet";
+  case SP_NODE_READ: return "read";
   case SP_NODE_REPARTITION: return "repartition";
   case SP_NODE_SQL: return "sql";
   case SP_NODE_UNION: return "union";
@@ -77,15 +77,22 @@ static void plan_push(sp_plan *plan, sp_node *n, sp_node **out)
 sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
                                    sp_node **out, sp_error **err)
 {
-  sp_node *n = node_new(plan, SP_NODE_READ_PARQUET, NULL, 0);
+  return sp_plan_add_read(plan, files, NULL, out, err);
+}
+
+sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
+                           const char *reader, sp_node **out, sp_error **err)
+{
+  sp_node *n = node_new(plan, SP_NODE_READ, NULL, 0);
   size_t i;
 
   if (!n)
     return sp_error_oom(err);
   n->npartitions = 1;
+  n->def_hash = sp_hash_str(n->def_hash, reader ? reader : "");
   for (i = 0; i < files->len; i++) {
     const sp_file_info *f = &files->items[i];
-    sp_piece p = {f->path, -1, 0, -1, 1};
+    sp_piece p = {f->path, -1, 0, -1, 1, (char *)reader};
     if (sp_dataset_add(&n->files, &p, err) != SP_OK) {
       node_free(n);
       return SP_ENOMEM;

@@ -18,7 +18,7 @@
 #include "util/buf.h"
 
 typedef enum sp_node_kind {
-  SP_NODE_READ_PARQUET, /* files listed at plan time; 1 partition */
+  SP_NODE_READ,         /* files listed at plan time; 1 partition */
   SP_NODE_REPARTITION,  /* split or hash into n partitions */
   SP_NODE_SQL,          /* one query per partition */
   SP_NODE_UNION         /* partition i of every input, concatenated */
@@ -48,7 +48,7 @@ typedef struct sp_node {
   size_t ninputs;
   uint64_t def_hash;
 
-  sp_dataset files;        /* READ_PARQUET: the listed files */
+  sp_dataset files;        /* READ: the listed files, with their reader */
   sp_split_kind split;     /* REPARTITION */
   char **hash_by;          /* REPARTITION with SP_SPLIT_HASH */
   size_t nhash_by;
@@ -61,10 +61,15 @@ typedef struct sp_plan {
   size_t len, cap;
 } sp_plan;
 
-/* Short name of a node kind for messages and plan.json ("read_parquet"). */
+/* Short name of a node kind for messages and plan.json ("read"). */
 const char *sp_node_kind_name(sp_node_kind kind);
 
-/* Adds a READ_PARQUET node over files (copied). */
+/* Adds a READ node over files (copied), read as reader says (compact JSON,
+ * see exec/input.h; NULL: Parquet with DuckDB's defaults). */
+sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
+                           const char *reader, sp_node **out, sp_error **err);
+
+/* sp_plan_add_read with the default Parquet reader. */
 sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
                                    sp_node **out, sp_error **err);
 

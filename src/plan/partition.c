@@ -10,7 +10,8 @@
 static sp_status fill_empty(const sp_dataset *in, int n, sp_dataset *out,
                             sp_error **err)
 {
-  sp_piece schema = {in->pieces[0].path, 0, 0, 0, in->pieces[0].user};
+  sp_piece schema = {in->pieces[0].path, 0, 0, 0, in->pieces[0].user,
+                     in->pieces[0].reader};
   sp_status st;
   int k;
 
@@ -81,7 +82,7 @@ sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
       const sp_piece *p = &in->pieces[i];
       int64_t avail = p->rows - offset, take = want < avail ? want : avail;
       int64_t first = p->begin + offset;
-      sp_piece r = {p->path, take, first, first + take, p->user};
+      sp_piece r = {p->path, take, first, first + take, p->user, p->reader};
 
       if (take == p->rows && !sp_piece_is_range(p)) {
         r.begin = 0;

@@ -61,7 +61,7 @@ static sp_df *read_input(sp_session *s, const fixture *f)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_read_parquet(s, &f->glob, 1, &df, &err), &err);
+  tk_check(sp_read_parquet(s, &f->glob, 1, NULL, &df, &err), &err);
   return df;
 }
 
@@ -271,14 +271,14 @@ static void test_multi_input_sql(void **state)
   assert_int_equal(tk_make_table(small, 2000, 2, KEYS), 0);
   s = open_session(f, 2, "join");
   in[0] = hash_by(read_input(s, f), 4, cols, 1);
-  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, NULL, &in[1],
                            &err), &err);
   in[1] = hash_by(in[1], 4, cols, 1);
   tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 4);
   write_ok(df, out);
   /* Broadcast: the small table whole next to each of 4 partitions. */
-  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, &in[1],
+  tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, NULL, &in[1],
                            &err), &err);
   tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
   write_ok(df, bout);
@@ -304,7 +304,7 @@ static void test_error_glob_matches_nothing(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  assert_int_equal(sp_read_parquet(s, &pattern, 1, &df, &err), SP_ENOENT);
+  assert_int_equal(sp_read_parquet(s, &pattern, 1, NULL, &df, &err), SP_ENOENT);
   assert_non_null(strstr(sp_error_message(err), pattern));
   assert_null(df);
   sp_error_free(&err);
@@ -456,7 +456,7 @@ static void test_unusual_inputs(void **state)
   assert_int_equal(rename(tk_path(f->dir, "f2.parquet"),
                           tk_path(odd, "f2.parquet")), 0);
   s = open_session(f, 2, "odd");
-  tk_check(sp_read_parquet(s, (const char **)&glob, 1, &df, &err), &err);
+  tk_check(sp_read_parquet(s, (const char **)&glob, 1, NULL, &df, &err), &err);
   tk_check(sp_repartition(df, 3, &by_rows, &df, &err), &err);
   df = sql1(s, "SELECT a, b FROM {0}; -- a trailing comment", df);
   write_ok(df, out);

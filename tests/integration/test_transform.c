@@ -56,7 +56,7 @@ static sp_df *input(fixture *f)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_read_parquet(f->s, &glob, 1, &df, &err), &err);
+  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
   return df;
 }
 
@@ -445,7 +445,8 @@ static void test_duckdb_setup(void **state)
   cfg.duckdb_setup = register_times2;
   cfg.duckdb_setup_arg = name;
   tk_check(sp_init(&cfg, &s, &err), &err);
-  tk_check(sp_read_parquet(s, (const char *[]){f->glob}, 1, &df, &err), &err);
+  tk_check(sp_read_parquet(s, (const char *[]){f->glob}, 1, NULL, &df, &err),
+           &err);
   tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
   tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", &df, &err),
            &err);

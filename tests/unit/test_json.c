@@ -30,6 +30,10 @@ static void assert_dataset_equal(const sp_dataset *a, const sp_dataset *b)
     assert_int_equal(a->pieces[i].begin, b->pieces[i].begin);
     assert_int_equal(a->pieces[i].end, b->pieces[i].end);
     assert_int_equal(a->pieces[i].user, b->pieces[i].user);
+    if (a->pieces[i].reader)
+      assert_string_equal(a->pieces[i].reader, b->pieces[i].reader);
+    else
+      assert_null(b->pieces[i].reader);
   }
 }
 
@@ -37,12 +41,14 @@ static void assert_dataset_equal(const sp_dataset *a, const sp_dataset *b)
 static void make_dataset(sp_dataset *d, int variant)
 {
   sp_piece pieces[] = {
-    {"/abs/whole.parquet", 1234, 0, -1, 1},
-    {"/abs/unknown rows.parquet", -1, 0, -1, 0},
-    {"rel/range.parquet", 50, 100, 150, 0},
-    {"/abs/empty-range.parquet", 0, 0, 0, 1},
+    {"/abs/whole.parquet", 1234, 0, -1, 1, NULL},
+    {"/abs/unknown rows.parquet", -1, 0, -1, 0, NULL},
+    {"rel/range.parquet", 50, 100, 150, 0, NULL},
+    {"/abs/empty-range.parquet", 0, 0, 0, 1, NULL},
     {"/abs/\"quoted\" 'it''s' \xc3\xa9.parquet", INT64_C(5000000000),
-     INT64_C(4000000000), INT64_C(9000000000), 1},
+     INT64_C(4000000000), INT64_C(9000000000), 1, NULL},
+    {"/abs/data.csv", -1, 0, -1, 1,
+     "{\"columns\":[[\"a\",\"BIGINT\"]],\"format\":\"csv\"}"},
   };
   size_t i;
 
@@ -100,7 +106,7 @@ static void test_dataset_roundtrip(void **state)
 static void test_dataset_defaults_omitted(void **state)
 {
   sp_dataset in = {0};
-  sp_piece whole = {"/a.parquet", 3, 0, -1, 0};
+  sp_piece whole = {"/a.parquet", 3, 0, -1, 0, NULL};
   json_t *j, *o;
 
   (void)state;

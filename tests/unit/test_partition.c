@@ -34,7 +34,7 @@ static void make_files(sp_dataset *d, int k, uint32_t seed)
   for (i = 0; i < k; i++) {
     char path[64];
     uint32_t r = lcg_next(&x);
-    sp_piece p = {path, (r % 4 == 0) ? 0 : (int64_t)(r % 97), 0, -1, i & 1};
+    sp_piece p = {path, (r % 4 == 0) ? 0 : (int64_t)(r % 97), 0, -1, i & 1, NULL};
     snprintf(path, sizeof(path), "/data/f%03d.parquet", i);
     assert_int_equal(sp_dataset_add(d, &p, NULL), SP_OK);
   }
@@ -231,8 +231,8 @@ static void test_by_rows_generated(void **state)
 static void test_by_rows_all_files_empty(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
-  sp_piece a = {"/data/a.parquet", 0, 0, -1, 1};
-  sp_piece b = {"/data/b.parquet", 0, 0, -1, 0};
+  sp_piece a = {"/data/a.parquet", 0, 0, -1, 1, NULL};
+  sp_piece b = {"/data/b.parquet", 0, 0, -1, 0, NULL};
   int n, k;
 
   (void)state;
@@ -251,8 +251,8 @@ static void test_by_rows_all_files_empty(void **state)
 static void test_by_rows_whole_files_stay_whole(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
-  sp_piece a = {"/data/a.parquet", 10, 0, -1, 0};
-  sp_piece b = {"/data/b.parquet", 10, 0, -1, 0};
+  sp_piece a = {"/data/a.parquet", 10, 0, -1, 0, NULL};
+  sp_piece b = {"/data/b.parquet", 10, 0, -1, 0, NULL};
 
   (void)state;
   assert_int_equal(sp_dataset_add(&in, &a, NULL), SP_OK);
@@ -286,10 +286,10 @@ static void test_by_rows_range_input(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
   sp_piece pieces[] = {
-    {"/data/r0.parquet", 10, 100, 110, 0}, /* a range of a bigger file */
-    {"/data/w1.parquet", 7, 0, -1, 1},     /* a whole file */
-    {"/data/r2.parquet", 0, 40, 40, 0},    /* an empty range */
-    {"/data/r3.parquet", 5, 3, 8, 1},      /* a range near the start */
+    {"/data/r0.parquet", 10, 100, 110, 0, NULL}, /* part of a bigger file */
+    {"/data/w1.parquet", 7, 0, -1, 1, NULL},     /* a whole file */
+    {"/data/r2.parquet", 0, 40, 40, 0, NULL},    /* an empty range */
+    {"/data/r3.parquet", 5, 3, 8, 1, NULL},      /* a range near the start */
   };
   size_t i;
   int n;
@@ -346,7 +346,7 @@ static void test_invalid_partition_count(void **state)
 static void test_by_rows_unknown_count(void **state)
 {
   sp_dataset in, *out = NULL;
-  sp_piece unknown = {"/data/unknown.parquet", -1, 0, -1, 1};
+  sp_piece unknown = {"/data/unknown.parquet", -1, 0, -1, 1, NULL};
   sp_error *err = NULL;
   sp_status st;
 

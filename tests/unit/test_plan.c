@@ -141,7 +141,7 @@ static void test_partition_counts(void **state)
 
   (void)state;
   read = add_read(&plan, 3);
-  assert_int_equal(read->kind, SP_NODE_READ_PARQUET);
+  assert_int_equal(read->kind, SP_NODE_READ);
   assert_int_equal(read->npartitions, 1);
   assert_int_equal(read->files.len, 3);
   assert_int_equal(read->files.pieces[0].user, 1);

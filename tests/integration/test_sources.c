@@ -1,0 +1,221 @@
+/*
+ * test_sources.c - read_csv, read_json and read_parquet's options, each
+ * result compared with DuckDB reading the same files directly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+
+#define ROWS 12000
+#define FILES 3
+
+static const char *const columns[] = {"id", "k", "name", "v"};
+static const char *const types[] = {"BIGINT", "BIGINT", "VARCHAR", "DOUBLE"};
+
+typedef struct fixture {
+  char *dir;
+  char parquet[4096], csv[4096], json[4096], root[4096];
+  sp_session *s;
+} fixture;
+
+/* The table as Parquet (part-*.parquet), CSV with a header and '|'
+ * (part-*.csv) and JSON lines (part-*.json), the same rows in each. */
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+  duckdb_database db;
+  duckdb_connection con;
+  int i, rc = 0;
+
+  if (!f || !(f->dir = tk_tmpdir()) ||
+      tk_make_table(f->dir, ROWS, FILES, 200) != 0 || dc_open(&db, &con))
+    return -1;
+  for (i = 0; i < FILES && rc == 0; i++) {
+    rc = dc_exec(con, tk_fmt("COPY (FROM '%s/part-%03d.parquet') TO "
+                             "'%s/part-%03d.csv' (FORMAT csv, HEADER true, "
+                             "DELIMITER '|')", f->dir, i, f->dir, i));
+    rc = rc ? rc : dc_exec(con, tk_fmt("COPY (FROM '%s/part-%03d.parquet') "
+                                       "TO '%s/part-%03d.json' (FORMAT json)",
+                                       f->dir, i, f->dir, i));
+  }
+  dc_close(&db, &con);
+  snprintf(f->parquet, sizeof(f->parquet), "%s/part-*.parquet", f->dir);
+  snprintf(f->csv, sizeof(f->csv), "%s/part-*.csv", f->dir);
+  snprintf(f->json, sizeof(f->json), "%s/part-*.json", f->dir);
+  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
+  f->s = tk_session(f->root, 2, "sources");
+  *state = f;
+  return rc;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  sp_close(&f->s);
+  tk_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+static const char *write_out(fixture *f, sp_df *df, const char *name)
+{
+  const char *dir = tk_path(f->dir, name);
+  sp_error *err = NULL;
+
+  tk_check(sp_write_parquet(df, dir, &err), &err);
+  return tk_fmt("read_parquet('%s/*.parquet')", dir);
+}
+
+static void test_csv(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_read_options csv = {.columns = columns, .ncolumns = 4, .types = types,
+                         .delimiter = "|", .header = 1};
+  sp_repartition_options by_k = {.hash_by = cols, .nhash_by = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL, *agg = NULL;
+  int64_t n = -1;
+
+  tk_check(sp_read_csv(f->s, (const char *[]){f->csv}, 1, &csv, &df, &err),
+           &err);
+  tk_check(sp_count(df, &n, &err), &err);
+  assert_int_equal(n, ROWS);
+  tk_check(sp_repartition(df, 3, &by_k, &agg, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n, max(name) AS m, "
+                          "sum(id) AS s FROM {0} GROUP BY k", &agg, 1, &agg,
+                          &err), &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT k, count(*), max(name), sum(id) FROM read_csv('%s', "
+             "delim = '|', header = true) GROUP BY k", f->csv),
+      tk_fmt("SELECT * FROM %s", write_out(f, agg, "csv-agg")));
+  /* More partitions than files: the empty ones still have the columns. */
+  tk_check(sp_repartition(df, 7, NULL, &df, &err), &err);
+  tk_check(sp_map(df, "id, name", &df, &err), &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT id, name FROM read_csv('%s', delim = '|', header = "
+             "true)", f->csv),
+      tk_fmt("SELECT * FROM %s", write_out(f, df, "csv-split")));
+}
+
+static void test_csv_errors(void **state)
+{
+  fixture *f = *state;
+  sp_read_options no_schema = {.delimiter = "|"};
+  sp_read_options csv = {.columns = columns, .ncolumns = 4, .types = types,
+                         .delimiter = "|", .header = 1};
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int64_t n;
+
+  assert_int_equal(sp_read_csv(f->s, (const char *[]){f->csv}, 1, &no_schema,
+                               &df, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "needs a schema"));
+  sp_error_free(&err);
+  tk_check(sp_read_csv(f->s, (const char *[]){f->csv}, 1, &csv, &df, &err),
+           &err);
+  tk_check(sp_repartition(df, 3, &rows, &df, &err), &err);
+  assert_int_equal(sp_count(df, &n, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "needs Parquet"));
+  sp_error_free(&err);
+}
+
+static void test_json(void **state)
+{
+  fixture *f = *state;
+  sp_read_options json = {.columns = columns, .ncolumns = 4, .types = types};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_read_json(f->s, (const char *[]){f->json}, 1, &json, &df,
+                        &err), &err);
+  tk_check(sp_repartition(df, 2, NULL, &df, &err), &err);
+  tk_check(sp_filter(df, "k < 20", &df, &err), &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT * FROM read_json('%s', format = 'newline_delimited') "
+             "WHERE k < 20", f->json),
+      tk_fmt("SELECT * FROM %s", write_out(f, df, "json")));
+}
+
+/* A projection, and the generated columns, also through a by-rows split
+ * whose ranges read with file_row_number themselves. */
+static void test_parquet_options(void **state)
+{
+  fixture *f = *state;
+  const char *proj[] = {"v", "id"};
+  sp_read_options opt = {.columns = proj, .ncolumns = 2, .filename = 1,
+                         .file_row_number = 1};
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+  char *q;
+
+  tk_check(sp_read_parquet(f->s, (const char *[]){f->parquet}, 1, &opt, &df,
+                           &err), &err);
+  tk_check(sp_repartition(df, 5, &rows, &df, &err), &err);
+  out = write_out(f, df, "projected");
+  q = strdup(tk_fmt("SELECT column_name FROM (DESCRIBE SELECT * FROM %s)",
+                    out));
+  tk_assert_same_rows("SELECT unnest(['v', 'id', 'filename', "
+                      "'file_row_number'])", q);
+  tk_assert_same_rows(
+      tk_fmt("SELECT v, id, filename, file_row_number FROM read_parquet('%s',"
+             " filename = true, file_row_number = true)", f->parquet),
+      tk_fmt("SELECT * FROM %s", out));
+  free(q);
+}
+
+/* union_by_name: files with different columns read as one, NULL where a
+ * file lacks a column. */
+static void test_parquet_union_by_name(void **state)
+{
+  fixture *f = *state;
+  sp_read_options opt = {.union_by_name = 1};
+  char *glob = strdup(tk_path(f->dir, "mixed-*.parquet"));
+  duckdb_database db;
+  duckdb_connection con;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (SELECT i AS a, i * 2 AS b FROM "
+                                       "range(5) t(i)) TO '%s/mixed-1.parquet'",
+                                       f->dir)), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (SELECT 'x' || i AS c, i AS a "
+                                       "FROM range(3) t(i)) TO "
+                                       "'%s/mixed-2.parquet'", f->dir)), 0);
+  dc_close(&db, &con);
+  tk_check(sp_read_parquet(f->s, (const char **)&glob, 1, &opt, &df, &err),
+           &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT a, b, c FROM read_parquet('%s', union_by_name = true)",
+             glob),
+      tk_fmt("SELECT a, b, c FROM %s", write_out(f, df, "mixed")));
+  free(glob);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_parquet_options, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_parquet_union_by_name, setup,
+                                    teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
