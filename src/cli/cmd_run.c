@@ -6,6 +6,7 @@
  * consumer (--write-parquet, --count, --take). Everything is checked before
  * the session starts, so a usage error creates nothing.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,11 +38,20 @@ enum consumer {
   CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE, CONSUME_TAKE_ALL
 };
 
+enum source { SOURCE_NONE, SOURCE_PARQUET, SOURCE_CSV, SOURCE_JSON,
+              SOURCE_SQL };
+
 struct run_args {
   sp_config cfg;
-  const char *reads[MAX_ITEMS];
+  enum source source;
+  const char *reads[MAX_ITEMS];  /* the globs of a file source */
   size_t nreads;
   const char *from_sql;
+  char *schema_text;             /* --schema, split in place */
+  const char *columns[MAX_ITEMS], *types[MAX_ITEMS];
+  size_t ncolumns;
+  const char *delimiter;
+  int header;
   struct step steps[MAX_ITEMS];
   size_t nsteps;
   enum consumer consumer;
@@ -52,7 +62,8 @@ struct run_args {
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_READ_PARQUET, OPT_FROM_SQL,
+  OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
+  OPT_DELIMITER, OPT_HEADER,
   OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_SQL, OPT_MAP,
   OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
   OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE, OPT_TAKE_ALL
@@ -65,6 +76,11 @@ static const struct option run_options[] = {
   {"task-threads", required_argument, NULL, OPT_THREADS},
   {"task-memory", required_argument, NULL, OPT_MEMORY},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
+  {"read-csv", required_argument, NULL, OPT_READ_CSV},
+  {"read-json", required_argument, NULL, OPT_READ_JSON},
+  {"schema", required_argument, NULL, OPT_SCHEMA},
+  {"delimiter", required_argument, NULL, OPT_DELIMITER},
+  {"header", no_argument, NULL, OPT_HEADER},
   {"from-sql", required_argument, NULL, OPT_FROM_SQL},
   {"repartition", required_argument, NULL, OPT_REPARTITION},
   {"hash-by", required_argument, NULL, OPT_HASH_BY},
@@ -89,9 +105,13 @@ void sp_cmd_run_usage(FILE *f)
 {
   fputs(
 "usage: smallpond run [--workers N] [--data-root DIR] [--job-id ID]\n"
-"           (--read-parquet GLOB [--read-parquet GLOB]... | --from-sql QUERY)\n"
-"           [STEP]...\n"
-"           (--write-parquet DIR | --count | --take N | --take-all)\n"
+"           SOURCE [STEP]... CONSUMER\n"
+"\n"
+"  SOURCE:   --read-parquet GLOB... | --from-sql QUERY |\n"
+"            --read-csv GLOB... --schema 'COL TYPE, ...' [--delimiter C]\n"
+"              [--header] | --read-json GLOB... --schema 'COL TYPE, ...'\n"
+"  CONSUMER: --write-parquet DIR | --count | --take N | --take-all\n"
+
 "\n"
 "Builds a DataFrame from a source, applies the steps in the order given,\n"
 "one task per partition, and consumes the result.\n"
@@ -99,6 +119,10 @@ void sp_cmd_run_usage(FILE *f)
 "source (one kind):\n"
 "  --read-parquet GLOB   Parquet files: a path or a glob (*, ?, [...]);\n"
 "                        repeat for more; together they form 1 partition\n"
+"  --read-csv GLOB       CSV files, read with --schema 'a BIGINT, b VARCHAR'\n"
+"                        (required), --delimiter C (default ,) and\n"
+"                        --header (the first line is a header)\n"
+"  --read-json GLOB      newline-delimited JSON, read with --schema\n"
 "  --from-sql QUERY      the result of a query that reads no input, e.g.\n"
 "                        'SELECT * FROM range(1000)'; 1 partition\n"
 "\n"
@@ -231,10 +255,78 @@ static int parse_step(int c, const char *arg, struct step *s)
   }
 }
 
+/* Records a source option; sources of one kind may repeat, for more
+ * globs. */
+static int parse_source(int c, const char *arg, struct run_args *a)
+{
+  static const struct { int opt; enum source source; } kinds[] = {
+    {OPT_READ_PARQUET, SOURCE_PARQUET}, {OPT_READ_CSV, SOURCE_CSV},
+    {OPT_READ_JSON, SOURCE_JSON}, {OPT_FROM_SQL, SOURCE_SQL},
+  };
+  enum source kind = SOURCE_NONE;
+  size_t i;
+
+  for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    if (kinds[i].opt == c)
+      kind = kinds[i].source;
+  if (a->nsteps)
+    return usage_error("--%s: sources come before the steps",
+                       step_option(c));
+  if ((a->source != SOURCE_NONE && a->source != kind) ||
+      (kind == SOURCE_SQL && a->from_sql))
+    return usage_error("--%s: give one kind of source (files of one "
+                       "format, or one --from-sql)", step_option(c));
+  a->source = kind;
+  if (kind == SOURCE_SQL)
+    a->from_sql = arg;
+  else if (a->nreads == MAX_ITEMS)
+    return usage_error("too many sources");
+  else
+    a->reads[a->nreads++] = arg;
+  return SP_EXIT_OK;
+}
+
+/* Splits "a BIGINT, b DECIMAL(10, 2)" into names and types, in place: at
+ * commas outside parentheses, then at the first blank of each item. */
+static int split_schema(struct run_args *a, const char *arg)
+{
+  char *p, *item, *name, *type, *end;
+  int depth = 0, last = 0;
+
+  if (!(a->schema_text = strdup(arg)))
+    return -1;
+  for (item = p = a->schema_text; !last; p++) {
+    if (*p == '(')
+      depth++;
+    else if (*p == ')')
+      depth--;
+    if (*p && (*p != ',' || depth > 0))
+      continue;
+    last = !*p;
+    *p = '\0'; /* the item is now a string of its own */
+    for (end = p; end > item && isspace((unsigned char)end[-1]);)
+      *--end = '\0';
+    for (name = item; isspace((unsigned char)*name); name++)
+      ;
+    for (type = name; *type && !isspace((unsigned char)*type); type++)
+      ;
+    if (type == name || !*type || a->ncolumns == MAX_ITEMS)
+      return -1;
+    *type++ = '\0';
+    while (isspace((unsigned char)*type))
+      type++;
+    a->columns[a->ncolumns] = name;
+    a->types[a->ncolumns++] = type;
+    item = p + 1;
+  }
+  return depth == 0 ? 0 : -1;
+}
+
 static void free_args(struct run_args *a)
 {
   size_t i;
 
+  free(a->schema_text);
   for (i = 0; i < a->nsteps; i++)
     free(a->steps[i].hash_text);
 }
@@ -283,19 +375,24 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       a->cfg.task_memory = (int64_t)v << 20;
       break;
     case OPT_READ_PARQUET:
+    case OPT_READ_CSV:
+    case OPT_READ_JSON:
     case OPT_FROM_SQL:
-      if (a->nsteps)
-        return usage_error("--%s: sources come before the steps",
-                           step_option(c));
-      if (c == OPT_FROM_SQL ? a->from_sql || a->nreads : a->from_sql != NULL)
-        return usage_error("give --read-parquet (repeatable) or one "
-                           "--from-sql as the source, not both");
-      if (c == OPT_FROM_SQL)
-        a->from_sql = optarg;
-      else if (a->nreads == MAX_ITEMS)
-        return usage_error("too many --read-parquet options");
-      else
-        a->reads[a->nreads++] = optarg;
+      if ((code = parse_source(c, optarg, a)) != SP_EXIT_OK)
+        return code;
+      break;
+    case OPT_SCHEMA:
+      if (a->schema_text || split_schema(a, optarg))
+        return usage_error("--schema: expected one list of 'COLUMN TYPE' "
+                           "separated by commas, got '%s'", optarg);
+      break;
+    case OPT_DELIMITER:
+      if (!*optarg)
+        return usage_error("--delimiter: empty");
+      a->delimiter = optarg;
+      break;
+    case OPT_HEADER:
+      a->header = 1;
       break;
     case OPT_REPARTITION:
     case OPT_SQL:
@@ -305,9 +402,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_PARTIAL_SORT:
     case OPT_LIMIT:
     case OPT_RANDOM_SHUFFLE:
-      if (!a->nreads && !a->from_sql)
-        return usage_error("--%s: give the source (--read-parquet or "
-                           "--from-sql) first", step_option(c));
+      if (a->source == SOURCE_NONE)
+        return usage_error("--%s: give the source (--read-parquet, "
+                           "--read-csv, --read-json or --from-sql) first",
+                           step_option(c));
       if (a->nsteps == MAX_ITEMS)
         return usage_error("too many steps");
       last = &a->steps[a->nsteps++];
@@ -358,9 +456,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   }
   if (optind < argc)
     return usage_error("unexpected argument '%s'", argv[optind]);
-  if (!a->nreads && !a->from_sql)
-    return usage_error("no source: give --read-parquet GLOB or --from-sql "
-                       "QUERY");
+  if (a->source == SOURCE_NONE)
+    return usage_error("no source: give --read-parquet, --read-csv, "
+                       "--read-json or --from-sql");
+  if ((a->source == SOURCE_CSV || a->source == SOURCE_JSON) != (a->ncolumns > 0))
+    return usage_error("--schema goes with --read-csv and --read-json, and "
+                       "they need it");
+  if (a->source != SOURCE_CSV && (a->delimiter || a->header))
+    return usage_error("--delimiter and --header go with --read-csv");
   if (a->consumer == CONSUME_NONE)
     return usage_error("no consumer: give --write-parquet DIR, --count, "
                        "--take N or --take-all");
@@ -399,8 +502,22 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
   sp_status st;
   size_t i;
 
-  st = a->from_sql ? sp_from_sql(s, a->from_sql, &df, err)
-                   : sp_read_parquet(s, a->reads, a->nreads, NULL, &df, err);
+  sp_read_options opt;
+
+  memset(&opt, 0, sizeof(opt));
+  opt.columns = a->columns;
+  opt.ncolumns = a->ncolumns;
+  opt.types = a->types;
+  opt.delimiter = a->delimiter;
+  opt.header = a->header;
+  switch (a->source) {
+  case SOURCE_CSV: st = sp_read_csv(s, a->reads, a->nreads, &opt, &df, err);
+                   break;
+  case SOURCE_JSON: st = sp_read_json(s, a->reads, a->nreads, &opt, &df, err);
+                    break;
+  case SOURCE_SQL: st = sp_from_sql(s, a->from_sql, &df, err); break;
+  default: st = sp_read_parquet(s, a->reads, a->nreads, NULL, &df, err);
+  }
   for (i = 0; i < a->nsteps && st == SP_OK; i++)
     st = apply_step(s, &a->steps[i], &df, err);
   if (st != SP_OK)

@@ -76,7 +76,9 @@ static void expect(const run *r, int code, const char *needle_in_err)
 
 static void test_help_and_version(void **state)
 {
-  const char *opts[] = {"--read-parquet", "--from-sql", "--repartition",
+  const char *opts[] = {"--read-parquet", "--read-csv", "--read-json",
+                        "--schema", "--delimiter", "--header", "--from-sql",
+                        "--repartition",
                         "--hash-by", "--by-rows", "--by", "--random-shuffle",
                         "--sql", "--map", "--filter", "--flat-map",
                         "--partial-sort", "--limit", "--write-parquet",
@@ -139,6 +141,17 @@ static void test_usage_errors(void **state)
                      "--count", NULL},
     (const char *[]){"run", "--read-parquet", f->glob, "--map", "",
                      "--count", NULL},
+    (const char *[]){"run", "--read-csv", f->glob, "--count", NULL},
+    (const char *[]){"run", "--read-csv", f->glob, "--schema", "a", "--count",
+                     NULL},
+    (const char *[]){"run", "--read-csv", f->glob, "--schema",
+                     "a DECIMAL(10, 2", "--count", NULL},
+    (const char *[]){"run", "--read-parquet", f->glob, "--schema", "a INT",
+                     "--count", NULL},
+    (const char *[]){"run", "--read-json", f->glob, "--schema", "a INT",
+                     "--header", "--count", NULL},
+    (const char *[]){"run", "--read-csv", f->glob, "--read-parquet", f->glob,
+                     "--schema", "a INT", "--count", NULL},
   };
   size_t i;
 
@@ -324,6 +337,49 @@ static void test_steps(void **state)
   run_free(&r);
 }
 
+/* CSV and JSON sources from the command line, against DuckDB. */
+static void test_csv_and_json_sources(void **state)
+{
+  fixture *f = *state;
+  const char *csv = tk_path(f->dir, "t.csv"), *json = tk_path(f->dir,
+                                                              "t.json");
+  const char *out = tk_path(f->dir, "from-csv");
+  duckdb_database db;
+  duckdb_connection con;
+  run r;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (FROM read_parquet('%s')) TO "
+                                       "'%s' (FORMAT csv, DELIMITER '\t')",
+                                       f->glob, csv)), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (FROM read_parquet('%s')) TO "
+                                       "'%s' (FORMAT json)", f->glob, json)),
+                   0);
+  dc_close(&db, &con);
+  r = cli((const char *[]){
+      "run", "--data-root", f->root, "--read-csv", csv, "--schema",
+      "id BIGINT, k BIGINT, name VARCHAR, v DECIMAL(12, 2)", "--delimiter",
+      "\t", "--header", "--repartition", "3", "--hash-by", "k", "--sql",
+      "SELECT k, sum(v) AS s FROM {0} GROUP BY k", "--write-parquet", out,
+      NULL});
+  expect(&r, 0, NULL);
+  run_free(&r);
+  tk_assert_same_rows(
+      tk_fmt("SELECT k, sum(v::DECIMAL(12, 2)) FROM read_parquet('%s') "
+             "GROUP BY k", f->glob),
+      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  r = cli((const char *[]){"run", "--data-root", f->root, "--read-json", json,
+                           "--schema", "id BIGINT, k BIGINT, name VARCHAR, "
+                           "v DOUBLE", "--filter", "name IS NULL", "--count",
+                           NULL});
+  expect(&r, 0, NULL);
+  assert_int_equal(strtoll(r.out, NULL, 10),
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM "
+                                      "read_parquet('%s') WHERE name IS NULL",
+                                      f->glob)));
+  run_free(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -335,6 +391,8 @@ int main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_csv_and_json_sources, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
                                     teardown),
   };
