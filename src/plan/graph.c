@@ -3,10 +3,12 @@
  */
 #include "plan/graph.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -67,6 +69,7 @@ static void task_free(sp_task *t)
   for (i = 0; i < t->ninputs; i++)
     input_release(&t->inputs[i]);
   sp_free(t->inputs);
+  sp_free(t->sql);
   sp_free(t);
 }
 
@@ -100,6 +103,7 @@ static sp_status graph_push(sp_graph *g, sp_task *t, sp_error **err)
   h = sp_hash_i64(h, t->node ? (int64_t)t->node->def_hash : 0);
   h = sp_hash_i64(h, t->partition);
   h = sp_hash_i64(h, t->nslots);
+  h = sp_hash_str(h, t->sql ? t->sql : "");
   for (i = 0; i < t->ninputs; i++) {
     h = sp_hash_i64(h, (int64_t)t->inputs[i].len);
     for (j = 0; j < t->inputs[i].len; j++) {
@@ -233,27 +237,92 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
   return st;
 }
 
+/* 1 if s contains word, ignoring case. */
+static int contains_nocase(const char *s, const char *word)
+{
+  size_t n = strlen(word), i;
+
+  for (; *s; s++) {
+    for (i = 0; i < n && s[i] && tolower((unsigned char)s[i]) == word[i]; i++)
+      ;
+    if (i == n)
+      return 1;
+  }
+  return 0;
+}
+
+/* 1 if node reads exactly one SQL node that its query can absorb. */
+static int can_fuse(const sp_graph *g, const sp_node *node)
+{
+  const sp_node *in;
+
+  if (node->kind != SP_NODE_SQL || node->ninputs != 1)
+    return 0;
+  in = node->inputs[0];
+  if (in->kind != SP_NODE_SQL || strchr(in->sql, ';') ||
+      contains_nocase(in->sql, "order"))
+    return 0;
+  /* Planned already: its tasks' results may exist; reuse them instead. */
+  return !((size_t)in->id - 1 < g->nnode_parts &&
+           g->node_parts[in->id - 1].parts);
+}
+
+/* The query and the node whose inputs it reads, after fusing node with
+ * the SQL nodes below it; *sql is NULL when nothing was fused. */
+static sp_status fuse(const sp_graph *g, const sp_node *node, char **sql,
+                      const sp_node **source, sp_error **err)
+{
+  sp_buf b = SP_BUF_INIT;
+  sp_status st;
+
+  *sql = NULL;
+  *source = node;
+  while (can_fuse(g, *source)) {
+    sp_buf_reset(&b);
+    st = sp_template_substitute(*sql ? *sql : node->sql,
+                                (*source)->inputs[0]->sql, &b, err);
+    if (st != SP_OK) {
+      sp_buf_release(&b);
+      sp_free(*sql);
+      *sql = NULL;
+      return st;
+    }
+    sp_free(*sql);
+    if (!(*sql = sp_strdup(b.data))) {
+      sp_buf_release(&b);
+      return sp_error_oom(err);
+    }
+    *source = (*source)->inputs[0];
+  }
+  sp_buf_release(&b);
+  return SP_OK;
+}
+
 static sp_status plan_sql(sp_graph *g, const sp_node *node,
                           sp_task_input *parts, sp_error **err)
 {
   const sp_task_input **in_parts = NULL;
-  sp_status st = SP_OK;
+  const sp_node *src;
+  sp_status st;
+  char *sql;
   size_t j;
   int i;
 
-  if (node->ninputs &&
-      !(in_parts = sp_calloc(node->ninputs, sizeof(*in_parts))))
-    return sp_error_oom(err);
-  for (j = 0; j < node->ninputs && st == SP_OK; j++)
-    st = sp_graph_plan(g, node->inputs[j], &in_parts[j], err);
+  if ((st = fuse(g, node, &sql, &src, err)) != SP_OK)
+    return st;
+  if (src->ninputs && !(in_parts = sp_calloc(src->ninputs, sizeof(*in_parts))))
+    st = sp_error_oom(err);
+  for (j = 0; j < src->ninputs && st == SP_OK; j++)
+    st = sp_graph_plan(g, src->inputs[j], &in_parts[j], err);
   for (i = 0; i < node->npartitions && st == SP_OK; i++) {
-    sp_task *t = task_new(SP_TASK_SQL, node, i, 1, node->ninputs);
-    if (!t) {
+    sp_task *t = task_new(SP_TASK_SQL, node, i, 1, src->ninputs);
+    if (!t || (sql && !(t->sql = sp_strdup(sql)))) {
+      task_free(t);
       st = sp_error_oom(err);
       break;
     }
-    for (j = 0; j < node->ninputs && st == SP_OK; j++) {
-      int k = node->inputs[j]->npartitions == 1 ? 0 : i; /* broadcast */
+    for (j = 0; j < src->ninputs && st == SP_OK; j++) {
+      int k = src->inputs[j]->npartitions == 1 ? 0 : i; /* broadcast */
       st = input_extend(&t->inputs[j], &in_parts[j][k], err);
     }
     if (st != SP_OK) {
@@ -264,6 +333,7 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
       st = input_add(&parts[i], t, 0, err);
   }
   sp_free(in_parts);
+  sp_free(sql);
   return st;
 }
 
@@ -389,6 +459,8 @@ static json_t *task_to_json(const sp_task *t)
   if (!o || !ins)
     goto out_fail;
   if (t->node && json_object_set_new(o, "node", json_integer(t->node->id)))
+    goto out_fail;
+  if (t->sql && json_object_set_new(o, "sql", json_string(t->sql)))
     goto out_fail;
   for (i = 0; i < t->ninputs; i++) {
     json_t *view = json_array();

@@ -49,6 +49,8 @@ typedef struct sp_task {
   int nslots;                         /* number of output datasets */
   sp_task_input *inputs;              /* one per view {0}, {1}, ... */
   size_t ninputs;
+  char *sql;                          /* SQL: the query when it differs from
+                                         the node's (fused), else NULL */
 } sp_task;
 
 /* A planned node's partitions (memo entry). */
@@ -75,6 +77,12 @@ int sp_task_kind_runs_in_worker(sp_task_kind kind);
 
 /* Plans node and everything it reads. *parts receives the node's
  * node->npartitions partitions (borrowed from the graph).
+ *
+ * Optimizer: a SQL node that reads one SQL node not planned yet is fused
+ * with it: one task per partition runs the outer query over the inner one
+ * as a subquery, reading the inner node's inputs. The inner node is left
+ * unfused when its text has ';' or the word ORDER (DuckDB need not keep a
+ * subquery's order, and fusing must not change results).
  *
  * A repartition that moves rows (hash, by, random) runs one producer per
  * input partition; over a single

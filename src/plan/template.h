@@ -31,4 +31,11 @@ sp_status sp_template_expand(const char *tmpl, const char *const *names,
                              size_t nnames, const sp_template_vars *vars,
                              sp_buf *out, sp_error **err);
 
+/* Appends the template outer (over one input) with every {0} replaced by
+ * the template inner in parentheses: a template of the query that reads
+ * inner's result directly, over inner's inputs. Literal braces and named
+ * placeholders of outer are kept as template text. */
+sp_status sp_template_substitute(const char *outer, const char *inner,
+                                 sp_buf *out, sp_error **err);
+
 #endif

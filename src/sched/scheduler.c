@@ -257,7 +257,9 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.threads = job->task_threads;
   d.memory_limit = job->task_memory;
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
-  d.sql = t->node && t->node->kind == SP_NODE_SQL ? t->node->sql : NULL;
+  d.sql = t->sql ? t->sql
+                  : t->node && t->node->kind == SP_NODE_SQL ? t->node->sql
+                                                            : NULL;
   if (t->kind == SP_TASK_SHUFFLE) {
     sp_node_partition_key(t->node, &key);
     d.partition_key = key.data;

@@ -465,6 +465,56 @@ static void test_duckdb_setup(void **state)
   assert_false(tk_exists(tk_path(f->root, "refused")));
 }
 
+/* The number of SQL task attempts the session's driver has dispatched. */
+static int sql_tasks_sent(fixture *f)
+{
+  char *log = tk_read(tk_path(sp_session_job_dir(f->s), "log/driver.log"));
+  int n = 0;
+  char *line;
+
+  for (line = log; line && (line = strstr(line, "sql task ")); line++) {
+    const char *sent = strstr(line, "-> worker"), *eol = strchr(line, '\n');
+    n += sent && (!eol || sent < eol);
+  }
+  free(log);
+  return n;
+}
+
+/* Consecutive SQL steps run as one query per partition, with the same
+ * result; an ordered step, or one already computed, is not folded in. */
+static void test_fusion(void **state)
+{
+  fixture *f = *state;
+  sp_error *err = NULL;
+  sp_df *df = NULL, *sorted = NULL, *mapped = NULL;
+  int before;
+
+  before = sql_tasks_sent(f);
+  tk_check(sp_filter(by_files(input(f), 3), "k < 250", &df, &err), &err);
+  tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
+                          "WHERE v2 > 10 -- a comment", &df, 1, &df, &err),
+           &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT id, k, v * 2, '{x}' FROM %s WHERE k < 250 AND v * 2 > 10",
+             in_sql(f)),
+      tk_fmt("SELECT id, k, v2, lit FROM %s", write_out(f, df, "fused")));
+  assert_int_equal(sql_tasks_sent(f) - before, 3); /* not 9 */
+  /* ORDER BY below: kept as its own step, so each partition stays sorted. */
+  before = sql_tasks_sent(f);
+  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", &sorted, &err),
+           &err);
+  tk_check(sp_map(sorted, "id", &mapped, &err), &err);
+  write_out(f, mapped, "sorted-mapped");
+  assert_int_equal(sql_tasks_sent(f) - before, 4);
+  /* Computed already: reused, not recomputed inside a fused query. */
+  before = sql_tasks_sent(f);
+  tk_check(sp_map(mapped, "id + 1 AS j", &df, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT id + 1 FROM %s", in_sql(f)),
+                      tk_fmt("SELECT j FROM %s", write_out(f, df, "reused")));
+  assert_int_equal(sql_tasks_sent(f) - before, 2);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -484,6 +534,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_lazy_write_and_compute, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_duckdb_setup, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_fusion, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,6 +213,35 @@ static void test_named_placeholders(void **state)
   sp_buf_release(&out);
 }
 
+/* Substitution keeps the outer template's literal braces and named
+ * placeholders as template text and puts the inner query in parentheses. */
+static void test_substitute(void **state)
+{
+  sp_buf out = SP_BUF_INIT, back = SP_BUF_INIT;
+  sp_error *err = NULL;
+  const char *names[] = {"v"};
+  const sp_template_vars vars = {3, 9, 0};
+
+  (void)state;
+  assert_int_equal(sp_template_substitute("SELECT '{{', {rand_seed}, * FROM "
+                                          "{0} WHERE x = {0}.x",
+                                          "SELECT * FROM {0} -- c", &out,
+                                          &err), SP_OK);
+  assert_string_equal(out.data, "SELECT '{{', {rand_seed}, * FROM (\n"
+                                "SELECT * FROM {0} -- c\n) WHERE x = (\n"
+                                "SELECT * FROM {0} -- c\n).x");
+  assert_int_equal(sp_template_expand(out.data, names, 1, &vars, &back,
+                                      &err), SP_OK);
+  assert_non_null(strstr(back.data, "SELECT '{', 9, * FROM (\nSELECT * FROM "
+                                    "v -- c\n)"));
+  sp_buf_reset(&out);
+  assert_int_equal(sp_template_substitute("SELECT * FROM {1}", "SELECT 1",
+                                          &out, &err), SP_EINVAL);
+  sp_error_free(&err);
+  sp_buf_release(&out);
+  sp_buf_release(&back);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -226,6 +255,7 @@ int main(void)
     cmocka_unit_test(test_unmatched_braces),
     cmocka_unit_test(test_check_only_mode),
     cmocka_unit_test(test_named_placeholders),
+    cmocka_unit_test(test_substitute),
     cmocka_unit_test(test_appends_to_existing_text),
   };
 
