@@ -22,6 +22,11 @@ static char *make_reader(const char *what, const char *format,
   size_t i;
 
   *st = SP_OK;
+  if (opt && opt->ncolumns && !opt->columns) {
+    *st = sp_error_set(err, SP_EINVAL, "%s: ncolumns is %zu but columns is "
+                       "NULL", what, opt->ncolumns);
+    return NULL;
+  }
   if (parquet && (!opt || (!opt->ncolumns && !opt->union_by_name &&
                            !opt->filename && !opt->file_row_number)))
     return NULL;
@@ -30,13 +35,19 @@ static char *make_reader(const char *what, const char *format,
                        "types", what);
     return NULL;
   }
-  if ((parquet && opt->types) ||
-      (!parquet && (opt->union_by_name || opt->filename ||
-                    opt->file_row_number)) ||
-      (!csv && (opt->delimiter || opt->header))) {
-    *st = sp_error_set(err, SP_EINVAL, "%s: an option that does not apply "
-                       "to %s files", what, format);
-    return NULL;
+  {
+    const char *bad = parquet && opt->types ? "types"
+                      : !parquet && opt->union_by_name ? "union_by_name"
+                      : !parquet && opt->filename ? "filename"
+                      : !parquet && opt->file_row_number ? "file_row_number"
+                      : !csv && opt->delimiter ? "delimiter"
+                      : !csv && opt->header ? "header"
+                      : NULL;
+    if (bad) {
+      *st = sp_error_set(err, SP_EINVAL, "%s: option %s does not apply to "
+                         "%s files", what, bad, format);
+      return NULL;
+    }
   }
   if (csv && opt->delimiter && !*opt->delimiter) {
     *st = sp_error_set(err, SP_EINVAL, "%s: empty delimiter", what);

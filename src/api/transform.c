@@ -24,7 +24,8 @@ static void append_template_text(sp_buf *b, const char *text)
 }
 
 /* A SQL node "<before><text><after>" over df (or over nothing when df is
- * NULL), where only `text` comes from the user. */
+ * NULL), where only `text` comes from the user. A newline follows the
+ * text wherever SQL follows it, as the text may end in a -- comment. */
 static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
                          const char *before, const char *text,
                          const char *after, sp_df **out, sp_error **err)
@@ -49,14 +50,14 @@ static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
 sp_status sp_map(sp_df *df, const char *exprs, sp_df **out, sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "map", "SELECT ", exprs,
-                 " FROM {0}", out, err);
+                 "\nFROM {0}", out, err);
 }
 
 sp_status sp_flat_map(sp_df *df, const char *exprs, sp_df **out,
                       sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "flat_map", "SELECT ", exprs,
-                 " FROM {0}", out, err);
+                 "\nFROM {0}", out, err);
 }
 
 sp_status sp_filter(sp_df *df, const char *predicate, sp_df **out,
@@ -70,7 +71,7 @@ sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
                           sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "partial_sort",
-                 "SELECT * FROM {0} ORDER BY ", order, "", out, err);
+                 "SELECT * FROM {0} ORDER BY ", order, "\n", out, err);
 }
 
 sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,

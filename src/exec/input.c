@@ -66,10 +66,21 @@ static void append_typed_columns(sp_buf *b, const json_t *columns)
   sp_buf_puts(b, "}");
 }
 
+static void append_reader_call_ex(sp_buf *b, const reader *r,
+                                  const sp_piece *pieces, size_t n,
+                                  int row_numbers, int by_name);
+
 /* read_xxx([files...], options) for n pieces' files. */
 static void append_reader_call(sp_buf *b, const reader *r,
                                const sp_piece *pieces, size_t n,
                                int row_numbers)
+{
+  append_reader_call_ex(b, r, pieces, n, row_numbers, 0);
+}
+
+static void append_reader_call_ex(sp_buf *b, const reader *r,
+                                  const sp_piece *pieces, size_t n,
+                                  int row_numbers, int by_name)
 {
   static const char *const functions[] = {"read_parquet", "read_csv",
                                           "read_json"};
@@ -88,7 +99,7 @@ static void append_reader_call(sp_buf *b, const reader *r,
     /* Hive detection would turn folder names with '=' into columns, and
      * only for the pieces that share a call: never guess. */
     sp_buf_puts(b, ", hive_partitioning = false");
-    if (spec_flag(r, "union_by_name"))
+    if (by_name || spec_flag(r, "union_by_name"))
       sp_buf_puts(b, ", union_by_name = true");
     if (spec_flag(r, "filename"))
       sp_buf_puts(b, ", filename = true");
@@ -100,7 +111,10 @@ static void append_reader_call(sp_buf *b, const reader *r,
     delim = json_string_value(json_object_get(r->spec, "delimiter"));
     sp_buf_puts(b, ", delim = ");
     sp_buf_append_literal(b, delim ? delim : ",");
-    sp_buf_appendf(b, ", header = %s, auto_detect = false",
+    /* Without auto-detection DuckDB also drops the quote and escape
+     * characters; standard CSV doubles quotes inside quoted fields. */
+    sp_buf_appendf(b, ", header = %s, quote = '\"', escape = '\"', "
+                   "auto_detect = false",
                    spec_flag(r, "header") ? "true" : "false");
     break;
   case READ_JSON:
@@ -149,7 +163,7 @@ static sp_status append_range(sp_buf *b, const sp_piece *p, const reader *r,
   sp_buf_puts(b, " FROM ");
   append_reader_call(b, r, p, 1, r->format == READ_PARQUET);
   if (r->format != READ_PARQUET)
-    sp_buf_puts(b, " LIMIT 0");
+    sp_buf_puts(b, " WHERE false"); /* LIMIT would apply to the union */
   else
     sp_buf_appendf(b, " WHERE file_row_number >= %" PRId64
                    " AND file_row_number < %" PRId64, p->begin, p->end);
@@ -190,7 +204,9 @@ sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
       sp_buf_puts(b, "SELECT ");
       append_projection(b, &r, 0);
       sp_buf_puts(b, " FROM ");
-      append_reader_call(b, &r, p, j - i, 0);
+      /* Files smallpond wrote may come from different steps (a union):
+       * unify their columns by name and type, not by the first file. */
+      append_reader_call_ex(b, &r, p, j - i, 0, j - i > 1 && !p->user);
       i = j;
     }
     json_decref(r.spec);

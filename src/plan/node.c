@@ -178,7 +178,7 @@ void sp_node_partition_key(const sp_node *n, sp_buf *b)
     sp_buf_appendf(b, ") %% %d", n->npartitions);
     break;
   case SP_SPLIT_BY:
-    sp_buf_appendf(b, "(%s)", n->by); /* the user's SQL, by design */
+    sp_buf_appendf(b, "(%s\n)", n->by); /* the user's SQL, by design */
     break;
   case SP_SPLIT_RANDOM:
     sp_buf_appendf(b, "floor(random() * %d)", n->npartitions);

@@ -206,6 +206,47 @@ static void test_parquet_union_by_name(void **state)
   free(glob);
 }
 
+/* Review findings: quoted CSV fields with doubled quotes and commas; a
+ * CSV split into more partitions than files (empty partitions must not
+ * empty the others); a union of steps whose column types differ. */
+static void test_csv_quotes_and_unions(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"id", "name", "note"};
+  const char *tys[] = {"BIGINT", "VARCHAR", "VARCHAR"};
+  sp_read_options csv = {.columns = cols, .ncolumns = 3, .types = tys,
+                         .header = 1};
+  char *path = strdup(tk_path(f->dir, "quoted.csv"));
+  sp_error *err = NULL;
+  sp_df *df = NULL, *in[2], *u = NULL;
+  sp_rows *rows = NULL;
+  FILE *fp;
+  int n;
+
+  assert_non_null(fp = fopen(path, "w"));
+  fputs("id,name,note\n1,x,\"said \"\"hi\"\"\"\n2,\"a, b\",plain\n", fp);
+  fclose(fp);
+  for (n = 1; n <= 3; n++) {
+    tk_check(sp_read_csv(f->s, (const char **)&path, 1, &csv, &df, &err),
+             &err);
+    tk_check(sp_repartition(df, n, NULL, &df, &err), &err);
+    tk_check(sp_take_all(df, &rows, &err), &err);
+    assert_int_equal(sp_rows_count(rows), 2);
+    assert_string_equal(sp_rows_value(rows, 0, 2), "said \"hi\"");
+    assert_string_equal(sp_rows_value(rows, 1, 1), "a, b");
+    sp_rows_free(&rows);
+  }
+  tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", &in[0], &err), &err);
+  tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", &in[1], &err), &err);
+  tk_check(sp_union(in, 2, &u, &err), &err);
+  tk_check(sp_filter(u, "v > 1 AND v < 2", &u, &err), &err);
+  tk_check(sp_take_all(u, &rows, &err), &err);
+  assert_int_equal(sp_rows_count(rows), 1);
+  assert_string_equal(sp_rows_value(rows, 0, 0), "1.5");
+  sp_rows_free(&rows);
+  free(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -214,6 +255,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_json, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_options, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_union_by_name, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_csv_quotes_and_unions, setup,
                                     teardown),
   };
 
