@@ -122,9 +122,12 @@ typedef struct sp_session sp_session;
  * void * here so that this header needs no duckdb.h). Register scalar,
  * table or aggregate functions on it with DuckDB's C API
  * (duckdb_register_scalar_function, ...): they are then available to the
- * SQL of every task. Return 0 on success; anything else makes sp_init fail.
- * It runs in the worker processes, so it may use what the program set up
- * before sp_init, but what it changes stays in the worker. */
+ * SQL of every task. Return 0 on success; anything else makes sp_init fail,
+ * and so does not returning within 120 s. It runs in the worker processes,
+ * so it may use what the program set up before sp_init, but what it
+ * changes stays in the worker. Task keys do not cover the functions' code:
+ * after changing it, rerun with a new job id, or finished tasks are
+ * reused. */
 typedef int (*sp_duckdb_setup_fn)(void *connection, void *arg);
 
 /* Session settings. Always fill with sp_config_init() first, then change
@@ -245,8 +248,9 @@ typedef struct sp_repartition_options {
    * counts across file boundaries) instead of by files. */
   int by_rows;
   /* A SQL expression over the input's columns whose value is the row's
-   * partition, e.g. "item % 10". A value outside [0, npartitions) fails the
-   * job with "partition key K is out of range 0-(npartitions-1)". Copied. */
+   * partition, e.g. "item % 10"; it is cast to BIGINT (a fraction rounds).
+   * A value outside [0, npartitions), or NULL, fails the job with
+   * "partition key K is out of range 0-(npartitions-1)". Copied. */
   const char *by;
 } sp_repartition_options;
 
@@ -259,7 +263,9 @@ SP_API sp_status sp_repartition(sp_df *df, int npartitions,
                                 sp_df **out, sp_error **err);
 
 /* TRANSFORMATION. Runs one SQL query (a statement that returns rows) on
- * every partition of the inputs: {0}, {1}, ... in query stand for the
+ * every partition of the inputs. Placeholders are replaced everywhere in
+ * the text, inside string literals and comments too (write '{{"a": 1}}'
+ * for the JSON literal '{"a": 1}'): {0}, {1}, ... in query stand for the
  * partition of inputs[0], inputs[1], ...; {__data_partition__} for the
  * partition's index, {rand_seed} for a random number in [0, 2^31) fixed
  * per task (the same when the job runs again), {batch_index} for 0 (a
@@ -273,7 +279,10 @@ SP_API sp_status sp_partial_sql(sp_session *s, const char *query,
 
 /* TRANSFORMATION. A random permutation of df's rows: each row goes to a
  * random one of df's partitions, then each partition is put in random
- * order. Reproducible: the randomness is seeded by the task keys. */
+ * order. The randomness is seeded by the task keys, so a rerun gives the
+ * same permutation when tasks run on one DuckDB thread (task_threads 1,
+ * the default when there are as many workers as CPUs); with more threads
+ * DuckDB's random() is not reproducible. */
 SP_API sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err);
 
 /* TRANSFORMATIONS written in SQL, run on each partition of df. The text is
@@ -333,8 +342,10 @@ SP_API sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
 
 /* CONSUMER. Runs the tasks of n DataFrames of one session in one go, so
  * they share the workers, then writes out those made by
- * sp_write_parquet_lazy (each once). Other DataFrames are just computed:
- * later consumers of them find their tasks done. */
+ * sp_write_parquet_lazy (each once, each all or nothing, one after the
+ * other: if one fails, those before it stay written). Two of them writing
+ * into one folder are refused before anything runs. Other DataFrames are
+ * just computed: later consumers of them find their tasks done. */
 SP_API sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err);
 
 /* CONSUMER. Sets *out to the number of rows of df. */

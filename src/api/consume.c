@@ -196,6 +196,14 @@ sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
     if (!dfs[i] || dfs[i]->session != dfs[0]->session)
       return sp_error_set(err, SP_EINVAL, "sp_compute: DataFrame %zu is NULL "
                           "or belongs to another session", i);
+  /* Two outputs into one folder: the second would fail after the run. */
+  for (i = 0; i < n; i++)
+    for (size_t j = i + 1; j < n; j++)
+      if (dfs[i]->publish_dir && dfs[j]->publish_dir &&
+          strcmp(dfs[i]->publish_dir, dfs[j]->publish_dir) == 0)
+        return sp_error_set(err, SP_EINVAL, "sp_compute: DataFrames %zu and "
+                            "%zu both write into %s", i, j,
+                            dfs[i]->publish_dir);
   if (!(nodes = sp_calloc(n, sizeof(*nodes))))
     return sp_error_oom(err);
   for (i = 0; i < n; i++)

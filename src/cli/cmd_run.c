@@ -196,10 +196,10 @@ static int split_columns(struct step *s, const char *arg)
     char *comma = strchr(p, ','), *end;
     if (comma)
       *comma = '\0';
-    while (*p == ' ')
+    while (isspace((unsigned char)*p))
       p++;
     end = p + strlen(p);
-    while (end > p && end[-1] == ' ')
+    while (end > p && isspace((unsigned char)end[-1]))
       *--end = '\0';
     if (!*p || s->nhash_by == sizeof(s->hash_by) / sizeof(s->hash_by[0]))
       return -1;
@@ -276,6 +276,8 @@ static int parse_source(int c, const char *arg, struct run_args *a)
       (kind == SOURCE_SQL && a->from_sql))
     return usage_error("--%s: give one kind of source (files of one "
                        "format, or one --from-sql)", step_option(c));
+  if (!*arg)
+    return usage_error("--%s: empty", step_option(c));
   a->source = kind;
   if (kind == SOURCE_SQL)
     a->from_sql = arg;
@@ -298,8 +300,8 @@ static int split_schema(struct run_args *a, const char *arg)
   for (item = p = a->schema_text; !last; p++) {
     if (*p == '(')
       depth++;
-    else if (*p == ')')
-      depth--;
+    else if (*p == ')' && --depth < 0)
+      return -1;
     if (*p && (*p != ',' || depth > 0))
       continue;
     last = !*p;

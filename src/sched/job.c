@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -126,7 +127,12 @@ void sp_job_set_status(sp_job *job, const char *word, const char *message)
   sp_buf_release(&text);
 }
 
-/* Waits for every worker's ready message (they start in parallel). */
+/* How long sp_init waits for a worker to open DuckDB and run the
+ * program's duckdb_setup. */
+#define READY_TIMEOUT_MS (120 * 1000)
+
+/* Waits for every worker's ready message (they start in parallel). On
+ * failure the workers are killed: one may be stuck. */
 static sp_status await_ready(sp_job *job, sp_error **err)
 {
   sp_status st = SP_OK;
@@ -134,27 +140,44 @@ static sp_status await_ready(sp_job *job, sp_error **err)
 
   for (i = 0; i < job->workers.n && st == SP_OK; i++) {
     sp_worker *w = &job->workers.items[i];
+    struct pollfd pfd = {w->fd, POLLIN, 0};
+    sp_error *why = NULL;
     json_t *msg = NULL;
+    const char *reason;
     char how[64];
+    int rc;
 
-    st = sp_frame_recv_json(w->fd, &msg, NULL);
+    do
+      rc = poll(&pfd, 1, READY_TIMEOUT_MS);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+      st = sp_error_set(err, SP_EWORKER, "worker %d did not start within "
+                        "%d s (a duckdb_setup function that does not "
+                        "return?)", w->index, READY_TIMEOUT_MS / 1000);
+      break;
+    }
+    st = sp_frame_recv_json(w->fd, &msg, &why);
     if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
       json_decref(msg);
       continue;
     }
-    if (st == SP_OK)
+    reason = json_string_value(json_object_get(msg, "error"));
+    if (st == SP_OK) {
       st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
-                        w->index,
-                        json_string_value(json_object_get(msg, "error"))
-                            ? json_string_value(json_object_get(msg, "error"))
-                            : "no reason given");
-    else {
+                        w->index, reason ? reason : "no reason given");
+    } else if (st == SP_ENOENT) {
       sp_worker_reap(w, how, sizeof(how));
       st = sp_error_set(err, SP_EWORKER, "worker %d could not start: it "
                         "ended with %s", w->index, how);
+    } else {
+      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
+                        w->index, sp_error_message(why));
     }
+    sp_error_free(&why);
     json_decref(msg);
   }
+  if (st != SP_OK)
+    sp_workers_kill(&job->workers);
   return st;
 }
 

@@ -125,6 +125,16 @@ void sp_worker_reap(sp_worker *w, char *buf, size_t len)
   w->pid = 0;
 }
 
+void sp_workers_kill(sp_workers *ws)
+{
+  int i;
+
+  for (i = 0; i < ws->n; i++)
+    if (ws->items[i].pid > 0)
+      kill(ws->items[i].pid, SIGKILL);
+  sp_workers_stop(ws);
+}
+
 void sp_workers_stop(sp_workers *ws)
 {
   int i;

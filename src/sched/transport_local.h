@@ -33,6 +33,10 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
 /* Closes every worker's stream and waits for it to exit. */
 void sp_workers_stop(sp_workers *ws);
 
+/* Kills every worker (SIGKILL), then stops them: for when they may be
+ * stuck and waiting would not end. */
+void sp_workers_kill(sp_workers *ws);
+
 /* Reaps a worker whose stream ended and describes how it exited ("exit
  * code 1", "killed by signal 9") into buf. */
 void sp_worker_reap(sp_worker *w, char *buf, size_t len);

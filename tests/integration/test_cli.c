@@ -152,6 +152,9 @@ static void test_usage_errors(void **state)
                      "--header", "--count", NULL},
     (const char *[]){"run", "--read-csv", f->glob, "--read-parquet", f->glob,
                      "--schema", "a INT", "--count", NULL},
+    (const char *[]){"run", "--read-csv", f->glob, "--schema",
+                     "id BIGINT), n VARCHAR(", "--count", NULL},
+    (const char *[]){"run", "--from-sql", "", "--count", NULL},
   };
   size_t i;
 

@@ -376,6 +376,18 @@ static void test_lazy_write_and_compute(void **state)
                       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", b));
   /* Computing again publishes nothing twice and runs nothing new. */
   tk_check(sp_compute(outs, 2, &err), &err);
+  /* Two outputs into one folder are refused before anything runs. */
+  {
+    char *c1 = strdup(tk_path(f->dir, "lazy-c"));
+    sp_df *twice[2];
+    tk_check(sp_write_parquet_lazy(agg, c1, &twice[0], &err), &err);
+    tk_check(sp_write_parquet_lazy(input(f), c1, &twice[1], &err), &err);
+    assert_int_equal(sp_compute(twice, 2, &err), SP_EINVAL);
+    assert_non_null(strstr(sp_error_message(err), "both write into"));
+    sp_error_free(&err);
+    assert_false(tk_exists(c1));
+    free(c1);
+  }
   assert_int_equal(sp_write_parquet_lazy(agg, a, &outs[0], &err), SP_EEXIST);
   sp_error_free(&err);
   free(a);
