@@ -36,6 +36,13 @@ static sp_status add_file(sp_file_list *out, const char *pattern,
                         path);
   if ((st = sp_realpath(path, &abs, err)) != SP_OK)
     return st;
+  if (strpbrk(abs, "*?[")) {
+    st = sp_error_set(err, SP_EINVAL, "input %s has *, ? or [ in its path, "
+                      "which DuckDB would read as a pattern again; rename "
+                      "it", abs);
+    sp_free(abs);
+    return st;
+  }
   if (sp_grow((void **)&out->items, &out->cap, out->len + 1,
               sizeof(*out->items))) {
     sp_free(abs);

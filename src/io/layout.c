@@ -71,10 +71,21 @@ sp_status sp_layout_create(const char *data_root, const char *job_id,
                         "invalid job id '%s': use 1 to 128 letters, digits, "
                         "'.', '_' and '-', not starting with '.'",
                         job_id ? job_id : "");
+  if (strpbrk(data_root, "*?["))
+    return sp_error_set(err, SP_EINVAL, "data root %s has *, ? or [ in its "
+                        "path, which DuckDB would read as a pattern; choose "
+                        "another", data_root);
   if ((st = sp_mkdir_p(data_root, err)) != SP_OK)
     return st;
   if ((st = sp_realpath(data_root, &root, err)) != SP_OK)
     return st;
+  if (strpbrk(root, "*?[")) { /* through a symbolic link */
+    st = sp_error_set(err, SP_EINVAL, "data root %s has *, ? or [ in its "
+                      "path, which DuckDB would read as a pattern; choose "
+                      "another", root);
+    sp_free(root);
+    return st;
+  }
   sp_buf_appendf(&path, "%s/%s", root, job_id);
   sp_free(root);
   if (sp_buf_oom(&path))

@@ -236,6 +236,13 @@ static void test_csv_quotes_and_unions(void **state)
     assert_string_equal(sp_rows_value(rows, 1, 1), "a, b");
     sp_rows_free(&rows);
   }
+  /* A listed file whose name DuckDB would expand again is refused. */
+  assert_int_equal(rename(path, tk_path(f->dir, "quoted[1].csv")), 0);
+  assert_int_equal(sp_read_csv(f->s, (const char *[]){tk_path(f->dir,
+                               "quoted*.csv")}, 1, &csv, &df, &err),
+                   SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "quoted[1].csv"));
+  sp_error_free(&err);
   tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", &in[0], &err), &err);
   tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", &in[1], &err), &err);
   tk_check(sp_union(in, 2, &u, &err), &err);
