@@ -235,6 +235,13 @@ SP_API sp_status sp_read_json(sp_session *s, const char *const *paths,
                               size_t npaths, const sp_read_options *opt,
                               sp_df **out, sp_error **err);
 
+/* A function that puts each of npaths input files into one of npartitions
+ * partitions: it sets partition_of[i] in [0, npartitions) for paths[i] (in
+ * the input's order) and returns 0, or non-zero to fail the job. It runs in
+ * the driver, once per run that needs it. */
+typedef int (*sp_assign_fn)(const char *const *paths, size_t npaths,
+                            int npartitions, int *partition_of, void *arg);
+
 /* How sp_repartition splits rows. Fill with zeros (or pass NULL) for the
  * default: an even split of the input files. At most one of hash_by, by and
  * by_rows may be set. New fields are only ever appended: initialize with
@@ -252,6 +259,12 @@ typedef struct sp_repartition_options {
    * A value outside [0, npartitions), or NULL, fails the job with
    * "partition key K is out of range 0-(npartitions-1)". Copied. */
   const char *by;
+  /* Whole files to partitions by a C function (moves no data). assign_name
+   * names it in task keys: finished results are reused by name, so change
+   * the name when the function changes. Required with assign; copied. */
+  sp_assign_fn assign;
+  void *assign_arg;
+  const char *assign_name;
 } sp_repartition_options;
 
 /* TRANSFORMATION. Splits df into npartitions partitions (1 or more). With

@@ -141,15 +141,16 @@ sp_status sp_repartition(sp_df *df, int npartitions,
                          const sp_repartition_options *opt, sp_df **out,
                          sp_error **err)
 {
-  sp_split_spec spec = {SP_SPLIT_FILES, NULL, 0, NULL};
+  sp_split_spec spec = {SP_SPLIT_FILES, NULL, 0, NULL, NULL, NULL, NULL};
   sp_node *node;
   sp_status st;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_repartition: NULL argument");
-  if (opt && (opt->nhash_by > 0) + (opt->by != NULL) + (opt->by_rows != 0) > 1)
-    return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by and "
-                        "by_rows exclude each other");
+  if (opt && (opt->nhash_by > 0) + (opt->by != NULL) + (opt->by_rows != 0) +
+                 (opt->assign != NULL) > 1)
+    return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by, by_rows "
+                        "and assign exclude each other");
   if (opt && opt->nhash_by) {
     spec.kind = SP_SPLIT_HASH;
     spec.hash_by = opt->hash_by;
@@ -159,6 +160,11 @@ sp_status sp_repartition(sp_df *df, int npartitions,
     spec.by = opt->by;
   } else if (opt && opt->by_rows) {
     spec.kind = SP_SPLIT_ROWS;
+  } else if (opt && opt->assign) {
+    spec.kind = SP_SPLIT_ASSIGN;
+    spec.assign = opt->assign;
+    spec.assign_arg = opt->assign_arg;
+    spec.assign_name = opt->assign_name;
   }
   st = sp_plan_add_repartition(&df->session->plan, df->node, npartitions,
                                &spec, &node, err);

@@ -109,7 +109,7 @@ sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err)
 
 sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err)
 {
-  sp_split_spec spec = {SP_SPLIT_RANDOM, NULL, 0, NULL};
+  sp_split_spec spec = {SP_SPLIT_RANDOM, NULL, 0, NULL, NULL, NULL, NULL};
   sp_node *node;
   sp_df *moved = NULL;
   sp_status st;

@@ -12,7 +12,7 @@ int sp_task_kind_from_name(const char *s)
 {
   int k;
 
-  for (k = SP_TASK_SOURCE; k <= SP_TASK_COUNT; k++)
+  for (k = SP_TASK_SOURCE; k <= SP_TASK_ASSIGN; k++)
     if (strcmp(s, sp_task_kind_name((sp_task_kind)k)) == 0)
       return k;
   return -1;

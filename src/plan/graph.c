@@ -22,13 +22,15 @@ const char *sp_task_kind_name(sp_task_kind kind)
   case SP_TASK_SHUFFLE: return "shuffle";
   case SP_TASK_SQL: return "sql";
   case SP_TASK_COUNT: return "count";
+  case SP_TASK_ASSIGN: return "assign";
   }
   return "?";
 }
 
 int sp_task_kind_runs_in_worker(sp_task_kind kind)
 {
-  return kind != SP_TASK_SOURCE && kind != SP_TASK_SPLIT_FILES;
+  return kind != SP_TASK_SOURCE && kind != SP_TASK_SPLIT_FILES &&
+         kind != SP_TASK_ASSIGN;
 }
 
 static sp_status input_add(sp_task_input *in, sp_task *task, int slot,
@@ -229,7 +231,8 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
     return plan_shuffle(g, node, in_parts, m, parts, err);
   if ((st = concat_parts(in_parts, m, &whole, err)) == SP_OK)
     st = add_task_over(g, node->split == SP_SPLIT_ROWS ? SP_TASK_SPLIT_ROWS
-                                                       : SP_TASK_SPLIT_FILES,
+                          : node->split == SP_SPLIT_ASSIGN ? SP_TASK_ASSIGN
+                                                           : SP_TASK_SPLIT_FILES,
                        node, 0, node->npartitions, &whole, &t, err);
   if (st == SP_OK)
     st = parts_from_slots(parts, node->npartitions, t, err);
@@ -428,7 +431,7 @@ static json_t *node_to_json(const sp_node *n)
     goto out_fail;
   if (n->kind == SP_NODE_REPARTITION) {
     static const char *const splits[] = {"files", "rows", "hash", "by",
-                                         "random"};
+                                         "random", "assign"};
     sp_buf key = SP_BUF_INIT;
     int bad;
     sp_node_partition_key(n, &key);

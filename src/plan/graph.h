@@ -20,7 +20,8 @@ typedef enum sp_task_kind {
   SP_TASK_SHUFFLE,     /* worker: producer of a hash/by/random repartition,
                           one output per target partition */
   SP_TASK_SQL,         /* worker: runs the node's query on one partition */
-  SP_TASK_COUNT        /* worker: counts the rows of its input */
+  SP_TASK_COUNT,       /* worker: counts the rows of its input */
+  SP_TASK_ASSIGN       /* driver: splits files by the user's C function */
 } sp_task_kind;
 
 #define SP_TASK_KEY_LEN 16

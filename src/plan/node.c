@@ -122,6 +122,10 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
   if (spec->kind == SP_SPLIT_BY && (!spec->by || !*spec->by))
     return sp_error_set(err, SP_EINVAL, "repartition: 'by' needs an "
                         "expression");
+  if (spec->kind == SP_SPLIT_ASSIGN &&
+      (!spec->assign || !spec->assign_name || !*spec->assign_name))
+    return sp_error_set(err, SP_EINVAL, "repartition: 'assign' needs a "
+                        "function and an assign_name");
   if (!(n = node_new(plan, SP_NODE_REPARTITION, &input, 1)))
     return sp_error_oom(err);
   n->npartitions = npart;
@@ -132,6 +136,11 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
     if (!(n->by = sp_strdup(spec->by)))
       goto out_oom;
     n->def_hash = sp_hash_str(n->def_hash, spec->by);
+  }
+  if (spec->kind == SP_SPLIT_ASSIGN) {
+    n->assign = spec->assign;
+    n->assign_arg = spec->assign_arg;
+    n->def_hash = sp_hash_str(n->def_hash, spec->assign_name);
   }
   if (spec->kind == SP_SPLIT_HASH) {
     if (!(n->hash_by = sp_calloc(spec->nhash_by, sizeof(*n->hash_by))))

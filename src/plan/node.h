@@ -29,7 +29,8 @@ typedef enum sp_split_kind {
   SP_SPLIT_ROWS,   /* row ranges of near-equal size */
   SP_SPLIT_HASH,   /* rows routed by hash(columns) % n */
   SP_SPLIT_BY,     /* rows routed by an expression's value, in [0, n) */
-  SP_SPLIT_RANDOM  /* rows routed at random */
+  SP_SPLIT_RANDOM, /* rows routed at random */
+  SP_SPLIT_ASSIGN  /* whole files placed by the user's C function */
 } sp_split_kind;
 
 /* How a REPARTITION node splits. Strings are copied by the plan. */
@@ -38,6 +39,9 @@ typedef struct sp_split_spec {
   const char *const *hash_by; /* HASH: the key columns */
   size_t nhash_by;
   const char *by;             /* BY: a SQL expression over the input */
+  sp_assign_fn assign;        /* ASSIGN: the function, its argument and */
+  void *assign_arg;           /* the name that stands for it in keys */
+  const char *assign_name;
 } sp_split_spec;
 
 typedef struct sp_node {
@@ -53,6 +57,8 @@ typedef struct sp_node {
   char **hash_by;          /* REPARTITION with SP_SPLIT_HASH */
   size_t nhash_by;
   char *by;                /* REPARTITION with SP_SPLIT_BY */
+  sp_assign_fn assign;     /* REPARTITION with SP_SPLIT_ASSIGN */
+  void *assign_arg;
   char *sql;               /* SQL: the query template */
 } sp_node;
 

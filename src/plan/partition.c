@@ -62,6 +62,32 @@ out_fail:
   return st;
 }
 
+sp_status sp_split_by_assignment(const sp_dataset *in, int n,
+                                 const int *partition_of, sp_dataset **out,
+                                 sp_error **err)
+{
+  sp_status st;
+  size_t i;
+
+  if ((st = split_start(in, n, out, err)) != SP_OK)
+    return st;
+  for (i = 0; i < in->len && st == SP_OK; i++) {
+    if (partition_of[i] < 0 || partition_of[i] >= n)
+      st = sp_error_set(err, SP_EINVAL, "partition %d for %s is out of "
+                        "range 0-%d", partition_of[i], in->pieces[i].path,
+                        n - 1);
+    else
+      st = sp_dataset_add(&(*out)[partition_of[i]], &in->pieces[i], err);
+  }
+  if (st == SP_OK)
+    st = fill_empty(in, n, *out, err);
+  if (st != SP_OK) {
+    sp_datasets_free(*out, (size_t)n);
+    *out = NULL;
+  }
+  return st;
+}
+
 sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
                            sp_error **err)
 {

@@ -21,4 +21,11 @@ sp_status sp_split_by_files(const sp_dataset *in, int n, sp_dataset **out,
 sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
                            sp_error **err);
 
+/* Splits in's pieces into n datasets by partition_of[i] (the partition of
+ * piece i, in [0, n)). Empty partitions as above. Fails naming a piece
+ * whose partition is out of range. */
+sp_status sp_split_by_assignment(const sp_dataset *in, int n,
+                                 const int *partition_of, sp_dataset **out,
+                                 sp_error **err);
+
 #endif

@@ -211,6 +211,35 @@ static sp_status release_waiting(sp_run *run, size_t idx, sp_error **err)
   return SP_OK;
 }
 
+/* Asks the user's function where each file of in goes. */
+static sp_status split_by_function(const sp_task *t, const sp_dataset *in,
+                                   sp_dataset **out, sp_error **err)
+{
+  const char **paths = sp_calloc(in->len, sizeof(*paths));
+  int *partition_of = sp_calloc(in->len, sizeof(*partition_of));
+  sp_status st = SP_OK;
+  size_t i;
+  int rc;
+
+  if (!paths || !partition_of) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  for (i = 0; i < in->len; i++)
+    paths[i] = in->pieces[i].path;
+  rc = t->node->assign(paths, in->len, t->nslots, partition_of,
+                       t->node->assign_arg);
+  if (rc != 0)
+    st = sp_error_set(err, SP_EINVAL, "repartition (node #%d): the assign "
+                      "function returned %d", t->node->id, rc);
+  else
+    st = sp_split_by_assignment(in, t->nslots, partition_of, out, err);
+out:
+  sp_free(paths);
+  sp_free(partition_of);
+  return st;
+}
+
 /* Runs a driver-side task: no data is read, only file lists. */
 static sp_status run_inline(sp_run *run, const sp_task *t, sp_error **err)
 {
@@ -227,7 +256,9 @@ static sp_status run_inline(sp_run *run, const sp_task *t, sp_error **err)
   } else {
     st = sp_job_resolve(run->job, &t->inputs[0], &in, err);
     if (st == SP_OK)
-      st = sp_split_by_files(&in, t->nslots, &out, err);
+      st = t->kind == SP_TASK_ASSIGN
+               ? split_by_function(t, &in, &out, err)
+               : sp_split_by_files(&in, t->nslots, &out, err);
     sp_dataset_release(&in);
     if (st != SP_OK)
       return st;

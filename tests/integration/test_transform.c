@@ -527,6 +527,67 @@ static void test_fusion(void **state)
   assert_int_equal(sql_tasks_sent(f) - before, 2);
 }
 
+/* Files part-000 and part-002 to partition 0, the odd ones to 1: the
+ * digit before ".parquet" decides. */
+static int by_file_digit(const char *const *paths, size_t n, int nparts,
+                         int *partition_of, void *arg)
+{
+  size_t i;
+
+  (void)arg;
+  for (i = 0; i < n; i++) {
+    const char *dot = strrchr(paths[i], '.');
+    partition_of[i] = (dot[-1] - '0') % nparts;
+  }
+  return 0;
+}
+
+static int out_of_range(const char *const *paths, size_t n, int nparts,
+                        int *partition_of, void *arg)
+{
+  size_t i;
+
+  (void)paths;
+  (void)arg;
+  for (i = 0; i < n; i++)
+    partition_of[i] = nparts; /* one too many */
+  return 0;
+}
+
+/* A C function assigns whole files to partitions, in the driver. */
+static void test_assign_function(void **state)
+{
+  fixture *f = *state;
+  sp_read_options with_name = {.filename = 1};
+  sp_repartition_options opt = {.assign = by_file_digit,
+                                .assign_name = "by-file-digit-v1"};
+  sp_error *err = NULL;
+  sp_df *df = NULL, *in = NULL;
+  const char *out;
+
+  tk_check(sp_read_parquet(f->s, (const char *[]){f->glob}, 1, &with_name,
+                           &in, &err), &err);
+  tk_check(sp_repartition(in, 2, &opt, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT id, filename AS src, "
+                          "{__data_partition__} AS p FROM {0}", &df, 1, &df,
+                          &err), &err);
+  out = write_out(f, df, "assigned");
+  tk_assert_same_rows(tk_fmt("SELECT id FROM %s", in_sql(f)),
+                      tk_fmt("SELECT id FROM %s", out));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE p <> regexp_extract(src, "
+      "'(\\d)\\.parquet$', 1)::INT %% 2", out)), 0);
+  opt.assign = out_of_range;
+  opt.assign_name = "broken";
+  tk_check(sp_repartition(in, 3, &opt, &df, &err), &err);
+  assert_int_equal(sp_count(df, &(int64_t){0}, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "is out of range 0-2"));
+  sp_error_free(&err);
+  opt.assign_name = NULL;
+  assert_int_equal(sp_repartition(in, 3, &opt, &df, &err), SP_EINVAL);
+  sp_error_free(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -547,6 +608,7 @@ int main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_duckdb_setup, setup, teardown),
     cmocka_unit_test_setup_teardown(test_fusion, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_assign_function, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,9 +364,39 @@ static void test_by_rows_unknown_count(void **state)
   sp_dataset_release(&in);
 }
 
+/* By assignment: each piece lands where partition_of says, in order;
+ * empty partitions get the schema piece; out of range fails naming the
+ * file. */
+static void test_by_assignment(void **state)
+{
+  sp_dataset in, *out = NULL;
+  const int where[] = {2, 0, 2, 0, 2};
+  const int bad[] = {0, 0, 4, 0, 0};
+  sp_error *err = NULL;
+
+  (void)state;
+  make_files(&in, 5, 7);
+  assert_int_equal(sp_split_by_assignment(&in, 4, where, &out, &err), SP_OK);
+  assert_int_equal(out[0].len, 2);
+  assert_string_equal(out[0].pieces[0].path, in.pieces[1].path);
+  assert_string_equal(out[0].pieces[1].path, in.pieces[3].path);
+  assert_int_equal(out[2].len, 3);
+  assert_string_equal(out[2].pieces[2].path, in.pieces[4].path);
+  assert_int_equal(out[1].len, 1); /* the schema piece: an empty range */
+  assert_int_equal(out[1].pieces[0].end, 0);
+  sp_datasets_free(out, 4);
+  assert_int_equal(sp_split_by_assignment(&in, 4, bad, &out, &err),
+                   SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), in.pieces[2].path));
+  assert_null(out);
+  sp_error_free(&err);
+  sp_dataset_release(&in);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_by_assignment),
     cmocka_unit_test(test_by_files_generated),
     cmocka_unit_test(test_by_files_array_split_sizes),
     cmocka_unit_test(test_by_rows_generated),

@@ -64,7 +64,8 @@ static sp_status repart(sp_plan *plan, sp_node *in, int n, sp_split_kind kind,
                         const char *const *cols, size_t ncols, sp_node **out,
                         sp_error **err)
 {
-  sp_split_spec spec = {kind, cols, ncols, kind == SP_SPLIT_BY ? "k % 2" : NULL};
+  sp_split_spec spec = {kind, cols, ncols, kind == SP_SPLIT_BY ? "k % 2" : NULL,
+                        NULL, NULL, NULL};
 
   return sp_plan_add_repartition(plan, in, n, &spec, out, err);
 }
