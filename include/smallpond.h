@@ -43,6 +43,48 @@
 extern "C" {
 #endif
 
+/* The Arrow C data and stream interfaces, as the Arrow specification
+ * defines them (guarded, so any other copy of them is compatible). */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+  const char *format;
+  const char *name;
+  const char *metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema **children;
+  struct ArrowSchema *dictionary;
+  void (*release)(struct ArrowSchema *);
+  void *private_data;
+};
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+  void (*release)(struct ArrowArray *);
+  void *private_data;
+};
+#endif
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+  const char *(*get_last_error)(struct ArrowArrayStream *);
+  void (*release)(struct ArrowArrayStream *);
+  void *private_data;
+};
+#endif
+
 #if defined(SP_BUILDING_LIBRARY) && defined(__GNUC__)
 #define SP_API __attribute__((visibility("default")))
 #else
@@ -376,6 +418,15 @@ SP_API sp_status sp_take(sp_df *df, int64_t n, sp_rows **out,
 /* CONSUMER. Every row of df, in partition order. Meant for small results:
  * the rows are held in memory as text. Free with sp_rows_free(). */
 SP_API sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err);
+
+/* CONSUMER. Every row of df as an Arrow stream (the Arrow C stream
+ * interface), in partition order, with DuckDB's Arrow types. On success
+ * the caller owns *out: read it with out->get_schema and out->get_next
+ * (an array whose release is NULL marks the end) and call
+ * out->release(out) when done, also before sp_close. The rows are read
+ * into memory in the calling process. */
+SP_API sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
+                             sp_error **err);
 
 /* Number of rows and columns. */
 SP_API size_t sp_rows_count(const sp_rows *rows);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "exec/arrow_out.h"
 #include "exec/rows.h"
 #include "io/fs.h"
 #include "util/alloc.h"
@@ -294,6 +295,26 @@ static sp_status read_rows(sp_session *s, const sp_node *node,
     st = sp_job_resolve(&s->job, &parts[p], &all, err);
   if (st == SP_OK)
     st = sp_rows_read(&all, n, out, err);
+  sp_dataset_release(&all);
+  return st;
+}
+
+sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
+                      sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_dataset all = {0};
+  sp_status st;
+  int p;
+
+  if (!df || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_to_arrow: NULL argument");
+  if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
+    return st;
+  for (p = 0; p < df->node->npartitions && st == SP_OK; p++)
+    st = sp_job_resolve(&df->session->job, &parts[p], &all, err);
+  if (st == SP_OK)
+    st = sp_arrow_stream_open(&all, out, err);
   sp_dataset_release(&all);
   return st;
 }

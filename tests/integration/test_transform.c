@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,6 +589,66 @@ static void test_assign_function(void **state)
   sp_error_free(&err);
 }
 
+/* Reads a whole Arrow stream: its columns, rows, and the sum of the first
+ * (BIGINT) column; releases everything. */
+static void read_stream(struct ArrowArrayStream *s, int64_t *rows,
+                        int64_t *sum, int64_t *columns)
+{
+  struct ArrowSchema schema;
+  struct ArrowArray batch;
+
+  *rows = *sum = 0;
+  assert_int_equal(s->get_schema(s, &schema), 0);
+  assert_string_equal(schema.format, "+s");
+  assert_string_equal(schema.children[0]->format, "l"); /* int64 */
+  *columns = schema.n_children;
+  schema.release(&schema);
+  for (;;) {
+    const int64_t *ids;
+    const uint8_t *valid;
+    int64_t i;
+    assert_int_equal(s->get_next(s, &batch), 0);
+    if (!batch.release)
+      break;
+    ids = batch.children[0]->buffers[1];
+    valid = batch.children[0]->buffers[0];
+    for (i = 0; i < batch.length; i++) {
+      int64_t j = i + batch.children[0]->offset;
+      if (!valid || (valid[j / 8] >> (j % 8) & 1))
+        *sum += ids[j];
+    }
+    *rows += batch.length;
+    batch.release(&batch);
+  }
+  s->release(s);
+  assert_null(s->release);
+}
+
+/* to_arrow gives every row, in Arrow, equal to DuckDB's count and sum. */
+static void test_to_arrow(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_repartition_options opt = {.hash_by = cols, .nhash_by = 1};
+  struct ArrowArrayStream stream;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int64_t rows, sum, ncols;
+
+  tk_check(sp_repartition(input(f), 4, &opt, &df, &err), &err);
+  tk_check(sp_to_arrow(df, &stream, &err), &err);
+  read_stream(&stream, &rows, &sum, &ncols);
+  assert_int_equal(ncols, 4);
+  assert_int_equal(rows, ROWS);
+  assert_int_equal(sum, tk_duck_i64(tk_fmt("SELECT sum(id) FROM %s",
+                                           in_sql(f))));
+  tk_check(sp_filter(df, "false", &df, &err), &err);
+  tk_check(sp_to_arrow(df, &stream, &err), &err);
+  read_stream(&stream, &rows, &sum, &ncols);
+  assert_int_equal(rows, 0);
+  assert_int_equal(ncols, 4);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -609,6 +670,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_duckdb_setup, setup, teardown),
     cmocka_unit_test_setup_teardown(test_fusion, setup, teardown),
     cmocka_unit_test_setup_teardown(test_assign_function, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_to_arrow, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
