@@ -361,6 +361,14 @@ SP_API sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
  * limited to n, then their union is limited to n again. */
 SP_API sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err);
 
+/* SOURCE. A one-partition DataFrame from in-memory Arrow data: the stream
+ * is read now, to its end, written once as a Parquet file in the job folder
+ * (inputs/, named by a hash of its content, so a rerun with the same data
+ * reuses later steps' results), and released, also on failure. Columns of
+ * nested Arrow types are not supported yet. */
+SP_API sp_status sp_from_arrow(sp_session *s, struct ArrowArrayStream *stream,
+                               sp_df **out, sp_error **err);
+
 /* SOURCE. A one-partition DataFrame from a query that reads no DataFrame,
  * e.g. "SELECT * FROM range(1000)"; its task writes the result to Parquet.
  * The query is copied; braces in it are literal. */

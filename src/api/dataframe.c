@@ -3,10 +3,15 @@
  * only add nodes to the session's plan; nothing runs here.
  */
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "exec/arrow_in.h"
+#include "io/fs.h"
+#include "util/hash.h"
 #include "io/glob.h"
 #include "util/error.h"
 
@@ -114,6 +119,76 @@ static sp_status read_files(sp_session *s, const char *what,
   free(reader); /* from jansson */
   sp_file_list_release(&files);
   return st ? st : sp_df_new(s, node, out, err);
+}
+
+/* Names path's file by a hash of its bytes: <dir>/arrow-<hash>.parquet. */
+static sp_status name_by_content(const char *path, const char *dir,
+                                 sp_buf *final, sp_error **err)
+{
+  char block[1 << 16];
+  uint64_t h = SP_HASH_INIT;
+  size_t n;
+  FILE *f = fopen(path, "rb");
+
+  if (!f)
+    return sp_error_set(err, SP_EIO, "cannot read %s", path);
+  while ((n = fread(block, 1, sizeof(block), f)) > 0)
+    h = sp_hash_bytes(h, block, n);
+  fclose(f);
+  sp_buf_appendf(final, "%s/arrow-%016llx.parquet", dir,
+                 (unsigned long long)h);
+  return sp_buf_oom(final) ? sp_error_oom(err) : SP_OK;
+}
+
+sp_status sp_from_arrow(sp_session *s, struct ArrowArrayStream *stream,
+                        sp_df **out, sp_error **err)
+{
+  sp_buf dir = SP_BUF_INIT, tmp = SP_BUF_INIT, final = SP_BUF_INIT;
+  sp_file_info info = {NULL, 0, 0};
+  sp_file_list files = {&info, 1, 1};
+  int64_t rows = 0;
+  sp_node *node;
+  sp_status st;
+
+  if (!s || !stream || !out) {
+    if (stream && stream->release)
+      stream->release(stream);
+    return sp_error_set(err, SP_EINVAL, "sp_from_arrow: NULL argument");
+  }
+  sp_layout_file(&s->job.layout, &dir, "inputs");
+  sp_buf_appendf(&tmp, "%s/.arrow-%zu.tmp", dir.data, s->ndfs);
+  if (sp_buf_oom(&dir) || sp_buf_oom(&tmp)) {
+    stream->release(stream);
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_mkdir_p(dir.data, err)) != SP_OK) {
+    stream->release(stream);
+    goto out;
+  }
+  if ((st = sp_arrow_stream_to_parquet(stream, tmp.data, &rows, err)) ||
+      (st = name_by_content(tmp.data, dir.data, &final, err)))
+    goto out;
+  if (rename(tmp.data, final.data) != 0) {
+    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s", tmp.data,
+                      final.data);
+    goto out;
+  }
+  info.path = final.data;
+  if ((info.size = sp_file_size(final.data, err)) < 0) {
+    st = SP_EIO;
+    goto out;
+  }
+  /* The same bytes under the same name: the key must not see the mtime. */
+  if ((st = sp_plan_add_read(&s->plan, &files, NULL, &node, err)) == SP_OK)
+    st = sp_df_new(s, node, out, err);
+out:
+  if (st != SP_OK && tmp.len)
+    remove(tmp.data);
+  sp_buf_release(&dir);
+  sp_buf_release(&tmp);
+  sp_buf_release(&final);
+  return st;
 }
 
 sp_status sp_read_parquet(sp_session *s, const char *const *paths,

@@ -10,6 +10,7 @@
  *     log/          driver.log, executor-<n>.log
  *     staging/<key>.<attempt>/   files of a running attempt
  *     data/<key>/   committed task outputs, immutable
+ *     inputs/       data handed over in memory (from_arrow), as Parquet
  *     tmp/          DuckDB spill space
  */
 #ifndef SP_IO_LAYOUT_H

@@ -649,6 +649,34 @@ static void test_to_arrow(void **state)
   assert_int_equal(ncols, 4);
 }
 
+/* from_arrow reads a stream (here: to_arrow's) into a DataFrame; the same
+ * data twice is one file, named by its content. */
+static void test_from_arrow(void **state)
+{
+  fixture *f = *state;
+  struct ArrowArrayStream stream;
+  sp_error *err = NULL;
+  sp_df *df = NULL, *back = NULL;
+  int i;
+
+  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", &df,
+                  &err), &err);
+  for (i = 0; i < 2; i++) {
+    tk_check(sp_to_arrow(df, &stream, &err), &err);
+    tk_check(sp_from_arrow(f->s, &stream, &back, &err), &err);
+    assert_null(stream.release); /* consumed and released */
+  }
+  tk_check(sp_repartition(back, 2, &(sp_repartition_options){.by_rows = 1},
+                          &back, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT id, name, v, k > 250 FROM %s",
+                             in_sql(f)),
+                      tk_fmt("SELECT id, name, v, big FROM %s",
+                             write_out(f, back, "from-arrow")));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM glob('%s/inputs/arrow-*.parquet')",
+      sp_session_job_dir(f->s))), 1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -671,6 +699,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_fusion, setup, teardown),
     cmocka_unit_test_setup_teardown(test_assign_function, setup, teardown),
     cmocka_unit_test_setup_teardown(test_to_arrow, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_from_arrow, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

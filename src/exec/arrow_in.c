@@ -1,0 +1,182 @@
+/*
+ * arrow_in.c - Arrow C stream to Parquet (see arrow_in.h).
+ *
+ * The stream's schema becomes a table (Arrow format strings mapped to SQL
+ * types), its batches are converted with duckdb_data_chunk_from_arrow and
+ * appended, and the table is written with COPY.
+ */
+#include "exec/arrow_in.h"
+
+#include <string.h>
+
+#include "exec/duck.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* The SQL type of a (non-nested) Arrow format string, or NULL. */
+static const char *sql_type(const char *f, char *decimal, size_t len)
+{
+  static const struct { const char *format, *type; } exact[] = {
+    {"b", "BOOLEAN"}, {"c", "TINYINT"}, {"C", "UTINYINT"},
+    {"s", "SMALLINT"}, {"S", "USMALLINT"}, {"i", "INTEGER"},
+    {"I", "UINTEGER"}, {"l", "BIGINT"}, {"L", "UBIGINT"}, {"f", "FLOAT"},
+    {"g", "DOUBLE"}, {"u", "VARCHAR"}, {"U", "VARCHAR"}, {"vu", "VARCHAR"},
+    {"z", "BLOB"}, {"Z", "BLOB"}, {"vz", "BLOB"}, {"tdD", "DATE"},
+    {"tdm", "DATE"}, {"tts", "TIME"}, {"ttm", "TIME"}, {"ttu", "TIME"},
+    {"ttn", "TIME"}, {"n", "INTEGER"},
+  };
+  int width, scale;
+  size_t i;
+
+  for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+    if (strcmp(f, exact[i].format) == 0)
+      return exact[i].type;
+  if (strncmp(f, "ts", 2) == 0 && strchr("smun", f[2]) && f[3] == ':')
+    return f[4] ? "TIMESTAMPTZ" : "TIMESTAMP";
+  if (sscanf(f, "d:%d,%d", &width, &scale) == 2 && width <= 38) {
+    snprintf(decimal, len, "DECIMAL(%d, %d)", width, scale);
+    return decimal;
+  }
+  return NULL;
+}
+
+/* CREATE TABLE t (...) for the stream's schema. */
+static sp_status create_table(duckdb_connection con,
+                              const struct ArrowSchema *schema,
+                              sp_error **err)
+{
+  sp_buf sql = SP_BUF_INIT;
+  char decimal[32];
+  sp_status st;
+  int64_t i;
+
+  if (strcmp(schema->format, "+s") != 0 || schema->n_children == 0)
+    return sp_error_set(err, SP_EINVAL, "from_arrow: the stream's schema "
+                        "is not a struct of columns");
+  sp_buf_puts(&sql, "CREATE TABLE t (");
+  for (i = 0; i < schema->n_children; i++) {
+    const struct ArrowSchema *c = schema->children[i];
+    const char *type = sql_type(c->format, decimal, sizeof(decimal));
+    if (!type) {
+      sp_buf_release(&sql);
+      return sp_error_set(err, SP_EINVAL, "from_arrow: column %s has Arrow "
+                          "type '%s', which is not supported yet",
+                          c->name ? c->name : "?", c->format);
+    }
+    if (i)
+      sp_buf_puts(&sql, ", ");
+    sp_buf_append_ident(&sql, c->name ? c->name : "");
+    sp_buf_appendf(&sql, " %s", type);
+  }
+  sp_buf_puts(&sql, ")");
+  st = sp_buf_oom(&sql) ? sp_error_oom(err) : sp_duck_exec(con, sql.data,
+                                                           err);
+  sp_buf_release(&sql);
+  return st;
+}
+
+static sp_status arrow_error(duckdb_error_data e, sp_error **err)
+{
+  sp_status st = SP_OK;
+
+  if (e && duckdb_error_data_has_error(e))
+    st = sp_error_set(err, SP_ESQL, "from_arrow: %s",
+                      duckdb_error_data_message(e));
+  if (e)
+    duckdb_destroy_error_data(&e);
+  return st;
+}
+
+/* The appender's error, which it always has after a failed call. */
+static sp_status appender_failed(duckdb_appender app, sp_error **err)
+{
+  sp_status st = arrow_error(duckdb_appender_error_data(app), err);
+
+  return st ? st : sp_error_set(err, SP_ESQL, "from_arrow: cannot append");
+}
+
+/* Appends every batch of stream to table t. */
+static sp_status append_batches(duckdb_connection con,
+                                struct ArrowArrayStream *stream,
+                                struct ArrowSchema *schema, sp_error **err)
+{
+  duckdb_arrow_converted_schema conv = NULL;
+  duckdb_appender app = NULL;
+  sp_status st;
+
+  st = arrow_error(duckdb_schema_from_arrow(con, schema, &conv), err);
+  if (st == SP_OK && duckdb_appender_create(con, NULL, "t", &app) ==
+                         DuckDBError)
+    st = appender_failed(app, err);
+  while (st == SP_OK) {
+    struct ArrowArray batch;
+    duckdb_data_chunk chunk = NULL;
+    if (stream->get_next(stream, &batch) != 0) {
+      const char *why = stream->get_last_error(stream);
+      st = sp_error_set(err, SP_EINVAL, "from_arrow: the stream failed: %s",
+                        why ? why : "no message");
+      break;
+    }
+    if (!batch.release)
+      break; /* the end */
+    /* The chunk takes over the batch's data. */
+    st = arrow_error(duckdb_data_chunk_from_arrow(con, &batch, conv, &chunk),
+                     err);
+    if (st == SP_OK && duckdb_append_data_chunk(app, chunk) == DuckDBError)
+      st = appender_failed(app, err);
+    if (chunk)
+      duckdb_destroy_data_chunk(&chunk);
+  }
+  if (app) {
+    if (st == SP_OK && duckdb_appender_close(app) == DuckDBError)
+      st = appender_failed(app, err);
+    duckdb_appender_destroy(&app);
+  }
+  if (conv)
+    duckdb_destroy_arrow_converted_schema(&conv);
+  return st;
+}
+
+sp_status sp_arrow_stream_to_parquet(struct ArrowArrayStream *stream,
+                                     const char *path, int64_t *rows,
+                                     sp_error **err)
+{
+  duckdb_database db = NULL;
+  duckdb_connection con = NULL;
+  struct ArrowSchema schema;
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st;
+
+  memset(&schema, 0, sizeof(schema));
+  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+    goto out;
+  if (duckdb_connect(db, &con) == DuckDBError) {
+    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
+    goto out;
+  }
+  if (stream->get_schema(stream, &schema) != 0) {
+    const char *why = stream->get_last_error(stream);
+    st = sp_error_set(err, SP_EINVAL, "from_arrow: no schema: %s",
+                      why ? why : "no message");
+    goto out;
+  }
+  if ((st = create_table(con, &schema, err)) != SP_OK ||
+      (st = append_batches(con, stream, &schema, err)) != SP_OK)
+    goto out;
+  sp_buf_puts(&sql, "COPY t TO ");
+  sp_buf_append_literal(&sql, path);
+  sp_buf_puts(&sql, " (FORMAT parquet, COMPRESSION zstd)");
+  st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                        : sp_duck_query_i64(con, sql.data, rows, err);
+out:
+  sp_buf_release(&sql);
+  if (schema.release)
+    schema.release(&schema);
+  if (stream->release)
+    stream->release(stream);
+  if (con)
+    duckdb_disconnect(&con);
+  if (db)
+    duckdb_close(&db);
+  return st;
+}
