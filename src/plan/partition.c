@@ -21,6 +21,20 @@ static sp_status fill_empty(const sp_dataset *in, int n, sp_dataset *out,
   return SP_OK;
 }
 
+/* Ends a split: on success every empty partition gets its schema piece;
+ * on failure (st) everything is freed. Returns the final status. */
+static sp_status split_finish(const sp_dataset *in, int n, sp_dataset **out,
+                              sp_status st, sp_error **err)
+{
+  if (st == SP_OK)
+    st = fill_empty(in, n, *out, err);
+  if (st != SP_OK) {
+    sp_datasets_free(*out, (size_t)n);
+    *out = NULL;
+  }
+  return st;
+}
+
 static sp_status split_start(const sp_dataset *in, int n, sp_dataset **out,
                              sp_error **err)
 {
@@ -46,20 +60,12 @@ sp_status sp_split_by_files(const sp_dataset *in, int n, sp_dataset **out,
     return st;
   base = in->len / (size_t)n;
   extra = in->len % (size_t)n;
-  for (k = 0; k < n; k++) {
+  for (k = 0; k < n && st == SP_OK; k++) {
     size_t count = base + ((size_t)k < extra), i;
-    for (i = 0; i < count; i++, next++)
-      if ((st = sp_dataset_add(&(*out)[k], &in->pieces[next], err)))
-        goto out_fail;
+    for (i = 0; i < count && st == SP_OK; i++, next++)
+      st = sp_dataset_add(&(*out)[k], &in->pieces[next], err);
   }
-  if ((st = fill_empty(in, n, *out, err)) != SP_OK)
-    goto out_fail;
-  return SP_OK;
-
-out_fail:
-  sp_datasets_free(*out, (size_t)n);
-  *out = NULL;
-  return st;
+  return split_finish(in, n, out, st, err);
 }
 
 sp_status sp_split_by_assignment(const sp_dataset *in, int n,
@@ -79,13 +85,7 @@ sp_status sp_split_by_assignment(const sp_dataset *in, int n,
     else
       st = sp_dataset_add(&(*out)[partition_of[i]], &in->pieces[i], err);
   }
-  if (st == SP_OK)
-    st = fill_empty(in, n, *out, err);
-  if (st != SP_OK) {
-    sp_datasets_free(*out, (size_t)n);
-    *out = NULL;
-  }
-  return st;
+  return split_finish(in, n, out, st, err);
 }
 
 sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
@@ -115,7 +115,7 @@ sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
         r.end = -1; /* a whole file stays whole: cheaper to read */
       }
       if (take > 0 && (st = sp_dataset_add(&(*out)[k], &r, err)))
-        goto out_fail;
+        goto done;
       want -= take;
       offset += take;
       if (offset == p->rows) {
@@ -124,12 +124,6 @@ sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
       }
     }
   }
-  if ((st = fill_empty(in, n, *out, err)) != SP_OK)
-    goto out_fail;
-  return SP_OK;
-
-out_fail:
-  sp_datasets_free(*out, (size_t)n);
-  *out = NULL;
-  return st;
+done:
+  return split_finish(in, n, out, st, err);
 }
