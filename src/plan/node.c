@@ -74,12 +74,6 @@ static void plan_push(sp_plan *plan, sp_node *n, sp_node **out)
   *out = n;
 }
 
-sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
-                                   sp_node **out, sp_error **err)
-{
-  return sp_plan_add_read(plan, files, NULL, out, err);
-}
-
 sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
                            const char *reader, sp_node **out, sp_error **err)
 {

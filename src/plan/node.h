@@ -75,9 +75,6 @@ const char *sp_node_kind_name(sp_node_kind kind);
 sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
                            const char *reader, sp_node **out, sp_error **err);
 
-/* sp_plan_add_read with the default Parquet reader. */
-sp_status sp_plan_add_read_parquet(sp_plan *plan, const sp_file_list *files,
-                                   sp_node **out, sp_error **err);
 
 /* Adds a REPARTITION node into n partitions. HASH needs at least one
  * column, BY an expression. */

@@ -54,7 +54,7 @@ static sp_node *add_read(sp_plan *plan, size_t nfiles)
   sp_node *n = NULL;
 
   fake_files_init(&f, nfiles, 0, 0);
-  assert_int_equal(sp_plan_add_read_parquet(plan, &f.list, &n, NULL), SP_OK);
+  assert_int_equal(sp_plan_add_read(plan, &f.list, NULL, &n, NULL), SP_OK);
   assert_non_null(n);
   return n;
 }
@@ -556,7 +556,7 @@ static void build_pipeline(const pipeline_opts *o, sp_plan *plan, sp_graph *g)
   memset(g, 0, sizeof(*g));
   g->workers = 2;
   fake_files_init(&f, 6, o->bumped, o->mtime_bump);
-  assert_int_equal(sp_plan_add_read_parquet(plan, &f.list, &read, NULL),
+  assert_int_equal(sp_plan_add_read(plan, &f.list, NULL, &read, NULL),
                    SP_OK);
   assert_int_equal(repart(plan, read, o->npart,
                                            SP_SPLIT_HASH, cols, 1, &hash,
