@@ -77,17 +77,20 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
   return st;
 }
 
-/* Applies the task's resource limits and seed to the connection. DuckDB's
- * threads and memory_limit are per database: fine, as a worker runs one
- * task at a time. */
-static sp_status configure(sp_exec_ctx *x, sp_error **err)
+/* Applies the task's seed, and its resource limits where they differ from
+ * the database's. DuckDB's threads and memory_limit are per database:
+ * fine, as a worker runs one task at a time. */
+static sp_status configure(sp_exec_ctx *x, sp_exec_settings *cur,
+                           sp_error **err)
 {
   const sp_task_desc *d = x->desc;
+  int threads = d->threads > 0 ? d->threads : 1;
   sp_buf sql = SP_BUF_INIT;
   sp_status st;
 
-  sp_buf_appendf(&sql, "SET threads = %d; ", d->threads > 0 ? d->threads : 1);
-  if (d->memory_limit > 0)
+  if (threads != cur->threads)
+    sp_buf_appendf(&sql, "SET threads = %d; ", threads);
+  if (d->memory_limit > 0 && d->memory_limit != cur->memory_limit)
     sp_buf_appendf(&sql, "SET memory_limit = '%" PRId64 "MiB'; ",
                    d->memory_limit >> 20 > 0 ? d->memory_limit >> 20 : 1);
   /* setseed takes a double in [-1, 1]; keep 31 bits of the task's seed. */
@@ -96,6 +99,11 @@ static sp_status configure(sp_exec_ctx *x, sp_error **err)
   st = sp_buf_oom(&sql) ? sp_error_oom(err) : sp_duck_exec(x->con, sql.data,
                                                            err);
   sp_buf_release(&sql);
+  if (st == SP_OK) {
+    cur->threads = threads;
+    if (d->memory_limit > 0)
+      cur->memory_limit = d->memory_limit;
+  }
   return st;
 }
 
@@ -111,8 +119,9 @@ static sp_status make_out_dir(const char *dir, sp_error **err)
   return st;
 }
 
-sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
-                       sp_arena *arena, sp_task_result *r)
+sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
+                       const sp_task_desc *d, sp_arena *arena,
+                       sp_task_result *r)
 {
   sp_exec_ctx x = {NULL, d, arena, r};
   sp_error *err = NULL;
@@ -129,7 +138,7 @@ sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
     st = sp_error_set(&err, SP_ESQL, "cannot connect to DuckDB");
     goto out;
   }
-  if ((st = configure(&x, &err)) != SP_OK)
+  if ((st = configure(&x, cur, &err)) != SP_OK)
     goto out;
   if (d->kind != SP_TASK_COUNT && d->kind != SP_TASK_SPLIT_ROWS &&
       (st = make_out_dir(d->out_dir, &err)) != SP_OK)

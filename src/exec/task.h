@@ -17,11 +17,20 @@ typedef struct sp_exec_ctx {
   sp_task_result *result; /* the runner fills outputs and rows */
 } sp_exec_ctx;
 
+/* The database-wide settings in force in a worker's DuckDB, so a task
+ * changes them only when it needs other values. */
+typedef struct sp_exec_settings {
+  int threads;
+  int64_t memory_limit; /* bytes; 0: DuckDB's default */
+} sp_exec_settings;
+
 /* Runs the attempt described by d on a fresh connection to db and fills *r
  * (zeroed by the caller): on failure r->status, r->error and, for SQL,
- * r->error_sql. Returns r->status. */
-sp_status sp_exec_task(duckdb_database db, const sp_task_desc *d,
-                       sp_arena *arena, sp_task_result *r);
+ * r->error_sql. cur holds db's settings and is updated. Returns
+ * r->status. */
+sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
+                       const sp_task_desc *d, sp_arena *arena,
+                       sp_task_result *r);
 
 /* The runners, one per kind that runs in a worker (task_*.c). */
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err);

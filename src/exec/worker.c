@@ -17,8 +17,9 @@
 
 /* Runs one descriptor and sends its result. Returns SP_OK unless the
  * conversation with the driver broke. */
-static sp_status serve_one(int fd, duckdb_database db, json_t *msg,
-                           sp_arena *arena, sp_log *log, sp_error **err)
+static sp_status serve_one(int fd, duckdb_database db, sp_exec_settings *cur,
+                           json_t *msg, sp_arena *arena, sp_log *log,
+                           sp_error **err)
 {
   sp_task_result r = {0};
   sp_task_desc d;
@@ -29,7 +30,7 @@ static sp_status serve_one(int fd, duckdb_database db, json_t *msg,
     return st;
   SP_LOG(log, SP_LOG_INFO, "task %s attempt %d %s partition %d: start", d.key,
          d.attempt, sp_task_kind_name(d.kind), d.partition);
-  sp_exec_task(db, &d, arena, &r);
+  sp_exec_task(db, cur, &d, arena, &r);
   if (r.status == SP_OK)
     SP_LOG(log, SP_LOG_INFO, "task %s attempt %d: done, %lld rows in %.1f ms",
            d.key, d.attempt, (long long)r.rows, r.elapsed_us / 1000.0);
@@ -82,6 +83,8 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
   duckdb_database db = NULL;
   sp_arena arena = SP_ARENA_INIT;
   sp_error *err = NULL;
+  sp_exec_settings settings = {opts->threads > 0 ? opts->threads : 1,
+                               opts->memory};
   sp_log log = {0};
   sp_status st;
   char who[32];
@@ -115,7 +118,7 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
       break;
     }
     if (st == SP_OK)
-      st = serve_one(fd, db, msg, &arena, &log, &err);
+      st = serve_one(fd, db, &settings, msg, &arena, &log, &err);
     json_decref(msg);
     sp_arena_reset(&arena);
     if (st != SP_OK) {
