@@ -59,18 +59,18 @@ int main(void)
   sp_config_init(&cfg);
   cfg.duckdb_setup = register_functions;
   if (sp_init(&cfg, &sp, &err) != SP_OK ||
-      sp_from_sql(sp, "SELECT i AS n FROM range(1, 100001) t(i)", &df,
+      sp_from_sql(sp, "SELECT i AS n FROM range(1, 100001) t(i)", NULL, &df,
                   &err) != SP_OK ||
       sp_repartition(df, 4, &by_rows, &df, &err) != SP_OK ||
-      sp_map(df, "n, collatz_steps(n) AS steps", &df, &err) != SP_OK)
+      sp_map(df, "n, collatz_steps(n) AS steps", NULL, &df, &err) != SP_OK)
     goto out;
   /* A global top 3: each partition's top 3, then the top 3 of those in
    * one partition. (sp_limit keeps any n rows, not the largest.) */
   if (sp_partial_sql(sp, "SELECT * FROM {0} ORDER BY steps DESC, n LIMIT 3",
-                     &df, 1, &df, &err) != SP_OK ||
+                     &df, 1, NULL, &df, &err) != SP_OK ||
       sp_repartition(df, 1, NULL, &df, &err) != SP_OK ||
       sp_partial_sql(sp, "SELECT * FROM {0} ORDER BY steps DESC, n LIMIT 3",
-                     &df, 1, &df, &err) != SP_OK ||
+                     &df, 1, NULL, &df, &err) != SP_OK ||
       sp_take_all(df, &rows, &err) != SP_OK)
     goto out;
   printf("the longest Collatz runs below 100,000:\n");

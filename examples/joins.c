@@ -23,11 +23,11 @@ int main(void)
   if (sp_init(NULL, &sp, &err) != SP_OK ||
       sp_from_sql(sp, "SELECT i AS order_id, hash(i) % 100 AS customer_id, "
                       "(hash(i * 7) % 5000) / 100.0 AS amount "
-                      "FROM range(20000) t(i)", &orders, &err) != SP_OK ||
+                      "FROM range(20000) t(i)", NULL, &orders, &err) != SP_OK ||
       sp_from_sql(sp, "SELECT i AS customer_id, i % 3 AS region_id "
-                      "FROM range(100) t(i)", &customers, &err) != SP_OK ||
+                      "FROM range(100) t(i)", NULL, &customers, &err) != SP_OK ||
       sp_from_sql(sp, "SELECT * FROM (VALUES (0, 'north'), (1, 'south'), "
-                      "(2, 'west')) t(region_id, region)", &regions,
+                      "(2, 'west')) t(region_id, region)", NULL, &regions,
                   &err) != SP_OK)
     goto out;
   /* Co-partition the two big sides; regions has 1 partition: broadcast. */
@@ -39,14 +39,14 @@ int main(void)
                          "sum(o.amount) AS total "
                          "FROM {0} o JOIN {1} c USING (customer_id) "
                          "JOIN {2} r USING (region_id) GROUP BY r.region",
-                     in, 3, &joined, &err) != SP_OK)
+                     in, 3, NULL, &joined, &err) != SP_OK)
     goto out;
   /* Each partition has partial sums per region: add them up in one. */
   if (sp_repartition(joined, 1, NULL, &joined, &err) != SP_OK ||
       sp_partial_sql(sp, "SELECT region, sum(orders)::BIGINT AS orders, "
                          "round(sum(total), 2) AS total FROM {0} "
                          "GROUP BY region ORDER BY region",
-                     &joined, 1, &joined, &err) != SP_OK ||
+                     &joined, 1, NULL, &joined, &err) != SP_OK ||
       sp_take_all(joined, &rows, &err) != SP_OK)
     goto out;
   sp_rows_print(rows, stdout);

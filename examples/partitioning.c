@@ -18,7 +18,7 @@ static sp_status sizes(sp_session *sp, const char *title, sp_df *df,
   size_t r;
 
   st = sp_partial_sql(sp, "SELECT {__data_partition__} AS p, count(*) AS n "
-                          "FROM {0}", &df, 1, &df, err);
+                          "FROM {0}", &df, 1, NULL, &df, err);
   if (st == SP_OK)
     st = sp_take_all(df, &rows, err);
   if (st == SP_OK) {
@@ -45,7 +45,7 @@ int main(void)
   if (sp_init(NULL, &sp, &err) != SP_OK ||
       sp_from_sql(sp, "SELECT i AS id, 'c' || (hash(i) % 50) AS customer, "
                       "(hash(i * 3) % 10000) / 100.0 AS amount "
-                      "FROM range(10000) t(i)", &orders, &err) != SP_OK)
+                      "FROM range(10000) t(i)", NULL, &orders, &err) != SP_OK)
     goto out;
   if (sp_repartition(orders, 4, &by_rows, &df, &err) != SP_OK ||
       sizes(sp, "4 by rows:", df, &err) != SP_OK ||
@@ -53,7 +53,7 @@ int main(void)
       sizes(sp, "4 by hash(customer):", df, &err) != SP_OK ||
       sp_repartition(df, 4, &by_expr, &df, &err) != SP_OK ||
       sizes(sp, "4 by amount % 4:", df, &err) != SP_OK ||
-      sp_random_shuffle(df, &df, &err) != SP_OK ||
+      sp_random_shuffle(df, NULL, &df, &err) != SP_OK ||
       sizes(sp, "shuffled at random:", df, &err) != SP_OK ||
       sp_repartition(df, 2, NULL, &df, &err) != SP_OK ||
       sizes(sp, "2 by files (no data moved):", df, &err) != SP_OK)

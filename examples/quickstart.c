@@ -32,8 +32,8 @@ int main(int argc, char **argv)
       sp_repartition(df, 3, &by_ticker, &df, &err) != SP_OK ||
       sp_partial_sql(sp, "SELECT ticker, min(price), max(price) "
                          "FROM {0} GROUP BY ticker",
-                     &df, 1, &df, &err) != SP_OK ||
-      sp_write_parquet(df, output, &err) != SP_OK ||
+                     &df, 1, NULL, &df, &err) != SP_OK ||
+      sp_write_parquet(df, output, NULL, &err) != SP_OK ||
       sp_take(df, 1000, &rows, &err) != SP_OK)
     goto out;
   sp_rows_print(rows, stdout);

@@ -73,10 +73,10 @@ int main(int argc, char **argv)
     goto out;
   /* A query that reads nothing, written out as Parquet files. */
   if (sp_from_sql(sp, "SELECT i AS id, 'city' || (i % 5) AS city, "
-                      "i / 10.0 AS temp FROM range(1000) t(i)", &df,
+                      "i / 10.0 AS temp FROM range(1000) t(i)", NULL, &df,
                   &err) != SP_OK ||
       show("from_sql", df, &err) != SP_OK ||
-      sp_write_parquet(df, parquet_dir, &err) != SP_OK)
+      sp_write_parquet(df, parquet_dir, NULL, &err) != SP_OK)
     goto out;
   p = parquet;
   if (sp_read_parquet(sp, &p, 1, &two_columns, &df, &err) != SP_OK ||

@@ -254,6 +254,32 @@ typedef struct sp_read_options {
   int header;
 } sp_read_options;
 
+/* Settings of one step: the node it adds to the plan. Every operation that
+ * runs tasks takes one (NULL, or all zeros: the defaults). Initialize with
+ * designated initializers, e.g. {.compression = "snappy"}, as fields are
+ * only ever appended. Strings are copied. */
+typedef struct sp_node_options {
+  /* DuckDB threads and memory limit (bytes) of each of the step's tasks.
+   * 0: the session's task_threads / task_memory. */
+  int task_threads;
+  int64_t task_memory;
+  /* The Parquet files the step writes. compression: "zstd" (default),
+   * "snappy", "gzip", "lz4", "brotli" or "uncompressed"; compression_level:
+   * zstd's level, 1 to 22 (0: 3); row_group_size: rows per row group (0:
+   * DuckDB's 122,880); no_dictionary: non-zero writes no dictionary pages
+   * (dictionaries are on by default, as in DuckDB). Every file a task
+   * writes also carries its partition's index along each dimension in the
+   * Parquet key-value metadata, as "SMALLPOND:<dimension>" = "<index>". */
+  const char *compression;
+  int compression_level;
+  int64_t row_group_size;
+  int no_dictionary;
+  /* sp_write_parquet only: put each partition's files into hive-style
+   * folders, <dimension>=<index>/ (nested: one level per dimension), so
+   * that DuckDB's hive_partitioning reads the indexes back as columns. */
+  int hive;
+} sp_node_options;
+
 /* SOURCE. A DataFrame over Parquet files: each of the npaths entries is a
  * file path or a glob pattern (*, ?, [...]). The files are listed now, in
  * sorted order, and form one partition. Fails with SP_ENOENT naming the
@@ -307,12 +333,23 @@ typedef struct sp_repartition_options {
   sp_assign_fn assign;
   void *assign_arg;
   const char *assign_name;
+  /* The dimension the new partitions are numbered along: it names the
+   * placeholder {<dimension>} in SQL, the key-value metadata and hive
+   * folders. NULL: "__data_partition__". Inputs of one SQL step or union
+   * are matched along their dimensions by name; copied. */
+  const char *dimension;
+  /* Non-zero: split each of df's partitions into npartitions, keeping df's
+   * dimensions and adding `dimension` (required, and new) after them; the
+   * result has df's count x npartitions partitions. */
+  int nested;
+  /* The step's settings; NULL for the defaults. */
+  const sp_node_options *node;
 } sp_repartition_options;
 
-/* TRANSFORMATION. Splits df into npartitions partitions (1 or more). With
- * hash_by or by, producer tasks rewrite the rows into per-partition Parquet
- * files; otherwise only file lists or row ranges are split. Every partition
- * exists, even when empty. opt may be NULL. */
+/* TRANSFORMATION. Splits df into npartitions partitions (1 or more) along
+ * one dimension. With hash_by or by, producer tasks rewrite the rows into
+ * per-partition Parquet files; otherwise only file lists or row ranges are
+ * split. Every partition exists, even when empty. opt may be NULL. */
 SP_API sp_status sp_repartition(sp_df *df, int npartitions,
                                 const sp_repartition_options *opt,
                                 sp_df **out, sp_error **err);
@@ -322,15 +359,20 @@ SP_API sp_status sp_repartition(sp_df *df, int npartitions,
  * the text, inside string literals and comments too (write '{{"a": 1}}'
  * for the JSON literal '{"a": 1}'): {0}, {1}, ... in query stand for the
  * partition of inputs[0], inputs[1], ...; {__data_partition__} for the
- * partition's index, {rand_seed} for a random number in [0, 2^31) fixed
- * per task (the same when the job runs again), {batch_index} for 0 (a
- * partition is read as one batch); write {{ and }} for literal braces. Inputs must have the same number
- * of partitions, except that one-partition inputs are given whole to every
- * partition. ninputs may be 0 (e.g. "SELECT * FROM range(3)"). The query is
- * copied. */
+ * partition's index (along that dimension, if the partitioning has one
+ * of that name), {<dimension>} for the index along any other dimension,
+ * {rand_seed} for a random number in [0, 2^31) fixed per task (the same
+ * when the job runs again), {batch_index} for 0 (a partition is read as
+ * one batch); write {{ and }} for literal braces. The result is
+ * partitioned like the input with the most dimensions; every other input
+ * must be one partition (given whole to every partition) or partitioned
+ * along some of those dimensions with the same sizes (it is then matched by
+ * index); anything else fails naming both inputs. ninputs may be 0 (e.g.
+ * "SELECT * FROM range(3)"). The query is copied. opt may be NULL. */
 SP_API sp_status sp_partial_sql(sp_session *s, const char *query,
                                 sp_df *const *inputs, size_t ninputs,
-                                sp_df **out, sp_error **err);
+                                const sp_node_options *opt, sp_df **out,
+                                sp_error **err);
 
 /* TRANSFORMATION. A random permutation of df's rows: each row goes to a
  * random one of df's partitions, then each partition is put in random
@@ -338,7 +380,8 @@ SP_API sp_status sp_partial_sql(sp_session *s, const char *query,
  * same permutation when tasks run on one DuckDB thread (task_threads 1,
  * the default when there are as many workers as CPUs); with more threads
  * DuckDB's random() is not reproducible. */
-SP_API sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err);
+SP_API sp_status sp_random_shuffle(sp_df *df, const sp_node_options *opt,
+                                   sp_df **out, sp_error **err);
 
 /* TRANSFORMATIONS written in SQL, run on each partition of df. The text is
  * SQL over df's columns, copied; braces in it are literal (no {0} here).
@@ -348,18 +391,23 @@ SP_API sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err);
  *                    several rows, e.g. "unnest(string_split(s, ' ')) AS w"
  *   sp_partial_sort: SELECT * FROM df ORDER BY <order>, e.g. "a, b DESC";
  *                    each partition is sorted, not the whole */
-SP_API sp_status sp_map(sp_df *df, const char *exprs, sp_df **out,
+SP_API sp_status sp_map(sp_df *df, const char *exprs,
+                        const sp_node_options *opt, sp_df **out,
                         sp_error **err);
-SP_API sp_status sp_filter(sp_df *df, const char *predicate, sp_df **out,
+SP_API sp_status sp_filter(sp_df *df, const char *predicate,
+                           const sp_node_options *opt, sp_df **out,
                            sp_error **err);
-SP_API sp_status sp_flat_map(sp_df *df, const char *exprs, sp_df **out,
+SP_API sp_status sp_flat_map(sp_df *df, const char *exprs,
+                             const sp_node_options *opt, sp_df **out,
                              sp_error **err);
-SP_API sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
+SP_API sp_status sp_partial_sort(sp_df *df, const char *order,
+                                 const sp_node_options *opt, sp_df **out,
                                  sp_error **err);
 
 /* TRANSFORMATION. At most n rows of df in one partition: each partition is
  * limited to n, then their union is limited to n again. */
-SP_API sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err);
+SP_API sp_status sp_limit(sp_df *df, int64_t n, const sp_node_options *opt,
+                          sp_df **out, sp_error **err);
 
 /* SOURCE. A one-partition DataFrame from in-memory Arrow data: the stream
  * is read now, to its end, written once as a Parquet file in the job folder
@@ -372,11 +420,12 @@ SP_API sp_status sp_from_arrow(sp_session *s, struct ArrowArrayStream *stream,
 /* SOURCE. A one-partition DataFrame from a query that reads no DataFrame,
  * e.g. "SELECT * FROM range(1000)"; its task writes the result to Parquet.
  * The query is copied; braces in it are literal. */
-SP_API sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,
+SP_API sp_status sp_from_sql(sp_session *s, const char *query,
+                             const sp_node_options *opt, sp_df **out,
                              sp_error **err);
 
-/* TRANSFORMATION. The rows of n DataFrames with the same number of
- * partitions and the same columns (matched by name, in any order):
+/* TRANSFORMATION. The rows of n DataFrames with the same partitioning
+ * (dimensions and sizes) and the same columns (matched by name, in any order):
  * partition i holds partition i of each, in order. Moves no data. */
 SP_API sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out,
                           sp_error **err);
@@ -389,18 +438,24 @@ SP_API int sp_df_num_partitions(const sp_df *df);
  * ------------------------------------------------------------------------ */
 
 /* CONSUMER. Writes df as Parquet files into the folder dir, named
- * part-<partition>-<n>.parquet so that lexical order is partition order.
+ * part-<partition>-<n>.parquet so that lexical order is partition order
+ * (with opt->hive, inside <dimension>=<index>/ folders). The files are
+ * those df's last step wrote when it is a SQL step and opt sets no Parquet
+ * setting; otherwise a step copies each partition, fused into df's last
+ * SQL step when that has not run yet. opt may be NULL.
  * A partition without rows gets no file, but at least one file is written
  * so that the result keeps its columns. The files are written beside dir
  * and renamed into place when all are complete; if the job fails, dir is
  * left as it was. Fails with SP_EEXIST if dir exists and is not empty,
  * before running anything. */
-SP_API sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err);
+SP_API sp_status sp_write_parquet(sp_df *df, const char *dir,
+                                  const sp_node_options *opt, sp_error **err);
 
 /* The same as sp_write_parquet, except that nothing runs yet: *out is a
  * DataFrame that writes df into dir when it is computed with sp_compute,
  * together with others. The checks on dir happen now. */
 SP_API sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
+                                       const sp_node_options *opt,
                                        sp_df **out, sp_error **err);
 
 /* CONSUMER. Runs the tasks of n DataFrames of one session in one go, so

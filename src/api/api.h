@@ -13,6 +13,7 @@ struct sp_df {
   sp_session *session;
   sp_node *node;     /* owned by the session's plan */
   char *publish_dir; /* a lazy write_parquet's folder, until published */
+  int publish_hive;  /* ... in <dimension>=<index>/ folders */
 };
 
 struct sp_session {

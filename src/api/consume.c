@@ -55,28 +55,47 @@ static sp_status run_node(sp_session *s, const sp_node *node,
 
 /* A SQL node "SELECT * FROM {0}<suffix>" over node. */
 static sp_status add_select(sp_session *s, sp_node *node, const char *suffix,
-                            sp_node **out, sp_error **err)
+                            const sp_node_options *opt, sp_node **out,
+                            sp_error **err)
 {
   sp_buf sql = SP_BUF_INIT;
   sp_status st;
 
   sp_buf_appendf(&sql, "SELECT * FROM {0}%s", suffix);
   st = sp_buf_oom(&sql) ? sp_error_oom(err)
-                        : sp_plan_add_sql(&s->plan, sql.data, &node, 1, out,
-                                          err);
+                        : sp_plan_add_sql(&s->plan, sql.data, &node, 1, opt,
+                                          out, err);
   sp_buf_release(&sql);
   return st;
+}
+
+/* The folder of partition p's files under staging: staging itself, or
+ * with hive staging/<dimension>=<index>/... (created). */
+static sp_status partition_dir(const sp_node *node, int p, int hive,
+                               const char *staging, sp_buf *dir,
+                               sp_error **err)
+{
+  size_t k;
+
+  sp_buf_reset(dir);
+  sp_buf_puts(dir, staging);
+  for (k = 0; hive && k < node->ndims; k++)
+    sp_buf_appendf(dir, "/%s=%d", node->dims[k].name,
+                   sp_node_dim_index(node, p, k));
+  if (sp_buf_oom(dir))
+    return sp_error_oom(err);
+  return hive ? sp_mkdir_p(dir->data, err) : SP_OK;
 }
 
 /* Links the files of every partition into staging, named so that lexical
  * order is partition order. Empty files are left out, except that at least
  * one file is written so the result keeps its schema. */
 static sp_status link_outputs(sp_session *s, const sp_node *node,
-                              const sp_task_input *parts,
+                              const sp_task_input *parts, int hive,
                               const char *staging, size_t *nfiles,
                               sp_error **err)
 {
-  sp_buf dst = SP_BUF_INIT;
+  sp_buf dst = SP_BUF_INIT, dir = SP_BUF_INIT;
   sp_dataset d = {0};
   const char *fallback = NULL;
   sp_status st = SP_OK;
@@ -95,16 +114,20 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
           fallback = sp_strdup(piece->path);
         continue;
       }
+      if (kept == 0 &&
+          (st = partition_dir(node, p, hive, staging, &dir, err)) != SP_OK)
+        break;
       sp_buf_reset(&dst);
-      sp_buf_appendf(&dst, "%s/part-%05d-%03zu.parquet", staging, p, kept++);
+      sp_buf_appendf(&dst, "%s/part-%05d-%03zu.parquet", dir.data, p, kept++);
       st = sp_buf_oom(&dst) ? sp_error_oom(err)
                             : sp_link_or_copy(piece->path, dst.data, err);
     }
     *nfiles += kept;
   }
-  if (st == SP_OK && *nfiles == 0 && fallback) {
+  if (st == SP_OK && *nfiles == 0 && fallback &&
+      (st = partition_dir(node, 0, hive, staging, &dir, err)) == SP_OK) {
     sp_buf_reset(&dst);
-    sp_buf_appendf(&dst, "%s/part-00000-000.parquet", staging);
+    sp_buf_appendf(&dst, "%s/part-00000-000.parquet", dir.data);
     st = sp_buf_oom(&dst) ? sp_error_oom(err)
                           : sp_link_or_copy(fallback, dst.data, err);
     *nfiles = 1;
@@ -112,13 +135,14 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
   sp_free((void *)fallback);
   sp_dataset_release(&d);
   sp_buf_release(&dst);
+  sp_buf_release(&dir);
   return st;
 }
 
 /* Publishes the outputs into dir: write beside it, then one rename. */
 static sp_status publish(sp_session *s, const sp_node *node,
                          const sp_task_input *parts, const char *dir,
-                         sp_error **err)
+                         int hive, sp_error **err)
 {
   sp_buf parent = SP_BUF_INIT, base = SP_BUF_INIT, staging = SP_BUF_INIT;
   size_t nfiles = 0;
@@ -136,7 +160,7 @@ static sp_status publish(sp_session *s, const sp_node *node,
       (st = sp_rm_rf(staging.data, err)) != SP_OK ||
       (st = sp_mkdir_p(staging.data, err)) != SP_OK)
     goto out;
-  st = link_outputs(s, node, parts, staging.data, &nfiles, err);
+  st = link_outputs(s, node, parts, hive, staging.data, &nfiles, err);
   /* Checked again: another writer may have filled dir meanwhile. */
   if (st == SP_OK && (st = sp_dir_has_entries(dir, &has, err)) == SP_OK &&
       has)
@@ -155,15 +179,36 @@ out:
   return st;
 }
 
-sp_status sp_write_parquet_lazy(sp_df *df, const char *dir, sp_df **out,
+/* 1 if every file of node was written by a SQL task: it has the key-value
+ * metadata of its partition, and can be published as is. */
+static int written_by_sql(const sp_node *node)
+{
+  size_t i;
+
+  if (node->kind == SP_NODE_SQL)
+    return 1;
+  if (node->kind != SP_NODE_UNION)
+    return 0;
+  for (i = 0; i < node->ninputs; i++)
+    if (!written_by_sql(node->inputs[i]))
+      return 0;
+  return 1;
+}
+
+sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
+                                const sp_node_options *opt, sp_df **out,
                                 sp_error **err)
 {
+  sp_node_options step = {0};
   sp_node *node;
   sp_status st;
   int has;
 
   if (!df || !dir || !*dir || !out)
     return sp_error_set(err, SP_EINVAL, "sp_write_parquet: NULL argument");
+  if (opt && opt->hive && df->node->ndims == 0)
+    return sp_error_set(err, SP_EINVAL, "write_parquet: hive folders need a "
+                        "partitioned DataFrame; repartition it first");
   if ((st = sp_dir_has_entries(dir, &has, err)) != SP_OK)
     return st;
   if (has)
@@ -171,14 +216,22 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir, sp_df **out,
   /* Fail before the job runs, not after. */
   if ((st = sp_check_creatable(dir, err)) != SP_OK)
     return st;
+  if (opt)
+    step = *opt;
+  step.hive = 0;
   node = df->node;
-  /* Sources and file splits point at the user's files and row ranges:
-   * write them out as files of our own first. */
-  if (!sp_node_owns_files(node) &&
-      (st = add_select(df->session, node, "", &node, err)) != SP_OK)
+  /* Sources, splits and shuffles: files that are the user's, or that lack
+   * the partition's metadata; write files of our own. Also when the
+   * Parquet settings are the caller's. */
+  if ((!written_by_sql(node) || step.compression || step.compression_level ||
+       step.row_group_size || step.no_dictionary) &&
+      (st = add_select(df->session, node, "", &step, &node, err)) != SP_OK) {
+    sp_error_prefix(err, "write_parquet");
     return st;
+  }
   if ((st = sp_df_new(df->session, node, out, err)) != SP_OK)
     return st;
+  (*out)->publish_hive = opt && opt->hive;
   if (!((*out)->publish_dir = sp_strdup(dir)))
     return sp_error_oom(err);
   return SP_OK;
@@ -217,7 +270,8 @@ sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
       continue;
     st = sp_graph_plan(&df->session->graph, df->node, &parts, err);
     if (st == SP_OK)
-      st = publish(df->session, df->node, parts, df->publish_dir, err);
+      st = publish(df->session, df->node, parts, df->publish_dir,
+                   df->publish_hive, err);
     if (st == SP_OK) {
       sp_free(df->publish_dir);
       df->publish_dir = NULL;
@@ -226,10 +280,11 @@ sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
   return st;
 }
 
-sp_status sp_write_parquet(sp_df *df, const char *dir, sp_error **err)
+sp_status sp_write_parquet(sp_df *df, const char *dir,
+                           const sp_node_options *opt, sp_error **err)
 {
   sp_df *lazy = NULL;
-  sp_status st = sp_write_parquet_lazy(df, dir, &lazy, err);
+  sp_status st = sp_write_parquet_lazy(df, dir, opt, &lazy, err);
 
   return st ? st : sp_compute(&lazy, 1, err);
 }
@@ -348,7 +403,7 @@ sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
   s = df->session;
   /* Each partition computes only its first n rows. */
   snprintf(suffix, sizeof(suffix), " LIMIT %lld", (long long)n);
-  if ((st = add_select(s, df->node, suffix, &limited, err)) != SP_OK ||
+  if ((st = add_select(s, df->node, suffix, NULL, &limited, err)) != SP_OK ||
       (st = run_node(s, limited, &parts, err)) != SP_OK)
     return st;
   return read_rows(s, limited, parts, n, out, err);

@@ -216,7 +216,7 @@ sp_status sp_repartition(sp_df *df, int npartitions,
                          const sp_repartition_options *opt, sp_df **out,
                          sp_error **err)
 {
-  sp_split_spec spec = {SP_SPLIT_FILES, NULL, 0, NULL, NULL, NULL, NULL};
+  sp_split_spec spec = {.kind = SP_SPLIT_FILES};
   sp_node *node;
   sp_status st;
 
@@ -241,13 +241,18 @@ sp_status sp_repartition(sp_df *df, int npartitions,
     spec.assign_arg = opt->assign_arg;
     spec.assign_name = opt->assign_name;
   }
+  if (opt) {
+    spec.dimension = opt->dimension;
+    spec.nested = opt->nested;
+  }
   st = sp_plan_add_repartition(&df->session->plan, df->node, npartitions,
-                               &spec, &node, err);
+                               &spec, opt ? opt->node : NULL, &node, err);
   return st ? st : sp_df_new(df->session, node, out, err);
 }
 
 sp_status sp_partial_sql(sp_session *s, const char *query,
-                         sp_df *const *inputs, size_t ninputs, sp_df **out,
+                         sp_df *const *inputs, size_t ninputs,
+                         const sp_node_options *opt, sp_df **out,
                          sp_error **err)
 {
   sp_node *nodes[64], *node;
@@ -265,7 +270,7 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
                           "or belongs to another session", i);
     nodes[i] = inputs[i]->node;
   }
-  st = sp_plan_add_sql(&s->plan, query, nodes, ninputs, &node, err);
+  st = sp_plan_add_sql(&s->plan, query, nodes, ninputs, opt, &node, err);
   return st ? st : sp_df_new(s, node, out, err);
 }
 

@@ -28,7 +28,8 @@ static void append_template_text(sp_buf *b, const char *text)
  * text wherever SQL follows it, as the text may end in a -- comment. */
 static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
                          const char *before, const char *text,
-                         const char *after, sp_df **out, sp_error **err)
+                         const char *after, const sp_node_options *opt,
+                         sp_df **out, sp_error **err)
 {
   sp_buf sql = SP_BUF_INIT;
   sp_node *node;
@@ -42,45 +43,54 @@ static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
   if (sp_buf_oom(&sql))
     return sp_error_oom(err);
   st = sp_plan_add_sql(&s->plan, sql.data, df ? &df->node : NULL, df ? 1 : 0,
-                       &node, err);
+                       opt, &node, err);
   sp_buf_release(&sql);
-  return st ? st : sp_df_new(s, node, out, err);
+  if (st != SP_OK) {
+    sp_error_prefix(err, "%s", what);
+    return st;
+  }
+  return sp_df_new(s, node, out, err);
 }
 
-sp_status sp_map(sp_df *df, const char *exprs, sp_df **out, sp_error **err)
+sp_status sp_map(sp_df *df, const char *exprs, const sp_node_options *opt,
+                 sp_df **out, sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "map", "SELECT ", exprs,
-                 "\nFROM {0}", out, err);
+                 "\nFROM {0}", opt, out, err);
 }
 
-sp_status sp_flat_map(sp_df *df, const char *exprs, sp_df **out,
-                      sp_error **err)
+sp_status sp_flat_map(sp_df *df, const char *exprs,
+                      const sp_node_options *opt, sp_df **out, sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "flat_map", "SELECT ", exprs,
-                 "\nFROM {0}", out, err);
+                 "\nFROM {0}", opt, out, err);
 }
 
-sp_status sp_filter(sp_df *df, const char *predicate, sp_df **out,
-                    sp_error **err)
+sp_status sp_filter(sp_df *df, const char *predicate,
+                    const sp_node_options *opt, sp_df **out, sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "filter",
-                 "SELECT * FROM {0} WHERE (", predicate, "\n)", out, err);
+                 "SELECT * FROM {0} WHERE (", predicate, "\n)", opt, out,
+                 err);
 }
 
-sp_status sp_partial_sort(sp_df *df, const char *order, sp_df **out,
+sp_status sp_partial_sort(sp_df *df, const char *order,
+                          const sp_node_options *opt, sp_df **out,
                           sp_error **err)
 {
   return add_sql(df ? df->session : NULL, df, "partial_sort",
-                 "SELECT * FROM {0} ORDER BY ", order, "\n", out, err);
+                 "SELECT * FROM {0} ORDER BY ", order, "\n", opt, out, err);
 }
 
-sp_status sp_from_sql(sp_session *s, const char *query, sp_df **out,
+sp_status sp_from_sql(sp_session *s, const char *query,
+                      const sp_node_options *opt, sp_df **out,
                       sp_error **err)
 {
-  return add_sql(s, NULL, "from_sql", "", query, "", out, err);
+  return add_sql(s, NULL, "from_sql", "", query, "", opt, out, err);
 }
 
-sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err)
+sp_status sp_limit(sp_df *df, int64_t n, const sp_node_options *opt,
+                   sp_df **out, sp_error **err)
 {
   sp_df *each = NULL, *one = NULL;
   char limit[48];
@@ -95,7 +105,7 @@ sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err)
   /* Per partition first, so no task reads more than it keeps; then the
    * partitions' files in one partition, limited once more. */
   if ((st = add_sql(df->session, df, "limit", "SELECT * FROM {0} LIMIT ",
-                    limit, "", &each, err)) != SP_OK)
+                    limit, "", opt, &each, err)) != SP_OK)
     return st;
   if (df->node->npartitions == 1) {
     *out = each;
@@ -104,24 +114,28 @@ sp_status sp_limit(sp_df *df, int64_t n, sp_df **out, sp_error **err)
   if ((st = sp_repartition(each, 1, NULL, &one, err)) != SP_OK)
     return st;
   return add_sql(df->session, one, "limit", "SELECT * FROM {0} LIMIT ", limit,
-                 "", out, err);
+                 "", opt, out, err);
 }
 
-sp_status sp_random_shuffle(sp_df *df, sp_df **out, sp_error **err)
+sp_status sp_random_shuffle(sp_df *df, const sp_node_options *opt,
+                            sp_df **out, sp_error **err)
 {
-  sp_split_spec spec = {SP_SPLIT_RANDOM, NULL, 0, NULL, NULL, NULL, NULL};
+  sp_split_spec spec = {.kind = SP_SPLIT_RANDOM};
   sp_node *node;
   sp_df *moved = NULL;
   sp_status st;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "random_shuffle: missing argument");
+  /* Keep the name of a one-dimension partitioning. */
+  if (df->node->ndims == 1)
+    spec.dimension = df->node->dims[0].name;
   st = sp_plan_add_repartition(&df->session->plan, df->node,
-                               df->node->npartitions, &spec, &node, err);
+                               df->node->npartitions, &spec, opt, &node, err);
   if (st == SP_OK)
     st = sp_df_new(df->session, node, &moved, err);
   if (st != SP_OK)
     return st;
   return add_sql(df->session, moved, "random_shuffle",
-                 "SELECT * FROM {0} ORDER BY ", "random()", "", out, err);
+                 "SELECT * FROM {0} ORDER BY ", "random()", "", opt, out, err);
 }

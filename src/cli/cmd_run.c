@@ -31,6 +31,8 @@ struct step {
   char *hash_text;
   int by_rows;
   const char *by;            /* REPARTITION: partition expression */
+  const char *dimension;     /* REPARTITION: its dimension's name */
+  int nested;
   const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT */
 };
 
@@ -56,15 +58,20 @@ struct run_args {
   size_t nsteps;
   enum consumer consumer;
   const char *out_dir;
+  sp_node_options out;           /* --write-parquet's Parquet settings */
+  int out_options;               /* 1 if any was given */
   long long take;
 };
 
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
+  OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
+  OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
   OPT_DELIMITER, OPT_HEADER,
-  OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_SQL, OPT_MAP,
+  OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_DIMENSION,
+  OPT_NESTED, OPT_SQL, OPT_MAP,
   OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
   OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE, OPT_TAKE_ALL
 };
@@ -86,6 +93,8 @@ static const struct option run_options[] = {
   {"hash-by", required_argument, NULL, OPT_HASH_BY},
   {"by-rows", no_argument, NULL, OPT_BY_ROWS},
   {"by", required_argument, NULL, OPT_BY},
+  {"dimension", required_argument, NULL, OPT_DIMENSION},
+  {"nested", no_argument, NULL, OPT_NESTED},
   {"sql", required_argument, NULL, OPT_SQL},
   {"map", required_argument, NULL, OPT_MAP},
   {"filter", required_argument, NULL, OPT_FILTER},
@@ -94,6 +103,11 @@ static const struct option run_options[] = {
   {"limit", required_argument, NULL, OPT_LIMIT},
   {"random-shuffle", no_argument, NULL, OPT_RANDOM_SHUFFLE},
   {"write-parquet", required_argument, NULL, OPT_WRITE_PARQUET},
+  {"compression", required_argument, NULL, OPT_COMPRESSION},
+  {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+  {"row-group-size", required_argument, NULL, OPT_ROW_GROUP_SIZE},
+  {"no-dictionary", no_argument, NULL, OPT_NO_DICTIONARY},
+  {"hive", no_argument, NULL, OPT_HIVE},
   {"count", no_argument, NULL, OPT_COUNT},
   {"take", required_argument, NULL, OPT_TAKE},
   {"take-all", no_argument, NULL, OPT_TAKE_ALL},
@@ -132,6 +146,10 @@ void sp_cmd_run_usage(FILE *f)
 "                        rows with equal keys land in one partition\n"
 "    --by EXPR           ...by the value of EXPR, which must be in 0..N-1\n"
 "    --by-rows           ...evenly by rows (Parquet row ranges)\n"
+"    --dimension NAME    name the partitions' dimension (default\n"
+"                        __data_partition__): {NAME} in SQL is the index\n"
+"    --nested            split each existing partition into N instead,\n"
+"                        along a new --dimension\n"
 "  --random-shuffle      move rows to random partitions, in random order\n"
 "  --sql QUERY           run QUERY on every partition; {0} is the previous\n"
 "                        step's partition; write {{ }} for literal braces\n"
@@ -148,6 +166,14 @@ void sp_cmd_run_usage(FILE *f)
 "  --count               print the number of rows\n"
 "  --take N              print the first N rows as a table\n"
 "  --take-all            print every row as a table\n"
+"\n"
+"output files (with --write-parquet):\n"
+"  --compression C       zstd (default), snappy, gzip, lz4, brotli or\n"
+"                        uncompressed\n"
+"  --compression-level N zstd level, 1 to 22 (default 3)\n"
+"  --row-group-size N    rows per row group (default 122880)\n"
+"  --no-dictionary       no dictionary encoding\n"
+"  --hive                one DIMENSION=INDEX/ folder per partition\n"
 "\n"
 "session:\n"
 "  --workers N           worker processes (default: number of CPUs)\n"
@@ -417,9 +443,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_HASH_BY:
     case OPT_BY_ROWS:
     case OPT_BY:
+    case OPT_DIMENSION:
+    case OPT_NESTED:
       if (!last || last->kind != STEP_REPARTITION)
         return usage_error("--%s applies to a --repartition: give that "
                            "first", step_option(c));
+      if (c == OPT_DIMENSION || c == OPT_NESTED) {
+        if (c == OPT_NESTED)
+          last->nested = 1;
+        else if (last->dimension || !*optarg)
+          return usage_error("--dimension: expected one name");
+        else
+          last->dimension = optarg;
+        break;
+      }
       if (c == OPT_BY_ROWS)
         last->by_rows = 1;
       else if (c == OPT_BY && !last->by && *optarg)
@@ -432,6 +469,32 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       if ((last->by_rows != 0) + (last->nhash_by > 0) + (last->by != NULL) > 1)
         return usage_error("--hash-by, --by and --by-rows exclude each "
                            "other");
+      break;
+    case OPT_COMPRESSION:
+      a->out.compression = optarg;
+      a->out_options = 1;
+      break;
+    case OPT_COMPRESSION_LEVEL:
+      if (sp_cli_parse_int(optarg, 1, 22, &v))
+        return usage_error("--compression-level: expected 1 to 22, got '%s'",
+                           optarg);
+      a->out.compression_level = (int)v;
+      a->out_options = 1;
+      break;
+    case OPT_ROW_GROUP_SIZE:
+      if (sp_cli_parse_int(optarg, 1, INT64_MAX, &v))
+        return usage_error("--row-group-size: expected a number of rows, got "
+                           "'%s'", optarg);
+      a->out.row_group_size = v;
+      a->out_options = 1;
+      break;
+    case OPT_NO_DICTIONARY:
+      a->out.no_dictionary = 1;
+      a->out_options = 1;
+      break;
+    case OPT_HIVE:
+      a->out.hive = 1;
+      a->out_options = 1;
       break;
     case OPT_WRITE_PARQUET:
       if (!*optarg)
@@ -469,6 +532,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   if (a->consumer == CONSUME_NONE)
     return usage_error("no consumer: give --write-parquet DIR, --count, "
                        "--take N or --take-all");
+  if (a->out_options && a->consumer != CONSUME_WRITE)
+    return usage_error("--compression, --compression-level, "
+                       "--row-group-size, --no-dictionary and --hive go with "
+                       "--write-parquet");
   return SP_EXIT_OK;
 }
 
@@ -479,13 +546,14 @@ static sp_status apply_step(sp_session *s, const struct step *step,
   sp_repartition_options opt;
 
   switch (step->kind) {
-  case STEP_SQL: return sp_partial_sql(s, step->text, df, 1, df, err);
-  case STEP_MAP: return sp_map(*df, step->text, df, err);
-  case STEP_FILTER: return sp_filter(*df, step->text, df, err);
-  case STEP_FLAT_MAP: return sp_flat_map(*df, step->text, df, err);
-  case STEP_PARTIAL_SORT: return sp_partial_sort(*df, step->text, df, err);
-  case STEP_LIMIT: return sp_limit(*df, step->n, df, err);
-  case STEP_RANDOM_SHUFFLE: return sp_random_shuffle(*df, df, err);
+  case STEP_SQL: return sp_partial_sql(s, step->text, df, 1, NULL, df, err);
+  case STEP_MAP: return sp_map(*df, step->text, NULL, df, err);
+  case STEP_FILTER: return sp_filter(*df, step->text, NULL, df, err);
+  case STEP_FLAT_MAP: return sp_flat_map(*df, step->text, NULL, df, err);
+  case STEP_PARTIAL_SORT:
+    return sp_partial_sort(*df, step->text, NULL, df, err);
+  case STEP_LIMIT: return sp_limit(*df, step->n, NULL, df, err);
+  case STEP_RANDOM_SHUFFLE: return sp_random_shuffle(*df, NULL, df, err);
   case STEP_REPARTITION: break;
   }
   memset(&opt, 0, sizeof(opt));
@@ -493,6 +561,8 @@ static sp_status apply_step(sp_session *s, const struct step *step,
   opt.nhash_by = step->nhash_by;
   opt.by_rows = step->by_rows;
   opt.by = step->by;
+  opt.dimension = step->dimension;
+  opt.nested = step->nested;
   return sp_repartition(*df, (int)step->n, &opt, df, err);
 }
 
@@ -517,7 +587,7 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
                    break;
   case SOURCE_JSON: st = sp_read_json(s, a->reads, a->nreads, &opt, &df, err);
                     break;
-  case SOURCE_SQL: st = sp_from_sql(s, a->from_sql, &df, err); break;
+  case SOURCE_SQL: st = sp_from_sql(s, a->from_sql, NULL, &df, err); break;
   default: st = sp_read_parquet(s, a->reads, a->nreads, NULL, &df, err);
   }
   for (i = 0; i < a->nsteps && st == SP_OK; i++)
@@ -525,7 +595,7 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
   if (st != SP_OK)
     return st;
   if (a->consumer == CONSUME_WRITE) {
-    if ((st = sp_write_parquet(df, a->out_dir, err)) == SP_OK)
+    if ((st = sp_write_parquet(df, a->out_dir, &a->out, err)) == SP_OK)
       fprintf(stderr, "smallpond: wrote %d partition%s to %s\n",
               sp_df_num_partitions(df),
               sp_df_num_partitions(df) == 1 ? "" : "s", a->out_dir);

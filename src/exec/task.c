@@ -33,6 +33,37 @@ char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
   return p;
 }
 
+void sp_exec_parquet_options(const sp_task_desc *d, int kv, const char *extra,
+                             sp_buf *b)
+{
+  const sp_parquet_settings *pq = &d->parquet;
+  size_t k;
+
+  sp_buf_appendf(b, " (FORMAT parquet, COMPRESSION %s",
+                 pq->compression[0] ? pq->compression : "zstd");
+  if (pq->compression_level)
+    sp_buf_appendf(b, ", COMPRESSION_LEVEL %d", pq->compression_level);
+  if (pq->row_group_size)
+    sp_buf_appendf(b, ", ROW_GROUP_SIZE %" PRId64, pq->row_group_size);
+  if (pq->no_dictionary)
+    sp_buf_puts(b, ", DICTIONARY_SIZE_LIMIT 0");
+  if (kv && d->ndims) {
+    sp_buf_puts(b, ", KV_METADATA {");
+    for (k = 0; k < d->ndims; k++) {
+      sp_buf reg = SP_BUF_INIT;
+      sp_buf_appendf(&reg, "SMALLPOND:%s", d->dim_names[k]);
+      sp_buf_puts(b, k ? ", " : "");
+      sp_buf_append_literal(b, sp_buf_oom(&reg) ? "" : reg.data);
+      sp_buf_appendf(b, ": '%d'", d->dim_index[k]);
+      sp_buf_release(&reg);
+    }
+    sp_buf_putc(b, '}');
+  }
+  if (extra)
+    sp_buf_appendf(b, ", %s", extra);
+  sp_buf_putc(b, ')');
+}
+
 sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err)
 {
   x->result->outputs = sp_calloc((size_t)n, sizeof(*x->result->outputs));

@@ -46,6 +46,13 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
 /* Allocates r->outputs with n empty datasets. */
 sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
 
+/* Appends the options of a COPY ... TO '<file>.parquet': FORMAT, the
+ * task's Parquet settings, with kv its partition's index along each
+ * dimension as key-value metadata "SMALLPOND:<dimension>", and `extra`
+ * (more options, or NULL). */
+void sp_exec_parquet_options(const sp_task_desc *d, int kv, const char *extra,
+                             sp_buf *b);
+
 /* "<out_dir>/<name>" in arena memory, or NULL. */
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name);
 

@@ -57,7 +57,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   const sp_task_desc *d = x->desc;
   sp_buf query = SP_BUF_INIT, copy = SP_BUF_INIT;
   const char **names;
-  sp_template_vars vars;
+  sp_template_vars vars = {0};
   const char *out = sp_exec_out_path(x, "part-0.parquet");
   sp_piece piece = {"part-0.parquet", 0, 0, -1, 0, NULL};
   sp_status st;
@@ -71,6 +71,9 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
    * give the column the same type (INTEGER). */
   vars.rand_seed = (uint32_t)(d->seed & 0x7fffffff);
   vars.batch_index = 0;
+  vars.dim_names = d->dim_names;
+  vars.dim_index = d->dim_index;
+  vars.ndims = d->ndims;
   st = sp_template_expand(d->sql, names, d->ninputs, &vars, &query, err);
   if (st != SP_OK)
     goto out;
@@ -89,7 +92,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   sp_buf_reset(&copy);
   sp_buf_puts(&copy, "COPY (SELECT * FROM " RESULT_VIEW ") TO ");
   sp_buf_append_literal(&copy, out);
-  sp_buf_puts(&copy, " (FORMAT parquet, COMPRESSION zstd)");
+  sp_exec_parquet_options(d, 1, NULL, &copy);
   if (sp_buf_oom(&copy)) {
     st = sp_error_oom(err);
     goto out;

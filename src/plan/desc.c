@@ -3,6 +3,7 @@
  */
 #include "plan/desc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -59,6 +60,28 @@ static sp_status datasets_from_json(const json_t *j, sp_dataset **out,
   return SP_OK;
 }
 
+static json_t *parquet_to_json(const sp_parquet_settings *pq)
+{
+  return json_pack("{s:s, s:i, s:I, s:b}", "compression", pq->compression,
+                   "level", pq->compression_level, "row_group_size",
+                   (json_int_t)pq->row_group_size, "no_dictionary",
+                   pq->no_dictionary);
+}
+
+static json_t *dims_to_json(const sp_task_desc *d)
+{
+  json_t *arr = json_array();
+  size_t i;
+
+  for (i = 0; arr && i < d->ndims; i++)
+    if (json_array_append_new(arr, json_pack("[s, i]", d->dim_names[i],
+                                             d->dim_index[i]))) {
+      json_decref(arr);
+      return NULL;
+    }
+  return arr;
+}
+
 json_t *sp_task_desc_to_json(const sp_task_desc *d)
 {
   json_t *o, *inputs = datasets_to_json(d->inputs, d->ninputs);
@@ -76,29 +99,70 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
   if (o && ((d->sql && json_object_set_new(o, "sql", json_string(d->sql))) ||
             (d->partition_key &&
              json_object_set_new(o, "partition_key",
-                                 json_string(d->partition_key))))) {
+                                 json_string(d->partition_key))) ||
+            json_object_set_new(o, "parquet", parquet_to_json(&d->parquet)) ||
+            (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))))) {
     json_decref(o);
     return NULL;
   }
   return o;
 }
 
+static sp_status parquet_from_json(const json_t *j, sp_parquet_settings *pq,
+                                   sp_error **err)
+{
+  const char *codec = NULL;
+  json_int_t rows = 0;
+
+  memset(pq, 0, sizeof(*pq));
+  if (!j) /* the defaults */
+    return SP_OK;
+  if (json_unpack((json_t *)j, "{s:s, s:i, s:I, s:b}", "compression", &codec,
+                  "level", &pq->compression_level, "row_group_size", &rows,
+                  "no_dictionary", &pq->no_dictionary) ||
+      strlen(codec) >= sizeof(pq->compression))
+    return sp_error_set(err, SP_EINTERNAL, "malformed Parquet settings");
+  snprintf(pq->compression, sizeof(pq->compression), "%s", codec);
+  pq->row_group_size = rows;
+  return SP_OK;
+}
+
+static sp_status dims_from_json(const json_t *j, sp_task_desc *d,
+                                sp_error **err)
+{
+  size_t n = json_array_size(j), i;
+
+  if (!n)
+    return SP_OK;
+  d->dim_names = sp_calloc(n, sizeof(*d->dim_names));
+  d->dim_index = sp_calloc(n, sizeof(*d->dim_index));
+  if (!d->dim_names || !d->dim_index)
+    return sp_error_oom(err);
+  for (i = 0; i < n; i++)
+    if (json_unpack(json_array_get(j, i), "[s, i]", &d->dim_names[i],
+                    &d->dim_index[i]))
+      return sp_error_set(err, SP_EINTERNAL, "malformed dimension");
+  d->ndims = n;
+  return SP_OK;
+}
+
 sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
 {
   const char *kind = NULL;
-  json_t *inputs = NULL;
+  json_t *inputs = NULL, *parquet = NULL, *dims = NULL;
   json_int_t mem = 0, seed = 0;
   sp_status st;
   int k;
 
   memset(d, 0, sizeof(*d));
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
-                  "s:o, s?s, s?s}",
+                  "s:o, s?s, s?s, s?o, s?o}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
                   "partition", &d->partition, "slots", &d->nslots, "out_dir",
                   &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
-                  "sql", &d->sql, "partition_key", &d->partition_key))
+                  "sql", &d->sql, "partition_key", &d->partition_key,
+                  "parquet", &parquet, "dims", &dims))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
@@ -108,13 +172,19 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
   d->kind = (sp_task_kind)k;
   d->memory_limit = mem;
   d->seed = (uint64_t)seed;
-  if ((st = datasets_from_json(inputs, &d->inputs, &d->ninputs, err)))
+  if ((st = parquet_from_json(parquet, &d->parquet, err)) != SP_OK ||
+      (st = dims_from_json(dims, d, err)) != SP_OK ||
+      (st = datasets_from_json(inputs, &d->inputs, &d->ninputs, err))) {
+    sp_task_desc_release(d);
     return st;
+  }
   return SP_OK;
 }
 
 void sp_task_desc_release(sp_task_desc *d)
 {
+  sp_free(d->dim_names);
+  sp_free(d->dim_index);
   sp_datasets_free(d->inputs, d->ninputs);
   memset(d, 0, sizeof(*d));
 }

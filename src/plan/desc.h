@@ -32,6 +32,10 @@ typedef struct sp_task_desc {
   const char *sql;        /* SQL: the query template */
   const char *partition_key; /* SHUFFLE: SQL expression giving each row's
                                 target partition */
+  sp_parquet_settings parquet; /* how to write Parquet */
+  const char **dim_names;  /* SQL: the partition's index along each */
+  int *dim_index;          /* dimension (arrays owned, names borrowed) */
+  size_t ndims;
 } sp_task_desc;
 
 typedef struct sp_task_result {

@@ -89,6 +89,10 @@ static sp_task *task_new(sp_task_kind kind, const sp_node *node, int partition,
   }
   t->kind = kind;
   t->node = node;
+  if (node) {
+    t->task_threads = node->task_threads;
+    t->task_memory = node->task_memory;
+  }
   t->partition = partition;
   t->nslots = nslots;
   t->ninputs = ninputs;
@@ -216,6 +220,28 @@ static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
   return st;
 }
 
+/* A nested repartition: each input partition p is split on its own, into
+ * the node's partitions p * k .. p * k + k - 1. */
+static sp_status plan_nested(sp_graph *g, const sp_node *node,
+                             const sp_task_input *in_parts, int m,
+                             sp_task_input *parts, sp_error **err)
+{
+  int k = node->dims[node->ndims - 1].n, p;
+  sp_task_kind kind = sp_node_moves_rows(node) ? SP_TASK_SHUFFLE
+                      : node->split == SP_SPLIT_ROWS ? SP_TASK_SPLIT_ROWS
+                      : node->split == SP_SPLIT_ASSIGN ? SP_TASK_ASSIGN
+                                                       : SP_TASK_SPLIT_FILES;
+  sp_status st = SP_OK;
+
+  for (p = 0; p < m && st == SP_OK; p++) {
+    sp_task *t = NULL;
+    if ((st = add_task_over(g, kind, node, p, k, &in_parts[p], &t, err)))
+      break;
+    st = parts_from_slots(parts + (size_t)p * k, k, t, err);
+  }
+  return st;
+}
+
 static sp_status plan_repartition(sp_graph *g, const sp_node *node,
                                   sp_task_input *parts, sp_error **err)
 {
@@ -227,6 +253,9 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
 
   if ((st = sp_graph_plan(g, node->inputs[0], &in_parts, err)) != SP_OK)
     return st;
+  /* Nested over one partition is the same as not nested. */
+  if (node->nested && m > 1)
+    return plan_nested(g, node, in_parts, m, parts, err);
   if (sp_node_moves_rows(node))
     return plan_shuffle(g, node, in_parts, m, parts, err);
   if ((st = concat_parts(in_parts, m, &whole, err)) == SP_OK)
@@ -305,7 +334,7 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
                           sp_task_input *parts, sp_error **err)
 {
   const sp_task_input **in_parts = NULL;
-  const sp_node *src;
+  const sp_node *src, *f;
   sp_status st;
   char *sql;
   size_t j;
@@ -324,8 +353,16 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
       st = sp_error_oom(err);
       break;
     }
+    /* Fused: the resources of the most demanding step. */
+    for (f = node; f != src; f = f->inputs[0]) {
+      const sp_node *in = f->inputs[0];
+      if (in->task_threads > t->task_threads)
+        t->task_threads = in->task_threads;
+      if (in->task_memory > t->task_memory)
+        t->task_memory = in->task_memory;
+    }
     for (j = 0; j < src->ninputs && st == SP_OK; j++) {
-      int k = src->inputs[j]->npartitions == 1 ? 0 : i; /* broadcast */
+      int k = sp_node_input_partition(src, src->inputs[j], i);
       st = input_extend(&t->inputs[j], &in_parts[j][k], err);
     }
     if (st != SP_OK) {

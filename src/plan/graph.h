@@ -52,6 +52,8 @@ typedef struct sp_task {
   size_t ninputs;
   char *sql;                          /* SQL: the query when it differs from
                                          the node's (fused), else NULL */
+  int task_threads;                   /* 0: the session's; the largest of */
+  int64_t task_memory;                /* the fused nodes' */
 } sp_task;
 
 /* A planned node's partitions (memo entry). */

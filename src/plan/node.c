@@ -3,6 +3,7 @@
  */
 #include "plan/node.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "plan/template.h"
@@ -31,6 +32,9 @@ static void node_free(sp_node *n)
   if (!n)
     return;
   sp_free(n->inputs);
+  for (i = 0; i < n->ndims; i++)
+    sp_free(n->dims[i].name);
+  sp_free(n->dims);
   sp_dataset_release(&n->files);
   for (i = 0; i < n->nhash_by; i++)
     sp_free(n->hash_by[i]);
@@ -60,12 +64,87 @@ static sp_node *node_new(sp_plan *plan, sp_node_kind kind,
     memcpy(n->inputs, inputs, ninputs * sizeof(*inputs));
   n->ninputs = ninputs;
   n->kind = kind;
+  n->npartitions = 1;
+  snprintf(n->parquet.compression, sizeof(n->parquet.compression), "zstd");
   n->id = (int)plan->len + 1;
   n->def_hash = sp_hash_str(sp_hash_str(SP_HASH_INIT, NODE_HASH_SEED),
                             sp_node_kind_name(kind));
   for (size_t i = 0; i < ninputs; i++)
     n->def_hash = sp_hash_i64(n->def_hash, (int64_t)inputs[i]->def_hash);
   return n;
+}
+
+/* Gives n the dimensions dims[0..ndims) plus, if extra is set, one more;
+ * sets npartitions to the product of their sizes. */
+static sp_status set_dims(sp_node *n, const sp_dim *dims, size_t ndims,
+                          const sp_dim *extra, sp_error **err)
+{
+  size_t total = ndims + (extra ? 1 : 0), i;
+
+  n->npartitions = 1;
+  if (total == 0)
+    return SP_OK;
+  if (!(n->dims = sp_calloc(total, sizeof(*n->dims))))
+    return sp_error_oom(err);
+  for (i = 0; i < total; i++) {
+    const sp_dim *d = i < ndims ? &dims[i] : extra;
+    if (!(n->dims[i].name = sp_strdup(d->name)))
+      return sp_error_oom(err);
+    n->dims[i].n = d->n;
+    n->ndims++;
+    n->npartitions *= d->n;
+    n->def_hash = sp_hash_str(n->def_hash, d->name);
+    n->def_hash = sp_hash_i64(n->def_hash, d->n);
+  }
+  return SP_OK;
+}
+
+/* Checks opt and copies it into n. Parquet settings are part of the
+ * node's definition (they change the files); resources are not. */
+static sp_status apply_options(sp_node *n, const sp_node_options *opt,
+                               sp_error **err)
+{
+  static const char *const codecs[] = {"zstd", "snappy", "gzip", "lz4",
+                                       "brotli", "uncompressed"};
+  sp_parquet_settings *pq = &n->parquet;
+  const char *codec = opt && opt->compression ? opt->compression : "zstd";
+  size_t i;
+
+  for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+    if (strcmp(codec, codecs[i]) == 0)
+      break;
+  if (i == sizeof(codecs) / sizeof(codecs[0]))
+    return sp_error_set(err, SP_EINVAL, "unknown Parquet compression '%s' "
+                        "(use zstd, snappy, gzip, lz4, brotli or "
+                        "uncompressed)", codec);
+  snprintf(pq->compression, sizeof(pq->compression), "%s", codec);
+  if (!opt)
+    goto out;
+  if (opt->compression_level &&
+      (strcmp(codec, "zstd") != 0 || opt->compression_level < 1 ||
+       opt->compression_level > 22))
+    return sp_error_set(err, SP_EINVAL, "compression_level %d: only zstd has "
+                        "levels, from 1 to 22", opt->compression_level);
+  if (opt->row_group_size < 0 || opt->task_threads < 0 ||
+      opt->task_memory < 0)
+    return sp_error_set(err, SP_EINVAL, "negative %s in the step's options",
+                        opt->row_group_size < 0 ? "row_group_size"
+                        : opt->task_threads < 0 ? "task_threads"
+                                                : "task_memory");
+  if (opt->hive)
+    return sp_error_set(err, SP_EINVAL, "the hive option applies to "
+                        "sp_write_parquet only");
+  pq->compression_level = opt->compression_level;
+  pq->row_group_size = opt->row_group_size;
+  pq->no_dictionary = opt->no_dictionary != 0;
+  n->task_threads = opt->task_threads;
+  n->task_memory = opt->task_memory;
+out:
+  n->def_hash = sp_hash_str(n->def_hash, pq->compression);
+  n->def_hash = sp_hash_i64(n->def_hash, pq->compression_level);
+  n->def_hash = sp_hash_i64(n->def_hash, pq->row_group_size);
+  n->def_hash = sp_hash_i64(n->def_hash, pq->no_dictionary);
+  return SP_OK;
 }
 
 static void plan_push(sp_plan *plan, sp_node *n, sp_node **out)
@@ -100,11 +179,44 @@ sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
   return SP_OK;
 }
 
+/* 1 if name can name a dimension: it becomes a {placeholder}, a metadata
+ * key and a folder name. */
+static int dim_name_ok(const char *name)
+{
+  const char *p = name;
+
+  if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+    return 0;
+  for (; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9') || *p == '_'))
+      return 0;
+  return strcmp(name, "rand_seed") != 0 && strcmp(name, "batch_index") != 0 &&
+         p - name <= 64;
+}
+
+static const sp_dim *find_dim(const sp_node *n, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < n->ndims; i++)
+    if (strcmp(n->dims[i].name, name) == 0)
+      return &n->dims[i];
+  return NULL;
+}
+
+/* The largest number of partitions a node may have. */
+#define MAX_PARTITIONS 1000000
+
 sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
-                                  const sp_split_spec *spec, sp_node **out,
+                                  const sp_split_spec *spec,
+                                  const sp_node_options *opt, sp_node **out,
                                   sp_error **err)
 {
+  sp_dim dim = {(char *)(spec->dimension ? spec->dimension
+                                         : SP_DEFAULT_DIMENSION), npart};
   sp_node *n;
+  sp_status st;
   size_t i;
 
   if (npart < 1)
@@ -120,12 +232,34 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
       (!spec->assign || !spec->assign_name || !*spec->assign_name))
     return sp_error_set(err, SP_EINVAL, "repartition: 'assign' needs a "
                         "function and an assign_name");
+  if (!dim_name_ok(dim.name))
+    return sp_error_set(err, SP_EINVAL, "repartition: '%s' cannot name a "
+                        "dimension: use up to 64 letters, digits and '_', "
+                        "not starting with a digit", dim.name);
+  if (spec->nested && !spec->dimension)
+    return sp_error_set(err, SP_EINVAL, "repartition: a nested partitioning "
+                        "needs a dimension name");
+  if (spec->nested && find_dim(input, dim.name))
+    return sp_error_set(err, SP_EINVAL, "repartition: the input is already "
+                        "partitioned along '%s'; a nested partitioning needs "
+                        "a new dimension", dim.name);
+  if ((int64_t)npart * (spec->nested ? input->npartitions : 1) >
+      MAX_PARTITIONS)
+    return sp_error_set(err, SP_EINVAL, "repartition: %lld partitions is "
+                        "more than %d",
+                        (long long)npart * (spec->nested ? input->npartitions
+                                                         : 1),
+                        MAX_PARTITIONS);
   if (!(n = node_new(plan, SP_NODE_REPARTITION, &input, 1)))
     return sp_error_oom(err);
-  n->npartitions = npart;
   n->split = spec->kind;
-  n->def_hash = sp_hash_i64(n->def_hash, npart);
+  n->nested = spec->nested != 0;
   n->def_hash = sp_hash_i64(n->def_hash, spec->kind);
+  n->def_hash = sp_hash_i64(n->def_hash, n->nested);
+  if ((st = set_dims(n, n->nested ? input->dims : NULL,
+                     n->nested ? input->ndims : 0, &dim, err)) != SP_OK ||
+      (st = apply_options(n, opt, err)) != SP_OK)
+    goto out_fail;
   if (spec->kind == SP_SPLIT_BY) {
     if (!(n->by = sp_strdup(spec->by)))
       goto out_oom;
@@ -141,9 +275,9 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
       goto out_oom;
     for (i = 0; i < spec->nhash_by; i++) {
       if (!spec->hash_by[i] || !*spec->hash_by[i]) {
-        node_free(n);
-        return sp_error_set(err, SP_EINVAL, "repartition: empty column name "
-                            "in hash_by");
+        st = sp_error_set(err, SP_EINVAL, "repartition: empty column name in "
+                          "hash_by");
+        goto out_fail;
       }
       if (!(n->hash_by[i] = sp_strdup(spec->hash_by[i])))
         goto out_oom;
@@ -155,8 +289,10 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
   return SP_OK;
 
 out_oom:
+  st = sp_error_oom(err);
+out_fail:
   node_free(n);
-  return sp_error_oom(err);
+  return st;
 }
 
 int sp_node_moves_rows(const sp_node *n)
@@ -178,52 +314,155 @@ void sp_node_partition_key(const sp_node *n, sp_buf *b)
         sp_buf_puts(b, ", ");
       sp_buf_append_ident(b, n->hash_by[i]);
     }
-    sp_buf_appendf(b, ") %% %d", n->npartitions);
+    sp_buf_appendf(b, ") %% %d", n->dims[n->ndims - 1].n);
     break;
   case SP_SPLIT_BY:
     sp_buf_appendf(b, "(%s\n)", n->by); /* the user's SQL, by design */
     break;
   case SP_SPLIT_RANDOM:
-    sp_buf_appendf(b, "floor(random() * %d)", n->npartitions);
+    sp_buf_appendf(b, "floor(random() * %d)", n->dims[n->ndims - 1].n);
     break;
   default:
     break;
   }
 }
 
+void sp_node_describe_dims(const sp_node *n, sp_buf *b)
+{
+  size_t i;
+
+  sp_buf_appendf(b, "%d partition%s", n->npartitions,
+                 n->npartitions == 1 ? "" : "s");
+  for (i = 0; i < n->ndims; i++)
+    sp_buf_appendf(b, "%s%s (%d)", i ? " x " : " along ", n->dims[i].name,
+                   n->dims[i].n);
+}
+
+int sp_node_dim_index(const sp_node *n, int p, size_t k)
+{
+  size_t j;
+
+  for (j = n->ndims; j-- > k + 1;)
+    p /= n->dims[j].n;
+  return p % n->dims[k].n;
+}
+
+int sp_node_input_partition(const sp_node *n, const sp_node *in, int p)
+{
+  int idx = 0;
+  size_t j, k;
+
+  if (in->npartitions == 1)
+    return 0;
+  for (j = 0; j < in->ndims; j++) {
+    for (k = 0; k < n->ndims; k++)
+      if (strcmp(n->dims[k].name, in->dims[j].name) == 0)
+        break;
+    idx = idx * in->dims[j].n + (k < n->ndims ? sp_node_dim_index(n, p, k)
+                                              : 0);
+  }
+  return idx;
+}
+
+/* 1 if every dimension of a is one of b's, with the same size. */
+static int dims_within(const sp_node *a, const sp_node *b)
+{
+  size_t i;
+
+  for (i = 0; i < a->ndims; i++) {
+    const sp_dim *d = find_dim(b, a->dims[i].name);
+    if (!d || d->n != a->dims[i].n)
+      return 0;
+  }
+  return 1;
+}
+
+/* 1 if a and b have the same dimensions in the same order. */
+static int dims_equal(const sp_node *a, const sp_node *b)
+{
+  size_t i;
+
+  if (a->ndims != b->ndims)
+    return 0;
+  for (i = 0; i < a->ndims; i++)
+    if (a->dims[i].n != b->dims[i].n ||
+        strcmp(a->dims[i].name, b->dims[i].name) != 0)
+      return 0;
+  return 1;
+}
+
+/* Fails naming inputs i and j of `what` and their partitionings. */
+static sp_status mismatch(const char *what, const char *name, size_t i,
+                          const sp_node *a, size_t j, const sp_node *b,
+                          sp_error **err)
+{
+  sp_buf da = SP_BUF_INIT, db = SP_BUF_INIT;
+  sp_status st;
+
+  sp_node_describe_dims(a, &da);
+  sp_node_describe_dims(b, &db);
+  st = sp_buf_oom(&da) || sp_buf_oom(&db)
+           ? sp_error_oom(err)
+           : sp_error_set(err, SP_EPLAN, "%s: inputs %s%zu%s (%s #%d, "
+                          "%s) and %s%zu%s (%s #%d, %s) are partitioned "
+                          "differently; "
+                          "repartition them along the same dimensions "
+                          "first", what, name, i, *name ? "}" : "",
+                          sp_node_kind_name(a->kind), a->id, da.data, name,
+                          j, *name ? "}" : "", sp_node_kind_name(b->kind),
+                          b->id, db.data);
+  sp_buf_release(&da);
+  sp_buf_release(&db);
+  return st;
+}
+
 sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
                           sp_node *const *inputs, size_t ninputs,
-                          sp_node **out, sp_error **err)
+                          const sp_node_options *opt, sp_node **out,
+                          sp_error **err)
 {
-  const sp_node *wide = NULL; /* the first input with more than 1 partition */
+  const sp_node *wide = NULL; /* gives the node its partitioning */
+  const char **names = NULL;
+  sp_template_vars vars = {0};
   size_t wide_idx = 0, i;
   sp_node *n;
   sp_status st;
 
   if (!sql || !*sql)
     return sp_error_set(err, SP_EINVAL, "partial_sql: empty query");
-  if ((st = sp_template_expand(sql, NULL, ninputs, NULL, NULL, err)))
-    return st;
+  /* The input with the most dimensions, preferring partitioned ones. */
   for (i = 0; i < ninputs; i++) {
     const sp_node *in = inputs[i];
-    if (in->npartitions == 1)
-      continue;
-    if (!wide) {
+    int better = !wide || (in->npartitions > 1 && wide->npartitions == 1) ||
+                 ((in->npartitions > 1) == (wide->npartitions > 1) &&
+                  in->ndims > wide->ndims);
+    if (better) {
       wide = in;
       wide_idx = i;
-    } else if (in->npartitions != wide->npartitions) {
-      return sp_error_set(err, SP_EPLAN, "partial_sql: inputs {%zu} (%s #%d, "
-                          "%d partitions) and {%zu} (%s #%d, %d partitions) "
-                          "are partitioned differently; repartition them to "
-                          "the same number first", wide_idx,
-                          sp_node_kind_name(wide->kind), wide->id,
-                          wide->npartitions, i, sp_node_kind_name(in->kind),
-                          in->id, in->npartitions);
     }
   }
+  for (i = 0; i < ninputs; i++)
+    if (inputs[i]->npartitions > 1 && !dims_within(inputs[i], wide))
+      return mismatch("partial_sql", "{", wide_idx, wide, i, inputs[i], err);
+  if (wide && wide->ndims &&
+      !(names = sp_calloc(wide->ndims, sizeof(*names))))
+    return sp_error_oom(err);
+  for (i = 0; wide && i < wide->ndims; i++)
+    names[i] = wide->dims[i].name;
+  vars.dim_names = names;
+  vars.ndims = wide ? wide->ndims : 0;
+  st = sp_template_expand(sql, NULL, ninputs, &vars, NULL, err);
+  sp_free(names);
+  if (st != SP_OK)
+    return st;
   if (!(n = node_new(plan, SP_NODE_SQL, inputs, ninputs)))
     return sp_error_oom(err);
-  n->npartitions = wide ? wide->npartitions : 1;
+  if ((st = set_dims(n, wide ? wide->dims : NULL, wide ? wide->ndims : 0,
+                     NULL, err)) != SP_OK ||
+      (st = apply_options(n, opt, err)) != SP_OK) {
+    node_free(n);
+    return st;
+  }
   if (!(n->sql = sp_strdup(sql))) {
     node_free(n);
     return sp_error_oom(err);
@@ -237,23 +476,20 @@ sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
                             size_t ninputs, sp_node **out, sp_error **err)
 {
   sp_node *n;
+  sp_status st;
   size_t i;
 
   if (ninputs == 0)
     return sp_error_set(err, SP_EINVAL, "union: no input");
   for (i = 1; i < ninputs; i++)
-    if (inputs[i]->npartitions != inputs[0]->npartitions)
-      return sp_error_set(err, SP_EPLAN, "union: inputs 0 (%s #%d, %d "
-                          "partitions) and %zu (%s #%d, %d partitions) are "
-                          "partitioned differently; repartition them to the "
-                          "same number first",
-                          sp_node_kind_name(inputs[0]->kind), inputs[0]->id,
-                          inputs[0]->npartitions, i,
-                          sp_node_kind_name(inputs[i]->kind), inputs[i]->id,
-                          inputs[i]->npartitions);
+    if (!dims_equal(inputs[i], inputs[0]))
+      return mismatch("union", "", 0, inputs[0], i, inputs[i], err);
   if (!(n = node_new(plan, SP_NODE_UNION, inputs, ninputs)))
     return sp_error_oom(err);
-  n->npartitions = inputs[0]->npartitions;
+  if ((st = set_dims(n, inputs[0]->dims, inputs[0]->ndims, NULL, err))) {
+    node_free(n);
+    return st;
+  }
   plan_push(plan, n, out);
   return SP_OK;
 }

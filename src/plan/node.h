@@ -33,6 +33,26 @@ typedef enum sp_split_kind {
   SP_SPLIT_ASSIGN  /* whole files placed by the user's C function */
 } sp_split_kind;
 
+/* The default name of a repartition's dimension. */
+#define SP_DEFAULT_DIMENSION "__data_partition__"
+
+/* A named axis of a node's partitioning: a node is split along 0 or more
+ * dimensions, and its npartitions is the product of their sizes. Partition
+ * p's index along each dimension comes from p in row-major order (the last
+ * dimension varies fastest). */
+typedef struct sp_dim {
+  char *name;
+  int n;
+} sp_dim;
+
+/* How the Parquet files of a node's tasks are written. */
+typedef struct sp_parquet_settings {
+  char compression[16];   /* DuckDB's name, e.g. "zstd" */
+  int compression_level;  /* 0: DuckDB's default */
+  int64_t row_group_size; /* rows; 0: DuckDB's default */
+  int no_dictionary;
+} sp_parquet_settings;
+
 /* How a REPARTITION node splits. Strings are copied by the plan. */
 typedef struct sp_split_spec {
   sp_split_kind kind;
@@ -42,12 +62,17 @@ typedef struct sp_split_spec {
   sp_assign_fn assign;        /* ASSIGN: the function, its argument and */
   void *assign_arg;           /* the name that stands for it in keys */
   const char *assign_name;
+  const char *dimension;      /* NULL: SP_DEFAULT_DIMENSION */
+  int nested;                 /* split each input partition, adding the
+                                 dimension to the input's */
 } sp_split_spec;
 
 typedef struct sp_node {
   int id;                  /* 1, 2, ... in creation order */
   sp_node_kind kind;
-  int npartitions;
+  int npartitions;          /* the product of the dimensions' sizes */
+  sp_dim *dims;
+  size_t ndims;
   struct sp_node **inputs; /* borrowed: the plan owns every node */
   size_t ninputs;
   uint64_t def_hash;
@@ -60,6 +85,10 @@ typedef struct sp_node {
   sp_assign_fn assign;     /* REPARTITION with SP_SPLIT_ASSIGN */
   void *assign_arg;
   char *sql;               /* SQL: the query template */
+  int nested;              /* REPARTITION: splits each input partition */
+  int task_threads;        /* 0: the session's */
+  int64_t task_memory;     /* bytes; 0: the session's */
+  sp_parquet_settings parquet;
 } sp_node;
 
 typedef struct sp_plan {
@@ -76,10 +105,13 @@ sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
                            const char *reader, sp_node **out, sp_error **err);
 
 
-/* Adds a REPARTITION node into n partitions. HASH needs at least one
- * column, BY an expression. */
+/* Adds a REPARTITION node into n partitions along one dimension: the
+ * only one, or, when nested, a new one after the input's. HASH needs at
+ * least one column, BY an expression. opt (may be NULL) is checked and
+ * copied, as by every sp_plan_add_* that takes one. */
 sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int n,
-                                  const sp_split_spec *spec, sp_node **out,
+                                  const sp_split_spec *spec,
+                                  const sp_node_options *opt, sp_node **out,
                                   sp_error **err);
 
 /* 1 if the node rewrites rows into new files (HASH, BY, RANDOM), 0 if it
@@ -91,20 +123,35 @@ int sp_node_moves_rows(const sp_node *n);
 void sp_node_partition_key(const sp_node *n, sp_buf *b);
 
 /* Adds a SQL node. Checks the template's placeholders against ninputs and
- * that the inputs' partitionings are compatible: equal counts, except that
- * one-partition inputs are broadcast. */
+ * the dimensions, and that the inputs' partitionings are compatible (see
+ * sp_node_input_partition). */
 sp_status sp_plan_add_sql(sp_plan *plan, const char *sql,
                           sp_node *const *inputs, size_t ninputs,
-                          sp_node **out, sp_error **err);
+                          const sp_node_options *opt, sp_node **out,
+                          sp_error **err);
 
-/* Adds a UNION node: inputs with the same number of partitions; partition i
- * reads partition i of each input. */
+/* The node's index along dimension k in its partition p. */
+int sp_node_dim_index(const sp_node *n, int p, size_t k);
+
+/* Which partition of input `in` partition p of node n reads. Inputs are
+ * matched along their dimensions: the node has the dimensions of its
+ * widest input, and every other input is either a single partition (given
+ * whole to every partition) or partitioned along some of those dimensions,
+ * with the same sizes; it then reads the partition at the same indexes. */
+int sp_node_input_partition(const sp_node *n, const sp_node *in, int p);
+
+/* Adds a UNION node: inputs with the same dimensions; partition i reads
+ * partition i of each input. */
 sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
                             size_t ninputs, sp_node **out, sp_error **err);
 
 /* 1 if every file in the node's partitions is one smallpond wrote as a
  * whole (no user file, no row range), so it can be published as is. */
 int sp_node_owns_files(const sp_node *n);
+
+/* Appends the partitioning for messages: "12 partitions along d1 (4) x
+ * d2 (3)", or "1 partition". */
+void sp_node_describe_dims(const sp_node *n, sp_buf *b);
 
 void sp_plan_release(sp_plan *plan);
 

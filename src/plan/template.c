@@ -9,7 +9,7 @@
 #include "util/error.h"
 
 /* Appends the value of the named placeholder name (len bytes). Returns 0,
- * or -1 when the name is unknown. */
+ * or -1 when the name is unknown. With out NULL, only checks the name. */
 static int append_var(const char *name, size_t len,
                       const sp_template_vars *vars, sp_buf *out)
 {
@@ -17,12 +17,19 @@ static int append_var(const char *name, size_t len,
                                       "batch_index"};
   size_t k;
 
+  for (k = 0; vars && k < vars->ndims; k++)
+    if (strlen(vars->dim_names[k]) == len &&
+        memcmp(vars->dim_names[k], name, len) == 0) {
+      if (out)
+        sp_buf_appendf(out, "%d", vars->dim_index[k]);
+      return 0;
+    }
   for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
     if (strlen(known[k]) == len && memcmp(known[k], name, len) == 0)
       break;
   if (k == sizeof(known) / sizeof(known[0]))
     return -1;
-  if (!out || !vars)
+  if (!out)
     return 0;
   if (k == 0)
     sp_buf_appendf(out, "%d", vars->partition);
@@ -82,15 +89,10 @@ static sp_status next_tok(const char *tmpl, const char **p, tok *t,
   n = (size_t)(close - s - 1);
   *p = close + 1;
   if (n > 0 && strspn(s + 1, "0123456789") != n) {
-    t->kind = TOK_NAME;
+    t->kind = TOK_NAME; /* checked by the caller, which knows the names */
     t->s = s + 1;
     t->len = n;
-    if (append_var(t->s, n, NULL, NULL) == 0)
-      return SP_OK;
-    return sp_error_set(err, SP_EINVAL, "unknown placeholder '%.*s' in SQL "
-                        "(use {0}, {1}, ... for inputs, or "
-                        "{__data_partition__}, {rand_seed}, {batch_index}): "
-                        "%s", (int)n + 2, s, tmpl);
+    return SP_OK;
   }
   if (n == 0 || n > 6)
     return sp_error_set(err, SP_EINVAL, "unknown placeholder '%.*s' in SQL "
@@ -106,16 +108,24 @@ sp_status sp_template_expand(const char *tmpl, const char *const *names,
                              size_t nnames, const sp_template_vars *vars,
                              sp_buf *out, sp_error **err)
 {
-  static const sp_template_vars none = {0, 0, 0};
+  static const sp_template_vars none = {0};
   const char *p = tmpl;
   sp_status st;
   tok t;
 
+  if (!vars)
+    vars = &none;
   while ((st = next_tok(tmpl, &p, &t, err)) == SP_OK && t.kind != TOK_END) {
     if (t.kind == TOK_INPUT && t.input >= nnames)
       return sp_error_set(err, SP_EINVAL, "placeholder {%zu} in SQL but the "
                           "query has %zu input%s: %s", t.input, nnames,
                           nnames == 1 ? "" : "s", tmpl);
+    if (t.kind == TOK_NAME && append_var(t.s, t.len, vars, NULL) != 0)
+      return sp_error_set(err, SP_EINVAL, "unknown placeholder '{%.*s}' in "
+                          "SQL (use {0}, {1}, ... for inputs, "
+                          "{__data_partition__}, {rand_seed}, {batch_index}, "
+                          "or the name of a dimension the data is "
+                          "partitioned along): %s", (int)t.len, t.s, tmpl);
     if (!out)
       continue;
     switch (t.kind) {
@@ -123,7 +133,7 @@ sp_status sp_template_expand(const char *tmpl, const char *const *names,
     case TOK_LBRACE: sp_buf_putc(out, '{'); break;
     case TOK_RBRACE: sp_buf_putc(out, '}'); break;
     case TOK_INPUT: sp_buf_puts(out, names[t.input]); break;
-    case TOK_NAME: append_var(t.s, t.len, vars ? vars : &none, out); break;
+    case TOK_NAME: append_var(t.s, t.len, vars, out); break;
     case TOK_END: break;
     }
   }

@@ -267,6 +267,26 @@ static sp_status run_inline(sp_run *run, const sp_task *t, sp_error **err)
   return release_waiting(run, t->index, err);
 }
 
+/* The task's index along each of its node's dimensions. */
+static sp_status set_dims(sp_task_desc *d, const sp_task *t, sp_error **err)
+{
+  const sp_node *n = t->node;
+  size_t k;
+
+  if (!n->ndims)
+    return SP_OK;
+  d->dim_names = sp_calloc(n->ndims, sizeof(*d->dim_names));
+  d->dim_index = sp_calloc(n->ndims, sizeof(*d->dim_index));
+  if (!d->dim_names || !d->dim_index)
+    return sp_error_oom(err);
+  for (k = 0; k < n->ndims; k++) {
+    d->dim_names[k] = n->dims[k].name;
+    d->dim_index[k] = sp_node_dim_index(n, t->partition, k);
+  }
+  d->ndims = n->ndims;
+  return SP_OK;
+}
+
 static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
                           sp_error **err)
 {
@@ -285,9 +305,13 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.attempt = ts->attempts;
   d.partition = t->partition;
   d.nslots = t->nslots;
-  d.threads = job->task_threads;
-  d.memory_limit = job->task_memory;
+  d.threads = t->task_threads ? t->task_threads : job->task_threads;
+  d.memory_limit = t->task_memory ? t->task_memory : job->task_memory;
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
+  if (t->node)
+    d.parquet = t->node->parquet;
+  if (t->kind == SP_TASK_SQL && (st = set_dims(&d, t, err)) != SP_OK)
+    goto out;
   d.sql = t->sql ? t->sql
                   : t->node && t->node->kind == SP_NODE_SQL ? t->node->sql
                                                             : NULL;

@@ -80,7 +80,7 @@ static sp_df *sql1(sp_session *s, const char *query, sp_df *in)
   sp_error *err = NULL;
   sp_df *out = NULL;
 
-  tk_check(sp_partial_sql(s, query, &in, 1, &out, &err), &err);
+  tk_check(sp_partial_sql(s, query, &in, 1, NULL, &out, &err), &err);
   return out;
 }
 
@@ -88,7 +88,7 @@ static void write_ok(sp_df *df, const char *dir)
 {
   sp_error *err = NULL;
 
-  tk_check(sp_write_parquet(df, dir, &err), &err);
+  tk_check(sp_write_parquet(df, dir, NULL, &err), &err);
 }
 
 static const char *input_sql(const fixture *f, const char *select)
@@ -274,15 +274,15 @@ static void test_multi_input_sql(void **state)
   tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, NULL, &in[1],
                            &err), &err);
   in[1] = hash_by(in[1], 4, cols, 1);
-  tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  tk_check(sp_partial_sql(s, join, in, 2, NULL, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 4);
   write_ok(df, out);
   /* Broadcast: the small table whole next to each of 4 partitions. */
   tk_check(sp_read_parquet(s, (const char **)&small_glob_copy, 1, NULL, &in[1],
                            &err), &err);
-  tk_check(sp_partial_sql(s, join, in, 2, &df, &err), &err);
+  tk_check(sp_partial_sql(s, join, in, 2, NULL, &df, &err), &err);
   write_ok(df, bout);
-  tk_check(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, &df, &err),
+  tk_check(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, NULL, &df, &err),
            &err);
   tk_check(sp_count(df, &n, &err), &err);
   assert_int_equal(n, 3);
@@ -320,7 +320,7 @@ static void test_error_bad_sql(void **state)
   sp_error *err = NULL;
   sp_df *df = sql1(s, query, read_input(s, f));
 
-  assert_int_equal(sp_write_parquet(df, out, &err), SP_ESQL);
+  assert_int_equal(sp_write_parquet(df, out, NULL, &err), SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "syntax error"));
   assert_non_null(sp_error_sql(err));
   assert_string_equal(sp_error_sql(err), query);
@@ -329,7 +329,7 @@ static void test_error_bad_sql(void **state)
   sp_error_free(&err);
   /* A failed run leaves an existing empty folder as it was. */
   assert_int_equal(mkdir(out, 0777), 0);
-  assert_int_equal(sp_write_parquet(df, out, &err), SP_ESQL);
+  assert_int_equal(sp_write_parquet(df, out, NULL, &err), SP_ESQL);
   sp_error_free(&err);
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
                    0);
@@ -345,7 +345,7 @@ static void test_error_missing_hash_column(void **state)
   sp_error *err = NULL;
 
   assert_int_equal(sp_write_parquet(hash_by(read_input(s, f), 3, cols, 1),
-                                    out, &err), SP_ESQL);
+                                    out, NULL, &err), SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "nosuch_column"));
   assert_false(tk_exists(out));
   sp_error_free(&err);
@@ -364,7 +364,7 @@ static void test_error_output_not_empty(void **state)
   assert_int_equal(mkdir(out, 0777), 0);
   assert_non_null(fp = fopen(keep, "w"));
   fclose(fp);
-  assert_int_equal(sp_write_parquet(read_input(s, f), out, &err), SP_EEXIST);
+  assert_int_equal(sp_write_parquet(read_input(s, f), out, NULL, &err), SP_EEXIST);
   assert_non_null(strstr(sp_error_message(err), out));
   assert_true(tk_exists(keep));
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
@@ -380,7 +380,7 @@ static void test_error_bad_template(void **state)
   sp_error *err = NULL;
   sp_df *in = read_input(s, f), *df = NULL;
 
-  assert_int_equal(sp_partial_sql(s, "SELECT * FROM {1}", &in, 1, &df, &err),
+  assert_int_equal(sp_partial_sql(s, "SELECT * FROM {1}", &in, 1, NULL, &df, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{1}"));
   sp_error_free(&err);
@@ -462,7 +462,7 @@ static void test_unusual_inputs(void **state)
   write_ok(df, out);
   /* A statement that returns no rows is refused, naming its kind. */
   df = sql1(s, "CREATE TABLE t AS SELECT * FROM {0}", df);
-  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL, &err),
                    SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "got a CREATE statement"));
   sp_error_free(&err);

@@ -72,7 +72,7 @@ static const char *write_out(fixture *f, sp_df *df, const char *name)
   const char *dir = tk_path(f->dir, name);
   sp_error *err = NULL;
 
-  tk_check(sp_write_parquet(df, dir, &err), &err);
+  tk_check(sp_write_parquet(df, dir, NULL, &err), &err);
   return tk_fmt("read_parquet('%s/*.parquet')", dir);
 }
 
@@ -93,7 +93,7 @@ static void test_csv(void **state)
   assert_int_equal(n, ROWS);
   tk_check(sp_repartition(df, 3, &by_k, &agg, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n, max(name) AS m, "
-                          "sum(id) AS s FROM {0} GROUP BY k", &agg, 1, &agg,
+                          "sum(id) AS s FROM {0} GROUP BY k", &agg, 1, NULL, &agg,
                           &err), &err);
   tk_assert_same_rows(
       tk_fmt("SELECT k, count(*), max(name), sum(id) FROM read_csv('%s', "
@@ -101,7 +101,7 @@ static void test_csv(void **state)
       tk_fmt("SELECT * FROM %s", write_out(f, agg, "csv-agg")));
   /* More partitions than files: the empty ones still have the columns. */
   tk_check(sp_repartition(df, 7, NULL, &df, &err), &err);
-  tk_check(sp_map(df, "id, name", &df, &err), &err);
+  tk_check(sp_map(df, "id, name", NULL, &df, &err), &err);
   tk_assert_same_rows(
       tk_fmt("SELECT id, name FROM read_csv('%s', delim = '|', header = "
              "true)", f->csv),
@@ -141,7 +141,7 @@ static void test_json(void **state)
   tk_check(sp_read_json(f->s, (const char *[]){f->json}, 1, &json, &df,
                         &err), &err);
   tk_check(sp_repartition(df, 2, NULL, &df, &err), &err);
-  tk_check(sp_filter(df, "k < 20", &df, &err), &err);
+  tk_check(sp_filter(df, "k < 20", NULL, &df, &err), &err);
   tk_assert_same_rows(
       tk_fmt("SELECT * FROM read_json('%s', format = 'newline_delimited') "
              "WHERE k < 20", f->json),
@@ -243,10 +243,10 @@ static void test_csv_quotes_and_unions(void **state)
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "quoted[1].csv"));
   sp_error_free(&err);
-  tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", &in[0], &err), &err);
-  tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", &in[1], &err), &err);
+  tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", NULL, &in[0], &err), &err);
+  tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", NULL, &in[1], &err), &err);
   tk_check(sp_union(in, 2, &u, &err), &err);
-  tk_check(sp_filter(u, "v > 1 AND v < 2", &u, &err), &err);
+  tk_check(sp_filter(u, "v > 1 AND v < 2", NULL, &u, &err), &err);
   tk_check(sp_take_all(u, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows), 1);
   assert_string_equal(sp_rows_value(rows, 0, 0), "1.5");

@@ -75,7 +75,7 @@ static const char *write_out(fixture *f, sp_df *df, const char *name)
   const char *dir = tk_path(f->dir, name);
   sp_error *err = NULL;
 
-  tk_check(sp_write_parquet(df, dir, &err), &err);
+  tk_check(sp_write_parquet(df, dir, NULL, &err), &err);
   return tk_fmt("read_parquet('%s/*.parquet'%s)", dir,
                 ", filename = true, file_row_number = true");
 }
@@ -116,7 +116,7 @@ static void test_repartition_by_out_of_range(void **state)
   sp_df *df = NULL;
 
   tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
-  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL, &err),
                    SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "partition key "));
   assert_non_null(strstr(sp_error_message(err), " is out of range 0-4"));
@@ -124,7 +124,7 @@ static void test_repartition_by_out_of_range(void **state)
   sp_error_free(&err);
   opt.by = "NULL::INT";
   tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
-  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), &err),
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL, &err),
                    SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "partition key is NULL"));
   sp_error_free(&err);
@@ -146,10 +146,10 @@ static void test_random_shuffle(void **state)
   const char *out;
   int64_t inversions;
 
-  tk_check(sp_from_sql(f->s, "SELECT i AS item FROM range(1000) t(i)", &df,
+  tk_check(sp_from_sql(f->s, "SELECT i AS item FROM range(1000) t(i)", NULL, &df,
                        &err), &err);
   tk_check(sp_repartition(df, 10, &rows, &df, &err), &err);
-  tk_check(sp_random_shuffle(df, &df, &err), &err);
+  tk_check(sp_random_shuffle(df, NULL, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 10);
   out = write_out(f, df, "shuffled");
   tk_assert_same_rows("SELECT i FROM range(1000) t(i)",
@@ -179,21 +179,21 @@ static void test_map_filter_flat_map(void **state)
   sp_df *df = NULL;
 
   tk_check(sp_map(by_files(input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
-                  &df, &err), &err);
+                  NULL,&df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id, k * 2, upper(name) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, k2, n FROM %s",
                              write_out(f, df, "map")));
   /* Braces inside the user's SQL are literal, not placeholders. */
   tk_check(sp_filter(by_files(input(f), 3),
-                     "k < 100 AND coalesce(name, '{x}') <> '{x}'", &df, &err),
+                     "k < 100 AND coalesce(name, '{x}') <> '{x}'", NULL, &df, &err),
            &err);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE k < 100 AND name IS NOT "
                              "NULL", in_sql(f)),
                       tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
                              "FROM %s", write_out(f, df, "filter")));
   tk_check(sp_flat_map(by_files(input(f), 2),
-                       "id, unnest([k, k + 1000]) AS x", &df, &err), &err);
+                       "id, unnest([k, k + 1000]) AS x", NULL, &df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id, unnest([k, k + 1000]) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, x FROM %s",
@@ -208,7 +208,7 @@ static void test_partial_sort(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", &df, &err),
+  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", NULL, &df, &err),
            &err);
   out = write_out(f, df, "sorted");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
@@ -232,15 +232,15 @@ static void test_limit(void **state)
   size_t i;
 
   for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-    tk_check(sp_limit(by_files(input(f), 4), ns[i], &df, &err), &err);
+    tk_check(sp_limit(by_files(input(f), 4), ns[i], NULL, &df, &err), &err);
     assert_int_equal(sp_df_num_partitions(df), 1);
     tk_check(sp_count(df, &count, &err), &err);
     assert_int_equal(count, ns[i] < ROWS ? ns[i] : ROWS);
   }
-  tk_check(sp_limit(input(f), 3, &df, &err), &err);
+  tk_check(sp_limit(input(f), 3, NULL, &df, &err), &err);
   tk_check(sp_count(df, &count, &err), &err);
   assert_int_equal(count, 3);
-  assert_int_equal(sp_limit(input(f), -1, &df, &err), SP_EINVAL);
+  assert_int_equal(sp_limit(input(f), -1, NULL, &df, &err), SP_EINVAL);
   sp_error_free(&err);
 }
 
@@ -252,7 +252,7 @@ static void test_from_sql(void **state)
   int64_t count = -1;
 
   tk_check(sp_from_sql(f->s, "SELECT i, '{' || i || '}' AS s FROM range(1000) "
-                       "t(i)", &df, &err), &err);
+                       "t(i)", NULL, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 1);
   tk_check(sp_count(df, &count, &err), &err);
   assert_int_equal(count, 1000);
@@ -271,8 +271,8 @@ static void test_union(void **state)
   int64_t count = -1;
 
   parts[0] = by_files(input(f), 3);
-  tk_check(sp_filter(by_files(input(f), 3), "k < 50", &parts[1], &err), &err);
-  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", &parts[2], &err),
+  tk_check(sp_filter(by_files(input(f), 3), "k < 50", NULL, &parts[1], &err), &err);
+  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", NULL, &parts[2], &err),
            &err); /* the same columns in another order */
   tk_check(sp_union(parts, 3, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 3);
@@ -301,7 +301,7 @@ static void test_take_all(void **state)
   int64_t sum = 0;
   size_t r;
 
-  tk_check(sp_filter(by_files(input(f), 4), "k = 7", &df, &err), &err);
+  tk_check(sp_filter(by_files(input(f), 4), "k = 7", NULL, &df, &err), &err);
   tk_check(sp_take_all(df, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows),
                    tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE k = 7",
@@ -328,7 +328,7 @@ static void test_placeholders(void **state)
   const char *out;
 
   tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
-  tk_check(sp_partial_sql(f->s, query, &df, 1, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, query, &df, 1, NULL, &df, &err), &err);
   out = write_out(f, df, "placeholders");
   assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM %s WHERE p <> regexp_extract(filename, "
@@ -338,7 +338,7 @@ static void test_placeholders(void **state)
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(DISTINCT (p, seed)) "
                                       "FROM %s", out)), 5);
   assert_int_equal(sp_partial_sql(f->s, "SELECT {__data_partitions__} FROM "
-                                  "{0}", &df, 1, &df, &err), SP_EINVAL);
+                                  "{0}", &df, 1, NULL, &df, &err), SP_EINVAL);
   sp_error_free(&err);
 }
 
@@ -359,9 +359,9 @@ static void test_lazy_write_and_compute(void **state)
 
   tk_check(sp_repartition(input(f), 3, &opt, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n FROM {0} GROUP BY k",
-                          &df, 1, &agg, &err), &err);
-  tk_check(sp_write_parquet_lazy(agg, a, &outs[0], &err), &err);
-  tk_check(sp_write_parquet_lazy(input(f), b, &outs[1], &err), &err);
+                          &df, 1, NULL, &agg, &err), &err);
+  tk_check(sp_write_parquet_lazy(agg, a, NULL, &outs[0], &err), &err);
+  tk_check(sp_write_parquet_lazy(input(f), b, NULL, &outs[1], &err), &err);
   assert_false(tk_exists(a));
   log = tk_read(log_path);
   runs = tk_count(log, "run: done");
@@ -381,15 +381,15 @@ static void test_lazy_write_and_compute(void **state)
   {
     char *c1 = strdup(tk_path(f->dir, "lazy-c"));
     sp_df *twice[2];
-    tk_check(sp_write_parquet_lazy(agg, c1, &twice[0], &err), &err);
-    tk_check(sp_write_parquet_lazy(input(f), c1, &twice[1], &err), &err);
+    tk_check(sp_write_parquet_lazy(agg, c1, NULL, &twice[0], &err), &err);
+    tk_check(sp_write_parquet_lazy(input(f), c1, NULL, &twice[1], &err), &err);
     assert_int_equal(sp_compute(twice, 2, &err), SP_EINVAL);
     assert_non_null(strstr(sp_error_message(err), "both write into"));
     sp_error_free(&err);
     assert_false(tk_exists(c1));
     free(c1);
   }
-  assert_int_equal(sp_write_parquet_lazy(agg, a, &outs[0], &err), SP_EEXIST);
+  assert_int_equal(sp_write_parquet_lazy(agg, a, NULL, &outs[0], &err), SP_EEXIST);
   sp_error_free(&err);
   free(a);
   free(b);
@@ -461,9 +461,9 @@ static void test_duckdb_setup(void **state)
   tk_check(sp_read_parquet(s, (const char *[]){f->glob}, 1, NULL, &df, &err),
            &err);
   tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
-  tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", &df, &err),
+  tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", NULL, &df, &err),
            &err);
-  tk_check(sp_write_parquet(df, tk_path(f->dir, "udf"), &err), &err);
+  tk_check(sp_write_parquet(df, tk_path(f->dir, "udf"), NULL, &err), &err);
   sp_close(&s);
   tk_assert_same_rows(tk_fmt("SELECT id, id * 2, NULL FROM %s", in_sql(f)),
                       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
@@ -503,10 +503,10 @@ static void test_fusion(void **state)
   int before;
 
   before = sql_tasks_sent(f);
-  tk_check(sp_filter(by_files(input(f), 3), "k < 250", &df, &err), &err);
-  tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", &df, &err), &err);
+  tk_check(sp_filter(by_files(input(f), 3), "k < 250", NULL, &df, &err), &err);
+  tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
-                          "WHERE v2 > 10 -- a comment", &df, 1, &df, &err),
+                          "WHERE v2 > 10 -- a comment", &df, 1, NULL, &df, &err),
            &err);
   tk_assert_same_rows(
       tk_fmt("SELECT id, k, v * 2, '{x}' FROM %s WHERE k < 250 AND v * 2 > 10",
@@ -515,14 +515,14 @@ static void test_fusion(void **state)
   assert_int_equal(sql_tasks_sent(f) - before, 3); /* not 9 */
   /* ORDER BY below: kept as its own step, so each partition stays sorted. */
   before = sql_tasks_sent(f);
-  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", &sorted, &err),
+  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", NULL, &sorted, &err),
            &err);
-  tk_check(sp_map(sorted, "id", &mapped, &err), &err);
+  tk_check(sp_map(sorted, "id", NULL, &mapped, &err), &err);
   write_out(f, mapped, "sorted-mapped");
   assert_int_equal(sql_tasks_sent(f) - before, 4);
   /* Computed already: reused, not recomputed inside a fused query. */
   before = sql_tasks_sent(f);
-  tk_check(sp_map(mapped, "id + 1 AS j", &df, &err), &err);
+  tk_check(sp_map(mapped, "id + 1 AS j", NULL, &df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id + 1 FROM %s", in_sql(f)),
                       tk_fmt("SELECT j FROM %s", write_out(f, df, "reused")));
   assert_int_equal(sql_tasks_sent(f) - before, 2);
@@ -570,7 +570,7 @@ static void test_assign_function(void **state)
                            &in, &err), &err);
   tk_check(sp_repartition(in, 2, &opt, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT id, filename AS src, "
-                          "{__data_partition__} AS p FROM {0}", &df, 1, &df,
+                          "{__data_partition__} AS p FROM {0}", &df, 1, NULL, &df,
                           &err), &err);
   out = write_out(f, df, "assigned");
   tk_assert_same_rows(tk_fmt("SELECT id FROM %s", in_sql(f)),
@@ -642,7 +642,7 @@ static void test_to_arrow(void **state)
   assert_int_equal(rows, ROWS);
   assert_int_equal(sum, tk_duck_i64(tk_fmt("SELECT sum(id) FROM %s",
                                            in_sql(f))));
-  tk_check(sp_filter(df, "false", &df, &err), &err);
+  tk_check(sp_filter(df, "false", NULL, &df, &err), &err);
   tk_check(sp_to_arrow(df, &stream, &err), &err);
   read_stream(&stream, &rows, &sum, &ncols);
   assert_int_equal(rows, 0);
@@ -659,7 +659,7 @@ static void test_from_arrow(void **state)
   sp_df *df = NULL, *back = NULL;
   int i;
 
-  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", &df,
+  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", NULL, &df,
                   &err), &err);
   for (i = 0; i < 2; i++) {
     tk_check(sp_to_arrow(df, &stream, &err), &err);

@@ -64,10 +64,10 @@ static sp_status repart(sp_plan *plan, sp_node *in, int n, sp_split_kind kind,
                         const char *const *cols, size_t ncols, sp_node **out,
                         sp_error **err)
 {
-  sp_split_spec spec = {kind, cols, ncols, kind == SP_SPLIT_BY ? "k % 2" : NULL,
-                        NULL, NULL, NULL};
+  sp_split_spec spec = {.kind = kind, .hash_by = cols, .nhash_by = ncols,
+                        .by = kind == SP_SPLIT_BY ? "k % 2" : NULL};
 
-  return sp_plan_add_repartition(plan, in, n, &spec, out, err);
+  return sp_plan_add_repartition(plan, in, n, &spec, NULL, out, err);
 }
 
 static sp_node *add_repart(sp_plan *plan, sp_node *in, int n,
@@ -157,14 +157,15 @@ static void test_partition_counts(void **state)
   assert_int_equal(hash->nhash_by, 1);
   assert_string_equal(hash->hash_by[0], "k");
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &hash, 1,
+                                   NULL,
                                    &sql, NULL),
                    SP_OK);
   assert_int_equal(sql->npartitions, 7);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT count(*) FROM {0}", &read,
-                                   1, &sql1, NULL),
+                                   1, NULL, &sql1, NULL),
                    SP_OK);
   assert_int_equal(sql1->npartitions, 1);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT 1", NULL, 0, &none, NULL),
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT 1", NULL, 0, NULL, &none, NULL),
                    SP_OK);
   assert_int_equal(none->npartitions, 1);
   assert_int_equal(none->ninputs, 0);
@@ -189,7 +190,7 @@ static void test_sql_mismatched_partitions(void **state)
   in[1] = read; /* broadcast: does not count */
   in[2] = four;
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}, {1}, {2}", in,
-                                   3, &out, &err),
+                                   3, NULL, &out, &err),
                    SP_EPLAN);
   assert_non_null(err);
   assert_int_equal(sp_error_status(err), SP_EPLAN);
@@ -202,7 +203,7 @@ static void test_sql_mismatched_partitions(void **state)
   /* Equal counts with a broadcast input are fine. */
   in[2] = add_repart(&plan, read, 3, SP_SPLIT_HASH);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}, {1}, {2}", in,
-                                   3, &out, &err),
+                                   3, NULL, &out, &err),
                    SP_OK);
   assert_null(err);
   assert_int_equal(out->npartitions, 3);
@@ -219,21 +220,22 @@ static void test_sql_template_checked_at_plan_time(void **state)
   (void)state;
   read = add_read(&plan, 1);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0} JOIN {1}", &read,
-                                   1, &out, &err),
+                                   1, NULL, &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{1}"));
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", NULL, 0, &out,
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", NULL, 0, NULL, &out,
                                    &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{0}"));
   sp_error_free(&err);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT {x} FROM {0}", &read, 1,
+                                   NULL,
                                    &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{x}"));
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_sql(&plan, "", &read, 1, &out, &err),
+  assert_int_equal(sp_plan_add_sql(&plan, "", &read, 1, NULL, &out, &err),
                    SP_EINVAL);
   sp_error_free(&err);
   assert_int_equal(plan.len, 1);
@@ -283,7 +285,7 @@ static void test_graph_memoizes(void **state)
   (void)state;
   read = add_read(&plan, 3);
   rep = add_repart(&plan, read, 3, SP_SPLIT_FILES);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &rep, 1, &sql,
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &rep, 1, NULL, &sql,
                                    NULL),
                    SP_OK);
   assert_int_equal(sp_graph_plan(&g, sql, &p1, NULL), SP_OK);
@@ -318,7 +320,7 @@ static void test_graph_broadcast(void **state)
   in[0] = wide;
   in[1] = one;
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0} JOIN {1} USING "
-                                   "(k)", in, 2, &sql, NULL),
+                                   "(k)", in, 2, NULL, &sql, NULL),
                    SP_OK);
   assert_int_equal(sql->npartitions, 4);
   assert_int_equal(sp_graph_plan(&g, sql, &parts, NULL), SP_OK);
@@ -562,7 +564,7 @@ static void build_pipeline(const pipeline_opts *o, sp_plan *plan, sp_graph *g)
                                            SP_SPLIT_HASH, cols, 1, &hash,
                                            NULL),
                    SP_OK);
-  assert_int_equal(sp_plan_add_sql(plan, o->sql, &hash, 1, &sql, NULL),
+  assert_int_equal(sp_plan_add_sql(plan, o->sql, &hash, 1, NULL, &sql, NULL),
                    SP_OK);
   rows = add_repart(plan, read, 3, SP_SPLIT_ROWS);
   assert_int_equal(sp_graph_plan(g, sql, &parts, NULL), SP_OK);

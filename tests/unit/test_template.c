@@ -195,7 +195,7 @@ static void test_appends_to_existing_text(void **state)
  * fail, and check-only mode accepts the known ones. */
 static void test_named_placeholders(void **state)
 {
-  const sp_template_vars vars = {7, 4000000000u, 0};
+  const sp_template_vars vars = {.partition = 7, .rand_seed = 4000000000u};
   sp_buf out = SP_BUF_INIT;
   sp_error *err = NULL;
 
@@ -220,7 +220,7 @@ static void test_substitute(void **state)
   sp_buf out = SP_BUF_INIT, back = SP_BUF_INIT;
   sp_error *err = NULL;
   const char *names[] = {"v"};
-  const sp_template_vars vars = {3, 9, 0};
+  const sp_template_vars vars = {.partition = 3, .rand_seed = 9};
 
   (void)state;
   assert_int_equal(sp_template_substitute("SELECT '{{', {rand_seed}, * FROM "
