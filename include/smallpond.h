@@ -172,6 +172,37 @@ typedef struct sp_session sp_session;
  * reused. */
 typedef int (*sp_duckdb_setup_fn)(void *connection, void *arg);
 
+/* A C function over a batch of rows, for sp_map_batches and sp_map_rows.
+ * batch is a struct array (one child per column, offset 0, at least 0
+ * rows) described by schema; both are borrowed for the call. The function
+ * fills *out_schema and *out with its result, a struct array of any
+ * columns (the same columns for every batch), and gives up ownership of
+ * both: smallpond calls their release callbacks. Return 0, or non-zero to
+ * fail the task. It runs in the worker processes (see sp_duckdb_setup_fn
+ * for what that means). */
+typedef int (*sp_batch_map_fn)(const struct ArrowSchema *schema,
+                               const struct ArrowArray *batch,
+                               struct ArrowSchema *out_schema,
+                               struct ArrowArray *out, void *arg);
+
+/* A C function that chooses rows of a batch, for sp_filter_batches: it
+ * sets keep[i] to non-zero to keep row i (keep has batch->length entries,
+ * all 0 on entry). Return 0, or non-zero to fail the task. */
+typedef int (*sp_batch_filter_fn)(const struct ArrowSchema *schema,
+                                  const struct ArrowArray *batch,
+                                  unsigned char *keep, void *arg);
+
+/* A batch function registered by name in sp_config.batch_functions: steps
+ * refer to it by name, and the name stands for it in task keys (finished
+ * results are reused by name; change the name when the code changes). Set
+ * map, filter or both; arg is passed to them. */
+typedef struct sp_batch_function {
+  const char *name;
+  sp_batch_map_fn map;
+  sp_batch_filter_fn filter;
+  void *arg;
+} sp_batch_function;
+
 /* Session settings. Always fill with sp_config_init() first, then change
  * fields: new fields are only ever appended and get defaults there. */
 typedef struct sp_config {
@@ -194,6 +225,12 @@ typedef struct sp_config {
    * (default): none. duckdb_setup_arg is passed to it as is. */
   sp_duckdb_setup_fn duckdb_setup;
   void *duckdb_setup_arg;
+  /* The functions sp_map_batches, sp_map_rows and sp_filter_batches may
+   * name. Registered here, before the workers start, so that every worker
+   * has them; the array is copied by sp_init (the functions' args are
+   * not). */
+  const sp_batch_function *batch_functions;
+  size_t nbatch_functions;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */
@@ -403,6 +440,33 @@ SP_API sp_status sp_flat_map(sp_df *df, const char *exprs,
 SP_API sp_status sp_partial_sort(sp_df *df, const char *order,
                                  const sp_node_options *opt, sp_df **out,
                                  sp_error **err);
+
+/* TRANSFORMATIONS in C over Arrow record batches. Each partition of df is
+ * read in order, in batches of batch_size rows (0: 122,880; the last batch
+ * of a partition may be smaller), and each batch goes to the batch
+ * function registered under fn_name (see sp_batch_function); a partition
+ * without rows gets one call with an empty batch, so that the result
+ * still has its columns.
+ *   sp_map_batches:    the partition's rows are the function's results, in
+ *                      order (any number of rows and columns)
+ *   sp_map_rows:       the same, but each result must have as many rows as
+ *                      its batch: a row-by-row map
+ *   sp_filter_batches: the rows the filter function keeps, columns as
+ *                      they are
+ * A function that fails, returns a malformed or differently shaped result
+ * fails the task, naming the function. fn_name is copied; opt may be
+ * NULL. */
+SP_API sp_status sp_map_batches(sp_df *df, const char *fn_name,
+                                int64_t batch_size,
+                                const sp_node_options *opt, sp_df **out,
+                                sp_error **err);
+SP_API sp_status sp_map_rows(sp_df *df, const char *fn_name,
+                             int64_t batch_size, const sp_node_options *opt,
+                             sp_df **out, sp_error **err);
+SP_API sp_status sp_filter_batches(sp_df *df, const char *fn_name,
+                                   int64_t batch_size,
+                                   const sp_node_options *opt, sp_df **out,
+                                   sp_error **err);
 
 /* TRANSFORMATION. At most n rows of df in one partition: each partition is
  * limited to n, then their union is limited to n again. */

@@ -22,7 +22,13 @@ struct sp_session {
   sp_graph graph;  /* every task planned in this session */
   sp_df **dfs;     /* every DataFrame handed out, freed at close */
   size_t ndfs, dfs_cap;
+  sp_batch_function *fns; /* sp_config.batch_functions, names copied */
+  size_t nfns;
 };
+
+/* The batch function registered as name, or NULL. */
+const sp_batch_function *sp_session_batch_function(const sp_session *s,
+                                                   const char *name);
 
 /* Wraps node in a new DataFrame owned by s. */
 sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,

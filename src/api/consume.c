@@ -179,22 +179,6 @@ out:
   return st;
 }
 
-/* 1 if every file of node was written by a SQL task: it has the key-value
- * metadata of its partition, and can be published as is. */
-static int written_by_sql(const sp_node *node)
-{
-  size_t i;
-
-  if (node->kind == SP_NODE_SQL)
-    return 1;
-  if (node->kind != SP_NODE_UNION)
-    return 0;
-  for (i = 0; i < node->ninputs; i++)
-    if (!written_by_sql(node->inputs[i]))
-      return 0;
-  return 1;
-}
-
 sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
                                 const sp_node_options *opt, sp_df **out,
                                 sp_error **err)
@@ -223,7 +207,7 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
   /* Sources, splits and shuffles: files that are the user's, or that lack
    * the partition's metadata; write files of our own. Also when the
    * Parquet settings are the caller's. */
-  if ((!written_by_sql(node) || step.compression || step.compression_level ||
+  if ((!sp_node_writes_files(node) || step.compression || step.compression_level ||
        step.row_group_size || step.no_dictionary) &&
       (st = add_select(df->session, node, "", &step, &node, err)) != SP_OK) {
     sp_error_prefix(err, "write_parquet");

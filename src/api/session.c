@@ -61,6 +61,59 @@ static void make_job_id(char *buf, size_t len)
   snprintf(buf, len, "%s-%02x%02x%02x", when, rnd[0], rnd[1], rnd[2]);
 }
 
+static void free_batch_functions(sp_session *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->nfns; i++)
+    sp_free((char *)s->fns[i].name);
+  sp_free(s->fns);
+  s->fns = NULL;
+  s->nfns = 0;
+}
+
+/* Copies the registry, checking names: each set, unique, with a function. */
+static sp_status copy_batch_functions(sp_session *s, const sp_config *cfg,
+                                      sp_error **err)
+{
+  const sp_batch_function *f = cfg->batch_functions;
+  size_t i, j;
+
+  if (cfg->nbatch_functions && !f)
+    return sp_error_set(err, SP_EINVAL, "sp_init: nbatch_functions is %zu "
+                        "but batch_functions is NULL", cfg->nbatch_functions);
+  for (i = 0; i < cfg->nbatch_functions; i++) {
+    if (!f[i].name || !*f[i].name || (!f[i].map && !f[i].filter))
+      return sp_error_set(err, SP_EINVAL, "sp_init: batch function %zu needs "
+                          "a name and a map or filter function", i);
+    for (j = 0; j < i; j++)
+      if (strcmp(f[i].name, f[j].name) == 0)
+        return sp_error_set(err, SP_EINVAL, "sp_init: two batch functions "
+                            "are named '%s'", f[i].name);
+  }
+  if (cfg->nbatch_functions &&
+      !(s->fns = sp_calloc(cfg->nbatch_functions, sizeof(*s->fns))))
+    return sp_error_oom(err);
+  for (i = 0; i < cfg->nbatch_functions; i++) {
+    s->fns[i] = f[i];
+    if (!(s->fns[i].name = sp_strdup(f[i].name)))
+      return sp_error_oom(err);
+    s->nfns++;
+  }
+  return SP_OK;
+}
+
+const sp_batch_function *sp_session_batch_function(const sp_session *s,
+                                                   const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < s->nfns; i++)
+    if (strcmp(s->fns[i].name, name) == 0)
+      return &s->fns[i];
+  return NULL;
+}
+
 sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
 {
   sp_config defaults;
@@ -113,11 +166,20 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     sp_buf_release(&root);
     return sp_error_oom(err);
   }
+  if ((st = copy_batch_functions(s, cfg, err)) != SP_OK) {
+    sp_buf_release(&root);
+    free_batch_functions(s);
+    sp_free(s);
+    return st;
+  }
+  jc.batch_functions = s->fns;
+  jc.nbatch_functions = s->nfns;
   s->graph.workers = jc.workers;
   s->graph.engine = sp_duck_version();
   st = sp_job_open(&s->job, &jc, err);
   sp_buf_release(&root);
   if (st != SP_OK) {
+    free_batch_functions(s);
     sp_free(s);
     return st;
   }
@@ -152,6 +214,7 @@ void sp_close(sp_session **sp)
     sp_free(s->dfs[i]);
   }
   sp_free(s->dfs);
+  free_batch_functions(s);
   sp_free(s);
 }
 

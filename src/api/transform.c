@@ -1,8 +1,10 @@
 /*
- * transform.c - transformations that are SQL over one DataFrame (map,
- * filter, flat_map, partial_sort, limit), from_sql, and random_shuffle.
- * Each becomes a SQL node; the user's text is embedded with its braces
- * doubled, so it is never read as a {0} placeholder.
+ * transform.c - transformations over one DataFrame: those written in SQL
+ * (map, filter, flat_map, partial_sort, limit, from_sql, random_shuffle),
+ * each a SQL node whose user text is embedded with its braces doubled so
+ * it is never read as a {0} placeholder; and those in C over Arrow batches
+ * (map_batches, map_rows, filter_batches), each a BATCH node naming a
+ * function registered in the session.
  */
 #include <stdio.h>
 #include <string.h>
@@ -138,4 +140,53 @@ sp_status sp_random_shuffle(sp_df *df, const sp_node_options *opt,
     return st;
   return add_sql(df->session, moved, "random_shuffle",
                  "SELECT * FROM {0} ORDER BY ", "random()", "", opt, out, err);
+}
+
+static sp_status add_batch(sp_df *df, const char *what, const char *fn,
+                           sp_batch_mode mode, int64_t batch_size,
+                           const sp_node_options *opt, sp_df **out,
+                           sp_error **err)
+{
+  const sp_batch_function *f;
+  sp_node *node;
+  sp_status st;
+
+  if (!df || !fn || !out)
+    return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
+  f = sp_session_batch_function(df->session, fn);
+  if (!f || (mode == SP_BATCH_FILTER ? !f->filter : !f->map))
+    return sp_error_set(err, SP_EINVAL, "%s: sp_config.batch_functions has "
+                        "no %s function named '%s'", what,
+                        mode == SP_BATCH_FILTER ? "filter" : "map", fn);
+  st = sp_plan_add_batch(&df->session->plan, df->node, fn, mode, batch_size,
+                         opt, &node, err);
+  if (st != SP_OK) {
+    sp_error_prefix(err, "%s", what);
+    return st;
+  }
+  return sp_df_new(df->session, node, out, err);
+}
+
+sp_status sp_map_batches(sp_df *df, const char *fn_name, int64_t batch_size,
+                         const sp_node_options *opt, sp_df **out,
+                         sp_error **err)
+{
+  return add_batch(df, "map_batches", fn_name, SP_BATCH_MAP, batch_size, opt,
+                   out, err);
+}
+
+sp_status sp_map_rows(sp_df *df, const char *fn_name, int64_t batch_size,
+                      const sp_node_options *opt, sp_df **out,
+                      sp_error **err)
+{
+  return add_batch(df, "map_rows", fn_name, SP_BATCH_MAP_ROWS, batch_size,
+                   opt, out, err);
+}
+
+sp_status sp_filter_batches(sp_df *df, const char *fn_name,
+                            int64_t batch_size, const sp_node_options *opt,
+                            sp_df **out, sp_error **err)
+{
+  return add_batch(df, "filter_batches", fn_name, SP_BATCH_FILTER,
+                   batch_size, opt, out, err);
 }

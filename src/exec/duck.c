@@ -154,3 +154,106 @@ sp_status sp_duck_fill_file_rows(duckdb_connection con, sp_dataset *d,
                           d->pieces[i].path);
   return SP_OK;
 }
+
+/* Appends the type of child i of a STRUCT or UNION, named. */
+static int append_member(duckdb_logical_type t, idx_t i, int is_union,
+                         sp_buf *b)
+{
+  char *name = is_union ? duckdb_union_type_member_name(t, i)
+                        : duckdb_struct_type_child_name(t, i);
+  duckdb_logical_type c = is_union ? duckdb_union_type_member_type(t, i)
+                                   : duckdb_struct_type_child_type(t, i);
+  int rc;
+
+  sp_buf_puts(b, i ? ", " : "");
+  sp_buf_append_ident(b, name ? name : "");
+  sp_buf_putc(b, ' ');
+  rc = sp_duck_type_sql(c, b);
+  duckdb_free(name);
+  duckdb_destroy_logical_type(&c);
+  return rc;
+}
+
+int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
+{
+  static const struct { duckdb_type id; const char *sql; } simple[] = {
+    {DUCKDB_TYPE_BOOLEAN, "BOOLEAN"}, {DUCKDB_TYPE_TINYINT, "TINYINT"},
+    {DUCKDB_TYPE_SMALLINT, "SMALLINT"}, {DUCKDB_TYPE_INTEGER, "INTEGER"},
+    {DUCKDB_TYPE_BIGINT, "BIGINT"}, {DUCKDB_TYPE_UTINYINT, "UTINYINT"},
+    {DUCKDB_TYPE_USMALLINT, "USMALLINT"}, {DUCKDB_TYPE_UINTEGER, "UINTEGER"},
+    {DUCKDB_TYPE_UBIGINT, "UBIGINT"}, {DUCKDB_TYPE_FLOAT, "FLOAT"},
+    {DUCKDB_TYPE_DOUBLE, "DOUBLE"}, {DUCKDB_TYPE_TIMESTAMP, "TIMESTAMP"},
+    {DUCKDB_TYPE_DATE, "DATE"}, {DUCKDB_TYPE_TIME, "TIME"},
+    {DUCKDB_TYPE_INTERVAL, "INTERVAL"}, {DUCKDB_TYPE_HUGEINT, "HUGEINT"},
+    {DUCKDB_TYPE_UHUGEINT, "UHUGEINT"}, {DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {DUCKDB_TYPE_BLOB, "BLOB"}, {DUCKDB_TYPE_TIMESTAMP_S, "TIMESTAMP_S"},
+    {DUCKDB_TYPE_TIMESTAMP_MS, "TIMESTAMP_MS"},
+    {DUCKDB_TYPE_TIMESTAMP_NS, "TIMESTAMP_NS"}, {DUCKDB_TYPE_UUID, "UUID"},
+    {DUCKDB_TYPE_BIT, "BIT"}, {DUCKDB_TYPE_TIME_TZ, "TIMETZ"},
+    {DUCKDB_TYPE_TIMESTAMP_TZ, "TIMESTAMPTZ"}, {DUCKDB_TYPE_BIGNUM, "BIGNUM"},
+    {DUCKDB_TYPE_TIME_NS, "TIME_NS"},
+  };
+  duckdb_type id = duckdb_get_type_id(t);
+  duckdb_logical_type c = NULL, v = NULL;
+  int rc = 0;
+  idx_t i, n;
+
+  for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+    if (simple[i].id == id) {
+      sp_buf_puts(b, simple[i].sql);
+      return 0;
+    }
+  switch (id) {
+  case DUCKDB_TYPE_DECIMAL:
+    sp_buf_appendf(b, "DECIMAL(%u, %u)", (unsigned)duckdb_decimal_width(t),
+                   (unsigned)duckdb_decimal_scale(t));
+    return 0;
+  case DUCKDB_TYPE_ENUM:
+    sp_buf_puts(b, "ENUM(");
+    n = duckdb_enum_dictionary_size(t);
+    for (i = 0; i < n; i++) {
+      char *value = duckdb_enum_dictionary_value(t, i);
+      sp_buf_puts(b, i ? ", " : "");
+      sp_buf_append_literal(b, value ? value : "");
+      duckdb_free(value);
+    }
+    sp_buf_putc(b, ')');
+    return 0;
+  case DUCKDB_TYPE_LIST:
+  case DUCKDB_TYPE_ARRAY:
+    c = id == DUCKDB_TYPE_LIST ? duckdb_list_type_child_type(t)
+                               : duckdb_array_type_child_type(t);
+    rc = sp_duck_type_sql(c, b);
+    if (id == DUCKDB_TYPE_LIST)
+      sp_buf_puts(b, "[]");
+    else
+      sp_buf_appendf(b, "[%llu]",
+                     (unsigned long long)duckdb_array_type_array_size(t));
+    break;
+  case DUCKDB_TYPE_MAP:
+    c = duckdb_map_type_key_type(t);
+    v = duckdb_map_type_value_type(t);
+    sp_buf_puts(b, "MAP(");
+    rc = sp_duck_type_sql(c, b);
+    sp_buf_puts(b, ", ");
+    rc |= sp_duck_type_sql(v, b);
+    sp_buf_putc(b, ')');
+    break;
+  case DUCKDB_TYPE_STRUCT:
+  case DUCKDB_TYPE_UNION:
+    n = id == DUCKDB_TYPE_STRUCT ? duckdb_struct_type_child_count(t)
+                                 : duckdb_union_type_member_count(t);
+    sp_buf_puts(b, id == DUCKDB_TYPE_STRUCT ? "STRUCT(" : "UNION(");
+    for (i = 0; i < n; i++)
+      rc |= append_member(t, i, id == DUCKDB_TYPE_UNION, b);
+    sp_buf_putc(b, ')');
+    break;
+  default:
+    return -1;
+  }
+  if (c)
+    duckdb_destroy_logical_type(&c);
+  if (v)
+    duckdb_destroy_logical_type(&v);
+  return rc ? -1 : 0;
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "plan/dataset.h"
+#include "util/buf.h"
 #include "smallpond.h"
 
 /* The DuckDB library's version, e.g. "v1.4.4". Static. */
@@ -33,6 +34,11 @@ sp_status sp_duck_query_i64(duckdb_connection con, const char *sql,
 /* Number of statements in sql, or -1 with err when it does not parse. */
 int64_t sp_duck_count_statements(duckdb_connection con, const char *sql,
                                  sp_error **err);
+
+/* Appends the SQL spelling of type t (e.g. "STRUCT(\"a\" INTEGER[])"), to
+ * declare a column of that type. Returns 0, or -1 for a type SQL cannot
+ * declare (e.g. ANY). */
+int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b);
 
 /* Fills the rows of every whole-file piece of d whose count is unknown, from
  * the files' Parquet footers (one query for all of them). */

@@ -151,10 +151,10 @@ static sp_status make_out_dir(const char *dir, sp_error **err)
 }
 
 sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
-                       const sp_task_desc *d, sp_arena *arena,
-                       sp_task_result *r)
+                       const sp_exec_env *env, const sp_task_desc *d,
+                       sp_arena *arena, sp_task_result *r)
 {
-  sp_exec_ctx x = {NULL, d, arena, r};
+  sp_exec_ctx x = {NULL, env, d, arena, r};
   sp_error *err = NULL;
   int64_t start = now_us();
   sp_status st;
@@ -179,6 +179,7 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   case SP_TASK_SHUFFLE: st = sp_exec_shuffle(&x, &err); break;
   case SP_TASK_SPLIT_ROWS: st = sp_exec_split_rows(&x, &err); break;
   case SP_TASK_COUNT: st = sp_exec_count(&x, &err); break;
+  case SP_TASK_BATCH: st = sp_exec_batch(&x, &err); break;
   default:
     st = sp_error_set(&err, SP_EINTERNAL, "task kind %s does not run in a "
                       "worker", sp_task_kind_name(d->kind));

@@ -9,9 +9,16 @@
 #include "plan/desc.h"
 #include "util/arena.h"
 
+/* What a worker's program offers its tasks. */
+typedef struct sp_exec_env {
+  const sp_batch_function *fns; /* sp_config.batch_functions */
+  size_t nfns;
+} sp_exec_env;
+
 /* What a task runner works with. */
 typedef struct sp_exec_ctx {
   duckdb_connection con;
+  const sp_exec_env *env;
   const sp_task_desc *desc;
   sp_arena *arena;        /* per-task memory, reset when the task ends */
   sp_task_result *result; /* the runner fills outputs and rows */
@@ -29,14 +36,15 @@ typedef struct sp_exec_settings {
  * r->error_sql. cur holds db's settings and is updated. Returns
  * r->status. */
 sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
-                       const sp_task_desc *d, sp_arena *arena,
-                       sp_task_result *r);
+                       const sp_exec_env *env, const sp_task_desc *d,
+                       sp_arena *arena, sp_task_result *r);
 
 /* The runners, one per kind that runs in a worker (task_*.c). */
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_split_rows(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_count(sp_exec_ctx *x, sp_error **err);
+sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err);
 
 /* Shared by the runners: creates the views {0}, {1}, ... over the task's
  * inputs and returns their quoted names in *names (arena memory). */

@@ -18,8 +18,8 @@
 /* Runs one descriptor and sends its result. Returns SP_OK unless the
  * conversation with the driver broke. */
 static sp_status serve_one(int fd, duckdb_database db, sp_exec_settings *cur,
-                           json_t *msg, sp_arena *arena, sp_log *log,
-                           sp_error **err)
+                           const sp_exec_env *env, json_t *msg,
+                           sp_arena *arena, sp_log *log, sp_error **err)
 {
   sp_task_result r = {0};
   sp_task_desc d;
@@ -30,7 +30,7 @@ static sp_status serve_one(int fd, duckdb_database db, sp_exec_settings *cur,
     return st;
   SP_LOG(log, SP_LOG_INFO, "task %s attempt %d %s partition %d: start", d.key,
          d.attempt, sp_task_kind_name(d.kind), d.partition);
-  sp_exec_task(db, cur, &d, arena, &r);
+  sp_exec_task(db, cur, env, &d, arena, &r);
   if (r.status == SP_OK)
     SP_LOG(log, SP_LOG_INFO, "task %s attempt %d: done, %lld rows in %.1f ms",
            d.key, d.attempt, (long long)r.rows, r.elapsed_us / 1000.0);
@@ -118,7 +118,7 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
       break;
     }
     if (st == SP_OK)
-      st = serve_one(fd, db, &settings, msg, &arena, &log, &err);
+      st = serve_one(fd, db, &settings, &opts->env, msg, &arena, &log, &err);
     json_decref(msg);
     sp_arena_reset(&arena);
     if (st != SP_OK) {

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "exec/task.h"
+
 typedef struct sp_worker_opts {
   int index;           /* 1, 2, ...: names the log and spill folders */
   const char *job_dir; /* the job folder */
@@ -13,6 +15,7 @@ typedef struct sp_worker_opts {
   int64_t memory;      /* DuckDB memory limit before the first task */
   int (*setup)(void *connection, void *arg); /* optional, see smallpond.h */
   void *setup_arg;
+  sp_exec_env env;     /* what tasks may call */
 } sp_worker_opts;
 
 /* Serves task descriptors from fd until the driver closes it. It first

@@ -13,7 +13,7 @@ int sp_task_kind_from_name(const char *s)
 {
   int k;
 
-  for (k = SP_TASK_SOURCE; k <= SP_TASK_ASSIGN; k++)
+  for (k = SP_TASK_SOURCE; k <= SP_TASK_BATCH; k++)
     if (strcmp(s, sp_task_kind_name((sp_task_kind)k)) == 0)
       return k;
   return -1;
@@ -101,6 +101,12 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
              json_object_set_new(o, "partition_key",
                                  json_string(d->partition_key))) ||
             json_object_set_new(o, "parquet", parquet_to_json(&d->parquet)) ||
+            (d->batch_fn &&
+             json_object_set_new(o, "batch",
+                                 json_pack("{s:s, s:I, s:i}", "fn",
+                                           d->batch_fn, "size",
+                                           (json_int_t)d->batch_size, "mode",
+                                           d->batch_mode))) ||
             (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))))) {
     json_decref(o);
     return NULL;
@@ -149,20 +155,20 @@ static sp_status dims_from_json(const json_t *j, sp_task_desc *d,
 sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
 {
   const char *kind = NULL;
-  json_t *inputs = NULL, *parquet = NULL, *dims = NULL;
+  json_t *inputs = NULL, *parquet = NULL, *dims = NULL, *batch = NULL;
   json_int_t mem = 0, seed = 0;
   sp_status st;
   int k;
 
   memset(d, 0, sizeof(*d));
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
-                  "s:o, s?s, s?s, s?o, s?o}",
+                  "s:o, s?s, s?s, s?o, s?o, s?o}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
                   "partition", &d->partition, "slots", &d->nslots, "out_dir",
                   &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
-                  "parquet", &parquet, "dims", &dims))
+                  "parquet", &parquet, "dims", &dims, "batch", &batch))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
@@ -170,6 +176,15 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
     return sp_error_set(err, SP_EINTERNAL, "shuffle task without a "
                         "partition key");
   d->kind = (sp_task_kind)k;
+  if (batch) {
+    json_int_t size = 0;
+    if (json_unpack(batch, "{s:s, s:I, s:i}", "fn", &d->batch_fn, "size",
+                    &size, "mode", &d->batch_mode) || size < 1)
+      return sp_error_set(err, SP_EINTERNAL, "malformed batch step");
+    d->batch_size = size;
+  } else if (k == SP_TASK_BATCH) {
+    return sp_error_set(err, SP_EINTERNAL, "batch task without a function");
+  }
   d->memory_limit = mem;
   d->seed = (uint64_t)seed;
   if ((st = parquet_from_json(parquet, &d->parquet, err)) != SP_OK ||

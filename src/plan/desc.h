@@ -33,7 +33,10 @@ typedef struct sp_task_desc {
   const char *partition_key; /* SHUFFLE: SQL expression giving each row's
                                 target partition */
   sp_parquet_settings parquet; /* how to write Parquet */
-  const char **dim_names;  /* SQL: the partition's index along each */
+  const char *batch_fn;   /* BATCH: the function's name, rows per call */
+  int64_t batch_size;     /* and what it does (an sp_batch_mode) */
+  int batch_mode;
+  const char **dim_names;  /* SQL, BATCH: the partition's index along each */
   int *dim_index;          /* dimension (arrays owned, names borrowed) */
   size_t ndims;
 } sp_task_desc;

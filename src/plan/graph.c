@@ -23,6 +23,7 @@ const char *sp_task_kind_name(sp_task_kind kind)
   case SP_TASK_SQL: return "sql";
   case SP_TASK_COUNT: return "count";
   case SP_TASK_ASSIGN: return "assign";
+  case SP_TASK_BATCH: return "batch";
   }
   return "?";
 }
@@ -377,6 +378,25 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
   return st;
 }
 
+/* One task per partition, over the input's partition. */
+static sp_status plan_batch(sp_graph *g, const sp_node *node,
+                            sp_task_input *parts, sp_error **err)
+{
+  const sp_task_input *in_parts;
+  sp_status st;
+  int i;
+
+  if ((st = sp_graph_plan(g, node->inputs[0], &in_parts, err)) != SP_OK)
+    return st;
+  for (i = 0; i < node->npartitions && st == SP_OK; i++) {
+    sp_task *t = NULL;
+    if ((st = add_task_over(g, SP_TASK_BATCH, node, i, 1, &in_parts[i], &t,
+                            err)) == SP_OK)
+      st = input_add(&parts[i], t, 0, err);
+  }
+  return st;
+}
+
 /* No tasks: partition i is partition i of every input, in input order. */
 static sp_status plan_union(sp_graph *g, const sp_node *node,
                             sp_task_input *parts, sp_error **err)
@@ -422,6 +442,7 @@ sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
   case SP_NODE_REPARTITION: st = plan_repartition(g, node, p, err); break;
   case SP_NODE_SQL: st = plan_sql(g, node, p, err); break;
   case SP_NODE_UNION: st = plan_union(g, node, p, err); break;
+  case SP_NODE_BATCH: st = plan_batch(g, node, p, err); break;
   }
   if (st != SP_OK) {
     /* Tasks already pushed stay in the graph, unreferenced and harmless. */
@@ -462,6 +483,9 @@ static json_t *node_to_json(const sp_node *n)
   ins = NULL;
   if (n->kind == SP_NODE_SQL &&
       json_object_set_new(o, "sql", json_string(n->sql)))
+    goto out_fail;
+  if (n->kind == SP_NODE_BATCH &&
+      json_object_set_new(o, "batch_fn", json_string(n->batch_fn)))
     goto out_fail;
   if (n->kind == SP_NODE_READ &&
       json_object_set_new(o, "files", json_integer((json_int_t)n->files.len)))

@@ -21,7 +21,8 @@ typedef enum sp_task_kind {
                           one output per target partition */
   SP_TASK_SQL,         /* worker: runs the node's query on one partition */
   SP_TASK_COUNT,       /* worker: counts the rows of its input */
-  SP_TASK_ASSIGN       /* driver: splits files by the user's C function */
+  SP_TASK_ASSIGN,      /* driver: splits files by the user's C function */
+  SP_TASK_BATCH        /* worker: runs a batch function on one partition */
 } sp_task_kind;
 
 #define SP_TASK_KEY_LEN 16

@@ -21,6 +21,7 @@ const char *sp_node_kind_name(sp_node_kind kind)
   case SP_NODE_REPARTITION: return "repartition";
   case SP_NODE_SQL: return "sql";
   case SP_NODE_UNION: return "union";
+  case SP_NODE_BATCH: return "batch";
   }
   return "?";
 }
@@ -41,6 +42,7 @@ static void node_free(sp_node *n)
   sp_free(n->hash_by);
   sp_free(n->by);
   sp_free(n->sql);
+  sp_free(n->batch_fn);
   sp_free(n);
 }
 
@@ -494,11 +496,58 @@ sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
   return SP_OK;
 }
 
+sp_status sp_plan_add_batch(sp_plan *plan, sp_node *input, const char *fn,
+                            sp_batch_mode mode, int64_t batch_size,
+                            const sp_node_options *opt, sp_node **out,
+                            sp_error **err)
+{
+  sp_node *n;
+  sp_status st;
+
+  if (!fn || !*fn)
+    return sp_error_set(err, SP_EINVAL, "batch step: no function name");
+  if (batch_size < 0)
+    return sp_error_set(err, SP_EINVAL, "batch step: batch_size must not be "
+                        "negative, got %lld", (long long)batch_size);
+  if (!(n = node_new(plan, SP_NODE_BATCH, &input, 1)))
+    return sp_error_oom(err);
+  n->batch_mode = mode;
+  n->batch_size = batch_size ? batch_size : 122880;
+  n->def_hash = sp_hash_str(n->def_hash, fn);
+  n->def_hash = sp_hash_i64(n->def_hash, mode);
+  n->def_hash = sp_hash_i64(n->def_hash, n->batch_size);
+  if (!(n->batch_fn = sp_strdup(fn)))
+    st = sp_error_oom(err);
+  else if ((st = set_dims(n, input->dims, input->ndims, NULL, err)) == SP_OK)
+    st = apply_options(n, opt, err);
+  if (st != SP_OK) {
+    node_free(n);
+    return st;
+  }
+  plan_push(plan, n, out);
+  return SP_OK;
+}
+
+int sp_node_writes_files(const sp_node *n)
+{
+  size_t i;
+
+  if (n->kind == SP_NODE_SQL || n->kind == SP_NODE_BATCH)
+    return 1;
+  if (n->kind != SP_NODE_UNION)
+    return 0;
+  for (i = 0; i < n->ninputs; i++)
+    if (!sp_node_writes_files(n->inputs[i]))
+      return 0;
+  return 1;
+}
+
 int sp_node_owns_files(const sp_node *n)
 {
   size_t i;
 
-  if (n->kind == SP_NODE_SQL || sp_node_moves_rows(n))
+  if (n->kind == SP_NODE_SQL || n->kind == SP_NODE_BATCH ||
+      sp_node_moves_rows(n))
     return 1;
   if (n->kind != SP_NODE_UNION)
     return 0;

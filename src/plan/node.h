@@ -21,8 +21,16 @@ typedef enum sp_node_kind {
   SP_NODE_READ,         /* files listed at plan time; 1 partition */
   SP_NODE_REPARTITION,  /* split or hash into n partitions */
   SP_NODE_SQL,          /* one query per partition */
-  SP_NODE_UNION         /* partition i of every input, concatenated */
+  SP_NODE_UNION,        /* partition i of every input, concatenated */
+  SP_NODE_BATCH         /* a C function over Arrow batches per partition */
 } sp_node_kind;
+
+/* What a BATCH node's function does. */
+typedef enum sp_batch_mode {
+  SP_BATCH_MAP,      /* maps a batch to any rows */
+  SP_BATCH_MAP_ROWS, /* maps a batch to as many rows */
+  SP_BATCH_FILTER    /* chooses rows of a batch */
+} sp_batch_mode;
 
 typedef enum sp_split_kind {
   SP_SPLIT_FILES,  /* whole files, contiguous groups */
@@ -86,6 +94,9 @@ typedef struct sp_node {
   void *assign_arg;
   char *sql;               /* SQL: the query template */
   int nested;              /* REPARTITION: splits each input partition */
+  char *batch_fn;          /* BATCH: the function's registered name, */
+  int64_t batch_size;      /* the rows per call and */
+  sp_batch_mode batch_mode; /* what it does */
   int task_threads;        /* 0: the session's */
   int64_t task_memory;     /* bytes; 0: the session's */
   sp_parquet_settings parquet;
@@ -140,6 +151,14 @@ int sp_node_dim_index(const sp_node *n, int p, size_t k);
  * with the same sizes; it then reads the partition at the same indexes. */
 int sp_node_input_partition(const sp_node *n, const sp_node *in, int p);
 
+/* Adds a BATCH node: the batch function named fn (not checked here) in
+ * `mode`, over batches of batch_size rows (0: 122880), on each partition
+ * of input. */
+sp_status sp_plan_add_batch(sp_plan *plan, sp_node *input, const char *fn,
+                            sp_batch_mode mode, int64_t batch_size,
+                            const sp_node_options *opt, sp_node **out,
+                            sp_error **err);
+
 /* Adds a UNION node: inputs with the same dimensions; partition i reads
  * partition i of each input. */
 sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
@@ -148,6 +167,11 @@ sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
 /* 1 if every file in the node's partitions is one smallpond wrote as a
  * whole (no user file, no row range), so it can be published as is. */
 int sp_node_owns_files(const sp_node *n);
+
+/* 1 if every file in the node's partitions was written by one of its own
+ * tasks (SQL or BATCH), so it carries the partition's key-value
+ * metadata. */
+int sp_node_writes_files(const sp_node *n);
 
 /* Appends the partitioning for messages: "12 partitions along d1 (4) x
  * d2 (3)", or "1 partition". */

@@ -221,6 +221,8 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   wopts.memory = cfg->task_memory;
   wopts.setup = cfg->duckdb_setup;
   wopts.setup_arg = cfg->duckdb_setup_arg;
+  wopts.env.fns = cfg->batch_functions;
+  wopts.env.nfns = cfg->nbatch_functions;
   if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)) ||
       (st = await_ready(job, err)))
     goto out_fail;

@@ -32,6 +32,8 @@ typedef struct sp_job_config {
   int64_t task_memory;
   int (*duckdb_setup)(void *connection, void *arg);
   void *duckdb_setup_arg;
+  const sp_batch_function *batch_functions; /* borrowed */
+  size_t nbatch_functions;
 } sp_job_config;
 
 typedef struct sp_job {

@@ -310,8 +310,14 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
   if (t->node)
     d.parquet = t->node->parquet;
-  if (t->kind == SP_TASK_SQL && (st = set_dims(&d, t, err)) != SP_OK)
+  if ((t->kind == SP_TASK_SQL || t->kind == SP_TASK_BATCH) &&
+      (st = set_dims(&d, t, err)) != SP_OK)
     goto out;
+  if (t->kind == SP_TASK_BATCH) {
+    d.batch_fn = t->node->batch_fn;
+    d.batch_size = t->node->batch_size;
+    d.batch_mode = (int)t->node->batch_mode;
+  }
   d.sql = t->sql ? t->sql
                   : t->node && t->node->kind == SP_NODE_SQL ? t->node->sql
                                                             : NULL;
