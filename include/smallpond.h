@@ -289,6 +289,10 @@ typedef struct sp_read_options {
    * each file is a header to skip. */
   const char *delimiter;
   int header;
+  /* A "**" component in a path matches any number of folders, zero
+   * included: "logs", "**" and "*.parquet" joined by '/' names every
+   * Parquet file below logs (one "**" per path). */
+  int recursive;
 } sp_read_options;
 
 /* Settings of one step: the node it adds to the plan. Every operation that

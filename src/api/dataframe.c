@@ -114,7 +114,8 @@ static sp_status read_files(sp_session *s, const char *what,
   reader = make_reader(what, format, opt, &st, err);
   if (st != SP_OK)
     return st;
-  if ((st = sp_list_files(paths, npaths, &files, err)) == SP_OK)
+  if ((st = sp_list_files(paths, npaths, opt && opt->recursive, &files,
+                          err)) == SP_OK)
     st = sp_plan_add_read(&s->plan, &files, reader, &node, err);
   free(reader); /* from jansson */
   sp_file_list_release(&files);

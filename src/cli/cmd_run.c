@@ -54,6 +54,7 @@ struct run_args {
   size_t ncolumns;
   const char *delimiter;
   int header;
+  int recursive;
   struct step steps[MAX_ITEMS];
   size_t nsteps;
   enum consumer consumer;
@@ -69,7 +70,7 @@ enum {
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
-  OPT_DELIMITER, OPT_HEADER,
+  OPT_DELIMITER, OPT_HEADER, OPT_RECURSIVE,
   OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_DIMENSION,
   OPT_NESTED, OPT_SQL, OPT_MAP,
   OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
@@ -88,6 +89,7 @@ static const struct option run_options[] = {
   {"schema", required_argument, NULL, OPT_SCHEMA},
   {"delimiter", required_argument, NULL, OPT_DELIMITER},
   {"header", no_argument, NULL, OPT_HEADER},
+  {"recursive", no_argument, NULL, OPT_RECURSIVE},
   {"from-sql", required_argument, NULL, OPT_FROM_SQL},
   {"repartition", required_argument, NULL, OPT_REPARTITION},
   {"hash-by", required_argument, NULL, OPT_HASH_BY},
@@ -137,6 +139,8 @@ void sp_cmd_run_usage(FILE *f)
 "                        (required), --delimiter C (default ,) and\n"
 "                        --header (the first line is a header)\n"
 "  --read-json GLOB      newline-delimited JSON, read with --schema\n"
+"  --recursive           a ** in a GLOB matches any number of folders,\n"
+"                        e.g. 'logs/**/*.parquet'\n"
 "  --from-sql QUERY      the result of a query that reads no input, e.g.\n"
 "                        'SELECT * FROM range(1000)'; 1 partition\n"
 "\n"
@@ -422,6 +426,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_HEADER:
       a->header = 1;
       break;
+    case OPT_RECURSIVE:
+      a->recursive = 1;
+      break;
     case OPT_REPARTITION:
     case OPT_SQL:
     case OPT_MAP:
@@ -529,6 +536,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                        "they need it");
   if (a->source != SOURCE_CSV && (a->delimiter || a->header))
     return usage_error("--delimiter and --header go with --read-csv");
+  if (a->source == SOURCE_SQL && a->recursive)
+    return usage_error("--recursive goes with --read-parquet, --read-csv "
+                       "and --read-json");
   if (a->consumer == CONSUME_NONE)
     return usage_error("no consumer: give --write-parquet DIR, --count, "
                        "--take N or --take-all");
@@ -582,13 +592,14 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
   opt.types = a->types;
   opt.delimiter = a->delimiter;
   opt.header = a->header;
+  opt.recursive = a->recursive;
   switch (a->source) {
   case SOURCE_CSV: st = sp_read_csv(s, a->reads, a->nreads, &opt, &df, err);
                    break;
   case SOURCE_JSON: st = sp_read_json(s, a->reads, a->nreads, &opt, &df, err);
                     break;
   case SOURCE_SQL: st = sp_from_sql(s, a->from_sql, NULL, &df, err); break;
-  default: st = sp_read_parquet(s, a->reads, a->nreads, NULL, &df, err);
+  default: st = sp_read_parquet(s, a->reads, a->nreads, &opt, &df, err);
   }
   for (i = 0; i < a->nsteps && st == SP_OK; i++)
     st = apply_step(s, &a->steps[i], &df, err);

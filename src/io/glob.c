@@ -3,7 +3,9 @@
  */
 #include "io/glob.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +57,97 @@ static sp_status add_file(sp_file_list *out, const char *pattern,
   return SP_OK;
 }
 
+/* 1 if the path rel (relative to the "**" folder) ends in components
+ * that match rest: "**" stands for the components before them. */
+static int matches_below(const char *rel, const char *rest)
+{
+  const char *p = rel;
+
+  for (;;) {
+    if (fnmatch(rest, p, FNM_PATHNAME | FNM_PERIOD) == 0)
+      return 1;
+    if (!(p = strchr(p, '/')))
+      return 0;
+    p++;
+  }
+}
+
+/* Adds the files below dir (rel: its path below the "**" folder) that
+ * match rest; *found counts them. Unreadable folders are skipped. */
+static sp_status walk(const char *dir, const char *rel, const char *rest,
+                      const char *pattern, sp_file_list *out, size_t *found,
+                      sp_error **err)
+{
+  sp_buf path = SP_BUF_INIT, sub = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  struct dirent *de;
+  struct stat sb;
+  DIR *dh = opendir(dir);
+
+  if (!dh)
+    return SP_OK;
+  while (st == SP_OK && (de = readdir(dh))) {
+    if (de->d_name[0] == '.')
+      continue;
+    sp_buf_reset(&path);
+    sp_buf_reset(&sub);
+    sp_buf_appendf(&path, "%s/%s", dir, de->d_name);
+    sp_buf_appendf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+    if (sp_buf_oom(&path) || sp_buf_oom(&sub)) {
+      st = sp_error_oom(err);
+    } else if (lstat(path.data, &sb) != 0) {
+      continue; /* gone meanwhile */
+    } else if (S_ISDIR(sb.st_mode)) {
+      st = walk(path.data, sub.data, rest, pattern, out, found, err);
+    } else if (matches_below(sub.data, rest)) {
+      st = add_file(out, pattern, path.data, err);
+      ++*found;
+    }
+  }
+  closedir(dh);
+  sp_buf_release(&path);
+  sp_buf_release(&sub);
+  return st;
+}
+
+/* Lists pattern's files when it has a "**" component: the folders before
+ * it are globbed, then walked. Sets *done to 0 when it has none. */
+static sp_status list_recursive(const char *pattern, sp_file_list *out,
+                                int *done, sp_error **err)
+{
+  const char *star = strstr(pattern, "**");
+  sp_buf base = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  size_t found = 0, i;
+  glob_t g;
+  int rc;
+
+  *done = star && (star == pattern || star[-1] == '/') &&
+          (star[2] == '/' || star[2] == '\0');
+  if (!*done)
+    return SP_OK;
+  if (star == pattern)
+    sp_buf_puts(&base, ".");
+  else
+    sp_buf_append(&base, pattern, (size_t)(star - pattern - 1));
+  if (sp_buf_oom(&base))
+    return sp_error_oom(err);
+  memset(&g, 0, sizeof(g));
+  rc = glob(base.len ? base.data : "/", 0, NULL, &g); /* files: no walk */
+  if (rc == GLOB_NOSPACE)
+    st = sp_error_oom(err);
+  for (i = 0; rc == 0 && i < g.gl_pathc && st == SP_OK; i++)
+    st = walk(g.gl_pathv[i], "", star[2] ? star + 3 : "*", pattern, out,
+              &found, err);
+  globfree(&g);
+  sp_buf_release(&base);
+  if (st == SP_OK && found == 0)
+    st = sp_error_set(err, SP_ENOENT, "no file matches %s", pattern);
+  return st;
+}
+
 sp_status sp_list_files(const char *const *patterns, size_t npatterns,
-                        sp_file_list *out, sp_error **err)
+                        int recursive, sp_file_list *out, sp_error **err)
 {
   sp_status st = SP_OK;
   size_t i, j, k;
@@ -70,6 +161,12 @@ sp_status sp_list_files(const char *const *patterns, size_t npatterns,
     if (!patterns[i] || !*patterns[i]) {
       st = sp_error_set(err, SP_EINVAL, "empty input path");
       break;
+    }
+    if (recursive) {
+      int done = 0;
+      if ((st = list_recursive(patterns[i], out, &done, err)) != SP_OK ||
+          done)
+        continue;
     }
     memset(&g, 0, sizeof(g));
     /* Unreadable folders on the way count as no match, not an error. */

@@ -22,11 +22,13 @@ typedef struct sp_file_list {
 
 /* Expands each entry of patterns (a path, or a glob with * ? [...]) into
  * regular files, and returns them sorted and without duplicates in *out
- * (which must be zeroed). An entry that matches nothing fails with SP_ENOENT
- * naming it; a folder, or a file whose path has * ? or [ (DuckDB would
- * expand it again), fails with SP_EINVAL. */
+ * (which must be zeroed). With recursive, a "**" path component matches
+ * any number of folders, zero included (one "**" per pattern; hidden files
+ * and folders are skipped, as by *). An entry that matches nothing fails
+ * with SP_ENOENT naming it; a folder, or a file whose path has * ? or [
+ * (DuckDB would expand it again), fails with SP_EINVAL. */
 sp_status sp_list_files(const char *const *patterns, size_t npatterns,
-                        sp_file_list *out, sp_error **err);
+                        int recursive, sp_file_list *out, sp_error **err);
 
 void sp_file_list_release(sp_file_list *list);
 

@@ -455,7 +455,7 @@ static void test_list_files(void **state)
   patterns[0] = p3;
   patterns[1] = p1;
   patterns[2] = p2;
-  assert_int_equal(sp_list_files(patterns, 3, &l, &err), SP_OK);
+  assert_int_equal(sp_list_files(patterns, 3, 0, &l, &err), SP_OK);
   assert_null(err);
   assert_int_equal(l.len, 3);
   assert_sorted_unique_absolute(&l);
@@ -475,7 +475,7 @@ static void test_list_files(void **state)
   /* The same file twice is listed once. */
   patterns[0] = p2;
   patterns[1] = p2;
-  assert_int_equal(sp_list_files(patterns, 2, &l, &err), SP_OK);
+  assert_int_equal(sp_list_files(patterns, 2, 0, &l, &err), SP_OK);
   assert_int_equal(l.len, 1);
   sp_file_list_release(&l);
 
@@ -485,7 +485,7 @@ static void test_list_files(void **state)
     assert_non_null(getcwd(cwd, sizeof(cwd)));
     assert_int_equal(chdir(in), 0);
     patterns[0] = "b.parquet";
-    assert_int_equal(sp_list_files(patterns, 1, &l, &err), SP_OK);
+    assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_OK);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(l.len, 1);
     want = join(real, "b.parquet");
@@ -515,26 +515,26 @@ static void test_list_files_errors(void **state)
   /* A glob that matches nothing, after one that matches: nothing leaks. */
   patterns[0] = good;
   patterns[1] = nomatch;
-  assert_int_equal(sp_list_files(patterns, 2, &l, &err), SP_ENOENT);
+  assert_int_equal(sp_list_files(patterns, 2, 0, &l, &err), SP_ENOENT);
   assert_non_null(strstr(sp_error_message(err), nomatch));
   assert_int_equal(l.len, 0);
   sp_error_free(&err);
   /* A plain path that does not exist. */
   patterns[0] = missing;
-  assert_int_equal(sp_list_files(patterns, 1, &l, &err), SP_ENOENT);
+  assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_ENOENT);
   assert_non_null(strstr(sp_error_message(err), missing));
   sp_error_free(&err);
   /* A folder is not an input file. */
   patterns[0] = folder;
-  assert_int_equal(sp_list_files(patterns, 1, &l, &err), SP_EINVAL);
+  assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), folder));
   assert_int_equal(l.len, 0);
   sp_error_free(&err);
   /* No pattern, or an empty one. */
-  assert_int_equal(sp_list_files(patterns, 0, &l, &err), SP_EINVAL);
+  assert_int_equal(sp_list_files(patterns, 0, 0, &l, &err), SP_EINVAL);
   sp_error_free(&err);
   patterns[0] = "";
-  assert_int_equal(sp_list_files(patterns, 1, &l, &err), SP_EINVAL);
+  assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_EINVAL);
   sp_error_free(&err);
   sp_free(good);
   sp_free(nomatch);
@@ -554,7 +554,7 @@ static void test_list_files_glob_in_missing_folder(void **state)
   sp_status st;
 
   patterns[0] = pattern;
-  st = sp_list_files(patterns, 1, &l, &err);
+  st = sp_list_files(patterns, 1, 0, &l, &err);
   assert_non_null(err);
   assert_non_null(strstr(sp_error_message(err), pattern));
   if (st != SP_ENOENT)
@@ -562,6 +562,70 @@ static void test_list_files_glob_in_missing_folder(void **state)
              "%s", (int)st, sp_status_str(st), sp_error_message(err));
   sp_error_free(&err);
   sp_free(pattern);
+}
+
+/* glob.h: with recursive, a "**" component matches any number of
+ * folders, zero included; hidden entries are skipped; without recursive,
+ * "**" is one level, as glob(3) reads it. */
+static void test_list_files_recursive(void **state)
+{
+  const char *dir = *state;
+  static const char *const files[] = {
+    "r/top.parquet", "r/a/one.parquet", "r/a/b/two.parquet",
+    "r/a/b/c/three.parquet", "r/a/note.txt", "r/.hidden/no.parquet",
+    "r/a/.dot.parquet", "r/x.parquet/inner.parquet",
+  };
+  char *below = join(dir, "r/**/*.parquet"), *under_a = join(dir, "r/*/**");
+  char *none = join(dir, "r/**/*.csv"), *real = NULL, *base = join(dir, "r");
+  const char *patterns[1];
+  sp_file_list l = {0};
+  sp_error *err = NULL;
+  size_t i;
+
+  for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    char *path = join(dir, files[i]), *slash = strrchr(path, '/');
+    *slash = '\0';
+    assert_int_equal(sp_mkdir_p(path, NULL), SP_OK);
+    *slash = '/';
+    write_text(dir, files[i], "x");
+    sp_free(path);
+  }
+  assert_int_equal(sp_realpath(base, &real, NULL), SP_OK);
+  patterns[0] = below;
+  assert_int_equal(sp_list_files(patterns, 1, 1, &l, &err), SP_OK);
+  assert_sorted_unique_absolute(&l);
+  {
+    static const char *const want[] = {
+      "a/b/c/three.parquet", "a/b/two.parquet", "a/one.parquet",
+      "top.parquet", "x.parquet/inner.parquet",
+    };
+    assert_int_equal(l.len, sizeof(want) / sizeof(want[0]));
+    for (i = 0; i < l.len; i++) {
+      char *w = join(real, want[i]);
+      assert_string_equal(l.items[i].path, w);
+      sp_free(w);
+    }
+  }
+  sp_file_list_release(&l);
+  /* A trailing "**": every file below the folders that * matched. */
+  patterns[0] = under_a;
+  assert_int_equal(sp_list_files(patterns, 1, 1, &l, &err), SP_OK);
+  assert_int_equal(l.len, 5); /* a's four, x.parquet's one */
+  sp_file_list_release(&l);
+  /* Not recursive: ** is one level, as *. */
+  patterns[0] = below;
+  assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_OK);
+  assert_int_equal(l.len, 2); /* a/one, x.parquet/inner */
+  sp_file_list_release(&l);
+  patterns[0] = none;
+  assert_int_equal(sp_list_files(patterns, 1, 1, &l, &err), SP_ENOENT);
+  assert_non_null(strstr(sp_error_message(err), none));
+  sp_error_free(&err);
+  sp_free(below);
+  sp_free(under_a);
+  sp_free(none);
+  sp_free(real);
+  sp_free(base);
 }
 
 int main(void)
@@ -589,6 +653,8 @@ int main(void)
                                     teardown_tmpdir),
     cmocka_unit_test_setup_teardown(test_list_files_glob_in_missing_folder,
                                     setup_tmpdir, teardown_tmpdir),
+    cmocka_unit_test_setup_teardown(test_list_files_recursive, setup_tmpdir,
+                                    teardown_tmpdir),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
