@@ -293,6 +293,15 @@ typedef struct sp_read_options {
    * included: "logs", "**" and "*.parquet" joined by '/' names every
    * Parquet file below logs (one "**" per path). */
   int recursive;
+  /* Parquet: the files are a partitioned output (of sp_write_parquet, for
+   * one): the DataFrame has npartitions partitions along the dimension
+   * partitioned_by, and each file goes to the partition named by a
+   * "<partitioned_by>=<i>" folder in its path, or else by its Parquet
+   * key-value metadata "SMALLPOND:<partitioned_by>". A file with neither,
+   * or with i outside [0, npartitions), fails naming it; partitions without
+   * files are empty. Copied. */
+  const char *partitioned_by;
+  int npartitions;
 } sp_read_options;
 
 /* Settings of one step: the node it adds to the plan. Every operation that

@@ -24,7 +24,13 @@ struct sp_session {
   size_t ndfs, dfs_cap;
   sp_batch_function *fns; /* sp_config.batch_functions, names copied */
   size_t nfns;
+  void **owned;           /* memory that lives as long as the session */
+  size_t nowned, owned_cap;
 };
+
+/* Frees p (with sp_free) when the session closes; on failure frees it now
+ * and returns SP_ENOMEM. */
+sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 
 /* The batch function registered as name, or NULL. */
 const sp_batch_function *sp_session_batch_function(const sp_session *s,

@@ -10,9 +10,11 @@
 
 #include "api/api.h"
 #include "exec/arrow_in.h"
+#include "exec/partition_keys.h"
 #include "io/fs.h"
 #include "util/hash.h"
 #include "io/glob.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 /* The reader (see exec/input.h) for format and opt as compact JSON, or
@@ -47,6 +49,7 @@ static char *make_reader(const char *what, const char *format,
                       : !parquet && opt->file_row_number ? "file_row_number"
                       : !csv && opt->delimiter ? "delimiter"
                       : !csv && opt->header ? "header"
+                      : !parquet && opt->partitioned_by ? "partitioned_by"
                       : NULL;
     if (bad) {
       *st = sp_error_set(err, SP_EINVAL, "%s: option %s does not apply to "
@@ -99,6 +102,77 @@ out_oom:
   return NULL;
 }
 
+/* Each file's partition, found when the DataFrame is built; files sorted
+ * by path, as a READ node lists them. */
+typedef struct key_table {
+  size_t n;
+  const char **paths; /* borrowed from the READ node */
+  int *keys;
+} key_table;
+
+static int path_cmp(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* An sp_assign_fn over a key_table. */
+static int assign_from_table(const char *const *paths, size_t npaths,
+                             int npartitions, int *partition_of, void *arg)
+{
+  const key_table *t = arg;
+  size_t i;
+
+  (void)npartitions;
+  for (i = 0; i < npaths; i++) {
+    const char **hit = bsearch(&paths[i], t->paths, t->n, sizeof(*t->paths),
+                               path_cmp);
+    if (!hit)
+      return 1;
+    partition_of[i] = t->keys[hit - t->paths];
+  }
+  return 0;
+}
+
+/* The files of `read` put back into the partitions they were written
+ * from (sp_read_options.partitioned_by). */
+static sp_status read_partitioned(sp_session *s, sp_node *read,
+                                  const sp_read_options *opt, sp_node **out,
+                                  sp_error **err)
+{
+  sp_split_spec spec = {.kind = SP_SPLIT_ASSIGN,
+                        .assign = assign_from_table,
+                        .dimension = opt->partitioned_by};
+  size_t n = read->files.len, i;
+  sp_buf name = SP_BUF_INIT;
+  key_table *t;
+  sp_status st;
+
+  if (opt->npartitions < 1)
+    return sp_error_set(err, SP_EINVAL, "read_parquet: partitioned_by needs "
+                        "npartitions, at least 1");
+  if (!(t = sp_malloc(sizeof(*t) + n * (sizeof(char *) + sizeof(int)))))
+    return sp_error_oom(err);
+  t->n = n;
+  t->paths = (const char **)(t + 1);
+  t->keys = (int *)(t->paths + n);
+  for (i = 0; i < n; i++)
+    t->paths[i] = read->files.pieces[i].path;
+  if ((st = sp_session_own(s, t, err)) != SP_OK)
+    return st;
+  if ((st = sp_read_partition_keys(t->paths, n, opt->partitioned_by,
+                                   opt->npartitions, t->keys, err)))
+    return st;
+  sp_buf_appendf(&name, "smallpond:partitioned_by:%s", opt->partitioned_by);
+  spec.assign_arg = t;
+  spec.assign_name = name.data;
+  st = sp_buf_oom(&name) ? sp_error_oom(err)
+                         : sp_plan_add_repartition(&s->plan, read,
+                                                   opt->npartitions, &spec,
+                                                   NULL, out, err);
+  sp_buf_release(&name);
+  return st;
+}
+
 static sp_status read_files(sp_session *s, const char *what,
                             const char *format, const char *const *paths,
                             size_t npaths, const sp_read_options *opt,
@@ -117,6 +191,8 @@ static sp_status read_files(sp_session *s, const char *what,
   if ((st = sp_list_files(paths, npaths, opt && opt->recursive, &files,
                           err)) == SP_OK)
     st = sp_plan_add_read(&s->plan, &files, reader, &node, err);
+  if (st == SP_OK && opt && opt->partitioned_by)
+    st = read_partitioned(s, node, opt, &node, err);
   free(reader); /* from jansson */
   sp_file_list_release(&files);
   return st ? st : sp_df_new(s, node, out, err);

@@ -103,6 +103,17 @@ static sp_status copy_batch_functions(sp_session *s, const sp_config *cfg,
   return SP_OK;
 }
 
+sp_status sp_session_own(sp_session *s, void *p, sp_error **err)
+{
+  if (sp_grow((void **)&s->owned, &s->owned_cap, s->nowned + 1,
+              sizeof(*s->owned))) {
+    sp_free(p);
+    return sp_error_oom(err);
+  }
+  s->owned[s->nowned++] = p;
+  return SP_OK;
+}
+
 const sp_batch_function *sp_session_batch_function(const sp_session *s,
                                                    const char *name)
 {
@@ -214,6 +225,9 @@ void sp_close(sp_session **sp)
     sp_free(s->dfs[i]);
   }
   sp_free(s->dfs);
+  for (i = 0; i < s->nowned; i++)
+    sp_free(s->owned[i]);
+  sp_free(s->owned);
   free_batch_functions(s);
   sp_free(s);
 }

@@ -1,0 +1,22 @@
+/*
+ * partition_keys.h - which partition each file of a partitioned output
+ * belongs to (for sp_read_options.partitioned_by). Runs in the driver, on
+ * a short-lived DuckDB of its own.
+ */
+#ifndef SP_EXEC_PARTITION_KEYS_H
+#define SP_EXEC_PARTITION_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smallpond.h"
+
+/* Sets keys[i] to the index of paths[i] along `dimension`: from a hive
+ * folder "<dimension>=<i>" in its path, else from its Parquet key-value
+ * metadata "SMALLPOND:<dimension>". Fails naming a file that has neither,
+ * or whose index is not in [0, npartitions). */
+sp_status sp_read_partition_keys(const char *const *paths, size_t n,
+                                 const char *dimension, int npartitions,
+                                 int *keys, sp_error **err);
+
+#endif
