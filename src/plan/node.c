@@ -542,21 +542,6 @@ int sp_node_writes_files(const sp_node *n)
   return 1;
 }
 
-int sp_node_owns_files(const sp_node *n)
-{
-  size_t i;
-
-  if (n->kind == SP_NODE_SQL || n->kind == SP_NODE_BATCH ||
-      sp_node_moves_rows(n))
-    return 1;
-  if (n->kind != SP_NODE_UNION)
-    return 0;
-  for (i = 0; i < n->ninputs; i++)
-    if (!sp_node_owns_files(n->inputs[i]))
-      return 0;
-  return 1;
-}
-
 void sp_plan_release(sp_plan *plan)
 {
   size_t i;

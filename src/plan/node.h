@@ -164,10 +164,6 @@ sp_status sp_plan_add_batch(sp_plan *plan, sp_node *input, const char *fn,
 sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
                             size_t ninputs, sp_node **out, sp_error **err);
 
-/* 1 if every file in the node's partitions is one smallpond wrote as a
- * whole (no user file, no row range), so it can be published as is. */
-int sp_node_owns_files(const sp_node *n);
-
 /* 1 if every file in the node's partitions was written by one of its own
  * tasks (SQL or BATCH), so it carries the partition's key-value
  * metadata. */
