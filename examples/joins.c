@@ -25,7 +25,8 @@ int main(void)
                       "(hash(i * 7) % 5000) / 100.0 AS amount "
                       "FROM range(20000) t(i)", NULL, &orders, &err) != SP_OK ||
       sp_from_sql(sp, "SELECT i AS customer_id, i % 3 AS region_id "
-                      "FROM range(100) t(i)", NULL, &customers, &err) != SP_OK ||
+                      "FROM range(100) t(i)", NULL, &customers,
+                  &err) != SP_OK ||
       sp_from_sql(sp, "SELECT * FROM (VALUES (0, 'north'), (1, 'south'), "
                       "(2, 'west')) t(region_id, region)", NULL, &regions,
                   &err) != SP_OK)

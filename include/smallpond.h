@@ -315,8 +315,10 @@ typedef struct sp_node_options {
   int64_t task_memory;
   /* The Parquet files the step writes. compression: "zstd" (default),
    * "snappy", "gzip", "lz4", "brotli" or "uncompressed"; compression_level:
-   * zstd's level, 1 to 22 (0: 3); row_group_size: rows per row group (0:
-   * DuckDB's 122,880); no_dictionary: non-zero writes no dictionary pages
+   * zstd's level, 1 to 22 (0: 3); row_group_size: the target rows per
+   * row group (0: DuckDB's 122,880; DuckDB rounds to its 2048-row vectors,
+   * so groups may be somewhat larger); no_dictionary: non-zero writes no
+   * dictionary pages
    * (dictionaries are on by default, as in DuckDB). Every file a task
    * writes also carries its partition's index along each dimension in the
    * Parquet key-value metadata, as "SMALLPOND:<dimension>" = "<index>". */

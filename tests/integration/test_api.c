@@ -282,8 +282,8 @@ static void test_multi_input_sql(void **state)
                            &err), &err);
   tk_check(sp_partial_sql(s, join, in, 2, NULL, &df, &err), &err);
   write_ok(df, bout);
-  tk_check(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, NULL, &df, &err),
-           &err);
+  tk_check(sp_partial_sql(s, "SELECT * FROM range(3)", NULL, 0, NULL, &df,
+                          &err), &err);
   tk_check(sp_count(df, &n, &err), &err);
   assert_int_equal(n, 3);
   sp_close(&s);
@@ -364,7 +364,8 @@ static void test_error_output_not_empty(void **state)
   assert_int_equal(mkdir(out, 0777), 0);
   assert_non_null(fp = fopen(keep, "w"));
   fclose(fp);
-  assert_int_equal(sp_write_parquet(read_input(s, f), out, NULL, &err), SP_EEXIST);
+  assert_int_equal(sp_write_parquet(read_input(s, f), out, NULL, &err),
+                   SP_EEXIST);
   assert_non_null(strstr(sp_error_message(err), out));
   assert_true(tk_exists(keep));
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
@@ -380,7 +381,8 @@ static void test_error_bad_template(void **state)
   sp_error *err = NULL;
   sp_df *in = read_input(s, f), *df = NULL;
 
-  assert_int_equal(sp_partial_sql(s, "SELECT * FROM {1}", &in, 1, NULL, &df, &err),
+  assert_int_equal(sp_partial_sql(s, "SELECT * FROM {1}", &in, 1, NULL, &df,
+                                  &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{1}"));
   sp_error_free(&err);

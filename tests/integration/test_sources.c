@@ -93,8 +93,8 @@ static void test_csv(void **state)
   assert_int_equal(n, ROWS);
   tk_check(sp_repartition(df, 3, &by_k, &agg, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n, max(name) AS m, "
-                          "sum(id) AS s FROM {0} GROUP BY k", &agg, 1, NULL, &agg,
-                          &err), &err);
+                          "sum(id) AS s FROM {0} GROUP BY k", &agg, 1, NULL,
+                          &agg, &err), &err);
   tk_assert_same_rows(
       tk_fmt("SELECT k, count(*), max(name), sum(id) FROM read_csv('%s', "
              "delim = '|', header = true) GROUP BY k", f->csv),
@@ -243,8 +243,10 @@ static void test_csv_quotes_and_unions(void **state)
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "quoted[1].csv"));
   sp_error_free(&err);
-  tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", NULL, &in[0], &err), &err);
-  tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", NULL, &in[1], &err), &err);
+  tk_check(sp_from_sql(f->s, "SELECT 7::INTEGER AS v", NULL, &in[0], &err),
+           &err);
+  tk_check(sp_from_sql(f->s, "SELECT 1.5::DOUBLE AS v", NULL, &in[1], &err),
+           &err);
   tk_check(sp_union(in, 2, &u, &err), &err);
   tk_check(sp_filter(u, "v > 1 AND v < 2", NULL, &u, &err), &err);
   tk_check(sp_take_all(u, &rows, &err), &err);

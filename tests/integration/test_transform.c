@@ -146,8 +146,8 @@ static void test_random_shuffle(void **state)
   const char *out;
   int64_t inversions;
 
-  tk_check(sp_from_sql(f->s, "SELECT i AS item FROM range(1000) t(i)", NULL, &df,
-                       &err), &err);
+  tk_check(sp_from_sql(f->s, "SELECT i AS item FROM range(1000) t(i)", NULL,
+                       &df, &err), &err);
   tk_check(sp_repartition(df, 10, &rows, &df, &err), &err);
   tk_check(sp_random_shuffle(df, NULL, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 10);
@@ -179,21 +179,22 @@ static void test_map_filter_flat_map(void **state)
   sp_df *df = NULL;
 
   tk_check(sp_map(by_files(input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
-                  NULL,&df, &err), &err);
+                  NULL, &df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id, k * 2, upper(name) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, k2, n FROM %s",
                              write_out(f, df, "map")));
   /* Braces inside the user's SQL are literal, not placeholders. */
   tk_check(sp_filter(by_files(input(f), 3),
-                     "k < 100 AND coalesce(name, '{x}') <> '{x}'", NULL, &df, &err),
-           &err);
+                     "k < 100 AND coalesce(name, '{x}') <> '{x}'", NULL, &df,
+                     &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE k < 100 AND name IS NOT "
                              "NULL", in_sql(f)),
                       tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
                              "FROM %s", write_out(f, df, "filter")));
   tk_check(sp_flat_map(by_files(input(f), 2),
-                       "id, unnest([k, k + 1000]) AS x", NULL, &df, &err), &err);
+                       "id, unnest([k, k + 1000]) AS x", NULL, &df, &err),
+           &err);
   tk_assert_same_rows(tk_fmt("SELECT id, unnest([k, k + 1000]) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, x FROM %s",
@@ -208,8 +209,8 @@ static void test_partial_sort(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", NULL, &df, &err),
-           &err);
+  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", NULL, &df,
+                           &err), &err);
   out = write_out(f, df, "sorted");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
                       tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
@@ -271,9 +272,10 @@ static void test_union(void **state)
   int64_t count = -1;
 
   parts[0] = by_files(input(f), 3);
-  tk_check(sp_filter(by_files(input(f), 3), "k < 50", NULL, &parts[1], &err), &err);
-  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", NULL, &parts[2], &err),
-           &err); /* the same columns in another order */
+  tk_check(sp_filter(by_files(input(f), 3), "k < 50", NULL, &parts[1], &err),
+           &err);
+  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", NULL, &parts[2],
+                  &err), &err); /* the same columns in another order */
   tk_check(sp_union(parts, 3, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 3);
   tk_check(sp_count(df, &count, &err), &err);
@@ -389,7 +391,8 @@ static void test_lazy_write_and_compute(void **state)
     assert_false(tk_exists(c1));
     free(c1);
   }
-  assert_int_equal(sp_write_parquet_lazy(agg, a, NULL, &outs[0], &err), SP_EEXIST);
+  assert_int_equal(sp_write_parquet_lazy(agg, a, NULL, &outs[0], &err),
+                   SP_EEXIST);
   sp_error_free(&err);
   free(a);
   free(b);
@@ -461,8 +464,8 @@ static void test_duckdb_setup(void **state)
   tk_check(sp_read_parquet(s, (const char *[]){f->glob}, 1, NULL, &df, &err),
            &err);
   tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
-  tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", NULL, &df, &err),
-           &err);
+  tk_check(sp_map(df, "id, times2(id) AS t, times2(NULL) AS n", NULL, &df,
+                  &err), &err);
   tk_check(sp_write_parquet(df, tk_path(f->dir, "udf"), NULL, &err), &err);
   sp_close(&s);
   tk_assert_same_rows(tk_fmt("SELECT id, id * 2, NULL FROM %s", in_sql(f)),
@@ -504,10 +507,11 @@ static void test_fusion(void **state)
 
   before = sql_tasks_sent(f);
   tk_check(sp_filter(by_files(input(f), 3), "k < 250", NULL, &df, &err), &err);
-  tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err), &err);
-  tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
-                          "WHERE v2 > 10 -- a comment", &df, 1, NULL, &df, &err),
+  tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err),
            &err);
+  tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
+                          "WHERE v2 > 10 -- a comment", &df, 1, NULL, &df,
+                          &err), &err);
   tk_assert_same_rows(
       tk_fmt("SELECT id, k, v * 2, '{x}' FROM %s WHERE k < 250 AND v * 2 > 10",
              in_sql(f)),
@@ -515,8 +519,8 @@ static void test_fusion(void **state)
   assert_int_equal(sql_tasks_sent(f) - before, 3); /* not 9 */
   /* ORDER BY below: kept as its own step, so each partition stays sorted. */
   before = sql_tasks_sent(f);
-  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", NULL, &sorted, &err),
-           &err);
+  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", NULL, &sorted,
+                           &err), &err);
   tk_check(sp_map(sorted, "id", NULL, &mapped, &err), &err);
   write_out(f, mapped, "sorted-mapped");
   assert_int_equal(sql_tasks_sent(f) - before, 4);
@@ -570,8 +574,8 @@ static void test_assign_function(void **state)
                            &in, &err), &err);
   tk_check(sp_repartition(in, 2, &opt, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT id, filename AS src, "
-                          "{__data_partition__} AS p FROM {0}", &df, 1, NULL, &df,
-                          &err), &err);
+                          "{__data_partition__} AS p FROM {0}", &df, 1, NULL,
+                          &df, &err), &err);
   out = write_out(f, df, "assigned");
   tk_assert_same_rows(tk_fmt("SELECT id FROM %s", in_sql(f)),
                       tk_fmt("SELECT id FROM %s", out));
@@ -659,8 +663,8 @@ static void test_from_arrow(void **state)
   sp_df *df = NULL, *back = NULL;
   int i;
 
-  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", NULL, &df,
-                  &err), &err);
+  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", NULL,
+                  &df, &err), &err);
   for (i = 0; i < 2; i++) {
     tk_check(sp_to_arrow(df, &stream, &err), &err);
     tk_check(sp_from_arrow(f->s, &stream, &back, &err), &err);

@@ -157,15 +157,15 @@ static void test_partition_counts(void **state)
   assert_int_equal(hash->nhash_by, 1);
   assert_string_equal(hash->hash_by[0], "k");
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &hash, 1,
-                                   NULL,
-                                   &sql, NULL),
+                                   NULL, &sql, NULL),
                    SP_OK);
   assert_int_equal(sql->npartitions, 7);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT count(*) FROM {0}", &read,
                                    1, NULL, &sql1, NULL),
                    SP_OK);
   assert_int_equal(sql1->npartitions, 1);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT 1", NULL, 0, NULL, &none, NULL),
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT 1", NULL, 0, NULL, &none,
+                                   NULL),
                    SP_OK);
   assert_int_equal(none->npartitions, 1);
   assert_int_equal(none->ninputs, 0);
@@ -224,14 +224,13 @@ static void test_sql_template_checked_at_plan_time(void **state)
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{1}"));
   sp_error_free(&err);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", NULL, 0, NULL, &out,
-                                   &err),
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", NULL, 0, NULL,
+                                   &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{0}"));
   sp_error_free(&err);
   assert_int_equal(sp_plan_add_sql(&plan, "SELECT {x} FROM {0}", &read, 1,
-                                   NULL,
-                                   &out, &err),
+                                   NULL, &out, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "{x}"));
   sp_error_free(&err);
@@ -285,8 +284,8 @@ static void test_graph_memoizes(void **state)
   (void)state;
   read = add_read(&plan, 3);
   rep = add_repart(&plan, read, 3, SP_SPLIT_FILES);
-  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &rep, 1, NULL, &sql,
-                                   NULL),
+  assert_int_equal(sp_plan_add_sql(&plan, "SELECT * FROM {0}", &rep, 1, NULL,
+                                   &sql, NULL),
                    SP_OK);
   assert_int_equal(sp_graph_plan(&g, sql, &p1, NULL), SP_OK);
   ntasks = g.len;
