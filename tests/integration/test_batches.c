@@ -224,59 +224,26 @@ static const sp_batch_function functions[] = {
 
 /* ---- the tests ---- */
 
-typedef struct fixture {
-  char *dir;
-  char glob[4096];
-  char root[4096];
-  sp_session *s;
-} fixture;
+/* The session registers the functions above. */
+static void register_functions(sp_config *cfg)
+{
+  cfg->batch_functions = functions;
+  cfg->nbatch_functions = sizeof(functions) / sizeof(functions[0]);
+}
+
+typedef tk_fixture fixture;
 
 static int setup(void **state)
 {
-  fixture *f = calloc(1, sizeof(*f));
-  sp_error *err = NULL;
-  sp_config cfg;
-
-  if (!f || !(f->dir = tk_tmpdir()) ||
-      tk_make_table(f->dir, ROWS, FILES, 500) != 0)
-    return -1;
-  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
-  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
-  sp_config_init(&cfg);
-  cfg.workers = 2;
-  cfg.data_root = f->root;
-  cfg.job_id = "batches";
-  cfg.task_memory = (int64_t)512 << 20;
-  cfg.batch_functions = functions;
-  cfg.nbatch_functions = sizeof(functions) / sizeof(functions[0]);
-  if (sp_init(&cfg, &f->s, &err) != SP_OK) {
-    fprintf(stderr, "sp_init: %s\n", sp_error_message(err));
-    sp_error_free(&err);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  *state = tk_fixture_new(ROWS, FILES, 500, "batches",
+                          register_functions);
+  return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-  fixture *f = *state;
-
-  sp_close(&f->s);
-  tk_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
+  tk_fixture_free(*state);
   return 0;
-}
-
-static sp_df *input(fixture *f)
-{
-  const char *glob = f->glob;
-  sp_error *err = NULL;
-  sp_df *df = NULL;
-
-  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
-  return df;
 }
 
 static const char *write_out(fixture *f, sp_df *df, const char *name)
@@ -322,7 +289,7 @@ static void test_map_rows(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_repartition(input(f), 4, &rows, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 4, &rows, &df, &err), &err);
   tk_check(sp_map_rows(df, "name_lengths", 0, NULL, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 4);
   tk_assert_same_rows(tk_fmt("SELECT id, length(name) FROM %s", in_sql(f)),
@@ -340,7 +307,7 @@ static void test_filter_batches(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_repartition(input(f), 3, NULL, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 3, NULL, &df, &err), &err);
   tk_check(sp_filter_batches(df, "every_third_named", 777, NULL, &df, &err),
            &err);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE id %% 3 = 0 AND name "
@@ -359,7 +326,7 @@ static void test_empty_partitions(void **state)
   sp_df *df = NULL;
   int64_t n = -1;
 
-  tk_check(sp_repartition(input(f), 4, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 4, &opt, &df, &err), &err);
   tk_check(sp_map_rows(df, "name_lengths", 0, NULL, &df, &err), &err);
   tk_check(sp_count(df, &n, &err), &err);
   assert_int_equal(n, ROWS);
@@ -381,25 +348,25 @@ static void test_errors(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  assert_int_equal(sp_map_batches(input(f), "nosuch", 0, NULL, &df, &err),
+  assert_int_equal(sp_map_batches(tk_input(f), "nosuch", 0, NULL, &df, &err),
                    SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "'nosuch'"));
   sp_error_free(&err);
-  assert_int_equal(sp_filter_batches(input(f), "name_lengths", 0, NULL, &df,
+  assert_int_equal(sp_filter_batches(tk_input(f), "name_lengths", 0, NULL, &df,
                                      &err), SP_EINVAL);
   sp_error_free(&err);
-  assert_int_equal(sp_map_batches(input(f), "describe_batch", -1, NULL, &df,
+  assert_int_equal(sp_map_batches(tk_input(f), "describe_batch", -1, NULL, &df,
                                   &err), SP_EINVAL);
   sp_error_free(&err);
 
-  tk_check(sp_map_batches(input(f), "broken", 0, NULL, &df, &err), &err);
+  tk_check(sp_map_batches(tk_input(f), "broken", 0, NULL, &df, &err), &err);
   assert_int_not_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL,
                                         &err), SP_OK);
   assert_non_null(strstr(sp_error_message(err), "'broken' returned 42"));
   assert_false(tk_exists(tk_path(f->dir, "never")));
   sp_error_free(&err);
 
-  tk_check(sp_map_rows(input(f), "describe_batch", 0, NULL, &df, &err),
+  tk_check(sp_map_rows(tk_input(f), "describe_batch", 0, NULL, &df, &err),
            &err);
   assert_int_not_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL,
                                         &err), SP_OK);

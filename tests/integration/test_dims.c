@@ -19,46 +19,18 @@
 #define ROWS 20000
 #define FILES 4
 
-typedef struct fixture {
-  char *dir;
-  char glob[4096];
-  char root[4096];
-  sp_session *s;
-} fixture;
+typedef tk_fixture fixture;
 
 static int setup(void **state)
 {
-  fixture *f = calloc(1, sizeof(*f));
-
-  if (!f || !(f->dir = tk_tmpdir()) ||
-      tk_make_table(f->dir, ROWS, FILES, 500) != 0)
-    return -1;
-  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
-  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
-  f->s = tk_session(f->root, 2, "dims");
-  *state = f;
-  return 0;
+  *state = tk_fixture_new(ROWS, FILES, 500, "dims", NULL);
+  return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-  fixture *f = *state;
-
-  sp_close(&f->s);
-  tk_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
+  tk_fixture_free(*state);
   return 0;
-}
-
-static sp_df *input(fixture *f)
-{
-  const char *glob = f->glob;
-  sp_error *err = NULL;
-  sp_df *df = NULL;
-
-  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
-  return df;
 }
 
 static sp_df *by_files(sp_df *df, int n)
@@ -187,7 +159,7 @@ static void test_nested_hash_then_rows(void **state)
   sp_df *x, *y, *z;
   const char *dir, *out;
 
-  x = hash_k(input(f), 3, "h", 0);
+  x = hash_k(tk_input(f), 3, "h", 0);
   assert_int_equal(sp_df_num_partitions(x), 3);
   y = by_rows(x, 2, "r", 1);
   assert_int_equal(sp_df_num_partitions(y), 6);
@@ -232,7 +204,7 @@ static void test_dimension_names(void **state)
   sp_repartition_options again = {.by_rows = 1, .nested = 1,
                                   .dimension = "h"};
   sp_error *err = NULL;
-  sp_df *x = hash_k(input(f), 3, "h", 0), *df = NULL, *bad = NULL;
+  sp_df *x = hash_k(tk_input(f), 3, "h", 0), *df = NULL, *bad = NULL;
   const char *out;
 
   assert_refused(sp_repartition(x, 2, &unnamed, &bad, &err), SP_EINVAL,
@@ -304,14 +276,14 @@ static void test_dimension_mismatch(void **state)
   sp_df *in[2], *df = NULL;
   const char *out;
 
-  in[0] = hash_k(input(f), 4, "a", 0);
-  in[1] = hash_k(input(f), 4, "b", 0);
+  in[0] = hash_k(tk_input(f), 4, "a", 0);
+  in[1] = hash_k(tk_input(f), 4, "b", 0);
   assert_refused(sp_partial_sql(f->s, "SELECT * FROM {0} JOIN {1} USING "
                                 "(id)", in, 2, NULL, &df, &err),
                  SP_EPLAN, &err, "{0}", "{1}", "a (4)", "b (4)", NULL);
   assert_refused(sp_union(in, 2, &df, &err), SP_EPLAN, &err, "a (4)",
                  "b (4)", NULL);
-  in[1] = hash_k(input(f), 3, "a", 0);
+  in[1] = hash_k(tk_input(f), 3, "a", 0);
   assert_refused(sp_partial_sql(f->s, "SELECT * FROM {0} JOIN {1} USING "
                                 "(id)", in, 2, NULL, &df, &err),
                  SP_EPLAN, &err, "{0}", "{1}", "a (4)", "a (3)", NULL);
@@ -319,7 +291,7 @@ static void test_dimension_mismatch(void **state)
                  "a (3)", NULL);
   /* Broadcast: the plain read whole beside each of a's 4 partitions, in
    * either order. */
-  in[1] = input(f);
+  in[1] = tk_input(f);
   df = sql(f, "SELECT {0}.id, {1}.k FROM {0} JOIN {1} USING (id)", in, 2,
            NULL);
   assert_int_equal(sp_df_num_partitions(df), 4);
@@ -327,7 +299,7 @@ static void test_dimension_mismatch(void **state)
   tk_assert_same_rows(tk_fmt("SELECT id, k FROM %s", in_sql(f)),
                       tk_fmt("SELECT id, k FROM %s", out));
   in[1] = in[0];
-  in[0] = input(f);
+  in[0] = tk_input(f);
   df = sql(f, "SELECT {1}.id, {0}.k, {a} AS pa FROM {0} JOIN {1} USING "
            "(id)", in, 2, NULL);
   assert_int_equal(sp_df_num_partitions(df), 4);
@@ -357,7 +329,7 @@ static void test_inputs_by_dimension(void **state)
   const char *out;
   int order;
 
-  x = hash_k(input(f), 3, "h", 0);
+  x = hash_k(tk_input(f), 3, "h", 0);
   y = by_rows(x, 2, "r", 1);
   for (order = 0; order < 2; order++) {
     in[order] = y;
@@ -389,8 +361,8 @@ static void test_inputs_matched_by_name(void **state)
   sp_df *in[2], *df;
   const char *out;
 
-  in[0] = by_rows(hash_k(input(f), 3, "h", 0), 2, "r", 1);
-  in[1] = hash_k(by_rows(input(f), 2, "r", 0), 3, "h", 1);
+  in[0] = by_rows(hash_k(tk_input(f), 3, "h", 0), 2, "r", 1);
+  in[1] = hash_k(by_rows(tk_input(f), 2, "r", 0), 3, "h", 1);
   df = sql(f, "SELECT {h} AS hh, {r} AS rr, "
            "(SELECT count(*) FROM {1} WHERE hash(k) % 3 <> {h}) AS bad, "
            "(SELECT count(*) FROM {1}) AS bn, (SELECT min(id) FROM {1}) "
@@ -417,21 +389,21 @@ static void test_unknown_placeholder(void **state)
 {
   fixture *f = *state;
   sp_error *err = NULL;
-  sp_df *x = hash_k(input(f), 3, "h", 0), *in[2], *df = NULL;
+  sp_df *x = hash_k(tk_input(f), 3, "h", 0), *in[2], *df = NULL;
   int64_t n = -1;
 
   assert_refused(sp_partial_sql(f->s, "SELECT {nosuch} FROM {0}", &x, 1,
                                 NULL, &df, &err),
                  SP_EINVAL, &err, "{nosuch}", NULL);
-  in[0] = input(f);
+  in[0] = tk_input(f);
   assert_refused(sp_partial_sql(f->s, "SELECT {h} FROM {0}", in, 1, NULL,
                                 &df, &err),
                  SP_EINVAL, &err, "{h}", NULL);
-  in[0] = by_files(input(f), 3); /* along __data_partition__ */
+  in[0] = by_files(tk_input(f), 3); /* along __data_partition__ */
   assert_refused(sp_partial_sql(f->s, "SELECT {h} FROM {0}", in, 1, NULL,
                                 &df, &err),
                  SP_EINVAL, &err, "{h}", NULL);
-  in[0] = by_rows(input(f), 3, "r", 0);
+  in[0] = by_rows(tk_input(f), 3, "r", 0);
   assert_refused(sp_partial_sql(f->s, "SELECT {h} FROM {0}", in, 1, NULL,
                                 &df, &err),
                  SP_EINVAL, &err, "{h}", NULL);
@@ -439,7 +411,7 @@ static void test_unknown_placeholder(void **state)
   df = sql(f, "SELECT {h} AS hh FROM {0}", &x, 1, NULL);
   tk_check(sp_count(df, &n, &err), &err);
   assert_int_equal(n, ROWS);
-  in[0] = input(f);
+  in[0] = tk_input(f);
   in[1] = x;
   df = sql(f, "SELECT {1}.id, {h} AS hh FROM {1} JOIN {0} USING (id)", in,
            2, NULL);
@@ -481,7 +453,7 @@ static void test_parquet_settings(void **state)
   sp_node_options hive = {.hive = 1};
   sp_repartition_options bogus_split = {.node = &bogus};
   sp_error *err = NULL;
-  sp_df *df = NULL, *base = by_files(input(f), 3);
+  sp_df *df = NULL, *base = by_files(tk_input(f), 3);
   const char *dir, *defaults, *ref = tk_path(f->dir, "ref-rg.parquet");
   int64_t ref_avg, got_avg, runs;
 
@@ -520,7 +492,7 @@ static void test_parquet_settings(void **state)
   assert_true(rows_per_group(tk_fmt("%s/*.parquet", defaults)) >
               2 * ref_avg);
   /* gzip set on the write, over a hash repartition. */
-  dir = write_dir(f, hash_k(input(f), 3, "h", 0), "pq-gzip", &gzip);
+  dir = write_dir(f, hash_k(tk_input(f), 3, "h", 0), "pq-gzip", &gzip);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
                       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
                              dir));
@@ -568,7 +540,7 @@ static const char *rows_with_kv(const char *dir, const char *key)
 static void test_kv_metadata(void **state)
 {
   fixture *f = *state;
-  sp_df *x = hash_k(input(f), 4, "part", 0), *df;
+  sp_df *x = hash_k(tk_input(f), 4, "part", 0), *df;
   const char *dirs[2];
   int i;
 
@@ -602,7 +574,7 @@ static void test_hive_output(void **state)
 {
   fixture *f = *state;
   sp_node_options hive = {.hive = 1};
-  sp_df *y = by_rows(hash_k(input(f), 3, "h", 0), 2, "r", 1), *df;
+  sp_df *y = by_rows(hash_k(tk_input(f), 3, "h", 0), 2, "r", 1), *df;
   const char *dirs[2], *never = tk_path(f->dir, "hive-never");
   sp_error *err = NULL;
   int i, h, r, runs;
@@ -630,7 +602,7 @@ static void test_hive_output(void **state)
   }
   /* An unpartitioned DataFrame has no dimension to make folders of. */
   runs = runs_done(f);
-  assert_refused(sp_write_parquet(input(f), never, &hive, &err), SP_EINVAL,
+  assert_refused(sp_write_parquet(tk_input(f), never, &hive, &err), SP_EINVAL,
                  &err, "hive", NULL);
   assert_false(tk_exists(never));
   assert_int_equal(runs_done(f), runs);
@@ -649,7 +621,7 @@ static void test_task_resources(void **state)
   const char *exprs = "id, k, name, v, current_setting('threads')::BIGINT "
                       "AS th, current_setting('memory_limit') AS ml";
   sp_error *err = NULL;
-  sp_df *df = NULL, *base = by_files(input(f), 3);
+  sp_df *df = NULL, *base = by_files(tk_input(f), 3);
   duckdb_database db;
   duckdb_connection con;
   const char *outs[4];

@@ -20,46 +20,18 @@
 #define ROWS 5000
 #define FILES 3
 
-typedef struct fixture {
-  char *dir;
-  char glob[4096];
-  char root[4096];
-  sp_session *s;
-} fixture;
+typedef tk_fixture fixture;
 
 static int setup(void **state)
 {
-  fixture *f = calloc(1, sizeof(*f));
-
-  if (!f || !(f->dir = tk_tmpdir()) ||
-      tk_make_table(f->dir, ROWS, FILES, 50) != 0)
-    return -1;
-  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
-  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
-  f->s = tk_session(f->root, 2, "reload");
-  *state = f;
-  return 0;
+  *state = tk_fixture_new(ROWS, FILES, 50, "reload", NULL);
+  return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-  fixture *f = *state;
-
-  sp_close(&f->s);
-  tk_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
+  tk_fixture_free(*state);
   return 0;
-}
-
-static sp_df *input(fixture *f)
-{
-  const char *glob = f->glob;
-  sp_error *err = NULL;
-  sp_df *df = NULL;
-
-  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
-  return df;
 }
 
 /* Reads dir back along `dimension` into n partitions and writes each row
@@ -95,7 +67,7 @@ static void test_reload_one_row(void **state)
   sp_df *df = NULL;
   const char *back;
 
-  tk_check(sp_filter(input(f), "id = 17", NULL, &df, &err), &err);
+  tk_check(sp_filter(tk_input(f), "id = 17", NULL, &df, &err), &err);
   tk_check(sp_repartition(df, 8, &hash, &df, &err), &err);
   tk_check(sp_write_parquet(df, dir, NULL, &err), &err);
   back = reload(f, dir, "*.parquet", "__data_partition__", 8, "one-back");
@@ -122,7 +94,7 @@ static void test_reload_nested(void **state)
   sp_df *df = NULL;
   const char *expect_a, *expect_b;
 
-  tk_check(sp_filter(input(f), "id < 40", NULL, &df, &err), &err);
+  tk_check(sp_filter(tk_input(f), "id < 40", NULL, &df, &err), &err);
   tk_check(sp_repartition(df, 4, &outer, &df, &err), &err);
   tk_check(sp_repartition(df, 3, &inner, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 12);
@@ -186,7 +158,7 @@ static void test_reload_errors(void **state)
   assert_non_null(strstr(sp_error_message(err), "SMALLPOND:a"));
   sp_error_free(&err);
 
-  tk_check(sp_repartition(input(f), 4, &hash, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 4, &hash, &df, &err), &err);
   tk_check(sp_write_parquet(df, dir, NULL, &err), &err);
   glob = tk_path(dir, "*.parquet");
   opt.npartitions = 2;

@@ -19,46 +19,18 @@
 #define ROWS 20000
 #define FILES 4
 
-typedef struct fixture {
-  char *dir;
-  char glob[4096];
-  char root[4096];
-  sp_session *s;
-} fixture;
+typedef tk_fixture fixture;
 
 static int setup(void **state)
 {
-  fixture *f = calloc(1, sizeof(*f));
-
-  if (!f || !(f->dir = tk_tmpdir()) ||
-      tk_make_table(f->dir, ROWS, FILES, 500) != 0)
-    return -1;
-  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
-  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
-  f->s = tk_session(f->root, 2, "transform");
-  *state = f;
-  return 0;
+  *state = tk_fixture_new(ROWS, FILES, 500, "transform", NULL);
+  return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-  fixture *f = *state;
-
-  sp_close(&f->s);
-  tk_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
+  tk_fixture_free(*state);
   return 0;
-}
-
-static sp_df *input(fixture *f)
-{
-  const char *glob = f->glob;
-  sp_error *err = NULL;
-  sp_df *df = NULL;
-
-  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
-  return df;
 }
 
 static sp_df *by_files(sp_df *df, int n)
@@ -94,7 +66,7 @@ static void test_repartition_by_expression(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_repartition(by_files(input(f), 3), 10, &opt, &df, &err), &err);
+  tk_check(sp_repartition(by_files(tk_input(f), 3), 10, &opt, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 10);
   out = write_out(f, df, "by");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
@@ -115,7 +87,7 @@ static void test_repartition_by_out_of_range(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 5, &opt, &df, &err), &err);
   assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL, &err),
                    SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "partition key "));
@@ -123,14 +95,14 @@ static void test_repartition_by_out_of_range(void **state)
   assert_false(tk_exists(tk_path(f->dir, "never")));
   sp_error_free(&err);
   opt.by = "NULL::INT";
-  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 5, &opt, &df, &err), &err);
   assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL, &err),
                    SP_ESQL);
   assert_non_null(strstr(sp_error_message(err), "partition key is NULL"));
   sp_error_free(&err);
   /* Options that exclude each other. */
   opt.by_rows = 1;
-  assert_int_equal(sp_repartition(input(f), 5, &opt, &df, &err), SP_EINVAL);
+  assert_int_equal(sp_repartition(tk_input(f), 5, &opt, &df, &err), SP_EINVAL);
   sp_error_free(&err);
 }
 
@@ -178,21 +150,21 @@ static void test_map_filter_flat_map(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_map(by_files(input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
+  tk_check(sp_map(by_files(tk_input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
                   NULL, &df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id, k * 2, upper(name) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, k2, n FROM %s",
                              write_out(f, df, "map")));
   /* Braces inside the user's SQL are literal, not placeholders. */
-  tk_check(sp_filter(by_files(input(f), 3),
+  tk_check(sp_filter(by_files(tk_input(f), 3),
                      "k < 100 AND coalesce(name, '{x}') <> '{x}'", NULL, &df,
                      &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE k < 100 AND name IS NOT "
                              "NULL", in_sql(f)),
                       tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
                              "FROM %s", write_out(f, df, "filter")));
-  tk_check(sp_flat_map(by_files(input(f), 2),
+  tk_check(sp_flat_map(by_files(tk_input(f), 2),
                        "id, unnest([k, k + 1000]) AS x", NULL, &df, &err),
            &err);
   tk_assert_same_rows(tk_fmt("SELECT id, unnest([k, k + 1000]) FROM %s",
@@ -209,7 +181,7 @@ static void test_partial_sort(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_partial_sort(by_files(input(f), 3), "v DESC, id", NULL, &df,
+  tk_check(sp_partial_sort(by_files(tk_input(f), 3), "v DESC, id", NULL, &df,
                            &err), &err);
   out = write_out(f, df, "sorted");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
@@ -233,15 +205,15 @@ static void test_limit(void **state)
   size_t i;
 
   for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-    tk_check(sp_limit(by_files(input(f), 4), ns[i], NULL, &df, &err), &err);
+    tk_check(sp_limit(by_files(tk_input(f), 4), ns[i], NULL, &df, &err), &err);
     assert_int_equal(sp_df_num_partitions(df), 1);
     tk_check(sp_count(df, &count, &err), &err);
     assert_int_equal(count, ns[i] < ROWS ? ns[i] : ROWS);
   }
-  tk_check(sp_limit(input(f), 3, NULL, &df, &err), &err);
+  tk_check(sp_limit(tk_input(f), 3, NULL, &df, &err), &err);
   tk_check(sp_count(df, &count, &err), &err);
   assert_int_equal(count, 3);
-  assert_int_equal(sp_limit(input(f), -1, NULL, &df, &err), SP_EINVAL);
+  assert_int_equal(sp_limit(tk_input(f), -1, NULL, &df, &err), SP_EINVAL);
   sp_error_free(&err);
 }
 
@@ -271,10 +243,10 @@ static void test_union(void **state)
   sp_df *parts[3], *df = NULL;
   int64_t count = -1;
 
-  parts[0] = by_files(input(f), 3);
-  tk_check(sp_filter(by_files(input(f), 3), "k < 50", NULL, &parts[1], &err),
+  parts[0] = by_files(tk_input(f), 3);
+  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 50", NULL, &parts[1], &err),
            &err);
-  tk_check(sp_map(by_files(input(f), 3), "v, name, k, id", NULL, &parts[2],
+  tk_check(sp_map(by_files(tk_input(f), 3), "v, name, k, id", NULL, &parts[2],
                   &err), &err); /* the same columns in another order */
   tk_check(sp_union(parts, 3, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 3);
@@ -286,7 +258,7 @@ static void test_union(void **state)
       tk_fmt("SELECT * FROM %s UNION ALL SELECT * FROM %s WHERE k < 50 "
              "UNION ALL SELECT * FROM %s", in_sql(f), in_sql(f), in_sql(f)),
       tk_fmt("SELECT id, k, name, v FROM %s", write_out(f, df, "union")));
-  parts[1] = by_files(input(f), 2);
+  parts[1] = by_files(tk_input(f), 2);
   assert_int_equal(sp_union(parts, 2, &df, &err), SP_EPLAN);
   assert_non_null(strstr(sp_error_message(err), "3 partitions"));
   assert_non_null(strstr(sp_error_message(err), "2 partitions"));
@@ -303,7 +275,7 @@ static void test_take_all(void **state)
   int64_t sum = 0;
   size_t r;
 
-  tk_check(sp_filter(by_files(input(f), 4), "k = 7", NULL, &df, &err), &err);
+  tk_check(sp_filter(by_files(tk_input(f), 4), "k = 7", NULL, &df, &err), &err);
   tk_check(sp_take_all(df, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows),
                    tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE k = 7",
@@ -329,7 +301,7 @@ static void test_placeholders(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_repartition(input(f), 5, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 5, &opt, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, query, &df, 1, NULL, &df, &err), &err);
   out = write_out(f, df, "placeholders");
   assert_int_equal(tk_duck_i64(tk_fmt(
@@ -359,11 +331,11 @@ static void test_lazy_write_and_compute(void **state)
   char *log;
   int runs;
 
-  tk_check(sp_repartition(input(f), 3, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 3, &opt, &df, &err), &err);
   tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n FROM {0} GROUP BY k",
                           &df, 1, NULL, &agg, &err), &err);
   tk_check(sp_write_parquet_lazy(agg, a, NULL, &outs[0], &err), &err);
-  tk_check(sp_write_parquet_lazy(input(f), b, NULL, &outs[1], &err), &err);
+  tk_check(sp_write_parquet_lazy(tk_input(f), b, NULL, &outs[1], &err), &err);
   assert_false(tk_exists(a));
   log = tk_read(log_path);
   runs = tk_count(log, "run: done");
@@ -384,7 +356,7 @@ static void test_lazy_write_and_compute(void **state)
     char *c1 = strdup(tk_path(f->dir, "lazy-c"));
     sp_df *twice[2];
     tk_check(sp_write_parquet_lazy(agg, c1, NULL, &twice[0], &err), &err);
-    tk_check(sp_write_parquet_lazy(input(f), c1, NULL, &twice[1], &err), &err);
+    tk_check(sp_write_parquet_lazy(tk_input(f), c1, NULL, &twice[1], &err), &err);
     assert_int_equal(sp_compute(twice, 2, &err), SP_EINVAL);
     assert_non_null(strstr(sp_error_message(err), "both write into"));
     sp_error_free(&err);
@@ -506,7 +478,7 @@ static void test_fusion(void **state)
   int before;
 
   before = sql_tasks_sent(f);
-  tk_check(sp_filter(by_files(input(f), 3), "k < 250", NULL, &df, &err), &err);
+  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 250", NULL, &df, &err), &err);
   tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err),
            &err);
   tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
@@ -519,7 +491,7 @@ static void test_fusion(void **state)
   assert_int_equal(sql_tasks_sent(f) - before, 3); /* not 9 */
   /* ORDER BY below: kept as its own step, so each partition stays sorted. */
   before = sql_tasks_sent(f);
-  tk_check(sp_partial_sort(by_files(input(f), 2), "id DESC", NULL, &sorted,
+  tk_check(sp_partial_sort(by_files(tk_input(f), 2), "id DESC", NULL, &sorted,
                            &err), &err);
   tk_check(sp_map(sorted, "id", NULL, &mapped, &err), &err);
   write_out(f, mapped, "sorted-mapped");
@@ -639,7 +611,7 @@ static void test_to_arrow(void **state)
   sp_df *df = NULL;
   int64_t rows, sum, ncols;
 
-  tk_check(sp_repartition(input(f), 4, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_input(f), 4, &opt, &df, &err), &err);
   tk_check(sp_to_arrow(df, &stream, &err), &err);
   read_stream(&stream, &rows, &sum, &ncols);
   assert_int_equal(ncols, 4);
@@ -663,7 +635,7 @@ static void test_from_arrow(void **state)
   sp_df *df = NULL, *back = NULL;
   int i;
 
-  tk_check(sp_map(by_files(input(f), 3), "id, name, v, k > 250 AS big", NULL,
+  tk_check(sp_map(by_files(tk_input(f), 3), "id, name, v, k > 250 AS big", NULL,
                   &df, &err), &err);
   for (i = 0; i < 2; i++) {
     tk_check(sp_to_arrow(df, &stream, &err), &err);

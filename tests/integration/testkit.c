@@ -318,6 +318,59 @@ sp_session *tk_session(const char *root, int workers, const char *job_id)
   return s;
 }
 
+tk_fixture *tk_fixture_new(int64_t rows, int files, int keys,
+                           const char *job_id,
+                           void (*configure)(sp_config *cfg))
+{
+  tk_fixture *f = calloc(1, sizeof(*f));
+  sp_error *err = NULL;
+  sp_config cfg;
+
+  if (!f || !(f->dir = tk_tmpdir()) ||
+      tk_make_table(f->dir, rows, files, keys) != 0) {
+    fprintf(stderr, "testkit: cannot make the test data\n");
+    tk_fixture_free(f);
+    return NULL;
+  }
+  snprintf(f->glob, sizeof(f->glob), "%s/part-*.parquet", f->dir);
+  snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
+  sp_config_init(&cfg);
+  cfg.workers = 2;
+  cfg.data_root = f->root;
+  cfg.job_id = job_id;
+  cfg.task_memory = (int64_t)512 << 20;
+  if (configure)
+    configure(&cfg);
+  if (sp_init(&cfg, &f->s, &err) != SP_OK) {
+    fprintf(stderr, "testkit: sp_init: %s\n", sp_error_message(err));
+    sp_error_free(&err);
+    tk_fixture_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+void tk_fixture_free(tk_fixture *f)
+{
+  if (!f)
+    return;
+  sp_close(&f->s);
+  if (f->dir)
+    tk_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+}
+
+sp_df *tk_input(tk_fixture *f)
+{
+  const char *glob = f->glob;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_read_parquet(f->s, &glob, 1, NULL, &df, &err), &err);
+  return df;
+}
+
 void tk_check(sp_status st, sp_error **err)
 {
   if (st != SP_OK)

@@ -77,6 +77,29 @@ int64_t tk_duck_i64(const char *sql);
  * the current test if it cannot start. */
 sp_session *tk_session(const char *root, int workers, const char *job_id);
 
+/* What most integration tests share: a folder with tk_make_table's files,
+ * and a session of 2 workers (512 MiB per task) on a data root inside. */
+typedef struct tk_fixture {
+  char *dir;          /* the folder; removed by tk_fixture_free */
+  char glob[4096];    /* <dir>/part-*.parquet */
+  char root[4096];    /* <dir>/root */
+  sp_session *s;
+} tk_fixture;
+
+/* A fixture with rows rows in `files` files (keys distinct k) and the
+ * job job_id; configure (may be NULL) may change the session's settings
+ * before sp_init. NULL on failure, after printing why. */
+tk_fixture *tk_fixture_new(int64_t rows, int files, int keys,
+                           const char *job_id,
+                           void (*configure)(sp_config *cfg));
+
+/* Closes the session and removes the folder. Accepts NULL. */
+void tk_fixture_free(tk_fixture *f);
+
+/* A DataFrame over the fixture's Parquet files; fails the test on
+ * error. */
+sp_df *tk_input(tk_fixture *f);
+
 /* Fails the current test with the error's message (and SQL) unless st is
  * SP_OK. */
 void tk_check(sp_status st, sp_error **err);
