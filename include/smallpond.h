@@ -491,8 +491,9 @@ SP_API sp_status sp_limit(sp_df *df, int64_t n, const sp_node_options *opt,
 /* SOURCE. A one-partition DataFrame from in-memory Arrow data: the stream
  * is read now, to its end, written once as a Parquet file in the job folder
  * (inputs/, named by a hash of its content, so a rerun with the same data
- * reuses later steps' results), and released, also on failure. Columns of
- * nested Arrow types are not supported yet. */
+ * reuses later steps' results), and released, also on failure. Any type
+ * DuckDB reads from Arrow is kept, lists and structs included (a stream
+ * without any batch: flat types only). */
 SP_API sp_status sp_from_arrow(sp_session *s, struct ArrowArrayStream *stream,
                                sp_df **out, sp_error **err);
 

@@ -1,9 +1,11 @@
 /*
  * arrow_in.c - Arrow C stream to Parquet (see arrow_in.h).
  *
- * The stream's schema becomes a table (Arrow format strings mapped to SQL
- * types), its batches are converted with duckdb_data_chunk_from_arrow and
- * appended, and the table is written with COPY.
+ * The stream's batches are converted with duckdb_data_chunk_from_arrow and
+ * appended to a table whose columns take the types of the first converted
+ * chunk (any type DuckDB reads from Arrow, nested ones too); a stream
+ * without batches gets its table from the schema's format strings (flat
+ * types only). The table is written with COPY.
  */
 #include "exec/arrow_in.h"
 
@@ -40,7 +42,38 @@ static const char *sql_type(const char *f, char *decimal, size_t len)
   return NULL;
 }
 
-/* CREATE TABLE t (...) for the stream's schema. */
+/* CREATE TABLE t (...) with the types of chunk's columns. */
+static sp_status create_table_like(duckdb_connection con,
+                                   const struct ArrowSchema *schema,
+                                   duckdb_data_chunk chunk, sp_error **err)
+{
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  idx_t i, n = duckdb_data_chunk_get_column_count(chunk);
+
+  sp_buf_puts(&sql, "CREATE TABLE t (");
+  for (i = 0; i < n && st == SP_OK; i++) {
+    duckdb_logical_type type =
+        duckdb_vector_get_column_type(duckdb_data_chunk_get_vector(chunk, i));
+    const char *name = schema->children[i]->name;
+    sp_buf_puts(&sql, i ? ", " : "");
+    sp_buf_append_ident(&sql, name ? name : "");
+    sp_buf_putc(&sql, ' ');
+    if (sp_duck_type_sql(type, &sql) != 0)
+      st = sp_error_set(err, SP_EINVAL, "from_arrow: column %s has a type "
+                        "that cannot be stored", name ? name : "?");
+    duckdb_destroy_logical_type(&type);
+  }
+  sp_buf_puts(&sql, ")");
+  if (st == SP_OK)
+    st = sp_buf_oom(&sql) ? sp_error_oom(err) : sp_duck_exec(con, sql.data,
+                                                             err);
+  sp_buf_release(&sql);
+  return st;
+}
+
+/* CREATE TABLE t (...) from the schema's formats, for a stream without
+ * batches. */
 static sp_status create_table(duckdb_connection con,
                               const struct ArrowSchema *schema,
                               sp_error **err)
@@ -105,9 +138,6 @@ static sp_status append_batches(duckdb_connection con,
   sp_status st;
 
   st = arrow_error(duckdb_schema_from_arrow(con, schema, &conv), err);
-  if (st == SP_OK && duckdb_appender_create(con, NULL, "t", &app) ==
-                         DuckDBError)
-    st = appender_failed(app, err);
   while (st == SP_OK) {
     struct ArrowArray batch;
     duckdb_data_chunk chunk = NULL;
@@ -122,6 +152,10 @@ static sp_status append_batches(duckdb_connection con,
     /* The chunk takes over the batch's data. */
     st = arrow_error(duckdb_data_chunk_from_arrow(con, &batch, conv, &chunk),
                      err);
+    if (st == SP_OK && !app &&
+        (st = create_table_like(con, schema, chunk, err)) == SP_OK &&
+        duckdb_appender_create(con, NULL, "t", &app) == DuckDBError)
+      st = appender_failed(app, err);
     if (st == SP_OK && duckdb_append_data_chunk(app, chunk) == DuckDBError)
       st = appender_failed(app, err);
     if (chunk)
@@ -131,6 +165,8 @@ static sp_status append_batches(duckdb_connection con,
     if (st == SP_OK && duckdb_appender_close(app) == DuckDBError)
       st = appender_failed(app, err);
     duckdb_appender_destroy(&app);
+  } else if (st == SP_OK) {
+    st = create_table(con, schema, err); /* no batch: types from formats */
   }
   if (conv)
     duckdb_destroy_arrow_converted_schema(&conv);
@@ -160,8 +196,12 @@ sp_status sp_arrow_stream_to_parquet(struct ArrowArrayStream *stream,
                       why ? why : "no message");
     goto out;
   }
-  if ((st = create_table(con, &schema, err)) != SP_OK ||
-      (st = append_batches(con, stream, &schema, err)) != SP_OK)
+  if (strcmp(schema.format, "+s") != 0 || schema.n_children == 0) {
+    st = sp_error_set(err, SP_EINVAL, "from_arrow: the stream's schema is "
+                      "not a struct of columns");
+    goto out;
+  }
+  if ((st = append_batches(con, stream, &schema, err)) != SP_OK)
     goto out;
   sp_buf_puts(&sql, "COPY t TO ");
   sp_buf_append_literal(&sql, path);

@@ -10,8 +10,9 @@
 #include "smallpond.h"
 
 /* Consumes and releases stream, writing its rows to the Parquet file path;
- * *rows receives their number. Columns of nested types (lists, structs,
- * maps) are not supported yet and fail naming the column. */
+ * *rows receives their number. A stream without batches may not have
+ * columns of nested types (lists, structs, maps): that fails naming the
+ * column. */
 sp_status sp_arrow_stream_to_parquet(struct ArrowArrayStream *stream,
                                      const char *path, int64_t *rows,
                                      sp_error **err);

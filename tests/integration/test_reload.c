@@ -138,8 +138,8 @@ static void test_reload_duckdb_hive(void **state)
                                     "duck-hive-back")));
 }
 
-/* Files with neither a hive folder nor metadata, files with neither, or an index out
- * of range, are refused naming the file. */
+/* Files with neither a hive folder nor metadata, or with an index out of
+ * range, are refused naming the file. */
 static void test_reload_errors(void **state)
 {
   fixture *f = *state;

@@ -356,7 +356,8 @@ static void test_lazy_write_and_compute(void **state)
     char *c1 = strdup(tk_path(f->dir, "lazy-c"));
     sp_df *twice[2];
     tk_check(sp_write_parquet_lazy(agg, c1, NULL, &twice[0], &err), &err);
-    tk_check(sp_write_parquet_lazy(tk_input(f), c1, NULL, &twice[1], &err), &err);
+    tk_check(sp_write_parquet_lazy(tk_input(f), c1, NULL, &twice[1], &err),
+             &err);
     assert_int_equal(sp_compute(twice, 2, &err), SP_EINVAL);
     assert_non_null(strstr(sp_error_message(err), "both write into"));
     sp_error_free(&err);
@@ -478,7 +479,8 @@ static void test_fusion(void **state)
   int before;
 
   before = sql_tasks_sent(f);
-  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 250", NULL, &df, &err), &err);
+  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 250", NULL, &df, &err),
+           &err);
   tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err),
            &err);
   tk_check(sp_partial_sql(f->s, "SELECT *, {__data_partition__} AS p FROM {0} "
@@ -635,8 +637,9 @@ static void test_from_arrow(void **state)
   sp_df *df = NULL, *back = NULL;
   int i;
 
-  tk_check(sp_map(by_files(tk_input(f), 3), "id, name, v, k > 250 AS big", NULL,
-                  &df, &err), &err);
+  tk_check(sp_map(by_files(tk_input(f), 3), "id, name, v, k > 250 AS big, "
+                  "[k, k + 1] AS ks, {'k': k, 'name': name} AS s", NULL, &df,
+                  &err), &err);
   for (i = 0; i < 2; i++) {
     tk_check(sp_to_arrow(df, &stream, &err), &err);
     tk_check(sp_from_arrow(f->s, &stream, &back, &err), &err);
@@ -644,9 +647,9 @@ static void test_from_arrow(void **state)
   }
   tk_check(sp_repartition(back, 2, &(sp_repartition_options){.by_rows = 1},
                           &back, &err), &err);
-  tk_assert_same_rows(tk_fmt("SELECT id, name, v, k > 250 FROM %s",
-                             in_sql(f)),
-                      tk_fmt("SELECT id, name, v, big FROM %s",
+  tk_assert_same_rows(tk_fmt("SELECT id, name, v, k > 250, [k, k + 1], "
+                             "{'k': k, 'name': name} FROM %s", in_sql(f)),
+                      tk_fmt("SELECT id, name, v, big, ks, s FROM %s",
                              write_out(f, back, "from-arrow")));
   assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM glob('%s/inputs/arrow-*.parquet')",
