@@ -36,7 +36,7 @@ typedef struct batch_run {
   struct ArrowSchema first;       /* map: the first result's schema */
   duckdb_arrow_converted_schema conv;
   duckdb_appender app;            /* OUT_TABLE or KEEP_TABLE */
-  unsigned char *keep;            /* filter: batch_size flags */
+  unsigned char *keep;            /* filter: a flag per row of a batch */
 } batch_run;
 
 /* Children of a batch borrow their parent's memory: nothing to free. */
@@ -282,7 +282,7 @@ static sp_status filter_batch(batch_run *b, const struct ArrowArray *batch,
   int64_t first = k * b->x->desc->batch_size, i;
   int rc;
 
-  memset(b->keep, 0, (size_t)b->x->desc->batch_size);
+  memset(b->keep, 0, (size_t)batch->length);
   if ((rc = b->fn->filter(&b->schema, batch, b->keep, b->fn->arg)) != 0)
     return sp_error_set(err, SP_EINVAL, "%s returned %d on batch %lld",
                         b->what, rc, (long long)k);
@@ -418,7 +418,9 @@ sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err)
   if ((st = load_input(&b, &rows, err)) != SP_OK)
     goto out;
   if (d->batch_mode == SP_BATCH_FILTER) {
-    if (!(b.keep = sp_malloc((size_t)d->batch_size))) {
+    /* No larger than the partition: batch_size may be huge. */
+    int64_t most = rows < d->batch_size ? rows + 1 : d->batch_size;
+    if (!(b.keep = sp_malloc((size_t)most))) {
       st = sp_error_oom(err);
       goto out;
     }
