@@ -231,6 +231,12 @@ typedef struct sp_config {
    * not). */
   const sp_batch_function *batch_functions;
   size_t nbatch_functions;
+  /* Attempts a task gets before the job fails. A failure that may pass on
+   * a second try is retried: a worker that died, a file system error, or
+   * DuckDB running out of memory (the next attempt gets twice the memory
+   * limit, up to all the workers' memory). Errors in the SQL or data fail
+   * at once. 0 (default): 4. */
+  int max_attempts;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */

@@ -125,6 +125,23 @@ const sp_batch_function *sp_session_batch_function(const sp_session *s,
   return NULL;
 }
 
+/* SP_FAULT_INJECTION=<fraction>: tests make that fraction of task
+ * attempts fail, to see the job finish anyway. */
+static sp_status fault_rate(double *rate, sp_error **err)
+{
+  const char *env = getenv("SP_FAULT_INJECTION");
+  char *end;
+
+  *rate = 0;
+  if (!env || !*env)
+    return SP_OK;
+  *rate = strtod(env, &end);
+  if (*end || !(*rate >= 0 && *rate < 1))
+    return sp_error_set(err, SP_EINVAL, "SP_FAULT_INJECTION must be a "
+                        "fraction in [0, 1), got '%s'", env);
+  return SP_OK;
+}
+
 sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
 {
   sp_config defaults;
@@ -142,9 +159,12 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     sp_config_init(&defaults);
     cfg = &defaults;
   }
-  if (cfg->workers < 0 || cfg->task_threads < 0 || cfg->task_memory < 0)
-    return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads and "
-                        "task_memory must not be negative");
+  if (cfg->workers < 0 || cfg->task_threads < 0 || cfg->task_memory < 0 ||
+      cfg->max_attempts < 0)
+    return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads, "
+                        "task_memory and max_attempts must not be negative");
+  if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK)
+    return st;
   jc.workers = cfg->workers ? cfg->workers : cpus;
   jc.task_threads = cfg->task_threads ? cfg->task_threads
                                       : (cpus / jc.workers > 0
@@ -171,6 +191,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     make_job_id(job_id, sizeof(job_id));
   jc.duckdb_setup = cfg->duckdb_setup;
   jc.duckdb_setup_arg = cfg->duckdb_setup_arg;
+  jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

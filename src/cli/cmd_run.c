@@ -67,6 +67,7 @@ struct run_args {
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
+  OPT_MAX_ATTEMPTS,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
@@ -83,6 +84,7 @@ static const struct option run_options[] = {
   {"job-id", required_argument, NULL, OPT_JOB_ID},
   {"task-threads", required_argument, NULL, OPT_THREADS},
   {"task-memory", required_argument, NULL, OPT_MEMORY},
+  {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
   {"read-csv", required_argument, NULL, OPT_READ_CSV},
   {"read-json", required_argument, NULL, OPT_READ_JSON},
@@ -178,7 +180,8 @@ void sp_cmd_run_usage(FILE *f)
 "  --row-group-size N    rows per row group (default 122880)\n"
 "  --no-dictionary       no dictionary encoding\n"
 "  --hive                one DIMENSION=INDEX/ folder per partition\n"
-"\n"
+"\n", f);
+  fputs(
 "session:\n"
 "  --workers N           worker processes (default: number of CPUs)\n"
 "  --data-root DIR       where job folders go (default: $SP_DATA_ROOT,\n"
@@ -189,6 +192,9 @@ void sp_cmd_run_usage(FILE *f)
 "  --task-threads N      DuckDB threads per task (default: CPUs / workers)\n"
 "  --task-memory MIB     DuckDB memory limit per task in MiB\n"
 "                        (default: 80% of memory / workers)\n"
+"  --max-attempts N      attempts per task when a worker dies, a file\n"
+"                        system error or DuckDB runs out of memory\n"
+"                        (default 4; SQL errors fail at once)\n"
 "  -h, --help            print this help\n"
 "\n"
 "exit status: 0 success, 1 the job failed, 2 bad options\n"
@@ -399,6 +405,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         return usage_error("--task-threads: expected 1 to 1024, got '%s'",
                            optarg);
       a->cfg.task_threads = (int)v;
+      break;
+    case OPT_MAX_ATTEMPTS:
+      if (sp_cli_parse_int(optarg, 1, 1000, &v))
+        return usage_error("--max-attempts: expected 1 to 1000, got '%s'",
+                           optarg);
+      a->cfg.max_attempts = (int)v;
       break;
     case OPT_MEMORY:
       if (sp_cli_parse_int(optarg, 16, (long long)1 << 30, &v))

@@ -42,13 +42,23 @@ sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
   return st;
 }
 
+sp_status sp_duck_result_error(duckdb_result *res, sp_error **err)
+{
+  duckdb_error_type type = duckdb_result_error_type(res);
+  sp_status st = type == DUCKDB_ERROR_OUT_OF_MEMORY ? SP_ENOMEM
+                 : type == DUCKDB_ERROR_IO          ? SP_EIO
+                                                    : SP_ESQL;
+
+  return sp_error_set(err, st, "%s", duckdb_result_error(res));
+}
+
 sp_status sp_duck_exec(duckdb_connection con, const char *sql, sp_error **err)
 {
   duckdb_result res;
   sp_status st = SP_OK;
 
   if (duckdb_query(con, sql, &res) == DuckDBError)
-    st = sp_error_set(err, SP_ESQL, "%s", duckdb_result_error(&res));
+    st = sp_duck_result_error(&res, err);
   duckdb_destroy_result(&res);
   return st;
 }
@@ -61,7 +71,7 @@ sp_status sp_duck_query_i64(duckdb_connection con, const char *sql,
   sp_status st = SP_OK;
 
   if (duckdb_query(con, sql, &res) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "%s", duckdb_result_error(&res));
+    st = sp_duck_result_error(&res, err);
     goto out;
   }
   chunk = duckdb_fetch_chunk(res);

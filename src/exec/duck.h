@@ -23,6 +23,12 @@ const char *sp_duck_version(void);
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err);
 
+/* Sets *err from a failed result, with a status by DuckDB's error type:
+ * SP_ENOMEM when it ran out of memory, SP_EIO for a file system error
+ * (both may succeed when tried again), SP_ESQL for the rest. Returns the
+ * status. */
+sp_status sp_duck_result_error(duckdb_result *res, sp_error **err);
+
 /* Runs sql and discards its result. */
 sp_status sp_duck_exec(duckdb_connection con, const char *sql,
                        sp_error **err);

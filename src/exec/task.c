@@ -9,11 +9,49 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include "exec/duck.h"
 #include "exec/input.h"
 #include "io/fs.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/hash.h"
+
+/* Where an attempt fails on purpose (SP_FAULT_INJECTION). */
+enum { FAULT_NONE = -1, FAULT_BEFORE, FAULT_WRITING, FAULT_AFTER };
+
+/* Whether this attempt fails, and where: a hash of its key and attempt
+ * number below the rate, so a rerun injects the same faults. */
+static int fault_point(const sp_exec_env *env, const sp_task_desc *d)
+{
+  uint64_t h;
+
+  if (!env || env->fault_rate <= 0)
+    return FAULT_NONE;
+  h = sp_hash_i64(sp_hash_str(SP_HASH_INIT, d->key), d->attempt);
+  if ((double)(h >> 11) / 9007199254740992.0 >= env->fault_rate)
+    return FAULT_NONE;
+  return (int)((h >> 3) % 3);
+}
+
+/* Cuts every file of dir to half its size: an output torn mid-write. */
+static void tear_outputs(const char *dir)
+{
+  struct dirent *de;
+  char path[4096];
+  DIR *dh = opendir(dir);
+
+  while (dh && (de = readdir(dh))) {
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+    if (de->d_name[0] != '.' && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+      (void)truncate(path, sb.st_size / 2);
+  }
+  if (dh)
+    closedir(dh);
+}
 
 static int64_t now_us(void)
 {
@@ -157,6 +195,7 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   sp_exec_ctx x = {NULL, env, d, arena, r};
   sp_error *err = NULL;
   int64_t start = now_us();
+  int fault = fault_point(env, d);
   sp_status st;
 
   r->attempt = d->attempt;
@@ -167,6 +206,11 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   }
   if (duckdb_connect(db, &x.con) == DuckDBError) {
     st = sp_error_set(&err, SP_ESQL, "cannot connect to DuckDB");
+    goto out;
+  }
+  if (fault == FAULT_BEFORE) {
+    st = sp_error_set(&err, SP_EIO, "injected fault (SP_FAULT_INJECTION) "
+                      "before the task");
     goto out;
   }
   if ((st = configure(&x, cur, &err)) != SP_OK)
@@ -183,6 +227,13 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   default:
     st = sp_error_set(&err, SP_EINTERNAL, "task kind %s does not run in a "
                       "worker", sp_task_kind_name(d->kind));
+  }
+  if (st == SP_OK && fault != FAULT_NONE) {
+    if (fault == FAULT_WRITING)
+      tear_outputs(d->out_dir);
+    st = sp_error_set(&err, SP_EIO, "injected fault (SP_FAULT_INJECTION) %s",
+                      fault == FAULT_WRITING ? "while writing the output"
+                                             : "after the task");
   }
 out:
   if (x.con)

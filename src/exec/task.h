@@ -13,6 +13,8 @@
 typedef struct sp_exec_env {
   const sp_batch_function *fns; /* sp_config.batch_functions */
   size_t nfns;
+  double fault_rate; /* SP_FAULT_INJECTION: this fraction of attempts
+                        fail on purpose, for tests */
 } sp_exec_env;
 
 /* What a task runner works with. */

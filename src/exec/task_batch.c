@@ -92,7 +92,7 @@ static sp_status load_input(batch_run *b, int64_t *rows, sp_error **err)
     return st;
   if (duckdb_query(b->x->con, "SELECT * FROM " IN_TABLE " LIMIT 0", &res) ==
       DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "%s", duckdb_result_error(&res));
+    st = sp_duck_result_error(&res, err);
     duckdb_destroy_result(&res);
     return st;
   }
@@ -309,7 +309,7 @@ static sp_status run_batch(batch_run *b, int64_t k, int64_t rows, sp_buf *sql,
   if ((st = batch_query(b, k, sql, err)) != SP_OK)
     return st;
   if (duckdb_query(b->x->con, sql->data, &res) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "%s", duckdb_result_error(&res));
+    st = sp_duck_result_error(&res, err);
     duckdb_destroy_result(&res);
     return st;
   }

@@ -192,6 +192,8 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->lock_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
+  job->max_memory = cfg->task_memory * (cfg->workers > 0 ? cfg->workers : 1);
+  job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
     return st;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
@@ -211,8 +213,12 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
     goto out_fail;
   }
   SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d workers, %d threads and %lld "
-         "MiB per task", cfg->job_id, cfg->workers, cfg->task_threads,
-         (long long)(cfg->task_memory >> 20));
+         "MiB per task, %d attempts per task", cfg->job_id, cfg->workers,
+         cfg->task_threads, (long long)(cfg->task_memory >> 20),
+         job->max_attempts);
+  if (cfg->fault_rate > 0)
+    SP_LOG(&job->log, SP_LOG_WARN, "SP_FAULT_INJECTION: %.0f%% of task "
+           "attempts fail on purpose", cfg->fault_rate * 100);
   if ((st = load_state(job, err)) != SP_OK)
     goto out_fail;
   memset(&wopts, 0, sizeof(wopts));
@@ -223,6 +229,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   wopts.setup_arg = cfg->duckdb_setup_arg;
   wopts.env.fns = cfg->batch_functions;
   wopts.env.nfns = cfg->nbatch_functions;
+  wopts.env.fault_rate = cfg->fault_rate;
   if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)) ||
       (st = await_ready(job, err)))
     goto out_fail;

@@ -22,6 +22,8 @@ typedef struct sp_task_state {
   int noutputs;
   int64_t rows;        /* rows written, or counted by a COUNT task */
   int attempts;        /* attempts started in this session */
+  int64_t memory;      /* the memory limit of its next attempt; 0: the
+                          task's own (raised after running out) */
 } sp_task_state;
 
 typedef struct sp_job_config {
@@ -34,6 +36,8 @@ typedef struct sp_job_config {
   void *duckdb_setup_arg;
   const sp_batch_function *batch_functions; /* borrowed */
   size_t nbatch_functions;
+  int max_attempts;        /* attempts per task before the job fails */
+  double fault_rate;       /* SP_FAULT_INJECTION, 0 for none */
 } sp_job_config;
 
 typedef struct sp_job {
@@ -47,6 +51,8 @@ typedef struct sp_job {
   sp_workers workers;
   int task_threads;
   int64_t task_memory;
+  int64_t max_memory;     /* what a retried task may raise its limit to */
+  int max_attempts;
   int lock_fd;            /* holds the job's lock file */
   int runs;               /* sp_job_run calls so far */
 } sp_job;

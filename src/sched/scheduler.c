@@ -11,9 +11,13 @@
  * (poll) for results. A result is committed (staging folder renamed into
  * data/), logged to state.jsonl, and releases the tasks waiting for it.
  *
- * On the first failure nothing new is dispatched; the attempts already
- * running are waited for, so no worker is left mid-task, and the error
- * names the task, its node and partition, and its SQL.
+ * An attempt that fails in a way that may pass on a second try (its
+ * worker died, a file system error, DuckDB out of memory: then with twice
+ * the memory) goes back to the end of the ready queue, up to the job's
+ * max_attempts; its staging folder is removed. On any other failure
+ * nothing new is dispatched; the attempts already running are waited for,
+ * so no worker is left mid-task, and the error names the task, its node
+ * and partition, and its SQL.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,7 +53,7 @@ typedef struct sp_run {
   struct pollfd *fds;    /* by worker: what wait_results polls */
   sp_worker **polled;
   int failed;
-  size_t resumed, ran;
+  size_t resumed, ran, retried;
 } sp_run;
 
 static int64_t now_ms(void)
@@ -306,7 +310,9 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.partition = t->partition;
   d.nslots = t->nslots;
   d.threads = t->task_threads ? t->task_threads : job->task_threads;
-  d.memory_limit = t->task_memory ? t->task_memory : job->task_memory;
+  d.memory_limit = ts->memory        ? ts->memory
+                   : t->task_memory ? t->task_memory
+                                    : job->task_memory;
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
   if (t->node)
     d.parquet = t->node->parquet;
@@ -446,6 +452,45 @@ static sp_status log_state(sp_job *job, const sp_task *t,
   return st;
 }
 
+/* 1 if an attempt that failed with st may pass when tried again. */
+static int retryable(sp_status st)
+{
+  return st == SP_ENOMEM || st == SP_EIO || st == SP_EWORKER;
+}
+
+/* Queues another attempt of t, whose attempt on worker w failed with st
+ * (why), when the failure may pass and t has attempts left: returns 1. */
+static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
+                 sp_status st, const char *why)
+{
+  sp_job *job = run->job;
+  sp_task_state *ts = &job->tasks[t->index];
+  sp_buf staging = SP_BUF_INIT;
+  char what[160];
+
+  if (!retryable(st) || ts->attempts >= job->max_attempts)
+    return 0;
+  if (list_push(&run->ready, t->index) != 0)
+    return 0;
+  if (st == SP_ENOMEM) {
+    int64_t was = ts->memory        ? ts->memory
+                  : t->task_memory ? t->task_memory
+                                   : job->task_memory;
+    ts->memory = was * 2 < job->max_memory ? was * 2 : job->max_memory;
+  }
+  sp_layout_staging_dir(&job->layout, &staging, t->key, ts->attempts - 1);
+  if (!sp_buf_oom(&staging))
+    sp_rm_rf(staging.data, NULL);
+  sp_buf_release(&staging);
+  SP_LOG(&job->log, SP_LOG_WARN, "%s attempt %d failed on worker %d: %s; "
+         "trying again (%d of %d attempts used)%s",
+         task_what(t, what, sizeof(what)), ts->attempts - 1, w->index, why,
+         ts->attempts, job->max_attempts,
+         st == SP_ENOMEM ? ", with twice the memory" : "");
+  run->retried++;
+  return 1;
+}
+
 /* Handles a message from worker w, which was running a task. */
 static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
 {
@@ -457,13 +502,17 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   char what[160], how[64];
 
   task_what(t, what, sizeof(what));
-  st = sp_frame_recv_json(w->fd, &msg, err);
+  st = sp_frame_recv_json(w->fd, &msg, NULL);
   w->task = -1;
   run->running--;
   if (st != SP_OK) {
+    char why[96];
     sp_worker_reap(w, how, sizeof(how));
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
            w->index, how, what);
+    snprintf(why, sizeof(why), "the worker died (%s)", how);
+    if (retry(run, t, w, SP_EWORKER, why))
+      return SP_OK;
     return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
                              "(%s) while running %s", w->index, how, what);
   }
@@ -472,9 +521,17 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if (st != SP_OK)
     return st;
   if (r.status != SP_OK) {
-    SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, r.error);
-    st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed: "
-                           "%s", what, r.error ? r.error : "unknown error");
+    const char *why = r.error ? r.error : "unknown error";
+    if (retry(run, t, w, r.status, why))
+      goto out;
+    SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, why);
+    if (retryable(r.status))
+      st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed "
+                             "%d times; the last time: %s", what,
+                             job->tasks[t->index].attempts, why);
+    else
+      st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed: "
+                             "%s", what, why);
     goto out;
   }
   if ((st = commit_files(job, t, &r, err)) != SP_OK ||
@@ -639,8 +696,9 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
                       "left", run.pending);
 out:
   if (st == SP_OK) {
-    SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran, %zu reused, "
-           "%.3f s", run.ran, run.resumed, (now_ms() - start) / 1000.0);
+    SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran (%zu attempts "
+           "retried), %zu reused, %.3f s", run.ran, run.retried, run.resumed,
+           (now_ms() - start) / 1000.0);
     sp_job_set_status(job, "success", NULL);
   } else {
     SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s",

@@ -1,0 +1,180 @@
+/*
+ * test_faults.c - failures a job survives: a worker killed in the middle
+ * of a task, and a fraction of attempts failing on purpose before, while
+ * or after writing their output (SP_FAULT_INJECTION); and failures it
+ * must not retry. Every output is compared with DuckDB's on the same
+ * files.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+
+#define ROWS 20000
+#define FILES 4
+
+static void eight_attempts(sp_config *cfg)
+{
+  cfg->max_attempts = 8;
+}
+
+static void one_attempt(sp_config *cfg)
+{
+  cfg->max_attempts = 1;
+}
+
+/* A fixture whose session starts with SP_FAULT_INJECTION set to rate. */
+static tk_fixture *faulty(const char *rate, const char *job,
+                          void (*configure)(sp_config *))
+{
+  tk_fixture *f;
+
+  if (rate)
+    setenv("SP_FAULT_INJECTION", rate, 1);
+  f = tk_fixture_new(ROWS, FILES, 500, job, configure);
+  unsetenv("SP_FAULT_INJECTION");
+  assert_non_null(f);
+  return f;
+}
+
+static char *driver_log(const tk_fixture *f)
+{
+  char *log = tk_read(tk_path(sp_session_job_dir(f->s), "log/driver.log"));
+
+  assert_non_null(log);
+  return log;
+}
+
+/* A job of about 250 worker tasks with 10% of attempts failing gives
+ * DuckDB's result, and the log shows the retries. */
+static void test_fault_injection(void **state)
+{
+  tk_fixture *f = faulty("0.1", "faults", eight_attempts);
+  const char *key[] = {"k"}, *out = tk_path(f->dir, "out");
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_repartition_options hash = {.hash_by = key, .nhash_by = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *log;
+
+  (void)state;
+  tk_check(sp_repartition(tk_input(f), 100, &rows, &df, &err), &err);
+  tk_check(sp_map(df, "id, k, v * 2 AS v2", NULL, &df, &err), &err);
+  tk_check(sp_repartition(df, 50, &hash, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n, sum(id) AS s, "
+                          "max(v2) AS top FROM {0} GROUP BY k", &df, 1, NULL,
+                          &df, &err), &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*), sum(id), max(v * 2) FROM "
+                             "read_parquet('%s') GROUP BY k", f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  log = driver_log(f);
+  assert_true(tk_count(log, "injected fault") >= 5);
+  assert_true(tk_count(log, "trying again") >= 5);
+  free(log);
+  tk_fixture_free(f);
+}
+
+/* With one attempt per task the first injected fault fails the job,
+ * naming it; nothing is written. */
+static void test_attempts_run_out(void **state)
+{
+  tk_fixture *f = faulty("0.5", "one-attempt", one_attempt);
+  const char *out = tk_path(f->dir, "never");
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  (void)state;
+  tk_check(sp_repartition(tk_input(f), 20, &rows, &df, &err), &err);
+  tk_check(sp_map(df, "id, k", NULL, &df, &err), &err);
+  assert_int_not_equal(sp_write_parquet(df, out, NULL, &err), SP_OK);
+  assert_non_null(strstr(sp_error_message(err), "injected fault"));
+  assert_non_null(strstr(sp_error_message(err), "failed 1 times"));
+  assert_false(tk_exists(out));
+  sp_error_free(&err);
+  tk_fixture_free(f);
+}
+
+/* A mistake in the SQL fails at once: retrying cannot help. */
+static void test_sql_error_not_retried(void **state)
+{
+  tk_fixture *f = faulty(NULL, "sql-error", NULL);
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *log;
+
+  (void)state;
+  tk_check(sp_map(tk_input(f), "id, no_such_column", NULL, &df, &err), &err);
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "never"), NULL,
+                                    &err), SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "no_such_column"));
+  sp_error_free(&err);
+  log = driver_log(f);
+  assert_int_equal(tk_count(log, "trying again"), 0);
+  assert_int_equal(tk_count(log, "attempt 1 -> worker"), 0);
+  free(log);
+  tk_fixture_free(f);
+}
+
+/* kill -9 of a worker in the middle of a task: the task runs again on the
+ * other worker and the job finishes with DuckDB's result. */
+static void test_kill_worker(void **state)
+{
+  tk_fixture *f = faulty(NULL, "kill-data", NULL);
+  const char *out = tk_path(f->dir, "after-kill");
+  const char *job_dir = tk_path(f->root, "killed-worker");
+  const char *const argv[] = {
+      "run", "--workers", "2", "--task-threads", "1", "--data-root", f->root,
+      "--job-id", "killed-worker", "--read-parquet", f->glob,
+      "--repartition", "2", "--hash-by", "k",
+      "--sql", "SELECT k, max(md5(i::VARCHAR || k)) AS m FROM {0}, "
+               "range(800) t(i) GROUP BY k",
+      "--write-parquet", out, NULL};
+  int driver = tk_cli_start(argv), w1, status = -1;
+  char *log;
+
+  (void)state;
+  assert_true(driver > 0);
+  w1 = tk_worker_pid(job_dir, 1, 10000);
+  assert_true(w1 > 0);
+  assert_true(tk_wait_log(job_dir, 1, " sql partition ", 20000));
+  assert_int_equal(kill(w1, SIGKILL), 0);
+  assert_int_equal(waitpid(driver, &status, 0), driver);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  tk_assert_same_rows(tk_fmt("SELECT k, max(md5(i::VARCHAR || k)) FROM "
+                             "read_parquet('%s'), range(800) t(i) GROUP BY k",
+                             f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  log = tk_read(tk_path(job_dir, "log/driver.log"));
+  assert_non_null(log);
+  assert_true(tk_count(log, "worker 1 died") == 1);
+  assert_true(tk_count(log, "trying again") >= 1);
+  free(log);
+  tk_fixture_free(f);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_fault_injection),
+    cmocka_unit_test(test_attempts_run_out),
+    cmocka_unit_test(test_sql_error_not_retried),
+    cmocka_unit_test(test_kill_worker),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
