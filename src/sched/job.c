@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -131,6 +132,46 @@ void sp_job_set_status(sp_job *job, const char *word, const char *message)
  * program's duckdb_setup. */
 #define READY_TIMEOUT_MS (120 * 1000)
 
+/* Waits for worker w's ready message. */
+static sp_status await_worker(sp_worker *w, sp_error **err)
+{
+  struct pollfd pfd = {w->fd, POLLIN, 0};
+  sp_error *why = NULL;
+  json_t *msg = NULL;
+  const char *reason;
+  sp_status st;
+  char how[64];
+  int rc;
+
+  do
+    rc = poll(&pfd, 1, READY_TIMEOUT_MS);
+  while (rc < 0 && errno == EINTR);
+  if (rc == 0)
+    return sp_error_set(err, SP_EWORKER, "worker %d did not start within "
+                        "%d s (a duckdb_setup function that does not "
+                        "return?)", w->index, READY_TIMEOUT_MS / 1000);
+  st = sp_frame_recv_json(w->fd, &msg, &why);
+  if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
+    json_decref(msg);
+    return SP_OK;
+  }
+  reason = json_string_value(json_object_get(msg, "error"));
+  if (st == SP_OK) {
+    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
+                      w->index, reason ? reason : "no reason given");
+  } else if (st == SP_ENOENT) {
+    sp_worker_reap(w, how, sizeof(how));
+    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: it "
+                      "ended with %s", w->index, how);
+  } else {
+    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
+                      w->index, sp_error_message(why));
+  }
+  sp_error_free(&why);
+  json_decref(msg);
+  return st;
+}
+
 /* Waits for every worker's ready message (they start in parallel). On
  * failure the workers are killed: one may be stuck. */
 static sp_status await_ready(sp_job *job, sp_error **err)
@@ -138,52 +179,31 @@ static sp_status await_ready(sp_job *job, sp_error **err)
   sp_status st = SP_OK;
   int i;
 
-  for (i = 0; i < job->workers.n && st == SP_OK; i++) {
-    sp_worker *w = &job->workers.items[i];
-    struct pollfd pfd = {w->fd, POLLIN, 0};
-    sp_error *why = NULL;
-    json_t *msg = NULL;
-    const char *reason;
-    char how[64];
-    int rc;
-
-    do
-      rc = poll(&pfd, 1, READY_TIMEOUT_MS);
-    while (rc < 0 && errno == EINTR);
-    if (rc == 0) {
-      st = sp_error_set(err, SP_EWORKER, "worker %d did not start within "
-                        "%d s (a duckdb_setup function that does not "
-                        "return?)", w->index, READY_TIMEOUT_MS / 1000);
-      break;
-    }
-    st = sp_frame_recv_json(w->fd, &msg, &why);
-    if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
-      json_decref(msg);
-      continue;
-    }
-    reason = json_string_value(json_object_get(msg, "error"));
-    if (st == SP_OK) {
-      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
-                        w->index, reason ? reason : "no reason given");
-    } else if (st == SP_ENOENT) {
-      sp_worker_reap(w, how, sizeof(how));
-      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: it "
-                        "ended with %s", w->index, how);
-    } else {
-      st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
-                        w->index, sp_error_message(why));
-    }
-    sp_error_free(&why);
-    json_decref(msg);
-  }
+  for (i = 0; i < job->workers.n && st == SP_OK; i++)
+    st = await_worker(&job->workers.items[i], err);
   if (st != SP_OK)
     sp_workers_kill(&job->workers);
   return st;
 }
 
+sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err)
+{
+  sp_status st = sp_worker_respawn(w, &job->wopts, err);
+  char how[64];
+
+  if (st == SP_OK && (st = await_worker(w, err)) != SP_OK && w->pid > 0) {
+    kill(w->pid, SIGKILL); /* it may be stuck */
+    sp_worker_reap(w, how, sizeof(how));
+  }
+  if (st == SP_OK)
+    SP_LOG(&job->log, SP_LOG_INFO, "worker %d replaced (pid %d)", w->index,
+           (int)w->pid);
+  return st;
+}
+
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
 {
-  sp_worker_opts wopts;
+  sp_worker_opts *wopts = &job->wopts;
   sp_buf path = SP_BUF_INIT;
   sp_status st;
 
@@ -221,16 +241,15 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
            "attempts fail on purpose", cfg->fault_rate * 100);
   if ((st = load_state(job, err)) != SP_OK)
     goto out_fail;
-  memset(&wopts, 0, sizeof(wopts));
-  wopts.job_dir = job->layout.job_dir;
-  wopts.threads = cfg->task_threads;
-  wopts.memory = cfg->task_memory;
-  wopts.setup = cfg->duckdb_setup;
-  wopts.setup_arg = cfg->duckdb_setup_arg;
-  wopts.env.fns = cfg->batch_functions;
-  wopts.env.nfns = cfg->nbatch_functions;
-  wopts.env.fault_rate = cfg->fault_rate;
-  if ((st = sp_workers_start(&job->workers, cfg->workers, &wopts, err)) ||
+  wopts->job_dir = job->layout.job_dir;
+  wopts->threads = cfg->task_threads;
+  wopts->memory = cfg->task_memory;
+  wopts->setup = cfg->duckdb_setup;
+  wopts->setup_arg = cfg->duckdb_setup_arg;
+  wopts->env.fns = cfg->batch_functions;
+  wopts->env.nfns = cfg->nbatch_functions;
+  wopts->env.fault_rate = cfg->fault_rate;
+  if ((st = sp_workers_start(&job->workers, cfg->workers, wopts, err)) ||
       (st = await_ready(job, err)))
     goto out_fail;
   sp_buf_release(&path);

@@ -49,6 +49,7 @@ typedef struct sp_job {
   sp_task_state *tasks;   /* by task index */
   size_t ntasks;
   sp_workers workers;
+  sp_worker_opts wopts;   /* how workers start, to replace a dead one */
   int task_threads;
   int64_t task_memory;
   int64_t max_memory;     /* what a retried task may raise its limit to */
@@ -60,6 +61,10 @@ typedef struct sp_job {
 /* Creates the job folder (or reopens it), locks it against a second
  * driver, opens the logs, reads state.jsonl, and forks the workers. */
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
+
+/* Starts a new worker in the place of w, which died and was reaped, and
+ * waits until it is ready. Forks the driver: see transport_local.h. */
+sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err);
 
 /* Stops the workers and frees everything. A job
  * folder that this session created and never ran anything in is removed:

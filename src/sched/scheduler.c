@@ -506,11 +506,17 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   w->task = -1;
   run->running--;
   if (st != SP_OK) {
+    sp_error *lost = NULL;
     char why[96];
     sp_worker_reap(w, how, sizeof(how));
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
            w->index, how, what);
     snprintf(why, sizeof(why), "the worker died (%s)", how);
+    if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
+      SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
+             w->index, sp_error_message(lost));
+      sp_error_free(&lost);
+    }
     if (retry(run, t, w, SP_EWORKER, why))
       return SP_OK;
     return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "

@@ -62,45 +62,63 @@ static void child_main(pid_t driver, int fd, const sp_worker_opts *opts)
   _exit(code);
 }
 
+/* Forks worker w (index) serving with opts. */
+static sp_status spawn(sp_worker *w, int index, const sp_worker_opts *opts,
+                       sp_error **err)
+{
+  sp_worker_opts o = *opts;
+  pid_t pid, driver;
+  int sv[2];
+
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return sp_error_set(err, SP_EWORKER, "cannot create a socket for "
+                        "worker %d: %s", index, strerror(errno));
+  o.index = index;
+  fflush(NULL); /* nothing buffered may be written twice */
+  driver = getpid();
+  pid = fork();
+  if (pid < 0) {
+    close(sv[0]);
+    close(sv[1]);
+    return sp_error_set(err, SP_EWORKER, "cannot start worker %d: %s",
+                        index, strerror(errno));
+  }
+  if (pid == 0)
+    child_main(driver, sv[1], &o);
+  close(sv[1]);
+  w->index = index;
+  w->pid = pid;
+  w->fd = sv[0];
+  w->task = -1;
+  return SP_OK;
+}
+
 sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
                            sp_error **err)
 {
+  sp_status st;
   int i;
 
   ws->n = 0;
   if (!(ws->items = sp_calloc((size_t)n, sizeof(*ws->items))))
     return sp_error_oom(err);
   for (i = 0; i < n; i++) {
-    sp_worker_opts o = *opts;
-    pid_t pid, driver;
-    int sv[2];
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    if ((st = spawn(&ws->items[i], i + 1, opts, err)) != SP_OK) {
       sp_workers_stop(ws);
-      return sp_error_set(err, SP_EWORKER, "cannot create a socket for "
-                          "worker %d: %s", i + 1, strerror(errno));
+      return st;
     }
-    o.index = i + 1;
-    fflush(NULL); /* nothing buffered may be written twice */
-    driver = getpid();
-    pid = fork();
-    if (pid < 0) {
-      close(sv[0]);
-      close(sv[1]);
-      sp_workers_stop(ws);
-      return sp_error_set(err, SP_EWORKER, "cannot start worker %d: %s",
-                          i + 1, strerror(errno));
-    }
-    if (pid == 0)
-      child_main(driver, sv[1], &o);
-    close(sv[1]);
-    ws->items[i].index = i + 1;
-    ws->items[i].pid = pid;
-    ws->items[i].fd = sv[0];
-    ws->items[i].task = -1;
     ws->n++;
   }
   return SP_OK;
+}
+
+sp_status sp_worker_respawn(sp_worker *w, const sp_worker_opts *opts,
+                            sp_error **err)
+{
+  if (w->fd >= 0 || w->pid > 0)
+    return sp_error_set(err, SP_EINTERNAL, "worker %d is still running",
+                        w->index);
+  return spawn(w, w->index, opts, err);
 }
 
 void sp_worker_reap(sp_worker *w, char *buf, size_t len)

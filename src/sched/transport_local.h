@@ -4,7 +4,11 @@
  *
  * Workers are forked, so they are copies of the program at that moment: C
  * callbacks it registered exist in them. Fork before the driver starts
- * threads of its own (DuckDB included).
+ * threads of its own (DuckDB included). A worker that dies is replaced by
+ * a fork made mid-job: the driver's own DuckDB instances (sp_take,
+ * sp_from_arrow, reloads) are closed by then; an sp_to_arrow stream the
+ * program still holds is the one case where DuckDB threads exist in the
+ * driver at that fork.
  */
 #ifndef SP_SCHED_TRANSPORT_LOCAL_H
 #define SP_SCHED_TRANSPORT_LOCAL_H
@@ -29,6 +33,11 @@ typedef struct sp_workers {
 /* Starts n workers serving with opts (index is set per worker). */
 sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
                            sp_error **err);
+
+/* Starts a new process in the place of worker w, which has been reaped
+ * (sp_worker_reap). The caller waits for its ready message. */
+sp_status sp_worker_respawn(sp_worker *w, const sp_worker_opts *opts,
+                            sp_error **err);
 
 /* Closes every worker's stream and waits for it to exit. */
 void sp_workers_stop(sp_workers *ws);

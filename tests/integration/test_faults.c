@@ -128,29 +128,33 @@ static void test_sql_error_not_retried(void **state)
   tk_fixture_free(f);
 }
 
-/* kill -9 of a worker in the middle of a task: the task runs again on the
- * other worker and the job finishes with DuckDB's result. */
-static void test_kill_worker(void **state)
+/* kill -9 of both workers in the middle of their tasks: each is replaced
+ * by a new process, each task runs again, and the job finishes with
+ * DuckDB's result (without replacement no worker would be left). */
+static void test_kill_workers(void **state)
 {
   tk_fixture *f = faulty(NULL, "kill-data", NULL);
   const char *out = tk_path(f->dir, "after-kill");
-  const char *job_dir = tk_path(f->root, "killed-worker");
+  const char *job_dir = tk_path(f->root, "killed-workers");
   const char *const argv[] = {
       "run", "--workers", "2", "--task-threads", "1", "--data-root", f->root,
-      "--job-id", "killed-worker", "--read-parquet", f->glob,
+      "--job-id", "killed-workers", "--read-parquet", f->glob,
       "--repartition", "2", "--hash-by", "k",
       "--sql", "SELECT k, max(md5(i::VARCHAR || k)) AS m FROM {0}, "
                "range(800) t(i) GROUP BY k",
       "--write-parquet", out, NULL};
-  int driver = tk_cli_start(argv), w1, status = -1;
+  int driver = tk_cli_start(argv), w1, w2, status = -1;
   char *log;
 
   (void)state;
   assert_true(driver > 0);
   w1 = tk_worker_pid(job_dir, 1, 10000);
-  assert_true(w1 > 0);
+  w2 = tk_worker_pid(job_dir, 2, 10000);
+  assert_true(w1 > 0 && w2 > 0);
   assert_true(tk_wait_log(job_dir, 1, " sql partition ", 20000));
+  assert_true(tk_wait_log(job_dir, 2, " sql partition ", 20000));
   assert_int_equal(kill(w1, SIGKILL), 0);
+  assert_int_equal(kill(w2, SIGKILL), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
@@ -161,8 +165,11 @@ static void test_kill_worker(void **state)
                              out));
   log = tk_read(tk_path(job_dir, "log/driver.log"));
   assert_non_null(log);
-  assert_true(tk_count(log, "worker 1 died") == 1);
-  assert_true(tk_count(log, "trying again") >= 1);
+  assert_int_equal(tk_count(log, "worker 1 died"), 1);
+  assert_int_equal(tk_count(log, "worker 2 died"), 1);
+  assert_int_equal(tk_count(log, "worker 1 replaced"), 1);
+  assert_int_equal(tk_count(log, "worker 2 replaced"), 1);
+  assert_true(tk_count(log, "trying again") >= 2);
   free(log);
   tk_fixture_free(f);
 }
@@ -173,7 +180,7 @@ int main(void)
     cmocka_unit_test(test_fault_injection),
     cmocka_unit_test(test_attempts_run_out),
     cmocka_unit_test(test_sql_error_not_retried),
-    cmocka_unit_test(test_kill_worker),
+    cmocka_unit_test(test_kill_workers),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
