@@ -577,6 +577,12 @@ SP_API sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err);
 SP_API sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
                              sp_error **err);
 
+/* Prints df's plan to out without running it: each step (node) it needs,
+ * bottom up, with its partitioning and its tasks by kind, fused steps
+ * marked, and the totals. Plans df as a consumer would, so later consumers
+ * reuse what it planned. */
+SP_API sp_status sp_explain(sp_df *df, FILE *out, sp_error **err);
+
 /* Number of rows and columns. */
 SP_API size_t sp_rows_count(const sp_rows *rows);
 SP_API size_t sp_rows_column_count(const sp_rows *rows);

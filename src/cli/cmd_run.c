@@ -59,6 +59,7 @@ struct run_args {
   size_t nsteps;
   enum consumer consumer;
   const char *out_dir;
+  int explain;                   /* print the plan instead of running */
   sp_node_options out;           /* --write-parquet's Parquet settings */
   int out_options;               /* 1 if any was given */
   long long take;
@@ -67,7 +68,7 @@ struct run_args {
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_MAX_ATTEMPTS,
+  OPT_MAX_ATTEMPTS, OPT_EXPLAIN,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
@@ -85,6 +86,7 @@ static const struct option run_options[] = {
   {"task-threads", required_argument, NULL, OPT_THREADS},
   {"task-memory", required_argument, NULL, OPT_MEMORY},
   {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+  {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
   {"read-csv", required_argument, NULL, OPT_READ_CSV},
   {"read-json", required_argument, NULL, OPT_READ_JSON},
@@ -195,6 +197,8 @@ void sp_cmd_run_usage(FILE *f)
 "  --max-attempts N      attempts per task when a worker dies, a file\n"
 "                        system error or DuckDB runs out of memory\n"
 "                        (default 4; SQL errors fail at once)\n"
+"  --explain             print the plan (steps, partitions, tasks) and\n"
+"                        stop; nothing runs\n"
 "  -h, --help            print this help\n"
 "\n"
 "exit status: 0 success, 1 the job failed, 2 bad options\n"
@@ -406,6 +410,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                            optarg);
       a->cfg.task_threads = (int)v;
       break;
+    case OPT_EXPLAIN:
+      a->explain = 1;
+      break;
     case OPT_MAX_ATTEMPTS:
       if (sp_cli_parse_int(optarg, 1, 1000, &v))
         return usage_error("--max-attempts: expected 1 to 1000, got '%s'",
@@ -551,9 +558,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   if (a->source == SOURCE_SQL && a->recursive)
     return usage_error("--recursive goes with --read-parquet, --read-csv "
                        "and --read-json");
-  if (a->consumer == CONSUME_NONE)
+  if (a->consumer == CONSUME_NONE && !a->explain)
     return usage_error("no consumer: give --write-parquet DIR, --count, "
-                       "--take N or --take-all");
+                       "--take N or --take-all (or --explain)");
   if (a->out_options && a->consumer != CONSUME_WRITE)
     return usage_error("--compression, --compression-level, "
                        "--row-group-size, --no-dictionary and --hive go with "
@@ -617,6 +624,8 @@ static sp_status run_pipeline(sp_session *s, const struct run_args *a,
     st = apply_step(s, &a->steps[i], &df, err);
   if (st != SP_OK)
     return st;
+  if (a->explain)
+    return sp_explain(df, stdout, err);
   if (a->consumer == CONSUME_WRITE) {
     if ((st = sp_write_parquet(df, a->out_dir, &a->out, err)) == SP_OK)
       fprintf(stderr, "smallpond: wrote %d partition%s to %s\n",

@@ -82,8 +82,12 @@ static void test_help_and_version(void **state)
                         "--hash-by", "--by-rows", "--by", "--random-shuffle",
                         "--sql", "--map", "--filter", "--flat-map",
                         "--partial-sort", "--limit", "--write-parquet",
-                        "--count", "--take", "--take-all", "--workers", "--data-root",
-                        "--job-id", "--task-threads", "--task-memory"};
+                        "--count", "--take", "--take-all", "--workers",
+                        "--data-root", "--job-id", "--task-threads",
+                        "--task-memory", "--max-attempts", "--explain",
+                        "--dimension", "--nested", "--compression",
+                        "--compression-level", "--row-group-size",
+                        "--no-dictionary", "--hive", "--recursive"};
   run r = cli((const char *[]){"run", "--help", NULL});
   size_t i;
 
@@ -257,6 +261,44 @@ static void test_runtime_errors(void **state)
   assert_false(tk_exists(out));
 }
 
+/* --explain prints every step with its partitions and tasks, marks the
+ * fused filter, and runs nothing: no output, no job folder left. */
+static void test_explain(void **state)
+{
+  fixture *f = *state;
+  const char *out = tk_path(f->dir, "explained");
+  run r = cli((const char *[]){
+      "run", "--workers", "2", "--data-root", f->root, "--read-parquet",
+      f->glob, "--repartition", "6", "--hash-by", "k", "--filter", "k > 3",
+      "--sql", "SELECT k, count(*) FROM {0} GROUP BY k", "--repartition",
+      "2", "--nested", "--dimension", "half", "--by-rows", "--explain",
+      "--write-parquet", out, NULL});
+
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "#1 read (5 files)"));
+  assert_non_null(strstr(r.out, "#2 repartition by hash: hash(\"k\") % 6"));
+  assert_non_null(strstr(r.out, "4 shuffle tasks")); /* 2 x 2 workers */
+  assert_non_null(strstr(r.out, "#3 sql: SELECT * FROM {0} WHERE (k > 3"));
+  assert_non_null(strstr(r.out, "fused into the SQL step that reads it"));
+  assert_non_null(strstr(r.out, "6 partitions along __data_partition__ (6), "
+                                "6 sql tasks"));
+  assert_non_null(strstr(r.out, "12 partitions along __data_partition__ "
+                                "(6) x half (2), 6 split_rows tasks"));
+  assert_non_null(strstr(r.out, "16 tasks for the workers, 2 in the driver; "
+                                "12 partitions out"));
+  assert_false(tk_exists(out));
+  assert_int_equal(tk_count(r.err, "wrote"), 0);
+  run_free(&r);
+  /* The session's job folder had no run: it is gone. */
+  r = cli((const char *[]){"run", "--data-root", f->root, "--job-id",
+                           "explained", "--from-sql", "SELECT 1",
+                           "--explain", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "1 sql task"));
+  run_free(&r);
+  assert_false(tk_exists(tk_path(f->root, "explained")));
+}
+
 /* kill -9 of the driver mid-task: its workers exit with it, and rerunning
  * the same job id completes the job with the right result. */
 static void test_kill_driver_then_rerun(void **state)
@@ -396,6 +438,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
     cmocka_unit_test_setup_teardown(test_csv_and_json_sources, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
                                     teardown),
   };
