@@ -31,9 +31,15 @@ static int fault_point(const sp_exec_env *env, const sp_task_desc *d)
   if (!env || env->fault_rate <= 0)
     return FAULT_NONE;
   h = sp_hash_i64(sp_hash_str(SP_HASH_INIT, d->key), d->attempt);
+  /* splitmix64's finalizer: FNV's bits are not spread enough to split. */
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
   if ((double)(h >> 11) / 9007199254740992.0 >= env->fault_rate)
     return FAULT_NONE;
-  return (int)((h >> 3) % 3);
+  return (int)(h % 3);
 }
 
 /* Cuts every file of dir to half its size: an output torn mid-write. */

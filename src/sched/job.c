@@ -16,6 +16,7 @@
 
 #include "io/fs.h"
 #include "io/jsonl.h"
+#include "sched/attempts.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -209,6 +210,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
 
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
+  job->attempts_fd = -1;
   job->lock_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
@@ -241,6 +243,10 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
            "attempts fail on purpose", cfg->fault_rate * 100);
   if ((st = load_state(job, err)) != SP_OK)
     goto out_fail;
+  sp_buf_reset(&path);
+  sp_layout_file(&job->layout, &path, "log/tasks.csv");
+  if (!sp_buf_oom(&path))
+    job->attempts_fd = sp_attempts_open(path.data);
   wopts->job_dir = job->layout.job_dir;
   wopts->threads = cfg->task_threads;
   wopts->memory = cfg->task_memory;
@@ -274,6 +280,8 @@ void sp_job_close(sp_job *job)
   json_decref(job->finished);
   if (job->state_fd >= 0)
     close(job->state_fd);
+  if (job->attempts_fd >= 0)
+    close(job->attempts_fd);
   sp_log_close(&job->log);
   if (job->layout.job_dir && discard)
     sp_rm_rf(job->layout.job_dir, NULL);
@@ -283,6 +291,7 @@ void sp_job_close(sp_job *job)
   sp_free(job->job_id);
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
+  job->attempts_fd = -1;
   job->lock_fd = -1;
 }
 

@@ -24,6 +24,8 @@ typedef struct sp_task_state {
   int attempts;        /* attempts started in this session */
   int64_t memory;      /* the memory limit of its next attempt; 0: the
                           task's own (raised after running out) */
+  int64_t started_ms;  /* the running attempt: when it was sent, and */
+  int64_t rows_in, bytes_in; /* what it reads, for log/tasks.csv */
 } sp_task_state;
 
 typedef struct sp_job_config {
@@ -45,6 +47,7 @@ typedef struct sp_job {
   char *job_id;
   sp_log log;             /* log/driver.log */
   int state_fd;           /* state.jsonl, O_APPEND */
+  int attempts_fd;        /* log/tasks.csv, O_APPEND; -1 without */
   json_t *finished;       /* key -> state line, from earlier runs */
   sp_task_state *tasks;   /* by task index */
   size_t ntasks;

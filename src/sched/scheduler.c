@@ -29,6 +29,7 @@
 #include "io/jsonl.h"
 #include "plan/desc.h"
 #include "plan/partition.h"
+#include "sched/attempts.h"
 #include "sched/job.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -345,6 +346,8 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     st = sp_job_resolve(job, &t->inputs[i], &d.inputs[i], err);
   if (st != SP_OK)
     goto out;
+  ts->started_ms = sp_attempts_now();
+  sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
     st = sp_error_oom(err);
     goto out;
@@ -491,6 +494,27 @@ static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
   return 1;
 }
 
+/* Appends the attempt of t that just ended on w to log/tasks.csv: status
+ * "ok" (r holds its committed outputs), "retry" or "failed". */
+static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
+                        const char *status, const char *error,
+                        const sp_task_result *r)
+{
+  const sp_task_state *ts = &job->tasks[t->index];
+  sp_attempt_row row = {
+    t->key, t->node ? t->node->id : 0, sp_task_kind_name(t->kind),
+    t->partition, w->index, ts->attempts - 1, ts->started_ms,
+    sp_attempts_now(), ts->rows_in, ts->bytes_in, -1, -1, status, error};
+  int64_t rows;
+
+  if (r) {
+    sp_attempts_measure(r->outputs, (size_t)r->noutputs, &rows,
+                        &row.bytes_out);
+    row.rows_out = r->rows;
+  }
+  sp_attempts_write(job->attempts_fd, &row);
+}
+
 /* Handles a message from worker w, which was running a task. */
 static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
 {
@@ -517,8 +541,11 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
              w->index, sp_error_message(lost));
       sp_error_free(&lost);
     }
-    if (retry(run, t, w, SP_EWORKER, why))
+    if (retry(run, t, w, SP_EWORKER, why)) {
+      log_attempt(job, t, w, "retry", why, NULL);
       return SP_OK;
+    }
+    log_attempt(job, t, w, "failed", why, NULL);
     return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
                              "(%s) while running %s", w->index, how, what);
   }
@@ -528,7 +555,9 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
     return st;
   if (r.status != SP_OK) {
     const char *why = r.error ? r.error : "unknown error";
-    if (retry(run, t, w, r.status, why))
+    int again = retry(run, t, w, r.status, why);
+    log_attempt(job, t, w, again ? "retry" : "failed", why, NULL);
+    if (again)
       goto out;
     SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, why);
     if (retryable(r.status))
@@ -543,6 +572,7 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if ((st = commit_files(job, t, &r, err)) != SP_OK ||
       (st = log_state(job, t, &r, w->index, err)) != SP_OK)
     goto out;
+  log_attempt(job, t, w, "ok", NULL, &r);
   SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
          what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
   mark_done(run, t, r.outputs, r.noutputs, r.rows);

@@ -65,6 +65,7 @@ static void test_fault_injection(void **state)
   sp_repartition_options hash = {.hash_by = key, .nhash_by = 1};
   sp_error *err = NULL;
   sp_df *df = NULL;
+  const char *csv;
   char *log;
 
   (void)state;
@@ -82,6 +83,18 @@ static void test_fault_injection(void **state)
   log = driver_log(f);
   assert_true(tk_count(log, "injected fault") >= 5);
   assert_true(tk_count(log, "trying again") >= 5);
+  /* log/tasks.csv: a row per attempt, one "ok" per task, and the
+   * shuffle's successful attempts moved every row once. */
+  csv = tk_fmt("read_csv('%s/log/tasks.csv')", sp_session_job_dir(f->s));
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE "
+                                      "status = 'retry'", csv)),
+                   tk_count(log, "trying again"));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM (SELECT key FROM %s GROUP BY key HAVING "
+      "count(*) FILTER (WHERE status = 'ok') <> 1)", csv)), 0);
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT sum(rows_out) FROM %s WHERE "
+                                      "status = 'ok' AND kind = 'shuffle'",
+                                      csv)), ROWS);
   free(log);
   tk_fixture_free(f);
 }

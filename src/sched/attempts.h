@@ -1,0 +1,43 @@
+/*
+ * attempts.h - log/tasks.csv: one row per task attempt (what ran where,
+ * when, how much in and out, how it ended), for people and spreadsheets.
+ */
+#ifndef SP_SCHED_ATTEMPTS_H
+#define SP_SCHED_ATTEMPTS_H
+
+#include <stdint.h>
+
+#include "plan/dataset.h"
+
+typedef struct sp_attempt_row {
+  const char *key;
+  int node;               /* the node's id, 0 for none */
+  const char *kind;       /* "sql", "shuffle", ... */
+  int partition;
+  int worker;             /* 0: the driver */
+  int attempt;
+  int64_t start_ms, end_ms; /* wall clock, ms since the epoch */
+  int64_t rows_in, bytes_in;   /* -1 when unknown */
+  int64_t rows_out, bytes_out;
+  const char *status;     /* "ok", "retry" or "failed" */
+  const char *error;      /* NULL when it succeeded */
+} sp_attempt_row;
+
+/* Opens (creates, appends to) the CSV file at path, writing its header
+ * when it is new. Returns the descriptor, or -1. */
+int sp_attempts_open(const char *path);
+
+/* Appends one row with a single write, so rows never interleave. Errors
+ * are ignored: the log is for people, the job goes on without it. */
+void sp_attempts_write(int fd, const sp_attempt_row *r);
+
+/* Rows and bytes of the files of n datasets: rows summed where known (-1
+ * if none is), bytes from the files' sizes (whole files, even for a row
+ * range). */
+void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
+                         int64_t *bytes);
+
+/* Wall clock now, in ms since the epoch. */
+int64_t sp_attempts_now(void);
+
+#endif
