@@ -11,6 +11,7 @@
 #define SP_EXIT_USAGE 2
 
 int sp_cmd_run(int argc, char **argv);
+int sp_cmd_status(int argc, char **argv);
 void sp_cmd_run_usage(FILE *f);
 
 /* Prints "smallpond: error: ..." with the error's task and SQL. */

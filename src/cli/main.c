@@ -19,6 +19,7 @@ static void usage(FILE *f)
         "commands:\n"
         "  run      run a DataFrame pipeline given as options\n"
         "           (smallpond run --help lists them)\n"
+        "  status   a job's state and progress: smallpond status JOB_DIR\n"
         "\n"
         "options:\n"
         "  --version   print smallpond's and DuckDB's versions\n"
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "run") == 0)
     return sp_cmd_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "status") == 0)
+    return sp_cmd_status(argc - 1, argv + 1);
   fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return SP_EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -50,6 +51,23 @@ static sp_status end_last_line(int fd, const char *path, sp_error **err)
   return SP_OK;
 }
 
+/* 1 once fd's exclusive lock is ours. A few tries over 0.2 s: `smallpond
+ * status` holds a shared lock for an instant to see if a driver runs. */
+static int take_lock(int fd)
+{
+  struct timespec pause = {0, 10 * 1000 * 1000};
+  int i;
+
+  for (i = 0; i < 20; i++) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+      return 1;
+    if (errno != EWOULDBLOCK)
+      return 0;
+    nanosleep(&pause, NULL);
+  }
+  return 0;
+}
+
 /* Takes the job's lock file, so two drivers never run one job at once. */
 static sp_status lock_job(sp_job *job, sp_error **err)
 {
@@ -65,7 +83,7 @@ static sp_status lock_job(sp_job *job, sp_error **err)
   if (job->lock_fd < 0) {
     st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
                       strerror(errno));
-  } else if (flock(job->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  } else if (!take_lock(job->lock_fd)) {
     n = pread(job->lock_fd, owner, sizeof(owner) - 1, 0);
     owner[n > 0 ? n : 0] = '\0';
     owner[strcspn(owner, "\n")] = '\0';
@@ -80,6 +98,24 @@ static sp_status lock_job(sp_job *job, sp_error **err)
   }
   sp_buf_release(&path);
   return st;
+}
+
+int sp_job_driver_pid(const char *job_dir)
+{
+  char path[4096], owner[32] = "";
+  int fd, pid = 0;
+  ssize_t n;
+
+  snprintf(path, sizeof(path), "%s/lock", job_dir);
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    return 0;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    n = pread(fd, owner, sizeof(owner) - 1, 0);
+    owner[n > 0 ? n : 0] = '\0';
+    pid = atoi(owner) > 0 ? atoi(owner) : -1;
+  }
+  close(fd); /* drops a shared lock taken */
+  return pid;
 }
 
 static sp_status load_state(sp_job *job, sp_error **err)

@@ -323,13 +323,33 @@ static void test_kill_driver_then_rerun(void **state)
   /* Kill once a worker is inside an SQL task (after the producers). */
   assert_true(tk_wait_log(job_dir, 1, " sql partition ", 20000) ||
               tk_wait_log(job_dir, 2, " sql partition ", 1000));
+  r = cli((const char *[]){"status", job_dir, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, tk_fmt("state: running (driver pid %d)",
+                                       driver)));
+  run_free(&r);
   assert_int_equal(kill(driver, SIGKILL), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
   assert_true(tk_wait_gone(w1, 5000));
   assert_true(tk_wait_gone(w2, 5000));
   assert_false(tk_exists(out));
+  /* From the files alone: the driver is gone, the producers are done. */
+  r = cli((const char *[]){"status", job_dir, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "state: stopped: its driver is gone"));
+  assert_non_null(strstr(r.out, "#2 repartition"));
+  assert_null(strstr(r.out, "#3 sql               2 / 2"));
+  run_free(&r);
   r = cli(argv);
   expect(&r, 0, NULL);
+  run_free(&r);
+  r = cli((const char *[]){"status", job_dir, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "state: success"));
+  assert_non_null(strstr(r.out, "#3 sql               2 / 2"));
+  run_free(&r);
+  r = cli((const char *[]){"status", f->dir, NULL});
+  expect(&r, 1, "is not a smallpond job folder");
   run_free(&r);
   tk_assert_same_rows(tk_fmt("SELECT k, max(md5(i::VARCHAR || k)) FROM "
                              "read_parquet('%s'), range(800) t(i) GROUP BY k",

@@ -1,0 +1,125 @@
+/*
+ * status.c - sp_job_print_status: a job's state and per-step progress,
+ * from its folder's files alone (status, plan.json, state.jsonl and the
+ * driver's lock), so it works while the job runs, after it finished, and
+ * after its driver died.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "io/jsonl.h"
+#include "plan/desc.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* jsonl callback: records the line's task key in the object *arg. */
+static sp_status note_key(json_t *line, void *arg, sp_error **err)
+{
+  json_t *key = json_object_get(line, "key");
+
+  if (json_is_string(key) &&
+      json_object_set_new((json_t *)arg, json_string_value(key),
+                          json_true()) != 0)
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+/* The first line of the status file, without its newline, or "". */
+static void read_status(const char *job_dir, char *buf, size_t len)
+{
+  char path[4096];
+  FILE *f;
+
+  buf[0] = '\0';
+  snprintf(path, sizeof(path), "%s/status", job_dir);
+  if ((f = fopen(path, "r"))) {
+    if (fgets(buf, (int)len, f))
+      buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+  }
+}
+
+/* Prints one line per node of plan with worker tasks: done of total. */
+static void print_steps(const json_t *plan, const json_t *done, FILE *out,
+                        size_t *ndone, size_t *ntotal)
+{
+  const json_t *nodes = json_object_get(plan, "nodes");
+  const json_t *tasks = json_object_get(plan, "tasks");
+  size_t i, j;
+
+  for (i = 0; i < json_array_size(nodes); i++) {
+    const json_t *n = json_array_get(nodes, i);
+    json_int_t id = json_integer_value(json_object_get(n, "id"));
+    size_t total = 0, finished = 0;
+    for (j = 0; j < json_array_size(tasks); j++) {
+      const json_t *t = json_array_get(tasks, j);
+      const char *name = json_string_value(json_object_get(t, "kind"));
+      int kind = sp_task_kind_from_name(name ? name : "");
+      if (json_integer_value(json_object_get(t, "node")) != id || kind < 0 ||
+          !sp_task_kind_runs_in_worker((sp_task_kind)kind))
+        continue;
+      total++;
+      finished += json_object_get(done, json_string_value(json_object_get(
+                                            t, "key"))) != NULL;
+    }
+    if (total == 0)
+      continue;
+    fprintf(out, "  #%lld %-12s %6zu / %-6zu tasks done%s\n", (long long)id,
+            json_string_value(json_object_get(n, "kind")), finished, total,
+            finished == total ? "" : "  <-");
+    *ndone += finished;
+    *ntotal += total;
+  }
+}
+
+sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
+{
+  char marker[4096], path[4096], status[512];
+  json_t *plan = NULL, *done = json_object();
+  json_error_t jerr;
+  size_t skipped = 0, ndone = 0, ntotal = 0;
+  sp_status st;
+  int driver;
+
+  if (!job_dir || !out)
+    return sp_error_set(err, SP_EINVAL, "status: NULL argument");
+  snprintf(marker, sizeof(marker), "%s/.smallpond-job", job_dir);
+  if (access(marker, F_OK) != 0) {
+    json_decref(done);
+    return sp_error_set(err, SP_ENOENT, "%s is not a smallpond job folder "
+                        "(no .smallpond-job in it)", job_dir);
+  }
+  if (!done)
+    return sp_error_oom(err);
+  snprintf(path, sizeof(path), "%s/state.jsonl", job_dir);
+  if ((st = sp_jsonl_load(path, note_key, done, &skipped, err)) != SP_OK)
+    goto out;
+  read_status(job_dir, status, sizeof(status));
+  driver = sp_job_driver_pid(job_dir);
+  fprintf(out, "job %s\n", job_dir);
+  if (driver != 0)
+    fprintf(out, "state: running (driver pid %d)\n", driver);
+  else if (strncmp(status, "running", 7) == 0)
+    fprintf(out, "state: stopped: its driver is gone (killed or crashed) "
+            "while %s; rerun it with the same job id to resume\n", status);
+  else
+    fprintf(out, "state: %s\n", *status ? status : "never ran");
+  snprintf(path, sizeof(path), "%s/plan.json", job_dir);
+  if ((plan = json_load_file(path, 0, &jerr))) {
+    fprintf(out, "steps of the last run's plan:\n");
+    print_steps(plan, done, out, &ndone, &ntotal);
+    fprintf(out, "%zu of %zu tasks done", ndone, ntotal);
+  } else {
+    fprintf(out, "no plan yet");
+  }
+  fprintf(out, "; %zu finished tasks in state.jsonl\n",
+          json_object_size(done));
+out:
+  json_decref(plan);
+  json_decref(done);
+  return st;
+}
