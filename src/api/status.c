@@ -28,19 +28,22 @@ static sp_status note_key(json_t *line, void *arg, sp_error **err)
   return SP_OK;
 }
 
-/* The first line of the status file, without its newline, or "". */
+/* The status file (up to len - 1 bytes, without its last newline), or
+ * "". */
 static void read_status(const char *job_dir, char *buf, size_t len)
 {
   char path[4096];
+  size_t n = 0;
   FILE *f;
 
-  buf[0] = '\0';
   snprintf(path, sizeof(path), "%s/status", job_dir);
   if ((f = fopen(path, "r"))) {
-    if (fgets(buf, (int)len, f))
-      buf[strcspn(buf, "\n")] = '\0';
+    n = fread(buf, 1, len - 1, f);
     fclose(f);
   }
+  while (n > 0 && buf[n - 1] == '\n')
+    n--;
+  buf[n] = '\0';
 }
 
 /* Prints one line per node of plan with worker tasks: done of total. */
@@ -78,7 +81,7 @@ static void print_steps(const json_t *plan, const json_t *done, FILE *out,
 
 sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
 {
-  char marker[4096], path[4096], status[512];
+  char marker[4096], path[4096], status[2048];
   json_t *plan = NULL, *done = json_object();
   json_error_t jerr;
   size_t skipped = 0, ndone = 0, ntotal = 0;
@@ -104,8 +107,9 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   if (driver != 0)
     fprintf(out, "state: running (driver pid %d)\n", driver);
   else if (strncmp(status, "running", 7) == 0)
-    fprintf(out, "state: stopped: its driver is gone (killed or crashed) "
-            "while %s; rerun it with the same job id to resume\n", status);
+    fprintf(out, "state: stopped: its driver is gone (killed or crashed); "
+            "rerun it with the same job id to resume (status file: %s)\n",
+            status);
   else
     fprintf(out, "state: %s\n", *status ? status : "never ran");
   snprintf(path, sizeof(path), "%s/plan.json", job_dir);

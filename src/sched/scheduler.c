@@ -683,6 +683,21 @@ static sp_status write_plan(sp_job *job, const sp_graph *g,
   return st;
 }
 
+/* After a run that succeeded nothing runs, and what staging/ holds is
+ * left over by attempts that failed or were killed: remove it. Returns 1
+ * when staging/ is empty. */
+static int empty_staging(sp_job *job)
+{
+  sp_buf dir = SP_BUF_INIT;
+  int ok;
+
+  sp_layout_file(&job->layout, &dir, "staging");
+  ok = !sp_buf_oom(&dir) && sp_rm_rf(dir.data, NULL) == SP_OK &&
+       sp_mkdir_p(dir.data, NULL) == SP_OK;
+  sp_buf_release(&dir);
+  return ok;
+}
+
 static void run_release(sp_run *run)
 {
   size_t i;
@@ -735,12 +750,17 @@ out:
     SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran (%zu attempts "
            "retried), %zu reused, %.3f s", run.ran, run.retried, run.resumed,
            (now_ms() - start) / 1000.0);
-    sp_job_set_status(job, "success", NULL);
+    sp_job_set_status(job, "success", empty_staging(job)
+                                          ? "staging/ emptied"
+                                          : "staging/ could not be emptied");
   } else {
+    sp_buf why = SP_BUF_INIT;
     SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s",
            err && *err ? sp_error_message(*err) : sp_status_str(st));
-    sp_job_set_status(job, "failure",
-                      err && *err ? sp_error_message(*err) : NULL);
+    sp_buf_appendf(&why, "%s\n(staging/ kept for debugging)",
+                   err && *err ? sp_error_message(*err) : sp_status_str(st));
+    sp_job_set_status(job, "failure", sp_buf_oom(&why) ? NULL : why.data);
+    sp_buf_release(&why);
   }
   run_release(&run);
   return st;

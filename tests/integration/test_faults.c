@@ -96,6 +96,14 @@ static void test_fault_injection(void **state)
                                       "status = 'ok' AND kind = 'shuffle'",
                                       csv)), ROWS);
   free(log);
+  /* Success: the failed attempts' leftovers are gone, and status says so. */
+  log = tk_read(tk_path(sp_session_job_dir(f->s), "status"));
+  assert_non_null(log);
+  assert_non_null(strstr(log, "success"));
+  assert_non_null(strstr(log, "staging/ emptied"));
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/"
+                                      "staging/**')",
+                                      sp_session_job_dir(f->s))), 0);
   tk_fixture_free(f);
 }
 
@@ -117,6 +125,13 @@ static void test_attempts_run_out(void **state)
   assert_non_null(strstr(sp_error_message(err), "failed 1 times"));
   assert_false(tk_exists(out));
   sp_error_free(&err);
+  {
+    char *status = tk_read(tk_path(sp_session_job_dir(f->s), "status"));
+    assert_non_null(status);
+    assert_non_null(strstr(status, "failure"));
+    assert_non_null(strstr(status, "staging/ kept for debugging"));
+    free(status);
+  }
   tk_fixture_free(f);
 }
 
