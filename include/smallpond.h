@@ -237,6 +237,11 @@ typedef struct sp_config {
    * limit, up to all the workers' memory). Errors in the SQL or data fail
    * at once. 0 (default): 4. */
   int max_attempts;
+  /* Non-zero: report progress on stderr while a job runs: on a terminal a
+   * line redrawn for the stage in progress (tasks done of total, rows and
+   * bytes written, elapsed, ETA), and a summary line per stage when it
+   * ends. 0 (default): silent. */
+  int progress;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */

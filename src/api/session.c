@@ -192,6 +192,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.duckdb_setup = cfg->duckdb_setup;
   jc.duckdb_setup_arg = cfg->duckdb_setup_arg;
   jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
+  jc.progress = cfg->progress;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

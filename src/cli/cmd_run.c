@@ -68,7 +68,7 @@ struct run_args {
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_MAX_ATTEMPTS, OPT_EXPLAIN,
+  OPT_MAX_ATTEMPTS, OPT_EXPLAIN, OPT_QUIET,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
@@ -87,6 +87,7 @@ static const struct option run_options[] = {
   {"task-memory", required_argument, NULL, OPT_MEMORY},
   {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
+  {"quiet", no_argument, NULL, OPT_QUIET},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
   {"read-csv", required_argument, NULL, OPT_READ_CSV},
   {"read-json", required_argument, NULL, OPT_READ_JSON},
@@ -197,6 +198,8 @@ void sp_cmd_run_usage(FILE *f)
 "  --max-attempts N      attempts per task when a worker dies, a file\n"
 "                        system error or DuckDB runs out of memory\n"
 "                        (default 4; SQL errors fail at once)\n"
+"  --quiet               no progress on stderr (default: a line per stage,\n"
+"                        redrawn while it runs when stderr is a terminal)\n"
 "  --explain             print the plan (steps, partitions, tasks) and\n"
 "                        stop; nothing runs\n"
 "  -h, --help            print this help\n"
@@ -412,6 +415,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       break;
     case OPT_EXPLAIN:
       a->explain = 1;
+      break;
+    case OPT_QUIET:
+      a->cfg.progress = 0;
       break;
     case OPT_MAX_ATTEMPTS:
       if (sp_cli_parse_int(optarg, 1, 1000, &v))
@@ -658,6 +664,7 @@ int sp_cmd_run(int argc, char **argv)
     return SP_EXIT_ERROR;
   }
   sp_config_init(&a->cfg);
+  a->cfg.progress = 1; /* --quiet turns it off */
   code = parse_args(argc, argv, a);
   if (code != SP_EXIT_OK) {
     free_args(a);

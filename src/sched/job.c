@@ -252,6 +252,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->task_memory = cfg->task_memory;
   job->max_memory = cfg->task_memory * (cfg->workers > 0 ? cfg->workers : 1);
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
+  job->progress = cfg->progress;
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
     return st;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {

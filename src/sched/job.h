@@ -40,6 +40,7 @@ typedef struct sp_job_config {
   size_t nbatch_functions;
   int max_attempts;        /* attempts per task before the job fails */
   double fault_rate;       /* SP_FAULT_INJECTION, 0 for none */
+  int progress;            /* report progress on stderr */
 } sp_job_config;
 
 typedef struct sp_job {
@@ -57,6 +58,7 @@ typedef struct sp_job {
   int64_t task_memory;
   int64_t max_memory;     /* what a retried task may raise its limit to */
   int max_attempts;
+  int progress;           /* report progress on stderr */
   int lock_fd;            /* holds the job's lock file */
   int runs;               /* sp_job_run calls so far */
 } sp_job;

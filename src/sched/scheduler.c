@@ -31,6 +31,7 @@
 #include "plan/partition.h"
 #include "sched/attempts.h"
 #include "sched/job.h"
+#include "sched/progress.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/frame.h"
@@ -55,6 +56,7 @@ typedef struct sp_run {
   sp_worker **polled;
   int failed;
   size_t resumed, ran, retried;
+  sp_progress progress;
 } sp_run;
 
 static int64_t now_ms(void)
@@ -182,6 +184,8 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
     if (!run->needed[i] || run->job->tasks[i].done)
       continue;
     run->pending++;
+    if ((st = sp_progress_expect(&run->progress, t, err)) != SP_OK)
+      goto out;
     for (j = 0; j < t->ninputs; j++)
       for (k = 0; k < t->inputs[j].len; k++) {
         size_t dep = t->inputs[j].refs[k].task->index;
@@ -347,6 +351,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   if (st != SP_OK)
     goto out;
   ts->started_ms = sp_attempts_now();
+  sp_progress_started(&run->progress, t);
   sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
     st = sp_error_oom(err);
@@ -495,23 +500,18 @@ static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
 }
 
 /* Appends the attempt of t that just ended on w to log/tasks.csv: status
- * "ok" (r holds its committed outputs), "retry" or "failed". */
+ * "ok" (with rows and bytes out), "retry" or "failed". */
 static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
                         const char *status, const char *error,
-                        const sp_task_result *r)
+                        int64_t rows_out, int64_t bytes_out)
 {
   const sp_task_state *ts = &job->tasks[t->index];
   sp_attempt_row row = {
     t->key, t->node ? t->node->id : 0, sp_task_kind_name(t->kind),
     t->partition, w->index, ts->attempts - 1, ts->started_ms,
-    sp_attempts_now(), ts->rows_in, ts->bytes_in, -1, -1, status, error};
-  int64_t rows;
+    sp_attempts_now(), ts->rows_in, ts->bytes_in, rows_out, bytes_out,
+    status, error};
 
-  if (r) {
-    sp_attempts_measure(r->outputs, (size_t)r->noutputs, &rows,
-                        &row.bytes_out);
-    row.rows_out = r->rows;
-  }
   sp_attempts_write(job->attempts_fd, &row);
 }
 
@@ -522,6 +522,7 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   const sp_task *t = run->g->tasks[w->task];
   sp_task_result r = {0};
   json_t *msg = NULL;
+  int64_t rows_known, bytes;
   sp_status st;
   char what[160], how[64];
 
@@ -542,10 +543,10 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
       sp_error_free(&lost);
     }
     if (retry(run, t, w, SP_EWORKER, why)) {
-      log_attempt(job, t, w, "retry", why, NULL);
+      log_attempt(job, t, w, "retry", why, -1, -1);
       return SP_OK;
     }
-    log_attempt(job, t, w, "failed", why, NULL);
+    log_attempt(job, t, w, "failed", why, -1, -1);
     return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
                              "(%s) while running %s", w->index, how, what);
   }
@@ -556,7 +557,7 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if (r.status != SP_OK) {
     const char *why = r.error ? r.error : "unknown error";
     int again = retry(run, t, w, r.status, why);
-    log_attempt(job, t, w, again ? "retry" : "failed", why, NULL);
+    log_attempt(job, t, w, again ? "retry" : "failed", why, -1, -1);
     if (again)
       goto out;
     SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, why);
@@ -572,7 +573,11 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if ((st = commit_files(job, t, &r, err)) != SP_OK ||
       (st = log_state(job, t, &r, w->index, err)) != SP_OK)
     goto out;
-  log_attempt(job, t, w, "ok", NULL, &r);
+  bytes = 0; /* a split writes nothing: its outputs are the input's files */
+  if (t->kind != SP_TASK_SPLIT_ROWS)
+    sp_attempts_measure(r.outputs, (size_t)r.noutputs, &rows_known, &bytes);
+  log_attempt(job, t, w, "ok", NULL, r.rows, bytes);
+  sp_progress_done(&run->progress, t, r.rows, bytes);
   SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
          what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
   mark_done(run, t, r.outputs, r.noutputs, r.rows);
@@ -723,6 +728,7 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   memset(&run, 0, sizeof(run));
   run.job = job;
   run.g = g;
+  sp_progress_init(&run.progress, job->progress ? stderr : NULL);
   job->runs++;
   if ((st = job_cover(job, g, err)) != SP_OK ||
       (st = write_plan(job, g, plan, err)) != SP_OK ||
@@ -762,6 +768,7 @@ out:
     sp_job_set_status(job, "failure", sp_buf_oom(&why) ? NULL : why.data);
     sp_buf_release(&why);
   }
+  sp_progress_release(&run.progress);
   run_release(&run);
   return st;
 }

@@ -299,6 +299,34 @@ static void test_explain(void **state)
   assert_false(tk_exists(tk_path(f->root, "explained")));
 }
 
+/* Progress: one summary line per stage on stderr (not a terminal here),
+ * with its tasks and the rows it wrote; --quiet has none. */
+static void test_progress(void **state)
+{
+  fixture *f = *state;
+  const char *argv[] = {
+      "run", "--workers", "2", "--data-root", f->root, "--read-parquet",
+      f->glob, "--repartition", "3", "--hash-by", "k", "--sql",
+      "SELECT k, count(*) AS n FROM {0} GROUP BY k", "--write-parquet",
+      tk_path(f->dir, "progress"), NULL, NULL};
+  run r = cli(argv);
+  int64_t keys = tk_duck_i64(tk_fmt("SELECT count(DISTINCT k) FROM "
+                                    "read_parquet('%s')", f->glob));
+
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.err, "#2 repartition: 4/4 tasks, 20.0 k rows, "));
+  assert_non_null(strstr(r.err, tk_fmt("#3 sql: 3/3 tasks, %lld rows, ",
+                                       (long long)keys)));
+  assert_null(strstr(r.err, "\033[K")); /* no redrawing off a terminal */
+  run_free(&r);
+  argv[14] = tk_path(f->dir, "quiet");
+  argv[15] = "--quiet";
+  r = cli(argv);
+  expect(&r, 0, NULL);
+  assert_null(strstr(r.err, "tasks,"));
+  run_free(&r);
+}
+
 /* kill -9 of the driver mid-task: its workers exit with it, and rerunning
  * the same job id completes the job with the right result. */
 static void test_kill_driver_then_rerun(void **state)
@@ -459,6 +487,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_csv_and_json_sources, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
                                     teardown),
   };
