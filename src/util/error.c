@@ -41,10 +41,8 @@ static sp_status error_vset(sp_error **err, sp_status status,
 
   if (!err || *err)
     return status;
-  if (status == SP_ENOMEM) {
-    *err = &oom_error;
-    return status;
-  }
+  /* SP_ENOMEM with a message (DuckDB's memory limit) still gets its own
+   * error; when malloc itself fails, the static one below stands in. */
   sp_buf_vappendf(&msg, fmt, ap);
   e = sp_calloc(1, sizeof(*e));
   if (!e || sp_buf_oom(&msg))

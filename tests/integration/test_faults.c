@@ -104,6 +104,7 @@ static void test_fault_injection(void **state)
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/"
                                       "staging/**')",
                                       sp_session_job_dir(f->s))), 0);
+  free(log);
   tk_fixture_free(f);
 }
 
@@ -132,6 +133,36 @@ static void test_attempts_run_out(void **state)
     assert_non_null(strstr(status, "staging/ kept for debugging"));
     free(status);
   }
+  tk_fixture_free(f);
+}
+
+static void small_memory(sp_config *cfg)
+{
+  cfg->task_memory = (int64_t)64 << 20;
+}
+
+/* A task that runs out of memory at 64 MiB runs again with 128 MiB (the
+ * two workers' memory) and succeeds. */
+static void test_out_of_memory_retried(void **state)
+{
+  tk_fixture *f = faulty(NULL, "oom", small_memory);
+  const char *out = tk_path(f->dir, "out");
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *log;
+
+  (void)state;
+  tk_check(sp_from_sql(f->s, "SELECT string_agg(md5(i::VARCHAR), ',') AS s "
+                       "FROM range(400000) t(i)", NULL, &df, &err), &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT length(s) FROM read_parquet("
+                                      "'%s/*.parquet')", out)),
+                   tk_duck_i64("SELECT length(string_agg(md5(i::VARCHAR), "
+                               "',')) FROM range(400000) t(i)"));
+  log = driver_log(f);
+  assert_int_equal(tk_count(log, "with twice the memory"), 1);
+  assert_non_null(strstr(log, "Out of Memory Error"));
+  free(log);
   tk_fixture_free(f);
 }
 
@@ -207,6 +238,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fault_injection),
     cmocka_unit_test(test_attempts_run_out),
+    cmocka_unit_test(test_out_of_memory_retried),
     cmocka_unit_test(test_sql_error_not_retried),
     cmocka_unit_test(test_kill_workers),
   };
