@@ -10,7 +10,8 @@ glob="$work/data/*.parquet"
 
 start=$(now)
 sp --read-parquet "$glob" --repartition 8 \
-   --sql "SELECT k, count(*) AS n, sum(v) AS s FROM {0} WHERE v > 100 GROUP BY k" \
+   --sql "SELECT k, count(*) AS n, sum(v) AS s FROM {0}
+          WHERE v > 100 GROUP BY k" \
    --repartition 1 \
    --sql "SELECT k, sum(n)::BIGINT AS n, sum(s) AS s FROM {0} GROUP BY k" \
    --write-parquet "$work/out"

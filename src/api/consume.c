@@ -207,8 +207,8 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
   /* Sources, splits and shuffles: files that are the user's, or that lack
    * the partition's metadata; write files of our own. Also when the
    * Parquet settings are the caller's. */
-  if ((!sp_node_writes_files(node) || step.compression || step.compression_level ||
-       step.row_group_size || step.no_dictionary) &&
+  if ((!sp_node_writes_files(node) || step.compression ||
+       step.compression_level || step.row_group_size || step.no_dictionary) &&
       (st = add_select(df->session, node, "", &step, &node, err)) != SP_OK) {
     sp_error_prefix(err, "write_parquet");
     return st;
