@@ -32,9 +32,6 @@ struct sp_session {
  * and returns SP_ENOMEM. */
 sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 
-/* The batch function registered as name, or NULL. */
-const sp_batch_function *sp_session_batch_function(const sp_session *s,
-                                                   const char *name);
 
 /* Wraps node in a new DataFrame owned by s. */
 sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,

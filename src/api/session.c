@@ -114,17 +114,6 @@ sp_status sp_session_own(sp_session *s, void *p, sp_error **err)
   return SP_OK;
 }
 
-const sp_batch_function *sp_session_batch_function(const sp_session *s,
-                                                   const char *name)
-{
-  size_t i;
-
-  for (i = 0; i < s->nfns; i++)
-    if (strcmp(s->fns[i].name, name) == 0)
-      return &s->fns[i];
-  return NULL;
-}
-
 /* SP_FAULT_INJECTION=<fraction>: tests make that fraction of task
  * attempts fail, to see the job finish anyway. */
 static sp_status fault_rate(double *rate, sp_error **err)

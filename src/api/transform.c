@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "exec/task.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -153,7 +154,7 @@ static sp_status add_batch(sp_df *df, const char *what, const char *fn,
 
   if (!df || !fn || !out)
     return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
-  f = sp_session_batch_function(df->session, fn);
+  f = sp_batch_function_find(df->session->fns, df->session->nfns, fn);
   if (!f || (mode == SP_BATCH_FILTER ? !f->filter : !f->map))
     return sp_error_set(err, SP_EINVAL, "%s: sp_config.batch_functions has "
                         "no %s function named '%s'", what,

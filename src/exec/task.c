@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <dirent.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "exec/input.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -30,13 +30,8 @@ static int fault_point(const sp_exec_env *env, const sp_task_desc *d)
 
   if (!env || env->fault_rate <= 0)
     return FAULT_NONE;
-  h = sp_hash_i64(sp_hash_str(SP_HASH_INIT, d->key), d->attempt);
-  /* splitmix64's finalizer: FNV's bits are not spread enough to split. */
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
+  h = sp_hash_mix(sp_hash_i64(sp_hash_str(SP_HASH_INIT, d->key),
+                              d->attempt));
   if ((double)(h >> 11) / 9007199254740992.0 >= env->fault_rate)
     return FAULT_NONE;
   return (int)(h % 3);
@@ -59,14 +54,6 @@ static void tear_outputs(const char *dir)
     closedir(dh);
 }
 
-static int64_t now_us(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
 {
   size_t n = strlen(x->desc->out_dir) + strlen(name) + 2;
@@ -75,6 +62,17 @@ char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
   if (p)
     snprintf(p, n, "%s/%s", x->desc->out_dir, name);
   return p;
+}
+
+const sp_batch_function *sp_batch_function_find(const sp_batch_function *fns,
+                                                size_t n, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (strcmp(fns[i].name, name) == 0)
+      return &fns[i];
+  return NULL;
 }
 
 void sp_exec_parquet_options(const sp_task_desc *d, int kv, const char *extra,
@@ -200,7 +198,7 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
 {
   sp_exec_ctx x = {NULL, env, d, arena, r};
   sp_error *err = NULL;
-  int64_t start = now_us();
+  int64_t start = sp_clock_us();
   int fault = fault_point(env, d);
   sp_status st;
 
@@ -244,7 +242,7 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
 out:
   if (x.con)
     duckdb_disconnect(&x.con);
-  r->elapsed_us = now_us() - start;
+  r->elapsed_us = sp_clock_us() - start;
   r->status = st;
   if (st != SP_OK) {
     r->error = sp_strdup(sp_error_message(err));

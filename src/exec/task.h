@@ -17,6 +17,10 @@ typedef struct sp_exec_env {
                         fail on purpose, for tests */
 } sp_exec_env;
 
+/* The function named name among fns[0..n), or NULL. */
+const sp_batch_function *sp_batch_function_find(const sp_batch_function *fns,
+                                                size_t n, const char *name);
+
 /* What a task runner works with. */
 typedef struct sp_exec_ctx {
   duckdb_connection con;

@@ -376,17 +376,6 @@ static sp_status write_output(batch_run *b, const char *path, int64_t *rows,
   return st;
 }
 
-static const sp_batch_function *find_function(const sp_exec_env *env,
-                                              const char *name)
-{
-  size_t i;
-
-  for (i = 0; env && i < env->nfns; i++)
-    if (strcmp(env->fns[i].name, name) == 0)
-      return &env->fns[i];
-  return NULL;
-}
-
 sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
@@ -400,7 +389,7 @@ sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err)
 
   memset(&b, 0, sizeof(b));
   b.x = x;
-  b.fn = find_function(x->env, d->batch_fn);
+  b.fn = sp_batch_function_find(x->env->fns, x->env->nfns, d->batch_fn);
   sp_buf_appendf(&what, "%s function '%s'",
                  d->batch_mode == SP_BATCH_FILTER ? "filter_batches"
                  : d->batch_mode == SP_BATCH_MAP_ROWS ? "map_rows"

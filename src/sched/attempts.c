@@ -29,14 +29,6 @@ int sp_attempts_open(const char *path)
   return fd;
 }
 
-int64_t sp_attempts_now(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void append_time(sp_buf *b, int64_t ms)
 {
   time_t s = (time_t)(ms / 1000);

@@ -37,7 +37,4 @@ void sp_attempts_write(int fd, const sp_attempt_row *r);
 void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
                          int64_t *bytes);
 
-/* Wall clock now, in ms since the epoch. */
-int64_t sp_attempts_now(void);
-
 #endif

@@ -4,19 +4,11 @@
 #include "sched/progress.h"
 
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/error.h"
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void sp_progress_init(sp_progress *p, FILE *out)
 {
@@ -94,14 +86,14 @@ void sp_progress_started(sp_progress *p, const sp_task *t)
   sp_stage *s;
 
   if (p->out && (s = find(p, t)) && s->start_ms == 0)
-    s->start_ms = now_ms();
+    s->start_ms = sp_clock_ms();
 }
 
 void sp_progress_done(sp_progress *p, const sp_task *t, int64_t rows,
                       int64_t bytes)
 {
   sp_stage *s;
-  int64_t now = now_ms();
+  int64_t now = sp_clock_ms();
   char line[256];
 
   if (!p->out || !(s = find(p, t)))

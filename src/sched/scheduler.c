@@ -23,7 +23,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "io/fs.h"
 #include "io/jsonl.h"
@@ -33,6 +32,7 @@
 #include "sched/job.h"
 #include "sched/progress.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/frame.h"
 #include "util/hash.h"
@@ -58,14 +58,6 @@ typedef struct sp_run {
   size_t resumed, ran, retried;
   sp_progress progress;
 } sp_run;
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int list_push(index_list *l, size_t v)
 {
@@ -350,7 +342,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     st = sp_job_resolve(job, &t->inputs[i], &d.inputs[i], err);
   if (st != SP_OK)
     goto out;
-  ts->started_ms = sp_attempts_now();
+  ts->started_ms = sp_wall_ms();
   sp_progress_started(&run->progress, t);
   sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
@@ -509,7 +501,7 @@ static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
   sp_attempt_row row = {
     t->key, t->node ? t->node->id : 0, sp_task_kind_name(t->kind),
     t->partition, w->index, ts->attempts - 1, ts->started_ms,
-    sp_attempts_now(), ts->rows_in, ts->bytes_in, rows_out, bytes_out,
+    sp_wall_ms(), ts->rows_in, ts->bytes_in, rows_out, bytes_out,
     status, error};
 
   sp_attempts_write(job->attempts_fd, &row);
@@ -723,7 +715,7 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
 {
   sp_run run;
   sp_status st;
-  int64_t start = now_ms();
+  int64_t start = sp_clock_ms();
 
   memset(&run, 0, sizeof(run));
   run.job = job;
@@ -755,7 +747,7 @@ out:
   if (st == SP_OK) {
     SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran (%zu attempts "
            "retried), %zu reused, %.3f s", run.ran, run.retried, run.resumed,
-           (now_ms() - start) / 1000.0);
+           (sp_clock_ms() - start) / 1000.0);
     sp_job_set_status(job, "success", empty_staging(job)
                                           ? "staging/ emptied"
                                           : "staging/ could not be emptied");

@@ -31,3 +31,12 @@ uint64_t sp_hash_i64(uint64_t h, int64_t v)
     b[i] = (unsigned char)((uint64_t)v >> (8 * i));
   return sp_hash_bytes(h, b, sizeof(b));
 }
+
+uint64_t sp_hash_mix(uint64_t h)
+{
+  h ^= h >> 30;
+  h *= UINT64_C(0xbf58476d1ce4e5b9);
+  h ^= h >> 27;
+  h *= UINT64_C(0x94d049bb133111eb);
+  return h ^ (h >> 31);
+}

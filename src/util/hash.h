@@ -14,4 +14,8 @@ uint64_t sp_hash_bytes(uint64_t h, const void *data, size_t n);
 uint64_t sp_hash_str(uint64_t h, const char *s);
 uint64_t sp_hash_i64(uint64_t h, int64_t v);
 
+/* Spreads h's bits (splitmix64's finalizer): FNV's low bits vary too
+ * little to split on them. */
+uint64_t sp_hash_mix(uint64_t h);
+
 #endif
