@@ -1,5 +1,6 @@
 # Dependency discovery: DuckDB (fetched by scripts/fetch-duckdb.sh into
-# third_party/duckdb, or SP_DUCKDB_DIR), jansson and cmocka (pkg-config).
+# third_party/duckdb, or SP_DUCKDB_DIR), jansson and cmocka (pkg-config),
+# MPI (Open MPI from Debian; CMake's FindMPI).
 
 set(SP_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH
     "Folder with include/duckdb.h and lib/libduckdb.so")
@@ -19,6 +20,7 @@ set_target_properties(duckdb PROPERTIES
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+find_package(MPI REQUIRED COMPONENTS C)
 if(SP_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

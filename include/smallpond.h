@@ -206,7 +206,8 @@ typedef struct sp_batch_function {
 /* Session settings. Always fill with sp_config_init() first, then change
  * fields: new fields are only ever appended and get defaults there. */
 typedef struct sp_config {
-  /* Worker processes. 0 (default): the number of online CPUs. */
+  /* Worker processes. 0 (default): the number of online CPUs. Under
+   * mpirun the workers are the ranks other than 0, and this is ignored. */
   int workers;
   /* Folder that holds every job's folder. NULL (default): $SP_DATA_ROOT, or
    * else ~/.smallpond/data. Borrowed during sp_init only. */
@@ -216,10 +217,13 @@ typedef struct sp_config {
    * fresh id from the time and a random number. 1 to 128 letters, digits,
    * '.', '_' and '-', not starting with '.'. Borrowed during sp_init only. */
   const char *job_id;
-  /* DuckDB threads per task. 0 (default): max(1, CPUs / workers). */
+  /* DuckDB threads per task. 0 (default): max(1, CPUs / workers); under
+   * mpirun, a host's CPUs divided by the ranks on it, the smallest over
+   * hosts. */
   int task_threads;
   /* DuckDB memory limit per task, in bytes. 0 (default): 80% of the
-   * machine's memory divided by the number of workers. */
+   * machine's memory divided by the number of workers (under mpirun: per
+   * host, as for task_threads). */
   int64_t task_memory;
   /* Called in each worker on its database; see sp_duckdb_setup_fn. NULL
    * (default): none. duckdb_setup_arg is passed to it as is. */
@@ -242,6 +246,13 @@ typedef struct sp_config {
    * bytes written, elapsed, ETA), and a summary line per stage when it
    * ends. 0 (default): silent. */
   int progress;
+  /* Speculative execution. 0 (default): on: once three quarters of a
+   * stage's tasks have finished, an attempt running longer than twice the
+   * stage's p95, four times its p50 and a second gets a duplicate on an
+   * idle worker; the first to finish wins, the other is stopped (a local
+   * worker is killed and replaced; an MPI rank's result is dropped when it
+   * comes) and its files removed. -1: off. */
+  int speculation;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */
@@ -253,7 +264,19 @@ SP_API void sp_config_init(sp_config *cfg);
  * cfg may be NULL for all defaults. Fails with SP_EEXIST when another
  * driver runs the job, or when the folder exists and is not a job folder
  * (it is then left untouched); with SP_EWORKER when a worker cannot start.
- * On success *out owns the session; close it with sp_close(). */
+ * On success *out owns the session; close it with sp_close().
+ *
+ * Under mpirun (Open MPI or an MPICH-style launcher: its environment says
+ * so) the same program runs on every rank. On rank 0 sp_init is the
+ * driver's, as above, with the other ranks as workers; it initializes MPI
+ * unless the program did, and fails with SP_EIO, naming the rank and
+ * host, when a rank cannot read a file the driver wrote into the job
+ * folder (the data root must be on a file system all ranks share). On
+ * every other rank sp_init does not return: the rank serves tasks until
+ * rank 0 closes its session, then finalizes MPI (if smallpond initialized
+ * it) and ends the process with exit status 0 (1 if it could not serve).
+ * So code before sp_init runs on every rank, code after it on rank 0
+ * only. A program runs one session per mpirun. */
 SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
                          sp_error **err);
 

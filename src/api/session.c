@@ -2,6 +2,7 @@
  * session.c - sessions and versions.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,44 @@ static sp_status fault_rate(double *rate, sp_error **err)
   return SP_OK;
 }
 
+/* SP_FAULT_SLOW=<partition>:<ms>: tests make the first attempt of every
+ * task of that partition sleep ms first, to see speculation take over. */
+static sp_status slow_partition(int *partition, int *ms, sp_error **err)
+{
+  const char *env = getenv("SP_FAULT_SLOW");
+  char *end, *end2;
+  long p, t;
+
+  *partition = 0;
+  *ms = 0;
+  if (!env || !*env)
+    return SP_OK;
+  p = strtol(env, &end, 10);
+  t = *end == ':' ? strtol(end + 1, &end2, 10) : -1;
+  if (*end != ':' || *end2 || p < 0 || p > INT_MAX || t <= 0 || t > INT_MAX)
+    return sp_error_set(err, SP_EINVAL, "SP_FAULT_SLOW must be "
+                        "<partition>:<milliseconds>, got '%s'", env);
+  *partition = (int)p;
+  *ms = (int)t;
+  return SP_OK;
+}
+
+/* On an MPI rank other than 0: serve as a worker, then end the process.
+ * Exiting here is the rank's whole life ending, as a forked local worker
+ * ends; no caller could do anything useful with a return. */
+static void serve_rank(const sp_config *cfg, int owned)
+{
+  sp_worker_opts base;
+
+  memset(&base, 0, sizeof(base));
+  base.setup = cfg->duckdb_setup;
+  base.setup_arg = cfg->duckdb_setup_arg;
+  base.env.fns = cfg->batch_functions;
+  base.env.nfns = cfg->nbatch_functions;
+  fflush(NULL);
+  exit(sp_mpi_serve(&base, owned));
+}
+
 sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
 {
   sp_config defaults;
@@ -152,14 +191,10 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
       cfg->max_attempts < 0)
     return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads, "
                         "task_memory and max_attempts must not be negative");
-  if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK)
+  memset(&jc, 0, sizeof(jc));
+  if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK ||
+      (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK)
     return st;
-  jc.workers = cfg->workers ? cfg->workers : cpus;
-  jc.task_threads = cfg->task_threads ? cfg->task_threads
-                                      : (cpus / jc.workers > 0
-                                             ? cpus / jc.workers : 1);
-  jc.task_memory = cfg->task_memory ? cfg->task_memory
-                                    : physical_memory() / 10 * 8 / jc.workers;
   if (cfg->data_root && !*cfg->data_root) {
     return sp_error_set(err, SP_EINVAL, "sp_init: empty data root");
   } else if (cfg->data_root) {
@@ -182,6 +217,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.duckdb_setup_arg = cfg->duckdb_setup_arg;
   jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
   jc.progress = cfg->progress;
+  jc.speculation = cfg->speculation;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {
@@ -194,6 +230,33 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     sp_free(s);
     return st;
   }
+  /* Bad settings fail the same way on every rank, before MPI starts. */
+  if (sp_mpi_launched()) {
+    int rank, size;
+    if ((st = sp_mpi_start(&rank, &size, &jc.mpi_owned, err)) != SP_OK) {
+      sp_buf_release(&root);
+      free_batch_functions(s);
+      sp_free(s);
+      return st;
+    }
+    if (rank != 0) {
+      sp_buf_release(&root);
+      free_batch_functions(s);
+      sp_free(s);
+      serve_rank(cfg, jc.mpi_owned);
+    }
+    jc.mpi = 1;
+    jc.workers = size - 1;
+  } else {
+    jc.workers = cfg->workers ? cfg->workers : cpus;
+  }
+  jc.task_threads = cfg->task_threads ? cfg->task_threads
+                    : jc.mpi            ? 0 /* per host, once known */
+                    : cpus / jc.workers > 0 ? cpus / jc.workers
+                                            : 1;
+  jc.task_memory = cfg->task_memory ? cfg->task_memory
+                   : jc.mpi        ? 0
+                                   : physical_memory() / 10 * 8 / jc.workers;
   jc.batch_functions = s->fns;
   jc.nbatch_functions = s->nfns;
   s->graph.workers = jc.workers;

@@ -17,6 +17,23 @@ void sp_cmd_run_usage(FILE *f);
 /* Prints "smallpond: error: ..." with the error's task and SQL. */
 void sp_cli_print_error(const sp_error *err, const char *job_dir);
 
+/* How `smallpond run --launcher mpi` starts mpirun. */
+typedef struct sp_mpi_launch {
+  const char *mpirun;   /* the program: "mpirun", or $SP_MPIRUN */
+  int np;               /* ranks: 1 driver + np - 1 workers */
+  const char *hostfile; /* NULL: this machine only (oversubscribed) */
+  char **extra;         /* --mpirun-arg values, in order */
+  int nextra;
+} sp_mpi_launch;
+
+/* 1 when this process runs under mpirun. */
+int sp_cli_under_mpirun(void);
+
+/* Replaces this process with mpirun running this program with argv (the
+ * "run" command and its options) on l->np ranks. Returns an exit code
+ * only when mpirun could not be started. */
+int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv);
+
 /* Parses a whole decimal integer in [min, max]. Returns 0 or -1. */
 int sp_cli_parse_int(const char *s, long long min, long long max,
                      long long *out);

@@ -63,12 +63,16 @@ struct run_args {
   sp_node_options out;           /* --write-parquet's Parquet settings */
   int out_options;               /* 1 if any was given */
   long long take;
+  int mpi;                       /* --launcher mpi */
+  sp_mpi_launch launch;
+  char *extra[MAX_ITEMS];        /* --mpirun-arg */
 };
 
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_MAX_ATTEMPTS, OPT_EXPLAIN, OPT_QUIET,
+  OPT_MAX_ATTEMPTS, OPT_EXPLAIN, OPT_QUIET, OPT_NO_SPECULATION,
+  OPT_LAUNCHER, OPT_NP, OPT_HOSTFILE, OPT_MPIRUN_ARG,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
@@ -88,6 +92,11 @@ static const struct option run_options[] = {
   {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"quiet", no_argument, NULL, OPT_QUIET},
+  {"no-speculation", no_argument, NULL, OPT_NO_SPECULATION},
+  {"launcher", required_argument, NULL, OPT_LAUNCHER},
+  {"np", required_argument, NULL, OPT_NP},
+  {"hostfile", required_argument, NULL, OPT_HOSTFILE},
+  {"mpirun-arg", required_argument, NULL, OPT_MPIRUN_ARG},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
   {"read-csv", required_argument, NULL, OPT_READ_CSV},
   {"read-json", required_argument, NULL, OPT_READ_JSON},
@@ -125,7 +134,8 @@ static const struct option run_options[] = {
 void sp_cmd_run_usage(FILE *f)
 {
   fputs(
-"usage: smallpond run [--workers N] [--data-root DIR] [--job-id ID]\n"
+"usage: smallpond run [--workers N | --launcher mpi --np N] [--data-root DIR]\n"
+"           [--job-id ID]\n"
 "           SOURCE [STEP]... CONSUMER\n"
 "\n"
 "  SOURCE:   --read-parquet GLOB... | --from-sql QUERY |\n"
@@ -200,9 +210,25 @@ void sp_cmd_run_usage(FILE *f)
 "                        (default 4; SQL errors fail at once)\n"
 "  --quiet               no progress on stderr (default: a line per stage,\n"
 "                        redrawn while it runs when stderr is a terminal)\n"
+"  --no-speculation      never duplicate a straggling task (default: a task\n"
+"                        far slower than its stage's others gets a second\n"
+"                        attempt on an idle worker; the first result wins)\n"
 "  --explain             print the plan (steps, partitions, tasks) and\n"
 "                        stop; nothing runs\n"
 "  -h, --help            print this help\n"
+"\n"
+"cluster (MPI):\n"
+"  --launcher L          local (default: worker processes on this machine)\n"
+"                        or mpi: start this command under mpirun; rank 0\n"
+"                        drives, the other ranks run tasks\n"
+"  --np N                ranks to start (with --launcher mpi): N - 1 workers\n"
+"  --hostfile FILE       mpirun's host file: run across those machines (the\n"
+"                        data root must be on a file system all share);\n"
+"                        without it, on this machine only\n"
+"  --mpirun-arg ARG      pass ARG on to mpirun (repeat for more), e.g.\n"
+"                        --mpirun-arg=--mca --mpirun-arg=btl_tcp_if_include\n"
+"                        --mpirun-arg=eth0\n"
+"  mpirun is $SP_MPIRUN if set; `mpirun -np N smallpond run ...` works too\n"
 "\n"
 "exit status: 0 success, 1 the job failed, 2 bad options\n"
 "\n"
@@ -419,6 +445,29 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_QUIET:
       a->cfg.progress = 0;
       break;
+    case OPT_NO_SPECULATION:
+      a->cfg.speculation = -1;
+      break;
+    case OPT_LAUNCHER:
+      if (strcmp(optarg, "local") != 0 && strcmp(optarg, "mpi") != 0)
+        return usage_error("--launcher: expected local or mpi, got '%s'",
+                           optarg);
+      a->mpi = strcmp(optarg, "mpi") == 0;
+      break;
+    case OPT_NP:
+      if (sp_cli_parse_int(optarg, 2, 65536, &v))
+        return usage_error("--np: expected 2 to 65536 ranks (1 driver and "
+                           "the workers), got '%s'", optarg);
+      a->launch.np = (int)v;
+      break;
+    case OPT_HOSTFILE:
+      a->launch.hostfile = optarg;
+      break;
+    case OPT_MPIRUN_ARG:
+      if (a->launch.nextra == MAX_ITEMS)
+        return usage_error("too many --mpirun-arg");
+      a->extra[a->launch.nextra++] = optarg;
+      break;
     case OPT_MAX_ATTEMPTS:
       if (sp_cli_parse_int(optarg, 1, 1000, &v))
         return usage_error("--max-attempts: expected 1 to 1000, got '%s'",
@@ -571,6 +620,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     return usage_error("--compression, --compression-level, "
                        "--row-group-size, --no-dictionary and --hive go with "
                        "--write-parquet");
+  if (a->mpi && !a->launch.np && !sp_cli_under_mpirun())
+    return usage_error("--launcher mpi needs --np N: the ranks to start "
+                       "(1 driver and N - 1 workers)");
+  if (!a->mpi && (a->launch.np || a->launch.hostfile || a->launch.nextra))
+    return usage_error("--np, --hostfile and --mpirun-arg go with "
+                       "--launcher mpi");
   return SP_EXIT_OK;
 }
 
@@ -670,6 +725,15 @@ int sp_cmd_run(int argc, char **argv)
     free_args(a);
     free(a);
     return code < 0 ? SP_EXIT_OK : code;
+  }
+  if (a->mpi && !sp_cli_under_mpirun()) {
+    a->launch.extra = a->extra;
+    a->launch.mpirun = getenv("SP_MPIRUN") && *getenv("SP_MPIRUN")
+                           ? getenv("SP_MPIRUN") : "mpirun";
+    code = sp_cli_exec_mpirun(&a->launch, argc, argv);
+    free_args(a);
+    free(a);
+    return code;
   }
   if (sp_init(&a->cfg, &s, &err) != SP_OK ||
       run_pipeline(s, a, &err) != SP_OK) {

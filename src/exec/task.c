@@ -212,6 +212,9 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
     st = sp_error_set(&err, SP_ESQL, "cannot connect to DuckDB");
     goto out;
   }
+  if (env && env->slow_ms > 0 && d->attempt == 0 &&
+      d->partition == env->slow_partition)
+    sp_sleep_ms(env->slow_ms);
   if (fault == FAULT_BEFORE) {
     st = sp_error_set(&err, SP_EIO, "injected fault (SP_FAULT_INJECTION) "
                       "before the task");

@@ -15,6 +15,8 @@ typedef struct sp_exec_env {
   size_t nfns;
   double fault_rate; /* SP_FAULT_INJECTION: this fraction of attempts
                         fail on purpose, for tests */
+  int slow_partition; /* SP_FAULT_SLOW: the first attempt of tasks of */
+  int slow_ms;        /* this partition sleeps this long, for tests */
 } sp_exec_env;
 
 /* The function named name among fns[0..n), or NULL. */

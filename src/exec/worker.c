@@ -3,7 +3,11 @@
  */
 #include "exec/worker.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "exec/duck.h"
 #include "exec/task.h"
@@ -17,7 +21,7 @@
 
 /* Runs one descriptor and sends its result. Returns SP_OK unless the
  * conversation with the driver broke. */
-static sp_status serve_one(int fd, duckdb_database db, sp_exec_settings *cur,
+static sp_status serve_one(const sp_channel *ch, duckdb_database db, sp_exec_settings *cur,
                            const sp_exec_env *env, json_t *msg,
                            sp_arena *arena, sp_log *log, sp_error **err)
 {
@@ -38,7 +42,7 @@ static sp_status serve_one(int fd, duckdb_database db, sp_exec_settings *cur,
     SP_LOG(log, SP_LOG_ERROR, "task %s attempt %d: failed: %s", d.key,
            d.attempt, r.error ? r.error : sp_status_str(r.status));
   out = sp_task_result_to_json(&r);
-  st = out ? sp_frame_send_json(fd, out, err) : sp_error_oom(err);
+  st = out ? ch->send(ch->ctx, out, err) : sp_error_oom(err);
   json_decref(out);
   sp_task_result_release(&r);
   sp_task_desc_release(&d);
@@ -64,19 +68,56 @@ static sp_status run_setup(duckdb_database db, const sp_worker_opts *opts,
   return SP_OK;
 }
 
-/* Tells the driver whether this worker could start. */
-static sp_status send_ready(int fd, const sp_error *failure, sp_error **err)
+/* Checks that the driver's token file reads the same here. */
+static sp_status check_token(const sp_worker_opts *opts, sp_error **err)
 {
-  json_t *msg = failure ? json_pack("{s:b, s:s}", "ready", 0, "error",
-                                    sp_error_message(failure))
-                        : json_pack("{s:b}", "ready", 1);
-  sp_status st = msg ? sp_frame_send_json(fd, msg, err) : sp_error_oom(err);
+  char buf[128];
+  ssize_t n = -1;
+  int fd;
+
+  if (!opts->token_path)
+    return SP_OK;
+  if ((fd = open(opts->token_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+  }
+  if (n < 0)
+    return sp_error_set(err, SP_EIO, "cannot read %s: %s", opts->token_path,
+                        strerror(errno));
+  buf[n] = '\0';
+  if (strcmp(buf, opts->token) != 0)
+    return sp_error_set(err, SP_EIO, "%s holds another job's token",
+                        opts->token_path);
+  return SP_OK;
+}
+
+/* Tells the driver whether this worker could start, and where it runs. */
+static sp_status send_ready(const sp_channel *ch, const sp_error *failure,
+                            int unshared, sp_error **err)
+{
+  char host[256] = "";
+  json_t *msg;
+  sp_status st;
+
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+  gethostname(host, sizeof(host) - 1);
+  msg = failure ? json_pack("{s:b, s:s, s:s, s:b}", "ready", 0, "error",
+                            sp_error_message(failure), "host", host,
+                            "unshared", unshared)
+                : json_pack("{s:b, s:s, s:i, s:i, s:I}", "ready", 1, "host",
+                            host, "pid", (int)getpid(), "cpus",
+                            cpus > 0 ? (int)cpus : 1, "memory",
+                            (json_int_t)(pages > 0 && page > 0
+                                             ? (int64_t)pages * page : 0));
+  st = msg ? ch->send(ch->ctx, msg, err) : sp_error_oom(err);
 
   json_decref(msg);
   return st;
 }
 
-int sp_worker_serve(int fd, const sp_worker_opts *opts)
+int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
 {
   sp_layout layout = {(char *)opts->job_dir, 0};
   sp_buf log_path = SP_BUF_INIT, tmp = SP_BUF_INIT;
@@ -88,7 +129,7 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
   sp_log log = {0};
   sp_status st;
   char who[32];
-  int served = 0;
+  int served = 0, unshared = 0;
 
   snprintf(who, sizeof(who), "executor-%d", opts->index);
   sp_layout_worker_log(&layout, &log_path, opts->index);
@@ -98,27 +139,29 @@ int sp_worker_serve(int fd, const sp_worker_opts *opts)
     goto out;
   }
   sp_log_open(&log, log_path.data, who); /* without a log, work silently */
-  if ((st = sp_mkdir_p(tmp.data, &err)) == SP_OK &&
-      (st = sp_duck_open(opts->threads, opts->memory, tmp.data, &db,
-                         &err)) == SP_OK)
+  if ((st = check_token(opts, &err)) != SP_OK)
+    unshared = 1;
+  else if ((st = sp_mkdir_p(tmp.data, &err)) == SP_OK &&
+           (st = sp_duck_open(opts->threads, opts->memory, tmp.data, &db,
+                              &err)) == SP_OK)
     st = run_setup(db, opts, &err);
   if (st != SP_OK) {
     SP_LOG(&log, SP_LOG_ERROR, "cannot start: %s", sp_error_message(err));
-    send_ready(fd, err, NULL);
+    send_ready(ch, err, unshared, NULL);
     goto out;
   }
-  if ((st = send_ready(fd, NULL, &err)) != SP_OK)
+  if ((st = send_ready(ch, NULL, 0, &err)) != SP_OK)
     goto out;
   SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", sp_duck_version());
   for (;;) {
     json_t *msg = NULL;
-    st = sp_frame_recv_json(fd, &msg, &err);
+    st = ch->recv(ch->ctx, &msg, &err);
     if (st == SP_ENOENT) {
       st = SP_OK; /* the driver closed the stream: we are done */
       break;
     }
     if (st == SP_OK)
-      st = serve_one(fd, db, &settings, &opts->env, msg, &arena, &log, &err);
+      st = serve_one(ch, db, &settings, &opts->env, msg, &arena, &log, &err);
     json_decref(msg);
     sp_arena_reset(&arena);
     if (st != SP_OK) {
@@ -137,4 +180,14 @@ out:
   sp_arena_reset(&arena);
   sp_log_close(&log);
   return st == SP_OK ? 0 : 1;
+}
+
+sp_status sp_channel_fd_send(void *ctx, const json_t *msg, sp_error **err)
+{
+  return sp_frame_send_json(*(int *)ctx, msg, err);
+}
+
+sp_status sp_channel_fd_recv(void *ctx, json_t **msg, sp_error **err)
+{
+  return sp_frame_recv_json(*(int *)ctx, msg, err);
 }

@@ -4,9 +4,19 @@
 #ifndef SP_EXEC_WORKER_H
 #define SP_EXEC_WORKER_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "exec/task.h"
+
+/* How a worker talks with its driver: a socket in local mode, MPI
+ * messages under mpirun. recv returns SP_ENOENT when the driver ends the
+ * conversation. */
+typedef struct sp_channel {
+  sp_status (*send)(void *ctx, const json_t *msg, sp_error **err);
+  sp_status (*recv)(void *ctx, json_t **msg, sp_error **err);
+  void *ctx;
+} sp_channel;
 
 typedef struct sp_worker_opts {
   int index;           /* 1, 2, ...: names the log and spill folders */
@@ -16,13 +26,24 @@ typedef struct sp_worker_opts {
   int (*setup)(void *connection, void *arg); /* optional, see smallpond.h */
   void *setup_arg;
   sp_exec_env env;     /* what tasks may call */
+  /* Optional: a file in the job folder the driver wrote, and its text. A
+   * worker that cannot read the same text does not see the driver's file
+   * system, and says so instead of starting. */
+  const char *token_path;
+  const char *token;
 } sp_worker_opts;
 
-/* Serves task descriptors from fd until the driver closes it. It first
- * opens DuckDB, runs the setup function, and sends {"ready": true} or
- * {"ready": false, "error": "..."}; then runs each task in DuckDB and sends
- * back its result. Returns the process exit code: 0 after the driver
- * closed the stream, 1 when the worker could not go on. */
-int sp_worker_serve(int fd, const sp_worker_opts *opts);
+/* Serves task descriptors from ch until the driver ends the conversation.
+ * It first checks the token, opens DuckDB, runs the setup function, and
+ * sends {"ready": true, "host", "pid", "cpus", "memory"} (the machine's
+ * CPUs and bytes) or {"ready": false, "error": "..."}; then runs each task
+ * in DuckDB and sends back its result. Returns the process exit code: 0
+ * after the driver ended the conversation, 1 when the worker could not go
+ * on. */
+int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts);
+
+/* A channel over a stream socket fd (ctx points to the int). */
+sp_status sp_channel_fd_send(void *ctx, const json_t *msg, sp_error **err);
+sp_status sp_channel_fd_recv(void *ctx, json_t **msg, sp_error **err);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,6 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
-#include "util/frame.h"
 
 static sp_status remember_line(json_t *line, void *arg, sp_error **err)
 {
@@ -169,44 +167,112 @@ void sp_job_set_status(sp_job *job, const char *word, const char *message)
  * program's duckdb_setup. */
 #define READY_TIMEOUT_MS (120 * 1000)
 
-/* Waits for worker w's ready message. */
-static sp_status await_worker(sp_worker *w, sp_error **err)
+/* Waits for worker w's ready message and notes the host it runs on. */
+static sp_status await_worker(sp_job *job, sp_worker *w, sp_error **err)
 {
-  struct pollfd pfd = {w->fd, POLLIN, 0};
+  sp_workers *ws = &job->workers;
+  unsigned char *watch = sp_calloc((size_t)ws->n, 2);
+  const char *reason, *host;
   sp_error *why = NULL;
   json_t *msg = NULL;
-  const char *reason;
   sp_status st;
-  char how[64];
+  char how[64], who[32];
   int rc;
 
-  do
-    rc = poll(&pfd, 1, READY_TIMEOUT_MS);
-  while (rc < 0 && errno == EINTR);
+  if (!watch)
+    return sp_error_oom(err);
+  snprintf(who, sizeof(who), ws->mpi ? "rank %d" : "worker %d", w->index);
+  watch[w - ws->items] = 1;
+  rc = sp_workers_poll(ws, watch, watch + ws->n, READY_TIMEOUT_MS, err);
+  sp_free(watch);
+  if (rc < 0)
+    return SP_EWORKER;
   if (rc == 0)
-    return sp_error_set(err, SP_EWORKER, "worker %d did not start within "
-                        "%d s (a duckdb_setup function that does not "
-                        "return?)", w->index, READY_TIMEOUT_MS / 1000);
-  st = sp_frame_recv_json(w->fd, &msg, &why);
+    return sp_error_set(err, SP_EWORKER, "%s did not start within %d s (a "
+                        "duckdb_setup function that does not return?)", who,
+                        READY_TIMEOUT_MS / 1000);
+  st = sp_worker_recv(ws, w, &msg, &why);
+  host = json_string_value(json_object_get(msg, "host"));
   if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
+    st = sp_workers_place(
+        ws, w, host ? host : "?",
+        (int)json_integer_value(json_object_get(msg, "cpus")),
+        json_integer_value(json_object_get(msg, "memory")), err);
     json_decref(msg);
-    return SP_OK;
+    return st;
   }
   reason = json_string_value(json_object_get(msg, "error"));
-  if (st == SP_OK) {
-    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
-                      w->index, reason ? reason : "no reason given");
+  if (st == SP_OK && json_is_true(json_object_get(msg, "unshared"))) {
+    st = sp_error_set(err, SP_EIO, "the job folder %s is not on a file "
+                      "system every rank sees (put the data root on a "
+                      "shared file system): %s on host %s: %s",
+                      job->layout.job_dir, who, host ? host : "?",
+                      reason ? reason : "no reason given");
+  } else if (st == SP_OK) {
+    st = sp_error_set(err, SP_EWORKER, "%s could not start: %s", who,
+                      reason ? reason : "no reason given");
   } else if (st == SP_ENOENT) {
-    sp_worker_reap(w, how, sizeof(how));
-    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: it "
-                      "ended with %s", w->index, how);
+    sp_worker_reap(ws, w, how, sizeof(how));
+    st = sp_error_set(err, SP_EWORKER, "%s could not start: it ended with "
+                      "%s", who, how);
   } else {
-    st = sp_error_set(err, SP_EWORKER, "worker %d could not start: %s",
-                      w->index, sp_error_message(why));
+    st = sp_error_set(err, SP_EWORKER, "%s could not start: %s", who,
+                      sp_error_message(why));
   }
   sp_error_free(&why);
   json_decref(msg);
   return st;
+}
+
+/* The workers placed on host k. */
+static int workers_on(const sp_workers *ws, int k)
+{
+  int i, n = 0;
+
+  for (i = 0; i < ws->n; i++)
+    n += ws->items[i].host == k;
+  return n;
+}
+
+/* What tasks may use at once on each host: its CPUs, or what its workers
+ * x task_threads asks for when more (the program asked for that many
+ * workers); local workers share this machine's workers x task_memory, an
+ * MPI host offers 80% of its memory. Under MPI, a task that sets no limits
+ * gets its host's share per worker, the smallest over hosts. */
+static void size_hosts(sp_job *job, int64_t task_memory)
+{
+  sp_workers *ws = &job->workers;
+  int k, n, min_threads = 0;
+  int64_t min_memory = 0;
+
+  for (k = 0; k < ws->nhosts; k++) {
+    sp_host *h = &ws->hosts[k];
+    if (!(n = workers_on(ws, k)))
+      continue;
+    if (!ws->mpi) {
+      h->memory = n * task_memory;
+      continue;
+    }
+    h->memory = h->memory > 0 ? h->memory / 10 * 8 : n * ((int64_t)1 << 30);
+    if (!min_threads || h->cpus / n < min_threads)
+      min_threads = h->cpus / n > 0 ? h->cpus / n : 1;
+    if (!min_memory || h->memory / n < min_memory)
+      min_memory = h->memory / n;
+  }
+  if (!job->task_threads)
+    job->task_threads = min_threads > 0 ? min_threads : 1;
+  if (!job->task_memory)
+    job->task_memory = min_memory;
+  for (k = 0; k < ws->nhosts; k++) {
+    sp_host *h = &ws->hosts[k];
+    n = workers_on(ws, k);
+    if (h->cpus < n * job->task_threads)
+      h->cpus = n * job->task_threads;
+    if (h->memory < n * job->task_memory)
+      h->memory = n * job->task_memory;
+    if (h->memory > job->max_memory)
+      job->max_memory = h->memory;
+  }
 }
 
 /* Waits for every worker's ready message (they start in parallel). On
@@ -217,7 +283,7 @@ static sp_status await_ready(sp_job *job, sp_error **err)
   int i;
 
   for (i = 0; i < job->workers.n && st == SP_OK; i++)
-    st = await_worker(&job->workers.items[i], err);
+    st = await_worker(job, &job->workers.items[i], err);
   if (st != SP_OK)
     sp_workers_kill(&job->workers);
   return st;
@@ -225,12 +291,13 @@ static sp_status await_ready(sp_job *job, sp_error **err)
 
 sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err)
 {
-  sp_status st = sp_worker_respawn(w, &job->wopts, err);
+  sp_status st = sp_worker_respawn(&job->workers, w, &job->wopts, err);
   char how[64];
 
-  if (st == SP_OK && (st = await_worker(w, err)) != SP_OK && w->pid > 0) {
-    kill(w->pid, SIGKILL); /* it may be stuck */
-    sp_worker_reap(w, how, sizeof(how));
+  if (st == SP_OK && (st = await_worker(job, w, err)) != SP_OK &&
+      w->pid > 0) {
+    sp_worker_kill(w); /* it may be stuck */
+    sp_worker_reap(&job->workers, w, how, sizeof(how));
   }
   if (st == SP_OK)
     SP_LOG(&job->log, SP_LOG_INFO, "worker %d replaced (pid %d)", w->index,
@@ -238,10 +305,35 @@ sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err)
   return st;
 }
 
+/* Writes <job>/token with a random text that MPI ranks read back to show
+ * they see the same file system; *token gets the text. */
+static sp_status write_token(sp_job *job, sp_buf *path, char *token,
+                             size_t len, sp_error **err)
+{
+  unsigned char rnd[16];
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  size_t i;
+
+  if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+    if (fd >= 0)
+      close(fd);
+    return sp_error_set(err, SP_EIO, "cannot read /dev/urandom: %s",
+                        strerror(errno));
+  }
+  close(fd);
+  for (i = 0; i < sizeof(rnd) && 2 * i + 2 < len; i++)
+    snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+  sp_layout_file(&job->layout, path, "token");
+  if (sp_buf_oom(path))
+    return sp_error_oom(err);
+  return sp_write_file_atomic(path->data, token, strlen(token), err);
+}
+
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
 {
   sp_worker_opts *wopts = &job->wopts;
-  sp_buf path = SP_BUF_INIT;
+  sp_buf path = SP_BUF_INIT, token_path = SP_BUF_INIT;
+  char token[40] = "";
   sp_status st;
 
   memset(job, 0, sizeof(*job));
@@ -250,9 +342,11 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->lock_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
-  job->max_memory = cfg->task_memory * (cfg->workers > 0 ? cfg->workers : 1);
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
   job->progress = cfg->progress;
+  job->speculation = cfg->speculation;
+  job->workers.mpi = cfg->mpi;
+  job->workers.mpi_owned = cfg->mpi_owned;
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
     return st;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
@@ -271,10 +365,6 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
                       strerror(errno));
     goto out_fail;
   }
-  SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d workers, %d threads and %lld "
-         "MiB per task, %d attempts per task", cfg->job_id, cfg->workers,
-         cfg->task_threads, (long long)(cfg->task_memory >> 20),
-         job->max_attempts);
   if (cfg->fault_rate > 0)
     SP_LOG(&job->log, SP_LOG_WARN, "SP_FAULT_INJECTION: %.0f%% of task "
            "attempts fail on purpose", cfg->fault_rate * 100);
@@ -292,14 +382,34 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   wopts->env.fns = cfg->batch_functions;
   wopts->env.nfns = cfg->nbatch_functions;
   wopts->env.fault_rate = cfg->fault_rate;
-  if ((st = sp_workers_start(&job->workers, cfg->workers, wopts, err)) ||
-      (st = await_ready(job, err)))
+  wopts->env.slow_partition = cfg->slow_partition;
+  wopts->env.slow_ms = cfg->slow_ms;
+  if (cfg->mpi) {
+    if ((st = write_token(job, &token_path, token, sizeof(token), err)))
+      goto out_fail;
+    wopts->token_path = token_path.data;
+    wopts->token = token;
+    st = sp_workers_start_mpi(&job->workers, wopts, err);
+  } else {
+    st = sp_workers_start(&job->workers, cfg->workers, wopts, err);
+  }
+  if (st != SP_OK || (st = await_ready(job, err)) != SP_OK)
     goto out_fail;
+  wopts->token_path = wopts->token = NULL;
+  size_hosts(job, cfg->task_memory);
+  SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d %s on %d host%s, %d threads "
+         "and %lld MiB per task, %d attempts per task", cfg->job_id,
+         job->workers.n, cfg->mpi ? "MPI ranks" : "local workers",
+         job->workers.nhosts, job->workers.nhosts == 1 ? "" : "s",
+         job->task_threads, (long long)(job->task_memory >> 20),
+         job->max_attempts);
   sp_buf_release(&path);
+  sp_buf_release(&token_path);
   return SP_OK;
 
 out_fail:
   sp_buf_release(&path);
+  sp_buf_release(&token_path);
   sp_job_close(job);
   return st;
 }

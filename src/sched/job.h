@@ -13,7 +13,7 @@
 
 #include "io/layout.h"
 #include "plan/graph.h"
-#include "sched/transport_local.h"
+#include "sched/transport.h"
 #include "util/log.h"
 
 typedef struct sp_task_state {
@@ -22,9 +22,10 @@ typedef struct sp_task_state {
   int noutputs;
   int64_t rows;        /* rows written, or counted by a COUNT task */
   int attempts;        /* attempts started in this session */
+  int running;         /* attempts out at workers now */
+  int speculated;      /* a duplicate attempt was started */
   int64_t memory;      /* the memory limit of its next attempt; 0: the
                           task's own (raised after running out) */
-  int64_t started_ms;  /* the running attempt: when it was sent, and */
   int64_t rows_in, bytes_in; /* what it reads, for log/tasks.csv */
 } sp_task_state;
 
@@ -41,6 +42,11 @@ typedef struct sp_job_config {
   int max_attempts;        /* attempts per task before the job fails */
   double fault_rate;       /* SP_FAULT_INJECTION, 0 for none */
   int progress;            /* report progress on stderr */
+  int speculation;         /* duplicate attempts of stragglers */
+  int slow_partition;      /* SP_FAULT_SLOW: first attempts of this */
+  int slow_ms;             /* partition sleep this long first */
+  int mpi;                 /* the workers are the other MPI ranks */
+  int mpi_owned;           /* smallpond initialized MPI */
 } sp_job_config;
 
 typedef struct sp_job {
@@ -56,9 +62,11 @@ typedef struct sp_job {
   sp_worker_opts wopts;   /* how workers start, to replace a dead one */
   int task_threads;
   int64_t task_memory;
-  int64_t max_memory;     /* what a retried task may raise its limit to */
+  int64_t max_memory;     /* what a retried task may raise its limit to:
+                             the largest host's memory */
   int max_attempts;
   int progress;           /* report progress on stderr */
+  int speculation;        /* duplicate attempts of stragglers */
   int lock_fd;            /* holds the job's lock file */
   int runs;               /* sp_job_run calls so far */
 } sp_job;
@@ -72,7 +80,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
 int sp_job_driver_pid(const char *job_dir);
 
 /* Starts a new worker in the place of w, which died and was reaped, and
- * waits until it is ready. Forks the driver: see transport_local.h. */
+ * waits until it is ready. Forks the driver: see transport.h. */
 sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err);
 
 /* Stops the workers and frees everything. A job

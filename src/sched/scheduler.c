@@ -20,7 +20,7 @@
  * and partition, and its SQL.
  */
 #include <errno.h>
-#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,13 +34,21 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/error.h"
-#include "util/frame.h"
 #include "util/hash.h"
 
 typedef struct index_list {
   size_t *items;
   size_t len, cap;
 } index_list;
+
+/* What a stage (a node's tasks of one kind) took, for speculation. */
+typedef struct stage_times {
+  const sp_node *node;
+  int kind;
+  size_t total;          /* its tasks in this run */
+  int64_t *ms;           /* durations of its finished attempts */
+  size_t len, cap;
+} stage_times;
 
 typedef struct sp_run {
   sp_job *job;
@@ -52,10 +60,12 @@ typedef struct sp_run {
   unsigned char *needed; /* by task index */
   size_t pending;        /* needed tasks not done */
   int running;           /* attempts out at workers */
-  struct pollfd *fds;    /* by worker: what wait_results polls */
-  sp_worker **polled;
+  unsigned char *watch;  /* by worker: what wait_results polls, then what
+                            has a message (2 x workers) */
+  stage_times *stages;
+  size_t nstages, stages_cap;
   int failed;
-  size_t resumed, ran, retried;
+  size_t resumed, ran, retried, speculated;
   sp_progress progress;
 } sp_run;
 
@@ -133,6 +143,37 @@ out_no:
   return 0;
 }
 
+/* The stage of worker task t, or NULL. */
+static stage_times *stage_of(sp_run *run, const sp_task *t)
+{
+  size_t i;
+
+  for (i = 0; i < run->nstages; i++)
+    if (run->stages[i].node == t->node && run->stages[i].kind == (int)t->kind)
+      return &run->stages[i];
+  return NULL;
+}
+
+/* Counts worker task t in its stage. */
+static sp_status stage_expect(sp_run *run, const sp_task *t, sp_error **err)
+{
+  stage_times *st;
+
+  if (!sp_task_kind_runs_in_worker(t->kind))
+    return SP_OK;
+  if (!(st = stage_of(run, t))) {
+    if (sp_grow((void **)&run->stages, &run->stages_cap, run->nstages + 1,
+                sizeof(*run->stages)))
+      return sp_error_oom(err);
+    st = &run->stages[run->nstages++];
+    memset(st, 0, sizeof(*st));
+    st->node = t->node;
+    st->kind = (int)t->kind;
+  }
+  st->total++;
+  return SP_OK;
+}
+
 /* Finds the tasks the targets need, resumes what an earlier run finished,
  * and links each remaining task to the inputs it waits for. */
 static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
@@ -146,10 +187,8 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
   run->ndeps = sp_calloc(g->len, sizeof(*run->ndeps));
   run->waiting = sp_calloc(g->len, sizeof(*run->waiting));
   run->needed = sp_calloc(g->len, 1);
-  run->fds = sp_calloc((size_t)run->job->workers.n, sizeof(*run->fds));
-  run->polled = sp_calloc((size_t)run->job->workers.n, sizeof(*run->polled));
-  if (!run->ndeps || !run->waiting || !run->needed || !run->fds ||
-      !run->polled)
+  run->watch = sp_calloc((size_t)run->job->workers.n + 1, 2);
+  if (!run->ndeps || !run->waiting || !run->needed || !run->watch)
     return sp_error_oom(err);
   for (i = 0; i < n; i++)
     if (list_push(&stack, targets[i]->index))
@@ -176,7 +215,8 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
     if (!run->needed[i] || run->job->tasks[i].done)
       continue;
     run->pending++;
-    if ((st = sp_progress_expect(&run->progress, t, err)) != SP_OK)
+    if ((st = sp_progress_expect(&run->progress, t, err)) != SP_OK ||
+        (st = stage_expect(run, t, err)) != SP_OK)
       goto out;
     for (j = 0; j < t->ninputs; j++)
       for (k = 0; k < t->inputs[j].len; k++) {
@@ -288,6 +328,47 @@ static sp_status set_dims(sp_task_desc *d, const sp_task *t, sp_error **err)
   return SP_OK;
 }
 
+/* Worker w's attempt takes threads and memory of its host's capacity. */
+static void hold(sp_workers *ws, sp_worker *w, int threads, int64_t memory)
+{
+  sp_host *h = &ws->hosts[w->host];
+
+  w->cpus_held = threads;
+  w->memory_held = memory;
+  h->cpus_used += threads;
+  h->memory_used += memory;
+}
+
+/* Worker w's attempt ended: it is idle, its capacity free again. */
+static void unhold(sp_run *run, sp_worker *w)
+{
+  sp_workers *ws = &run->job->workers;
+
+  if (ws->nhosts > 0) {
+    ws->hosts[w->host].cpus_used -= w->cpus_held;
+    ws->hosts[w->host].memory_used -= w->memory_held;
+  }
+  w->cpus_held = 0;
+  w->memory_held = 0;
+  if (w->task >= 0) {
+    run->job->tasks[w->task].running--;
+    run->running--;
+  }
+  w->task = -1;
+}
+
+/* The DuckDB threads and memory limit of t's next attempt. */
+static void task_needs(const sp_job *job, const sp_task *t, int *threads,
+                       int64_t *memory)
+{
+  const sp_task_state *ts = &job->tasks[t->index];
+
+  *threads = t->task_threads ? t->task_threads : job->task_threads;
+  *memory = ts->memory        ? ts->memory
+            : t->task_memory ? t->task_memory
+                             : job->task_memory;
+}
+
 static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
                           sp_error **err)
 {
@@ -306,10 +387,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   d.attempt = ts->attempts;
   d.partition = t->partition;
   d.nslots = t->nslots;
-  d.threads = t->task_threads ? t->task_threads : job->task_threads;
-  d.memory_limit = ts->memory        ? ts->memory
-                   : t->task_memory ? t->task_memory
-                                    : job->task_memory;
+  task_needs(job, t, &d.threads, &d.memory_limit);
   d.seed = sp_hash_str(SP_HASH_INIT, t->key);
   if (t->node)
     d.parquet = t->node->parquet;
@@ -342,16 +420,16 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     st = sp_job_resolve(job, &t->inputs[i], &d.inputs[i], err);
   if (st != SP_OK)
     goto out;
-  ts->started_ms = sp_wall_ms();
+  w->started_ms = sp_wall_ms();
   sp_progress_started(&run->progress, t);
   sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
     st = sp_error_oom(err);
     goto out;
   }
-  if (sp_frame_send_json(w->fd, msg, NULL) != SP_OK) {
+  if (sp_worker_send(&job->workers, w, msg, NULL) != SP_OK) {
     char how[64];
-    sp_worker_reap(w, how, sizeof(how)); /* out of service from now on */
+    sp_worker_reap(&job->workers, w, how, sizeof(how)); /* out of service */
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) while idle",
            w->index, how);
     st = sp_error_set(err, SP_EWORKER, "worker %d died (%s) while idle",
@@ -359,10 +437,15 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     goto out;
   }
   ts->attempts++;
+  ts->running++;
   w->task = (long)t->index;
+  w->attempt = d.attempt;
+  w->cancelled = 0;
+  hold(&job->workers, w, d.threads, d.memory_limit);
   run->running++;
-  SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d",
-         task_what(t, what, sizeof(what)), d.attempt, w->index);
+  SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d%s",
+         task_what(t, what, sizeof(what)), d.attempt, w->index,
+         ts->running > 1 ? " (speculative: a duplicate of a straggler)" : "");
 out:
   sp_task_desc_release(&d);
   json_decref(msg);
@@ -465,7 +548,6 @@ static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
 {
   sp_job *job = run->job;
   sp_task_state *ts = &job->tasks[t->index];
-  sp_buf staging = SP_BUF_INIT;
   char what[160];
 
   if (!retryable(st) || ts->attempts >= job->max_attempts)
@@ -473,26 +555,34 @@ static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
   if (list_push(&run->ready, t->index) != 0)
     return 0;
   if (st == SP_ENOMEM) {
-    int64_t was = ts->memory        ? ts->memory
-                  : t->task_memory ? t->task_memory
-                                   : job->task_memory;
+    int threads;
+    int64_t was;
+    task_needs(job, t, &threads, &was);
     ts->memory = was * 2 < job->max_memory ? was * 2 : job->max_memory;
   }
-  sp_layout_staging_dir(&job->layout, &staging, t->key, ts->attempts - 1);
-  if (!sp_buf_oom(&staging))
-    sp_rm_rf(staging.data, NULL);
-  sp_buf_release(&staging);
   SP_LOG(&job->log, SP_LOG_WARN, "%s attempt %d failed on worker %d: %s; "
          "trying again (%d of %d attempts used)%s",
-         task_what(t, what, sizeof(what)), ts->attempts - 1, w->index, why,
+         task_what(t, what, sizeof(what)), w->attempt, w->index, why,
          ts->attempts, job->max_attempts,
          st == SP_ENOMEM ? ", with twice the memory" : "");
   run->retried++;
   return 1;
 }
 
+/* Removes the staging folder of the attempt w ran. */
+static void drop_staging(sp_job *job, const sp_task *t, const sp_worker *w)
+{
+  sp_buf staging = SP_BUF_INIT;
+
+  sp_layout_staging_dir(&job->layout, &staging, t->key, w->attempt);
+  if (!sp_buf_oom(&staging))
+    sp_rm_rf(staging.data, NULL);
+  sp_buf_release(&staging);
+}
+
 /* Appends the attempt of t that just ended on w to log/tasks.csv: status
- * "ok" (with rows and bytes out), "retry" or "failed". */
+ * "ok" (with rows and bytes out), "retry", "failed", or "lost" (another
+ * attempt of the task finished first). */
 static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
                         const char *status, const char *error,
                         int64_t rows_out, int64_t bytes_out)
@@ -500,11 +590,93 @@ static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
   const sp_task_state *ts = &job->tasks[t->index];
   sp_attempt_row row = {
     t->key, t->node ? t->node->id : 0, sp_task_kind_name(t->kind),
-    t->partition, w->index, ts->attempts - 1, ts->started_ms,
+    t->partition, w->index, w->attempt, w->started_ms,
     sp_wall_ms(), ts->rows_in, ts->bytes_in, rows_out, bytes_out,
     status, error};
 
   sp_attempts_write(job->attempts_fd, &row);
+}
+
+/* Notes how long a finished attempt of t took, for speculation. */
+static void stage_finished(sp_run *run, const sp_task *t, int64_t ms)
+{
+  stage_times *st = stage_of(run, t);
+
+  if (st && !sp_grow((void **)&st->ms, &st->cap, st->len + 1,
+                     sizeof(*st->ms)))
+    st->ms[st->len++] = ms;
+}
+
+/* Stops the other attempts of t, which has just finished: a local worker
+ * is killed (and replaced when its stream ends); an MPI rank cannot be,
+ * so its result is dropped when it comes. */
+static void cancel_others(sp_run *run, const sp_task *t, const sp_worker *won)
+{
+  sp_workers *ws = &run->job->workers;
+  int i;
+
+  for (i = 0; i < ws->n; i++) {
+    sp_worker *w = &ws->items[i];
+    if (w == won || w->task != (long)t->index)
+      continue;
+    w->cancelled = 1;
+    sp_worker_kill(w);
+  }
+}
+
+/* The attempt on w ended without a result and the task is done or has
+ * another attempt running: drop it quietly. */
+static void drop_attempt(sp_run *run, const sp_task *t, sp_worker *w,
+                         const char *why)
+{
+  char what[160];
+
+  drop_staging(run->job, t, w);
+  log_attempt(run->job, t, w, "lost", why, -1, -1);
+  SP_LOG(&run->job->log, SP_LOG_INFO, "%s attempt %d on worker %d dropped: "
+         "%s", task_what(t, what, sizeof(what)), w->attempt, w->index, why);
+  unhold(run, w);
+}
+
+/* Worker w's stream broke while it ran t: it died, or we killed it. */
+static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
+                                sp_error **err)
+{
+  sp_job *job = run->job;
+  sp_task_state *ts = &job->tasks[t->index];
+  sp_status st = SP_OK;
+  sp_error *lost = NULL;
+  char what[160], how[64], why[96];
+  int cancelled = w->cancelled;
+
+  task_what(t, what, sizeof(what));
+  sp_worker_reap(&job->workers, w, how, sizeof(how));
+  if (cancelled)
+    snprintf(why, sizeof(why), "stopped: another attempt finished first");
+  else
+    snprintf(why, sizeof(why), "the worker died (%s)", how);
+  if (!cancelled)
+    SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
+           w->index, how, what);
+  if (cancelled || ts->done || ts->running > 1) {
+    drop_attempt(run, t, w, why);
+  } else {
+    drop_staging(job, t, w);
+    if (retry(run, t, w, SP_EWORKER, why)) {
+      log_attempt(job, t, w, "retry", why, -1, -1);
+    } else {
+      log_attempt(job, t, w, "failed", why, -1, -1);
+      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
+                             "(%s) while running %s", w->index, how, what);
+    }
+    unhold(run, w);
+  }
+  if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
+    SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
+           w->index, sp_error_message(lost));
+    sp_error_free(&lost);
+  }
+  return st;
 }
 
 /* Handles a message from worker w, which was running a task. */
@@ -512,63 +684,59 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
 {
   sp_job *job = run->job;
   const sp_task *t = run->g->tasks[w->task];
+  sp_task_state *ts = &job->tasks[t->index];
   sp_task_result r = {0};
   json_t *msg = NULL;
   int64_t rows_known, bytes;
   sp_status st;
-  char what[160], how[64];
+  char what[160];
 
   task_what(t, what, sizeof(what));
-  st = sp_frame_recv_json(w->fd, &msg, NULL);
-  w->task = -1;
-  run->running--;
-  if (st != SP_OK) {
-    sp_error *lost = NULL;
-    char why[96];
-    sp_worker_reap(w, how, sizeof(how));
-    SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
-           w->index, how, what);
-    snprintf(why, sizeof(why), "the worker died (%s)", how);
-    if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
-      SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
-             w->index, sp_error_message(lost));
-      sp_error_free(&lost);
-    }
-    if (retry(run, t, w, SP_EWORKER, why)) {
-      log_attempt(job, t, w, "retry", why, -1, -1);
-      return SP_OK;
-    }
-    log_attempt(job, t, w, "failed", why, -1, -1);
-    return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
-                             "(%s) while running %s", w->index, how, what);
-  }
+  if (sp_worker_recv(&job->workers, w, &msg, NULL) != SP_OK)
+    return on_worker_lost(run, w, t, err);
   st = sp_task_result_from_json(msg, &r, err);
   json_decref(msg);
-  if (st != SP_OK)
+  if (st != SP_OK) {
+    unhold(run, w);
     return st;
+  }
+  if (ts->done || w->cancelled) { /* another attempt won */
+    drop_attempt(run, t, w, "another attempt finished first");
+    goto out;
+  }
   if (r.status != SP_OK) {
     const char *why = r.error ? r.error : "unknown error";
-    int again = retry(run, t, w, r.status, why);
+    int again;
+    drop_staging(job, t, w);
+    if (ts->running > 1) { /* the other attempt may still succeed */
+      drop_attempt(run, t, w, why);
+      goto out;
+    }
+    again = retry(run, t, w, r.status, why);
     log_attempt(job, t, w, again ? "retry" : "failed", why, -1, -1);
+    unhold(run, w);
     if (again)
       goto out;
     SP_LOG(&job->log, SP_LOG_ERROR, "%s failed: %s", what, why);
     if (retryable(r.status))
       st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed "
                              "%d times; the last time: %s", what,
-                             job->tasks[t->index].attempts, why);
+                             ts->attempts, why);
     else
       st = sp_error_set_task(err, r.status, t->key, r.error_sql, "%s failed: "
                              "%s", what, why);
     goto out;
   }
   if ((st = commit_files(job, t, &r, err)) != SP_OK ||
-      (st = log_state(job, t, &r, w->index, err)) != SP_OK)
+      (st = log_state(job, t, &r, w->index, err)) != SP_OK) {
+    unhold(run, w);
     goto out;
+  }
   bytes = 0; /* a split writes nothing: its outputs are the input's files */
   if (t->kind != SP_TASK_SPLIT_ROWS)
     sp_attempts_measure(r.outputs, (size_t)r.noutputs, &rows_known, &bytes);
   log_attempt(job, t, w, "ok", NULL, r.rows, bytes);
+  stage_finished(run, t, sp_wall_ms() - w->started_ms);
   sp_progress_done(&run->progress, t, r.rows, bytes);
   SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
          what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
@@ -576,20 +744,13 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   r.outputs = NULL;
   r.noutputs = 0;
   run->ran++;
+  unhold(run, w);
+  if (ts->running > 0)
+    cancel_others(run, t, w);
   st = release_waiting(run, t->index, err);
 out:
   sp_task_result_release(&r);
   return st;
-}
-
-static sp_worker *idle_worker(sp_job *job)
-{
-  int i;
-
-  for (i = 0; i < job->workers.n; i++)
-    if (job->workers.items[i].fd >= 0 && job->workers.items[i].task < 0)
-      return &job->workers.items[i];
-  return NULL;
 }
 
 static int live_workers(const sp_job *job)
@@ -597,25 +758,67 @@ static int live_workers(const sp_job *job)
   int i, n = 0;
 
   for (i = 0; i < job->workers.n; i++)
-    n += job->workers.items[i].fd >= 0;
+    n += job->workers.items[i].live;
   return n;
 }
 
-/* Sends out ready tasks while there are idle workers. */
+/* An idle worker whose host has room for t (threads and memory), or
+ * NULL. A task bigger than its host runs when the host is otherwise idle.
+ * Sets *never when no host could ever hold t's memory. */
+static sp_worker *pick_worker(sp_run *run, const sp_task *t, int *never)
+{
+  sp_workers *ws = &run->job->workers;
+  int threads, i;
+  int64_t memory;
+
+  task_needs(run->job, t, &threads, &memory);
+  *never = memory > run->job->max_memory;
+  for (i = 0; i < ws->n && !*never; i++) {
+    sp_worker *w = &ws->items[i];
+    const sp_host *h;
+    if (!w->live || w->task >= 0)
+      continue;
+    h = &ws->hosts[w->host];
+    if (h->cpus_used == 0 && h->memory_used == 0)
+      return w;
+    if (h->cpus_used + threads <= h->cpus &&
+        h->memory_used + memory <= h->memory)
+      return w;
+  }
+  return NULL;
+}
+
+/* Sends out ready tasks while there are idle workers with room. */
 static sp_status start_ready(sp_run *run, sp_error **err)
 {
+  sp_job *job = run->job;
   sp_status st;
+  int never = 0;
 
   while (!run->failed && run->head < run->ready.len) {
     const sp_task *t = run->g->tasks[run->ready.items[run->head]];
     sp_worker *w = NULL;
 
-    if (sp_task_kind_runs_in_worker(t->kind) && !(w = idle_worker(run->job)))
-      return run->running > 0 || live_workers(run->job) > 0
+    if (sp_task_kind_runs_in_worker(t->kind) &&
+        !(w = pick_worker(run, t, &never))) {
+      char what[160];
+      int threads;
+      int64_t memory;
+      if (never) {
+        task_needs(job, t, &threads, &memory);
+        return sp_error_set_task(err, SP_EINVAL, t->key, NULL, "%s needs "
+                                 "%lld MiB of memory, more than any host "
+                                 "offers (%lld MiB)",
+                                 task_what(t, what, sizeof(what)),
+                                 (long long)(memory >> 20),
+                                 (long long)(job->max_memory >> 20));
+      }
+      return run->running > 0 || live_workers(job) > 0
                  ? SP_OK
                  : sp_error_set(err, SP_EWORKER, "no worker is left: all %d "
                                 "died; start a new session",
-                                run->job->workers.n);
+                                job->workers.n);
+    }
     run->head++;
     st = w ? dispatch(run, t, w, err) : run_inline(run, t, err);
     if (st != SP_OK)
@@ -624,32 +827,92 @@ static sp_status start_ready(sp_run *run, sp_error **err)
   return SP_OK;
 }
 
-/* Waits for at least one result and handles all that arrived. */
-static sp_status wait_results(sp_run *run, sp_error **err)
+static int cmp_i64(const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+  return (x > y) - (x < y);
+}
+
+/* When a running attempt counts as a straggler of stage st: three quarters
+ * of the stage's tasks have finished and it has run more than twice the
+ * stage's p95 and four times its p50, and at least a second. 0: not yet
+ * known. */
+static int64_t straggler_ms(stage_times *st)
+{
+  int64_t p50, p95, limit;
+
+  if (st->len < 2 || st->len * 4 < st->total * 3)
+    return 0;
+  qsort(st->ms, st->len, sizeof(*st->ms), cmp_i64);
+  p50 = st->ms[st->len / 2];
+  p95 = st->ms[(st->len * 95) / 100 < st->len ? (st->len * 95) / 100
+                                              : st->len - 1];
+  limit = 2 * p95 > 4 * p50 ? 2 * p95 : 4 * p50;
+  return limit > 1000 ? limit : 1000;
+}
+
+/* Starts a duplicate of each straggling attempt on an idle worker, when
+ * nothing else is waiting. Returns 1 when some attempt is a straggler
+ * candidate that is not yet slow enough, so the caller polls with a
+ * timeout. */
+static sp_status speculate(sp_run *run, int *watching, sp_error **err)
 {
   sp_job *job = run->job;
-  struct pollfd *fds = run->fds;
-  sp_worker **who = run->polled;
+  int64_t now = sp_wall_ms();
   sp_status st = SP_OK;
-  int n = 0, i, rc;
+  int i, never;
+
+  *watching = 0;
+  if (job->speculation < 0 || run->failed || run->head < run->ready.len)
+    return SP_OK;
+  for (i = 0; i < job->workers.n && st == SP_OK; i++) {
+    sp_worker *w = &job->workers.items[i], *idle;
+    const sp_task *t;
+    stage_times *stage;
+    int64_t limit;
+    if (w->task < 0 || w->cancelled)
+      continue;
+    t = run->g->tasks[w->task];
+    if (job->tasks[t->index].running > 1 || job->tasks[t->index].speculated ||
+        !(stage = stage_of(run, t)))
+      continue;
+    if (!(limit = straggler_ms(stage)) || now - w->started_ms < limit) {
+      *watching = 1;
+      continue;
+    }
+    if (!(idle = pick_worker(run, t, &never)))
+      continue;
+    job->tasks[t->index].speculated = 1;
+    run->speculated++;
+    SP_LOG(&job->log, SP_LOG_WARN, "task %s has run %.1f s on worker %d, "
+           "over %.1f s for its stage: starting a duplicate on worker %d",
+           t->key, (now - w->started_ms) / 1000.0, w->index, limit / 1000.0,
+           idle->index);
+    st = dispatch(run, t, idle, err);
+  }
+  return st;
+}
+
+/* Waits for at least one result (or timeout_ms, -1 for no limit) and
+ * handles all that arrived. */
+static sp_status wait_results(sp_run *run, int timeout_ms, sp_error **err)
+{
+  sp_job *job = run->job;
+  unsigned char *watch = run->watch, *ready = run->watch + job->workers.n;
+  sp_status st = SP_OK;
+  int i, rc;
 
   for (i = 0; i < job->workers.n; i++)
-    if (job->workers.items[i].task >= 0) {
-      fds[n].fd = job->workers.items[i].fd;
-      fds[n].events = POLLIN;
-      fds[n].revents = 0;
-      who[n++] = &job->workers.items[i];
-    }
-  do
-    rc = poll(fds, (nfds_t)n, -1);
-  while (rc < 0 && errno == EINTR);
+    watch[i] = job->workers.items[i].task >= 0;
+  rc = sp_workers_poll(&job->workers, watch, ready, timeout_ms, err);
   if (rc < 0)
-    return sp_error_set(err, SP_EWORKER, "poll: %s", strerror(errno));
-  for (i = 0; i < n; i++) {
+    return SP_EWORKER;
+  for (i = 0; i < job->workers.n; i++) {
     sp_status s;
-    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+    if (!ready[i])
       continue;
-    s = on_result(run, who[i], err);
+    s = on_result(run, &job->workers.items[i], err);
     if (s != SP_OK && st == SP_OK) {
       st = s;
       run->failed = 1;
@@ -705,8 +968,10 @@ static void run_release(sp_run *run)
   sp_free(run->ndeps);
   sp_free(run->needed);
   sp_free(run->ready.items);
-  sp_free(run->fds);
-  sp_free(run->polled);
+  sp_free(run->watch);
+  for (i = 0; i < run->nstages; i++)
+    sp_free(run->stages[i].ms);
+  sp_free(run->stages);
 }
 
 sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
@@ -730,13 +995,17 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   SP_LOG(&job->log, SP_LOG_INFO, "run: %zu tasks to do, %zu finished tasks "
          "reused from state.jsonl", run.pending, run.resumed);
   while (st == SP_OK || run.running > 0) {
+    int watching = 0;
     if (st == SP_OK)
       st = start_ready(&run, err);
+    if (st == SP_OK)
+      st = speculate(&run, &watching, err);
     if (st != SP_OK)
       run.failed = 1;
     if (run.running == 0)
       break;
-    sp_status s = wait_results(&run, err);
+    /* While an attempt may turn out a straggler, look again each 100 ms. */
+    sp_status s = wait_results(&run, watching ? 100 : -1, err);
     if (st == SP_OK)
       st = s;
   }
@@ -746,7 +1015,8 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
 out:
   if (st == SP_OK) {
     SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran (%zu attempts "
-           "retried), %zu reused, %.3f s", run.ran, run.retried, run.resumed,
+           "retried, %zu speculative duplicates), %zu reused, %.3f s",
+           run.ran, run.retried, run.speculated, run.resumed,
            (sp_clock_ms() - start) / 1000.0);
     sp_job_set_status(job, "success", empty_staging(job)
                                           ? "staging/ emptied"

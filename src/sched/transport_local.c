@@ -1,10 +1,12 @@
 /*
- * transport_local.c - forked worker processes (see transport_local.h).
+ * transport_local.c - forked worker processes, and the calls that pick the
+ * transport (see transport.h; MPI is transport_mpi.c).
  */
 #define _GNU_SOURCE /* close_range, prctl */
-#include "sched/transport_local.h"
+#include "sched/transport.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
@@ -13,8 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sched/transport_mpi.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/frame.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -55,7 +59,8 @@ static void child_main(pid_t driver, int fd, const sp_worker_opts *opts)
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver)
     _exit(1);
   if ((fd = keep_only_socket(fd)) >= 0) {
-    code = sp_worker_serve(fd, opts);
+    sp_channel ch = {sp_channel_fd_send, sp_channel_fd_recv, &fd};
+    code = sp_worker_serve(&ch, opts);
     close(fd);
   }
   SP_LEAK_CHECK();
@@ -87,6 +92,7 @@ static sp_status spawn(sp_worker *w, int index, const sp_worker_opts *opts,
     child_main(driver, sv[1], &o);
   close(sv[1]);
   w->index = index;
+  w->live = 1;
   w->pid = pid;
   w->fd = sv[0];
   w->task = -1;
@@ -112,20 +118,27 @@ sp_status sp_workers_start(sp_workers *ws, int n, const sp_worker_opts *opts,
   return SP_OK;
 }
 
-sp_status sp_worker_respawn(sp_worker *w, const sp_worker_opts *opts,
-                            sp_error **err)
+sp_status sp_worker_respawn(sp_workers *ws, sp_worker *w,
+                            const sp_worker_opts *opts, sp_error **err)
 {
+  if (ws->mpi)
+    return sp_error_set(err, SP_EWORKER, "MPI ranks are not replaced");
   if (w->fd >= 0 || w->pid > 0)
     return sp_error_set(err, SP_EINTERNAL, "worker %d is still running",
                         w->index);
   return spawn(w, w->index, opts, err);
 }
 
-void sp_worker_reap(sp_worker *w, char *buf, size_t len)
+void sp_worker_reap(sp_workers *ws, sp_worker *w, char *buf, size_t len)
 {
   pid_t got = -1;
   int status = 0;
 
+  w->live = 0;
+  if (ws->mpi) {
+    snprintf(buf, len, "a broken MPI conversation");
+    return;
+  }
   if (w->fd >= 0)
     close(w->fd);
   w->fd = -1;
@@ -143,19 +156,44 @@ void sp_worker_reap(sp_worker *w, char *buf, size_t len)
   w->pid = 0;
 }
 
+void sp_worker_kill(sp_worker *w)
+{
+  if (w->pid > 0)
+    kill(w->pid, SIGKILL);
+}
+
 void sp_workers_kill(sp_workers *ws)
 {
   int i;
 
   for (i = 0; i < ws->n; i++)
-    if (ws->items[i].pid > 0)
-      kill(ws->items[i].pid, SIGKILL);
+    sp_worker_kill(&ws->items[i]);
   sp_workers_stop(ws);
+}
+
+static void release_hosts(sp_workers *ws)
+{
+  int i;
+
+  for (i = 0; i < ws->nhosts; i++)
+    sp_free(ws->hosts[i].name);
+  sp_free(ws->hosts);
+  ws->hosts = NULL;
+  ws->nhosts = 0;
 }
 
 void sp_workers_stop(sp_workers *ws)
 {
   int i;
+
+  release_hosts(ws);
+  if (ws->mpi) {
+    sp_mpi_stop(ws);
+    sp_free(ws->items);
+    ws->items = NULL;
+    ws->n = 0;
+    return;
+  }
 
   for (i = 0; i < ws->n; i++)
     if (ws->items[i].fd >= 0) {
@@ -171,4 +209,73 @@ void sp_workers_stop(sp_workers *ws)
   sp_free(ws->items);
   ws->items = NULL;
   ws->n = 0;
+}
+
+sp_status sp_worker_send(sp_workers *ws, sp_worker *w, const json_t *msg,
+                         sp_error **err)
+{
+  return ws->mpi ? sp_mpi_send(w, msg, err)
+                 : sp_frame_send_json(w->fd, msg, err);
+}
+
+sp_status sp_worker_recv(sp_workers *ws, sp_worker *w, json_t **msg,
+                         sp_error **err)
+{
+  return ws->mpi ? sp_mpi_recv(w, msg, err)
+                 : sp_frame_recv_json(w->fd, msg, err);
+}
+
+int sp_workers_poll(sp_workers *ws, const unsigned char *watch,
+                    unsigned char *ready, int timeout_ms, sp_error **err)
+{
+  struct pollfd *fds;
+  int n = 0, i, k, rc;
+
+  if (ws->mpi)
+    return sp_mpi_poll(ws, watch, ready, timeout_ms, err);
+  if (!(fds = sp_calloc((size_t)ws->n + 1, sizeof(*fds)))) {
+    sp_error_oom(err);
+    return -1;
+  }
+  for (i = 0; i < ws->n; i++) {
+    ready[i] = 0;
+    if (watch[i] && ws->items[i].fd >= 0) {
+      fds[n].fd = ws->items[i].fd;
+      fds[n++].events = POLLIN;
+    }
+  }
+  do
+    rc = poll(fds, (nfds_t)n, timeout_ms);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0)
+    sp_error_set(err, SP_EWORKER, "poll: %s", strerror(errno));
+  for (i = 0, k = 0; rc > 0 && i < ws->n; i++)
+    if (watch[i] && ws->items[i].fd >= 0)
+      ready[i] = (fds[k++].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  sp_free(fds);
+  return rc;
+}
+
+sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
+                           int cpus, int64_t memory, sp_error **err)
+{
+  size_t cap = (size_t)ws->nhosts;
+  sp_host *h;
+  int i;
+
+  for (i = 0; i < ws->nhosts; i++)
+    if (strcmp(ws->hosts[i].name, host) == 0) {
+      w->host = i;
+      return SP_OK;
+    }
+  if (sp_grow((void **)&ws->hosts, &cap, cap + 1, sizeof(*ws->hosts)))
+    return sp_error_oom(err);
+  h = &ws->hosts[ws->nhosts];
+  memset(h, 0, sizeof(*h));
+  if (!(h->name = sp_strdup(host)))
+    return sp_error_oom(err);
+  h->cpus = cpus > 0 ? cpus : 1;
+  h->memory = memory;
+  w->host = ws->nhosts++;
+  return SP_OK;
 }

@@ -13,4 +13,7 @@ int64_t sp_clock_ms(void);
 /* The wall clock in milliseconds since the epoch: for timestamps. */
 int64_t sp_wall_ms(void);
 
+/* Sleeps ms milliseconds (the whole time, signals or not). */
+void sp_sleep_ms(int64_t ms);
+
 #endif

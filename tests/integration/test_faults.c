@@ -233,6 +233,133 @@ static void test_kill_workers(void **state)
   tk_fixture_free(f);
 }
 
+
+static void no_speculation(sp_config *cfg)
+{
+  cfg->speculation = -1;
+}
+
+/* A fixture whose session starts with SP_FAULT_SLOW set to slow. */
+static tk_fixture *slowed(const char *slow, const char *job,
+                          void (*configure)(sp_config *))
+{
+  tk_fixture *f;
+
+  setenv("SP_FAULT_SLOW", slow, 1);
+  f = tk_fixture_new(ROWS, FILES, 500, job, configure);
+  unsetenv("SP_FAULT_SLOW");
+  assert_non_null(f);
+  return f;
+}
+
+/* 8 partitions; a SQL step per partition written to out. */
+static void eight_partitions(tk_fixture *f, const char *out)
+{
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_repartition(tk_input(f), 8, &rows, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n, sum(id) AS s "
+                          "FROM {0} GROUP BY k", &df, 1, NULL, &df, &err),
+           &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*), sum(id) FROM "
+                             "read_parquet('%s') GROUP BY k", f->glob),
+                      tk_fmt("SELECT k, sum(n), sum(s) FROM "
+                             "read_parquet('%s/*.parquet') GROUP BY k", out));
+}
+
+/* The first attempt of partition 3 sleeps 60 s: once the other tasks of
+ * its stage are done, a duplicate runs on the idle worker and wins; the
+ * sleeping attempt is stopped (its worker killed and replaced) instead of
+ * being waited for, and the result is DuckDB's. */
+static void test_speculation(void **state)
+{
+  tk_fixture *f = slowed("3:60000", "speculation", NULL);
+  const char *csv;
+  char *log;
+
+  (void)state;
+  eight_partitions(f, tk_path(f->dir, "out"));
+  log = driver_log(f);
+  assert_int_equal(tk_count(log, "starting a duplicate"), 1);
+  assert_int_equal(tk_count(log, "(speculative: a duplicate of a "
+                                 "straggler)"), 1);
+  assert_int_equal(tk_count(log, "replaced"), 1);
+  free(log);
+  csv = tk_fmt("read_csv('%s/log/tasks.csv')", sp_session_job_dir(f->s));
+  /* Partition 3's SQL task: attempt 0 lost, attempt 1 ok. */
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE kind = 'sql' AND partition = 3 AND "
+      "attempt = 0 AND status = 'lost' AND error LIKE 'stopped: another "
+      "attempt%%'", csv)), 1);
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE kind = 'sql' AND partition = 3 AND "
+      "attempt = 1 AND status = 'ok'", csv)), 1);
+  /* The sleeper was not waited for. */
+  assert_true(tk_duck_i64(tk_fmt("SELECT epoch_ms(max(\"end\")) - "
+                                 "epoch_ms(min(start)) FROM %s", csv)) <
+              30000);
+  tk_fixture_free(f);
+}
+
+/* With speculation off the same straggler (2 s here) is waited for. */
+static void test_speculation_off(void **state)
+{
+  tk_fixture *f = slowed("3:2000", "no-speculation", no_speculation);
+  char *log;
+
+  (void)state;
+  eight_partitions(f, tk_path(f->dir, "out"));
+  log = driver_log(f);
+  assert_int_equal(tk_count(log, "starting a duplicate"), 0);
+  free(log);
+  tk_fixture_free(f);
+}
+
+/* A step whose tasks ask for more threads than the machine's capacity
+ * runs them one at a time (no two attempts overlap in log/tasks.csv); a
+ * step asking for more memory than any host offers fails naming it. */
+static void test_task_resources_against_capacity(void **state)
+{
+  tk_fixture *f = faulty(NULL, "capacity", NULL);
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_node_options big = {.task_threads = 1024};
+  sp_node_options huge = {.task_memory = (int64_t)1 << 50};
+  sp_error *err = NULL;
+  sp_df *df = NULL, *wide = NULL;
+  const char *csv, *out = tk_path(f->dir, "out");
+  int64_t n = 0;
+
+  (void)state;
+  tk_check(sp_repartition(tk_input(f), 6, &rows, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n FROM {0}, "
+                          "range(20) GROUP BY k", &df, 1, &big, &wide, &err),
+           &err);
+  tk_check(sp_write_parquet(wide, out, NULL, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*) * 20 FROM read_parquet('%s') "
+                             "GROUP BY k", f->glob),
+                      tk_fmt("SELECT k, sum(n) FROM read_parquet('%s/*.parquet') "
+                             "GROUP BY k", out));
+  csv = tk_fmt("read_csv('%s/log/tasks.csv')", sp_session_job_dir(f->s));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE kind = 'sql' AND status = 'ok'", csv)),
+      6);
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM (SELECT start, lag(\"end\") OVER (ORDER BY "
+      "start) AS prev_end FROM %s WHERE kind = 'sql') WHERE start < "
+      "prev_end", csv)), 0);
+
+  tk_check(sp_partial_sql(f->s, "SELECT * FROM {0}", &df, 1, &huge, &wide,
+                          &err), &err);
+  assert_int_equal(sp_count(wide, &n, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "more than any host "
+                                                "offers"));
+  sp_error_free(&err);
+  tk_fixture_free(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -241,6 +368,9 @@ int main(void)
     cmocka_unit_test(test_out_of_memory_retried),
     cmocka_unit_test(test_sql_error_not_retried),
     cmocka_unit_test(test_kill_workers),
+    cmocka_unit_test(test_speculation),
+    cmocka_unit_test(test_speculation_off),
+    cmocka_unit_test(test_task_resources_against_capacity),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
