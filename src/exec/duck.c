@@ -39,6 +39,19 @@ sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
     duckdb_free(open_err);
   }
   duckdb_destroy_config(&cfg);
+  /* Inputs are immutable files that a task reads in several statements
+   * (a view, then the query over it): read each footer once. A setting
+   * of the Parquet extension, so it is set once the database is open. */
+  if (st == SP_OK) {
+    duckdb_connection con = NULL;
+    if (duckdb_connect(*db, &con) == DuckDBError)
+      st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
+    else
+      st = sp_duck_exec(con, "SET GLOBAL parquet_metadata_cache = true", err);
+    duckdb_disconnect(&con);
+    if (st != SP_OK)
+      duckdb_close(db);
+  }
   return st;
 }
 

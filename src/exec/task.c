@@ -1,6 +1,7 @@
 /*
  * task.c - the task dispatcher and what the runners share (see task.h).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "exec/task.h"
 
 #include <errno.h>
@@ -150,6 +151,19 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
   return st;
 }
 
+/* 1 when text may draw random numbers (random(), uuid(), USING SAMPLE,
+ * a shuffle): only then is the connection's seed worth a statement. */
+static int may_draw_random(const char *text)
+{
+  static const char *const words[] = {"rand", "uuid", "sample", "shuffle"};
+  size_t i;
+
+  for (i = 0; text && i < sizeof(words) / sizeof(words[0]); i++)
+    if (strcasestr(text, words[i]))
+      return 1;
+  return 0;
+}
+
 /* Applies the task's seed, and its resource limits where they differ from
  * the database's. DuckDB's threads and memory_limit are per database:
  * fine, as a worker runs one task at a time. */
@@ -167,10 +181,13 @@ static sp_status configure(sp_exec_ctx *x, sp_exec_settings *cur,
     sp_buf_appendf(&sql, "SET memory_limit = '%" PRId64 "MiB'; ",
                    d->memory_limit >> 20 > 0 ? d->memory_limit >> 20 : 1);
   /* setseed takes a double in [-1, 1]; keep 31 bits of the task's seed. */
-  sp_buf_appendf(&sql, "SELECT setseed(%.10f);",
-                 (double)(d->seed & 0x7fffffff) / 2147483648.0);
-  st = sp_buf_oom(&sql) ? sp_error_oom(err) : sp_duck_exec(x->con, sql.data,
-                                                           err);
+  if (may_draw_random(d->sql) || may_draw_random(d->partition_key))
+    sp_buf_appendf(&sql, "SELECT setseed(%.10f);",
+                   (double)(d->seed & 0x7fffffff) / 2147483648.0);
+  if (sp_buf_oom(&sql))
+    st = sp_error_oom(err);
+  else
+    st = sql.len ? sp_duck_exec(x->con, sql.data, err) : SP_OK;
   sp_buf_release(&sql);
   if (st == SP_OK) {
     cur->threads = threads;
@@ -208,7 +225,10 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
     r->status = SP_ENOMEM;
     return SP_ENOMEM;
   }
-  if (duckdb_connect(db, &x.con) == DuckDBError) {
+  if (cur->con) {
+    x.con = cur->con;
+    cur->con = NULL;
+  } else if (duckdb_connect(db, &x.con) == DuckDBError) {
     st = sp_error_set(&err, SP_ESQL, "cannot connect to DuckDB");
     goto out;
   }
@@ -243,7 +263,11 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
                                              : "after the task");
   }
 out:
-  if (x.con)
+  /* Only a clean connection is kept: one whose task succeeded and made
+   * nothing but the views that the next task replaces. */
+  if (x.con && st == SP_OK && d->kind != SP_TASK_BATCH)
+    cur->con = x.con;
+  else if (x.con)
     duckdb_disconnect(&x.con);
   r->elapsed_us = sp_clock_us() - start;
   r->status = st;

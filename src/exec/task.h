@@ -37,6 +37,11 @@ typedef struct sp_exec_ctx {
 typedef struct sp_exec_settings {
   int threads;
   int64_t memory_limit; /* bytes; 0: DuckDB's default */
+  /* The connection SQL tasks reuse: a new connection builds its catalog
+   * of temporary objects on first use, which costs more than a tiny task.
+   * NULL until the first; closed after a task that failed or made temp
+   * tables, so each task still starts clean. The worker disconnects it. */
+  duckdb_connection con;
 } sp_exec_settings;
 
 /* Runs the attempt described by d on a fresh connection to db and fills *r

@@ -125,7 +125,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   sp_arena arena = SP_ARENA_INIT;
   sp_error *err = NULL;
   sp_exec_settings settings = {opts->threads > 0 ? opts->threads : 1,
-                               opts->memory};
+                               opts->memory, NULL};
   sp_log log = {0};
   sp_status st;
   char who[32];
@@ -172,6 +172,8 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   }
   SP_LOG(&log, SP_LOG_INFO, "exit after %d tasks", served);
 out:
+  if (settings.con)
+    duckdb_disconnect(&settings.con);
   if (db)
     duckdb_close(&db);
   sp_buf_release(&log_path);

@@ -333,6 +333,17 @@ static void test_error_bad_sql(void **state)
   sp_error_free(&err);
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
                    0);
+  /* A binding error quotes the query as written, not the statement that
+   * ran it; two statements are refused before anything runs. */
+  df = sql1(s, "SELECT nosuch_col FROM {0}", read_input(s, f));
+  assert_int_equal(sp_write_parquet(df, out, NULL, &err), SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "nosuch_col"));
+  assert_null(strstr(sp_error_message(err), "COPY"));
+  sp_error_free(&err);
+  df = sql1(s, "SELECT 1 AS a; SELECT 2 AS a", read_input(s, f));
+  assert_int_equal(sp_write_parquet(df, out, NULL, &err), SP_ESQL);
+  assert_non_null(strstr(sp_error_message(err), "one SQL statement, got 2"));
+  sp_error_free(&err);
   sp_close(&s);
 }
 
