@@ -76,14 +76,21 @@ const sp_batch_function *sp_batch_function_find(const sp_batch_function *fns,
   return NULL;
 }
 
-void sp_exec_parquet_options(const sp_task_desc *d, int kv, const char *extra,
-                             sp_buf *b)
+void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
+                             const char *extra, sp_buf *b)
 {
   const sp_parquet_settings *pq = &d->parquet;
+  int kv = !exchange;
   size_t k;
 
-  sp_buf_appendf(b, " (FORMAT parquet, COMPRESSION %s",
-                 pq->compression[0] ? pq->compression : "zstd");
+  /* Files only the next stage reads favour write speed: lz4 and Parquet 2
+   * encodings write a shuffle's rows about 1.5x as fast as zstd. */
+  if (!pq->compression[0] && exchange)
+    sp_buf_puts(b, " (FORMAT parquet, COMPRESSION lz4_raw, "
+                   "PARQUET_VERSION V2");
+  else
+    sp_buf_appendf(b, " (FORMAT parquet, COMPRESSION %s",
+                   pq->compression[0] ? pq->compression : "zstd");
   if (pq->compression_level)
     sp_buf_appendf(b, ", COMPRESSION_LEVEL %d", pq->compression_level);
   if (pq->row_group_size)

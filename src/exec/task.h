@@ -68,11 +68,13 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
 sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
 
 /* Appends the options of a COPY ... TO '<file>.parquet': FORMAT, the
- * task's Parquet settings, with kv its partition's index along each
- * dimension as key-value metadata "SMALLPOND:<dimension>", and `extra`
- * (more options, or NULL). */
-void sp_exec_parquet_options(const sp_task_desc *d, int kv, const char *extra,
-                             sp_buf *b);
+ * task's Parquet settings, and `extra` (more options, or NULL). A task's
+ * result also gets its partition's index along each dimension as
+ * key-value metadata "SMALLPOND:<dimension>"; files of an exchange (a
+ * shuffle's, read only by the next stage) get none, and lz4 with Parquet
+ * 2 encodings unless the node chose a codec. */
+void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
+                             const char *extra, sp_buf *b);
 
 /* "<out_dir>/<name>" in arena memory, or NULL. */
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name);

@@ -369,7 +369,7 @@ static sp_status write_output(batch_run *b, const char *path, int64_t *rows,
   else
     sp_buf_puts(&sql, "COPY " OUT_TABLE " TO ");
   sp_buf_append_literal(&sql, path);
-  sp_exec_parquet_options(b->x->desc, 1, NULL, &sql);
+  sp_exec_parquet_options(b->x->desc, 0, NULL, &sql);
   st = sp_buf_oom(&sql) ? sp_error_oom(err)
                         : sp_duck_query_i64(b->x->con, sql.data, rows, err);
   sp_buf_release(&sql);

@@ -127,7 +127,7 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
                  "FROM (SELECT *, (%s)::BIGINT AS " KEY_COLUMN " FROM %s)) TO ",
                  d->nslots, d->nslots - 1, d->partition_key, names[0]);
   sp_buf_append_literal(&sql, parts_dir);
-  sp_exec_parquet_options(d, 0, "PARTITION_BY (" PART_COLUMN ")", &sql);
+  sp_exec_parquet_options(d, 1, "PARTITION_BY (" PART_COLUMN ")", &sql);
   if (sp_buf_oom(&sql)) {
     st = sp_error_oom(err);
     goto out;
@@ -147,7 +147,7 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
       sp_buf_reset(&sql);
       sp_buf_appendf(&sql, "COPY (SELECT * FROM %s LIMIT 0) TO ", names[0]);
       sp_buf_append_literal(&sql, empty);
-      sp_exec_parquet_options(d, 0, NULL, &sql);
+      sp_exec_parquet_options(d, 1, NULL, &sql);
       st = sp_buf_oom(&sql) ? sp_error_oom(err)
                             : sp_duck_exec(x->con, sql.data, err);
     }

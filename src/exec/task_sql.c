@@ -130,7 +130,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
     sp_buf_puts(&copy, ") TO ");
   }
   sp_buf_append_literal(&copy, out);
-  sp_exec_parquet_options(d, 1, NULL, &copy);
+  sp_exec_parquet_options(d, 0, NULL, &copy);
   if (sp_buf_oom(&copy)) {
     st = sp_error_oom(err);
     goto out;
