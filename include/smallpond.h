@@ -218,8 +218,8 @@ typedef struct sp_config {
    * '.', '_' and '-', not starting with '.'. Borrowed during sp_init only. */
   const char *job_id;
   /* DuckDB threads per task. 0 (default): max(1, CPUs / workers); under
-   * mpirun, a host's CPUs divided by the ranks on it, the smallest over
-   * hosts. */
+   * mpirun, a host's CPUs divided by the worker ranks on it, the smallest
+   * over hosts. */
   int task_threads;
   /* DuckDB memory limit per task, in bytes. 0 (default): 80% of the
    * machine's memory divided by the number of workers (under mpirun: per
@@ -238,7 +238,7 @@ typedef struct sp_config {
   /* Attempts a task gets before the job fails. A failure that may pass on
    * a second try is retried: a worker that died, a file system error, or
    * DuckDB running out of memory (the next attempt gets twice the memory
-   * limit, up to all the workers' memory). Errors in the SQL or data fail
+   * limit, up to the largest host's memory). Errors in the SQL or data fail
    * at once. 0 (default): 4. */
   int max_attempts;
   /* Non-zero: report progress on stderr while a job runs: on a terminal a
@@ -273,10 +273,12 @@ SP_API void sp_config_init(sp_config *cfg);
  * host, when a rank cannot read a file the driver wrote into the job
  * folder (the data root must be on a file system all ranks share). On
  * every other rank sp_init does not return: the rank serves tasks until
- * rank 0 closes its session, then finalizes MPI (if smallpond initialized
- * it) and ends the process with exit status 0 (1 if it could not serve).
- * So code before sp_init runs on every rank, code after it on rank 0
- * only. A program runs one session per mpirun. */
+ * rank 0 closes its session, then finalizes MPI (also when the program
+ * initialized it) and ends the process with exit status 0; a rank that
+ * cannot start tells rank 0, which fails sp_init; one that breaks off
+ * mid-job aborts the MPI job (rerun to resume). So code before sp_init
+ * runs on every rank, code after it on rank 0 only. A program runs one
+ * session per mpirun. */
 SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
                          sp_error **err);
 

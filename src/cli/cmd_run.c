@@ -623,6 +623,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   if (a->mpi && !a->launch.np && !sp_cli_under_mpirun())
     return usage_error("--launcher mpi needs --np N: the ranks to start "
                        "(1 driver and N - 1 workers)");
+  if (a->mpi && a->cfg.workers)
+    return usage_error("--workers goes with --launcher local: under MPI "
+                       "the workers are the ranks other than 0 (--np)");
   if (!a->mpi && (a->launch.np || a->launch.hostfile || a->launch.nextra))
     return usage_error("--np, --hostfile and --mpirun-arg go with "
                        "--launcher mpi");

@@ -129,7 +129,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   sp_log log = {0};
   sp_status st;
   char who[32];
-  int served = 0, unshared = 0;
+  int served = 0, unshared = 0, started = 0;
 
   snprintf(who, sizeof(who), "executor-%d", opts->index);
   sp_layout_worker_log(&layout, &log_path, opts->index);
@@ -152,6 +152,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   }
   if ((st = send_ready(ch, NULL, 0, &err)) != SP_OK)
     goto out;
+  started = 1;
   SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", sp_duck_version());
   for (;;) {
     json_t *msg = NULL;
@@ -181,7 +182,7 @@ out:
   sp_error_free(&err);
   sp_arena_reset(&arena);
   sp_log_close(&log);
-  return st == SP_OK ? 0 : 1;
+  return st == SP_OK ? 0 : started ? 1 : 2;
 }
 
 sp_status sp_channel_fd_send(void *ctx, const json_t *msg, sp_error **err)

@@ -38,8 +38,9 @@ typedef struct sp_worker_opts {
  * sends {"ready": true, "host", "pid", "cpus", "memory"} (the machine's
  * CPUs and bytes) or {"ready": false, "error": "..."}; then runs each task
  * in DuckDB and sends back its result. Returns the process exit code: 0
- * after the driver ended the conversation, 1 when the worker could not go
- * on. */
+ * after the driver ended the conversation, 1 when the worker stopped
+ * partway (the conversation broke), 2 when it could not start (and said
+ * why, if it could). */
 int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts);
 
 /* A channel over a stream socket fd (ctx points to the int). */

@@ -116,9 +116,10 @@ int sp_mpi_launched(void);
 sp_status sp_mpi_start(int *rank, int *size, int *owned, sp_error **err);
 
 /* On a rank other than 0: waits for the driver's settings, serves its
- * tasks until it stops them, and finalizes MPI when owned. base gives what
- * the program set for itself (setup, batch functions). Returns the exit
- * code for the process. */
+ * tasks until it stops them, and finalizes MPI (owned or not: the program
+ * does not get control back). base gives what the program set for itself
+ * (setup, batch functions). Returns the exit code for the process; a rank
+ * that breaks off partway aborts the MPI job instead. */
 int sp_mpi_serve(const sp_worker_opts *base, int owned);
 
 #endif

@@ -266,15 +266,19 @@ int sp_mpi_serve(const sp_worker_opts *base, int owned)
     opts.token_path =
         json_string_value(json_object_get(hello, "token_path"));
     opts.token = json_string_value(json_object_get(hello, "token"));
-    code = opts.job_dir ? sp_worker_serve(&ch, &opts) : 1;
+    code = opts.job_dir ? sp_worker_serve(&ch, &opts) : 2;
     /* A rank that could not start said why; the driver reports it and
      * stops us. Leaving first would make mpirun kill the driver. */
-    if (code != 0) {
+    if (code == 2) {
       json_t *more = NULL;
       while (rank_recv(NULL, &more, NULL) == SP_OK)
         json_decref(more);
       code = 0;
     }
+    /* One that stopped partway would leave the driver waiting for its
+     * result: end the whole job, as a dead rank does; a rerun resumes. */
+    if (code == 1)
+      MPI_Abort(MPI_COMM_WORLD, 1);
     break;
   case SP_ENOENT:
     code = 0;
@@ -284,7 +288,9 @@ int sp_mpi_serve(const sp_worker_opts *base, int owned)
   }
   json_decref(hello);
   sp_error_free(&err);
-  if (owned)
-    MPI_Finalize();
+  /* Also when the program initialized MPI: sp_init does not return here,
+   * so the program never gets to finalize it. */
+  (void)owned;
+  MPI_Finalize();
   return code;
 }

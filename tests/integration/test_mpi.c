@@ -1,8 +1,10 @@
 /*
  * test_mpi.c - cluster mode on a real mpirun with 3 and 4 ranks on this
  * machine: the same job gives the same rows as local mode and as DuckDB;
- * C callbacks exist on every rank; a rank that cannot see the data root
- * is named; a rank that dies ends the job, and the rerun completes it.
+ * a rank that cannot see the data root is named; a rank that dies ends
+ * the job, and the rerun completes it. (That C callbacks exist on every
+ * rank is the CTest example_callbacks_mpi: examples/callbacks.c under
+ * mpirun.)
  *
  * CTest sets Open MPI's variables for root and oversubscription (see
  * tests/integration/CMakeLists.txt).
