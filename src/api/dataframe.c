@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "exec/arrow_in.h"
+#include "exec/combine.h"
 #include "exec/partition_keys.h"
 #include "io/fs.h"
 #include "util/hash.h"
@@ -327,12 +328,59 @@ sp_status sp_repartition(sp_df *df, int npartitions,
   return st ? st : sp_df_new(df->session, node, out, err);
 }
 
+/* When query aggregates a hash repartition that has not run, by groups
+ * that include the hash keys: *input becomes the same repartition with a
+ * combiner (exec/combine.h), and *query the final aggregate over it. */
+static sp_status combine(sp_session *s, const char **query, sp_node **input,
+                         char **final, sp_error **err)
+{
+  const sp_node *r = *input;
+  const char *codec = r->parquet.compression;
+  sp_node_options ropt;
+  sp_split_spec spec;
+  char *partial = NULL;
+  sp_status st;
+
+  *final = NULL;
+  if (r->kind != SP_NODE_REPARTITION || r->split != SP_SPLIT_HASH ||
+      r->nested || r->sql || sp_graph_node_planned(&s->graph, r))
+    return SP_OK;
+  st = sp_combine_split(*query, r->hash_by, r->nhash_by, &partial, final,
+                        err);
+  if (st != SP_OK || !partial)
+    return st;
+  memset(&spec, 0, sizeof(spec));
+  spec.kind = SP_SPLIT_HASH;
+  spec.hash_by = (const char *const *)r->hash_by;
+  spec.nhash_by = r->nhash_by;
+  spec.dimension = r->dims[0].name;
+  spec.combine = partial;
+  memset(&ropt, 0, sizeof(ropt));
+  ropt.task_threads = r->task_threads;
+  ropt.task_memory = r->task_memory;
+  ropt.compression = *codec ? codec : NULL;
+  ropt.compression_level = r->parquet.compression_level;
+  ropt.row_group_size = r->parquet.row_group_size;
+  ropt.no_dictionary = r->parquet.no_dictionary;
+  st = sp_plan_add_repartition(&s->plan, r->inputs[0], r->npartitions, &spec,
+                               &ropt, input, err);
+  sp_free(partial);
+  if (st == SP_OK) {
+    *query = *final;
+  } else {
+    sp_free(*final);
+    *final = NULL;
+  }
+  return st;
+}
+
 sp_status sp_partial_sql(sp_session *s, const char *query,
                          sp_df *const *inputs, size_t ninputs,
                          const sp_node_options *opt, sp_df **out,
                          sp_error **err)
 {
   sp_node *nodes[64], *node;
+  char *final = NULL;
   sp_status st;
   size_t i;
 
@@ -347,7 +395,11 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
                           "or belongs to another session", i);
     nodes[i] = inputs[i]->node;
   }
+  if (ninputs == 1 &&
+      (st = combine(s, &query, &nodes[0], &final, err)) != SP_OK)
+    return st;
   st = sp_plan_add_sql(&s->plan, query, nodes, ninputs, opt, &node, err);
+  sp_free(final);
   return st ? st : sp_df_new(s, node, out, err);
 }
 

@@ -76,6 +76,8 @@ static void describe(const sp_node *n, sp_buf *b)
       sp_buf_puts(b, ": ");
       sp_node_partition_key(n, b);
     }
+    if (sql)
+      sp_buf_puts(b, ", combining first");
   }
   if (n->kind == SP_NODE_BATCH)
     sp_buf_appendf(b, " '%s', %lld rows a batch", n->batch_fn,

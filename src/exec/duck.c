@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -279,4 +280,58 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
   if (v)
     duckdb_destroy_logical_type(&v);
   return rc ? -1 : 0;
+}
+
+sp_status sp_duck_query_text(duckdb_connection con, const char *query,
+                             const char *arg, char **out, sp_error **err)
+{
+  duckdb_prepared_statement prep = NULL;
+  duckdb_data_chunk chunk = NULL;
+  duckdb_result res;
+  int have_res = 0;
+  sp_status st = SP_OK;
+
+  *out = NULL;
+  if (duckdb_prepare(con, query, &prep) == DuckDBError) {
+    st = sp_error_set(err, SP_ESQL, "%s", duckdb_prepare_error(prep));
+    goto out;
+  }
+  if (duckdb_bind_varchar(prep, 1, arg) == DuckDBError) {
+    st = sp_error_set(err, SP_EINTERNAL, "cannot bind a parameter of: %s",
+                      query);
+    goto out;
+  }
+  have_res = 1;
+  if (duckdb_execute_prepared(prep, &res) == DuckDBError) {
+    st = sp_duck_result_error(&res, err);
+    goto out;
+  }
+  chunk = duckdb_fetch_chunk(res);
+  if (!chunk || duckdb_data_chunk_get_size(chunk) == 0 ||
+      duckdb_column_type(&res, 0) != DUCKDB_TYPE_VARCHAR) {
+    st = sp_error_set(err, SP_EINTERNAL, "expected one VARCHAR from: %s",
+                      query);
+    goto out;
+  } else {
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
+    uint64_t *valid = duckdb_vector_get_validity(v);
+    duckdb_string_t *str = (duckdb_string_t *)duckdb_vector_get_data(v);
+    size_t len;
+    if (valid && !duckdb_validity_row_is_valid(valid, 0))
+      goto out;
+    len = duckdb_string_t_length(str[0]);
+    if (!(*out = sp_malloc(len + 1))) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+    memcpy(*out, duckdb_string_t_data(&str[0]), len);
+    (*out)[len] = '\0';
+  }
+out:
+  if (chunk)
+    duckdb_destroy_data_chunk(&chunk);
+  if (have_res)
+    duckdb_destroy_result(&res);
+  duckdb_destroy_prepare(&prep);
+  return st;
 }

@@ -85,7 +85,7 @@ void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
 
   /* Files only the next stage reads favour write speed: lz4 and Parquet 2
    * encodings write a shuffle's rows about 1.5x as fast as zstd. */
-  if (!pq->compression[0] && exchange)
+  if (!pq->compression[0] && exchange && !pq->compression_level)
     sp_buf_puts(b, " (FORMAT parquet, COMPRESSION lz4_raw, "
                    "PARQUET_VERSION V2");
   else

@@ -10,6 +10,9 @@
  * part-<i>-<k>.parquet (no '=' left in a path for hive detection to find)
  * and every partition without rows points at one empty file with the
  * input's schema, so each partition still has its columns.
+ *
+ * A combining repartition (desc sql set) routes the rows of its partial
+ * aggregate over the input instead of the input's rows.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,10 +22,12 @@
 #include "exec/duck.h"
 #include "exec/task.h"
 #include "io/fs.h"
+#include "plan/template.h"
 #include "util/error.h"
 
 #define PART_COLUMN "__sp_part"
 #define KEY_COLUMN "__sp_key"
+#define COMBINED_VIEW "\"__sp_combined\""
 
 /* Moves the files DuckDB wrote for partition i into the task folder and
  * records them (relative names) in out. */
@@ -100,6 +105,28 @@ static sp_status fill_rows(sp_exec_ctx *x, sp_error **err)
   return st;
 }
 
+/* A combining repartition aggregates the producer's rows first (see
+ * exec/combine.h): *source becomes a view of the partial aggregate. */
+static sp_status combine_first(sp_exec_ctx *x, const char **source,
+                               sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_template_vars vars = {0};
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st;
+
+  vars.partition = d->partition;
+  sp_buf_puts(&sql, "CREATE OR REPLACE TEMP VIEW " COMBINED_VIEW " AS\n");
+  st = sp_template_expand(d->sql, source, 1, &vars, &sql, err);
+  if (st == SP_OK)
+    st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                          : sp_duck_exec(x->con, sql.data, err);
+  if (st == SP_OK)
+    *source = COMBINED_VIEW;
+  sp_buf_release(&sql);
+  return st;
+}
+
 sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
@@ -114,6 +141,8 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
   if (!parts_dir || !empty)
     return sp_error_oom(err);
   if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
+    return st;
+  if (d->sql && (st = combine_first(x, &names[0], err)) != SP_OK)
     return st;
   /* The check raises DuckDB's error() with smallpond's message. */
   sp_buf_appendf(&sql,

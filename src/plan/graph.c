@@ -296,8 +296,12 @@ static int can_fuse(const sp_graph *g, const sp_node *node)
       contains_nocase(in->sql, "order"))
     return 0;
   /* Planned already: its tasks' results may exist; reuse them instead. */
-  return !((size_t)in->id - 1 < g->nnode_parts &&
-           g->node_parts[in->id - 1].parts);
+  return !sp_graph_node_planned(g, in);
+}
+
+int sp_graph_node_planned(const sp_graph *g, const sp_node *n)
+{
+  return (size_t)n->id - 1 < g->nnode_parts && g->node_parts[n->id - 1].parts;
 }
 
 /* The query and the node whose inputs it reads, after fusing node with
@@ -499,7 +503,8 @@ static json_t *node_to_json(const sp_node *n)
     bad = sp_buf_oom(&key) ||
           json_object_set_new(o, "split", json_string(splits[n->split])) ||
           (sp_node_moves_rows(n) &&
-           json_object_set_new(o, "partition_key", json_string(key.data)));
+           json_object_set_new(o, "partition_key", json_string(key.data))) ||
+          (n->sql && json_object_set_new(o, "combine", json_string(n->sql)));
     sp_buf_release(&key);
     if (bad)
       goto out_fail;

@@ -73,6 +73,10 @@ typedef struct sp_graph {
                                  key: hash() differs between versions */
 } sp_graph;
 
+/* 1 once n is planned in g: its tasks' results may exist, so a rewrite
+ * that plans other tasks in its place would forgo them. */
+int sp_graph_node_planned(const sp_graph *g, const sp_node *n);
+
 /* Short name of a task kind ("sql", "hash", ...). */
 const char *sp_task_kind_name(sp_task_kind kind);
 

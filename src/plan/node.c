@@ -67,7 +67,7 @@ static sp_node *node_new(sp_plan *plan, sp_node_kind kind,
   n->ninputs = ninputs;
   n->kind = kind;
   n->npartitions = 1;
-  snprintf(n->parquet.compression, sizeof(n->parquet.compression), "zstd");
+  n->parquet.compression[0] = '\0'; /* the default for its files */
   n->id = (int)plan->len + 1;
   n->def_hash = sp_hash_str(sp_hash_str(SP_HASH_INIT, NODE_HASH_SEED),
                             sp_node_kind_name(kind));
@@ -119,7 +119,10 @@ static sp_status apply_options(sp_node *n, const sp_node_options *opt,
     return sp_error_set(err, SP_EINVAL, "unknown Parquet compression '%s' "
                         "(use zstd, snappy, gzip, lz4, brotli or "
                         "uncompressed)", codec);
-  snprintf(pq->compression, sizeof(pq->compression), "%s", codec);
+  /* Unset stays empty: zstd for results, a faster codec for a shuffle's
+   * files (exec/task.c). */
+  snprintf(pq->compression, sizeof(pq->compression), "%s",
+           opt && opt->compression ? codec : "");
   if (!opt)
     goto out;
   if (opt->compression_level &&
@@ -271,6 +274,18 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
     n->assign = spec->assign;
     n->assign_arg = spec->assign_arg;
     n->def_hash = sp_hash_str(n->def_hash, spec->assign_name);
+  }
+  if (spec->combine) {
+    if (spec->kind != SP_SPLIT_HASH) {
+      st = sp_error_set(err, SP_EINVAL, "repartition: only a hash "
+                        "repartition combines");
+      goto out_fail;
+    }
+    if ((st = sp_template_expand(spec->combine, NULL, 1, NULL, NULL, err)))
+      goto out_fail;
+    if (!(n->sql = sp_strdup(spec->combine)))
+      goto out_oom;
+    n->def_hash = sp_hash_str(n->def_hash, spec->combine);
   }
   if (spec->kind == SP_SPLIT_HASH) {
     if (!(n->hash_by = sp_calloc(spec->nhash_by, sizeof(*n->hash_by))))

@@ -55,7 +55,9 @@ typedef struct sp_dim {
 
 /* How the Parquet files of a node's tasks are written. */
 typedef struct sp_parquet_settings {
-  char compression[16];   /* DuckDB's name, e.g. "zstd" */
+  char compression[16];   /* DuckDB's name, e.g. "zstd"; "": the default
+                             for the files (zstd for a task's result, lz4
+                             for a shuffle's) */
   int compression_level;  /* 0: DuckDB's default */
   int64_t row_group_size; /* rows; 0: DuckDB's default */
   int no_dictionary;
@@ -73,6 +75,9 @@ typedef struct sp_split_spec {
   const char *dimension;      /* NULL: SP_DEFAULT_DIMENSION */
   int nested;                 /* split each input partition, adding the
                                  dimension to the input's */
+  const char *combine;        /* HASH: a template over {0} each producer
+                                 runs on its input first (a partial
+                                 aggregate, exec/combine.h); NULL: none */
 } sp_split_spec;
 
 typedef struct sp_node {
@@ -92,7 +97,8 @@ typedef struct sp_node {
   char *by;                /* REPARTITION with SP_SPLIT_BY */
   sp_assign_fn assign;     /* REPARTITION with SP_SPLIT_ASSIGN */
   void *assign_arg;
-  char *sql;               /* SQL: the query template */
+  char *sql;               /* SQL: the query template; REPARTITION: the
+                              combine template, or NULL */
   int nested;              /* REPARTITION: splits each input partition */
   char *batch_fn;          /* BATCH: the function's registered name, */
   int64_t batch_size;      /* the rows per call and */

@@ -399,9 +399,8 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     d.batch_size = t->node->batch_size;
     d.batch_mode = (int)t->node->batch_mode;
   }
-  d.sql = t->sql ? t->sql
-                  : t->node && t->node->kind == SP_NODE_SQL ? t->node->sql
-                                                            : NULL;
+  /* A SQL node's query, or a combining repartition's partial one. */
+  d.sql = t->sql ? t->sql : t->node ? t->node->sql : NULL;
   if (t->kind == SP_TASK_SHUFFLE) {
     sp_node_partition_key(t->node, &key);
     d.partition_key = key.data;

@@ -1,0 +1,335 @@
+/*
+ * combine.c - a combiner for an aggregate over a hash repartition (see
+ * combine.h).
+ *
+ * DESIGN. DuckDB parses the query (json_serialize_sql) into its syntax
+ * tree as JSON, which is checked against one shape: a single SELECT from
+ * the input, no CTE, DISTINCT, HAVING, QUALIFY, window or ORDER/LIMIT,
+ * grouped by plain columns that include every hash key, selecting those
+ * columns and count(*), count, sum, min or max of any row expression,
+ * each aggregate named with AS. The partial query is the same tree with
+ * the select list replaced by the group columns and the aggregates under
+ * names of our own, turned back into SQL by DuckDB (json_deserialize_sql);
+ * the final query is built here from quoted names only. Anything else
+ * gets no combiner: the plan stays as the user wrote it.
+ */
+#include "exec/combine.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exec/duck.h"
+#include "plan/template.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* The input's name while the query is parsed; {0} again afterwards. */
+#define INPUT_NAME "__sp_combine_input"
+
+typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX } agg_kind;
+
+static const char *str_of(const json_t *o, const char *key)
+{
+  const char *s = json_string_value(json_object_get(o, key));
+
+  return s ? s : "";
+}
+
+/* The one column a COLUMN_REF names, or NULL for anything else. */
+static const char *column_of(const json_t *e)
+{
+  const json_t *names = json_object_get(e, "column_names");
+
+  if (strcmp(str_of(e, "class"), "COLUMN_REF") != 0 ||
+      json_array_size(names) != 1)
+    return NULL;
+  return json_string_value(json_array_get(names, 0));
+}
+
+/* 1 when e is an aggregate the combiner can split, and its kind. */
+static int aggregate_of(const json_t *e, agg_kind *kind)
+{
+  const char *fn = str_of(e, "function_name");
+  size_t nargs = json_array_size(json_object_get(e, "children"));
+
+  if (strcmp(str_of(e, "class"), "FUNCTION") != 0 || *str_of(e, "schema") ||
+      *str_of(e, "catalog") || json_is_true(json_object_get(e, "distinct")) ||
+      json_is_true(json_object_get(e, "export_state")) ||
+      !json_is_null(json_object_get(e, "filter")) ||
+      json_array_size(json_object_get(
+          json_object_get(e, "order_bys"), "orders")) != 0 ||
+      !*str_of(e, "alias"))
+    return 0;
+  if (strcmp(fn, "count_star") == 0 && nargs == 0)
+    *kind = AGG_COUNT;
+  else if (strcmp(fn, "count") == 0 && nargs == 1)
+    *kind = AGG_COUNT;
+  else if (strcmp(fn, "sum") == 0 && nargs == 1)
+    *kind = AGG_SUM;
+  else if (strcmp(fn, "min") == 0 && nargs == 1)
+    *kind = AGG_MIN;
+  else if (strcmp(fn, "max") == 0 && nargs == 1)
+    *kind = AGG_MAX;
+  else
+    return 0;
+  return 1;
+}
+
+/* 1 when name is among the group columns. */
+static int grouped(const json_t *groups, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < json_array_size(groups); i++)
+    if (strcasecmp(column_of(json_array_get(groups, i)), name) == 0)
+      return 1;
+  return 0;
+}
+
+/* The SELECT node of a statement list of the shape described above, or
+ * NULL. */
+static json_t *select_node(json_t *ast, char *const *keys, size_t nkeys)
+{
+  json_t *stmts = json_object_get(ast, "statements");
+  json_t *node = json_object_get(json_array_get(stmts, 0), "node");
+  json_t *from = json_object_get(node, "from_table");
+  json_t *groups = json_object_get(node, "group_expressions");
+  json_t *sets = json_object_get(node, "group_sets");
+  size_t i;
+
+  if (json_is_true(json_object_get(ast, "error")) ||
+      json_array_size(stmts) != 1 ||
+      strcmp(str_of(node, "type"), "SELECT_NODE") != 0 ||
+      json_array_size(json_object_get(node, "modifiers")) != 0 ||
+      json_array_size(json_object_get(json_object_get(node, "cte_map"),
+                                      "map")) != 0 ||
+      strcmp(str_of(from, "type"), "BASE_TABLE") != 0 ||
+      strcmp(str_of(from, "table_name"), INPUT_NAME) != 0 ||
+      *str_of(from, "schema_name") || *str_of(from, "catalog_name") ||
+      !json_is_null(json_object_get(from, "sample")) ||
+      !json_is_null(json_object_get(node, "having")) ||
+      !json_is_null(json_object_get(node, "qualify")) ||
+      !json_is_null(json_object_get(node, "sample")) ||
+      strcmp(str_of(node, "aggregate_handling"), "STANDARD_HANDLING") != 0 ||
+      json_array_size(groups) == 0 || json_array_size(sets) != 1 ||
+      json_array_size(json_array_get(sets, 0)) != json_array_size(groups))
+    return NULL;
+  for (i = 0; i < json_array_size(groups); i++)
+    if (!column_of(json_array_get(groups, i)))
+      return NULL;
+  /* Rows of one group must meet in one partition. */
+  for (i = 0; i < nkeys; i++)
+    if (!grouped(groups, keys[i]))
+      return NULL;
+  return node;
+}
+
+/* Appends name quoted, as template text: braces doubled. 1 when out of
+ * memory. */
+static int append_ident(sp_buf *b, const char *name)
+{
+  sp_buf q = SP_BUF_INIT;
+  int oom;
+  size_t i;
+
+  sp_buf_append_ident(&q, name);
+  oom = sp_buf_oom(&q);
+  for (i = 0; !oom && i < q.len; i++) {
+    if (q.data[i] == '{' || q.data[i] == '}')
+      sp_buf_putc(b, q.data[i]);
+    sp_buf_putc(b, q.data[i]);
+  }
+  sp_buf_release(&q);
+  return oom;
+}
+
+/* The final query: per item of the original select list, the group
+ * column or the aggregate of the partial results, under its name. */
+static sp_status build_final(const json_t *items, const json_t *groups,
+                             sp_buf *b)
+{
+  static const char *const outer[] = {"sum", "sum", "min", "max"};
+  int oom = 0;
+  size_t i;
+
+  sp_buf_puts(b, "SELECT ");
+  for (i = 0; i < json_array_size(items); i++) {
+    const json_t *e = json_array_get(items, i);
+    const char *col = column_of(e), *alias = str_of(e, "alias");
+    agg_kind kind;
+    char part[32];
+    sp_buf_puts(b, i ? ", " : "");
+    if (col) {
+      oom |= append_ident(b, col);
+    } else {
+      aggregate_of(e, &kind);
+      snprintf(part, sizeof(part), "__sp_part%zu", i);
+      sp_buf_appendf(b, "%s(", outer[kind]);
+      oom |= append_ident(b, part);
+      /* A sum of counts is HUGEINT; a count is BIGINT. */
+      sp_buf_puts(b, kind == AGG_COUNT ? ")::BIGINT" : ")");
+    }
+    sp_buf_puts(b, " AS ");
+    oom |= append_ident(b, *alias ? alias : col);
+  }
+  /* Every group column, selected or not: groups must not merge. */
+  sp_buf_puts(b, " FROM {0} GROUP BY ");
+  for (i = 0; i < json_array_size(groups); i++) {
+    sp_buf_puts(b, i ? ", " : "");
+    oom |= append_ident(b, column_of(json_array_get(groups, i)));
+  }
+  return oom || sp_buf_oom(b) ? SP_ENOMEM : SP_OK;
+}
+
+/* Makes node the partial query: the group columns, then each aggregate of
+ * the select list named __sp_part<i>. 0 when an item does not fit. */
+static int make_partial(json_t *node, const json_t *groups, json_t **items)
+{
+  json_t *list = json_array();
+  size_t i;
+
+  *items = json_incref(json_object_get(node, "select_list"));
+  if (!list)
+    return 0;
+  for (i = 0; i < json_array_size(groups); i++)
+    if (json_array_append(list, json_array_get(groups, i)))
+      goto fail;
+  for (i = 0; i < json_array_size(*items); i++) {
+    json_t *e = json_array_get(*items, i), *copy;
+    const char *col = column_of(e);
+    agg_kind kind;
+    char part[32];
+    if (col) {
+      if (!grouped(groups, col))
+        goto fail;
+      continue;
+    }
+    if (!aggregate_of(e, &kind) || !(copy = json_deep_copy(e)))
+      goto fail;
+    snprintf(part, sizeof(part), "__sp_part%zu", i);
+    if (json_object_set_new(copy, "alias", json_string(part)) ||
+        json_array_append_new(list, copy))
+      goto fail;
+  }
+  return json_object_set_new(node, "select_list", list) == 0;
+
+fail:
+  json_decref(list);
+  return 0;
+}
+
+/* Appends SQL text as a template over {0}: braces doubled, the input's
+ * parse-time name replaced by {0}. */
+static void as_template(const char *sql, sp_buf *b)
+{
+  size_t n = strlen(INPUT_NAME);
+  const char *p;
+
+  for (p = sql; *p; p++) {
+    if (p[0] == '"' && strncmp(p + 1, INPUT_NAME, n) == 0 && p[n + 1] == '"') {
+      sp_buf_puts(b, "{0}");
+      p += n + 1;
+    } else if (strncmp(p, INPUT_NAME, n) == 0) {
+      sp_buf_puts(b, "{0}");
+      p += n - 1;
+    } else if (*p == '{' || *p == '}') {
+      sp_buf_putc(b, *p);
+      sp_buf_putc(b, *p);
+    } else {
+      sp_buf_putc(b, *p);
+    }
+  }
+}
+
+/* The template expanded with the input named INPUT_NAME, into *out; NULL
+ * when it uses per-partition placeholders (it expands differently for two
+ * partitions), which a combined plan could not keep. */
+static void expand_plain(const char *tmpl, char **out)
+{
+  static const char *const names[] = {"\"" INPUT_NAME "\""};
+  sp_template_vars a = {0, 1, 0, NULL, NULL, 0};
+  sp_template_vars b = {1, 2, 1, NULL, NULL, 0};
+  sp_buf x = SP_BUF_INIT, y = SP_BUF_INIT;
+  sp_error *ignored = NULL;
+
+  *out = NULL;
+  if (sp_template_expand(tmpl, names, 1, &a, &x, &ignored) == SP_OK &&
+      sp_template_expand(tmpl, names, 1, &b, &y, &ignored) == SP_OK &&
+      !sp_buf_oom(&x) && !sp_buf_oom(&y) && strcmp(x.data, y.data) == 0)
+    *out = sp_buf_detach(&x);
+  sp_error_free(&ignored);
+  sp_buf_release(&x);
+  sp_buf_release(&y);
+}
+
+sp_status sp_combine_split(const char *query, char *const *keys,
+                           size_t nkeys, char **partial, char **final,
+                           sp_error **err)
+{
+  duckdb_database db = NULL;
+  duckdb_connection con = NULL;
+  char *sql = NULL, *text = NULL, *back = NULL, *dumped = NULL;
+  json_t *ast = NULL, *node, *items = NULL;
+  sp_buf p = SP_BUF_INIT, f = SP_BUF_INIT;
+  sp_error *ignored = NULL;
+  sp_status st = SP_OK;
+
+  *partial = *final = NULL;
+  expand_plain(query, &sql);
+  if (!sql)
+    return SP_OK;
+  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+    goto out;
+  if (duckdb_connect(db, &con) == DuckDBError) {
+    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
+    goto out;
+  }
+  /* A query DuckDB cannot parse is left for the task to report. */
+  if (sp_duck_query_text(con, "SELECT json_serialize_sql($1::VARCHAR)", sql,
+                         &text, &ignored) != SP_OK || !text ||
+      !(ast = json_loads(text, 0, NULL)) ||
+      !(node = select_node(ast, keys, nkeys)) ||
+      !make_partial(node, json_object_get(node, "group_expressions"),
+                    &items))
+    goto out;
+  if (!(dumped = json_dumps(ast, JSON_COMPACT))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if (sp_duck_query_text(con, "SELECT json_deserialize_sql($1::JSON)", dumped,
+                         &back, &ignored) != SP_OK || !back)
+    goto out;
+  as_template(back, &p);
+  if (build_final(items, json_object_get(node, "group_expressions"), &f) !=
+          SP_OK ||
+      sp_buf_oom(&p)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  *partial = sp_buf_detach(&p);
+  *final = sp_buf_detach(&f);
+  if (!*partial || !*final) {
+    sp_free(*partial);
+    sp_free(*final);
+    *partial = *final = NULL;
+    st = sp_error_oom(err);
+  }
+out:
+  sp_error_free(&ignored);
+  json_decref(items);
+  json_decref(ast);
+  free(dumped); /* from jansson */
+  sp_free(text);
+  sp_free(back);
+  sp_free(sql);
+  sp_buf_release(&p);
+  sp_buf_release(&f);
+  if (con)
+    duckdb_disconnect(&con);
+  if (db)
+    duckdb_close(&db);
+  return st;
+}

@@ -1,0 +1,26 @@
+/*
+ * combine.h - a combiner for an aggregate over a hash repartition, as
+ * Spark plans a partial aggregate before its exchange: each shuffle
+ * producer first aggregates its own rows, so the shuffle moves one row per
+ * group and producer instead of every row. Driver side.
+ */
+#ifndef SP_EXEC_COMBINE_H
+#define SP_EXEC_COMBINE_H
+
+#include <stddef.h>
+
+#include "smallpond.h"
+
+/* Splits query, a SQL template over {0} that reads a partition of a hash
+ * repartition by keys[0..nkeys), into *partial (run by each producer on
+ * its input, before hashing) and *final (run per partition over the
+ * partial results, giving the columns, names and types of query). Both
+ * are templates over {0}; the caller frees them with sp_free. When query
+ * does not have the shape a combiner can split (see combine.c), both are
+ * NULL and SP_OK is returned: the plan stays as written. Opens a DuckDB
+ * of its own for the parse, and closes it. */
+sp_status sp_combine_split(const char *query, char *const *keys,
+                           size_t nkeys, char **partial, char **final,
+                           sp_error **err);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * test_combine.c - the combiner: an aggregate over a hash repartition by
+ * its group keys runs as a partial aggregate in each shuffle producer and
+ * a final one per partition. Its rows, column names and types must be
+ * DuckDB's for the same query on the same files; queries it cannot split
+ * run as written, with the same results.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+
+#define ROWS 30000
+#define FILES 4
+#define KEYS 700
+
+/* The aggregate query over a hash repartition by k into 5 partitions,
+ * written to a fresh folder; returns the folder. */
+static const char *run(tk_fixture *f, const char *query, const char *tag)
+{
+  const char *key[] = {"k"}, *out = tk_path(f->dir, tag);
+  sp_repartition_options hash = {.hash_by = key, .nhash_by = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_repartition(tk_input(f), 5, &hash, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, query, &df, 1, NULL, &df, &err), &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  return out;
+}
+
+/* How many repartitions in the job's last plan combine. */
+static int combining(tk_fixture *f)
+{
+  char *plan = tk_read(tk_path(sp_session_job_dir(f->s), "plan.json"));
+  int n;
+
+  assert_non_null(plan);
+  n = tk_count(plan, "\"combine\"");
+  free(plan);
+  return n;
+}
+
+/* The same query straight over the files: {0} the files, {{ and }}
+ * single braces. */
+static const char *direct(tk_fixture *f, const char *query)
+{
+  const char *from = tk_fmt("read_parquet('%s')", f->glob);
+  char buf[4096];
+  size_t n = 0;
+  const char *p;
+
+  for (p = query; *p && n + strlen(from) + 2 < sizeof(buf); p++) {
+    if (strncmp(p, "{0}", 3) == 0) {
+      n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", from);
+      p += 2;
+    } else {
+      buf[n++] = *p;
+      if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}'))
+        p++;
+    }
+  }
+  buf[n] = '\0';
+  return tk_fmt("%s", buf);
+}
+
+/* Same rows, and the same column names and types as DuckDB writes the
+ * query's result to Parquet (HUGEINT becomes DOUBLE there). */
+static void assert_same_result(tk_fixture *f, const char *query,
+                               const char *out)
+{
+  const char *mine = tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                            out);
+  const char *theirs = tk_path(f->dir, "duckdb.parquet");
+  duckdb_database db;
+  duckdb_connection con;
+
+  tk_assert_same_rows(direct(f, query), mine);
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (%s) TO '%s'", direct(f, query),
+                                       theirs)), 0);
+  dc_close(&db, &con);
+  tk_assert_same_rows(tk_fmt("SELECT column_name, column_type FROM "
+                             "(DESCRIBE SELECT * FROM '%s')", theirs),
+                      tk_fmt("SELECT column_name, column_type FROM "
+                             "(DESCRIBE %s)", mine));
+}
+
+/* count(*), count of a column with NULLs, an integer sum, min and max of
+ * numbers and text, a WHERE, and two group columns, one not selected. */
+static void test_combined_aggregates(void **state)
+{
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "combine", NULL);
+  const char *query =
+      "SELECT count(*) AS n, k, count(name) AS named, sum(id) AS ids, "
+      "min(v) AS lo, max(v) AS hi, min(name) AS first, "
+      "max(name) AS \"Last {{1}}\" FROM {0} WHERE id % 7 <> 3 "
+      "GROUP BY k, name";
+  const char *out;
+
+  (void)state;
+  assert_non_null(f);
+  out = run(f, query, "combined");
+  assert_int_equal(combining(f), 1);
+  assert_same_result(f, query, out);
+  tk_fixture_free(f);
+}
+
+/* A sum of doubles, and what the shuffle moved: at most one row per key
+ * and producer instead of every row. */
+static void test_combined_shuffle_moves_less(void **state)
+{
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "combine-rows", NULL);
+  const char *query = "SELECT k, sum(v) AS s, count(*) AS n FROM {0} "
+                      "GROUP BY k";
+  const char *out = run(f, query, "sums");
+  int64_t moved;
+
+  (void)state;
+  assert_int_equal(combining(f), 1);
+  /* Sums of doubles differ in the last bits with the order of addition. */
+  tk_assert_same_rows(
+      tk_fmt("SELECT k, round(sum(v), 6), count(*) FROM read_parquet('%s') "
+             "GROUP BY k", f->glob),
+      tk_fmt("SELECT k, round(s, 6), n FROM read_parquet('%s/*.parquet')",
+             out));
+  tk_assert_same_rows(tk_fmt("SELECT column_name, column_type FROM "
+                             "(DESCRIBE %s)", direct(f, query)),
+                      tk_fmt("SELECT column_name, column_type FROM (DESCRIBE "
+                             "SELECT * FROM read_parquet('%s/*.parquet'))",
+                             out));
+  moved = tk_duck_i64(tk_fmt(
+      "SELECT sum(rows_out) FROM read_csv('%s/log/tasks.csv') WHERE kind = "
+      "'shuffle' AND status = 'ok'", sp_session_job_dir(f->s)));
+  assert_true(moved > 0);
+  assert_true(moved <= (int64_t)FILES * KEYS);
+  tk_fixture_free(f);
+}
+
+/* Shapes it does not split run as written and give DuckDB's result (the
+ * GROUP BY name per partition: name is not the hash key). */
+static void test_not_combined(void **state)
+{
+  static const char *const queries[][2] = {
+      {"SELECT k, avg(id) AS a FROM {0} GROUP BY k", NULL},
+      {"SELECT k, round(sum(v), 3) AS s FROM {0} GROUP BY k", NULL},
+      {"SELECT k, count(*) AS n FROM {0} GROUP BY k, id % 2", NULL},
+      {"SELECT k, count(*) AS n FROM {0} GROUP BY k HAVING count(*) > 40",
+       NULL},
+      {"SELECT k, count(DISTINCT name) AS n FROM {0} GROUP BY k", NULL},
+      {"SELECT name, count(*) AS n FROM {0} GROUP BY name",
+       "SELECT name, count(*) AS n FROM {0} GROUP BY hash(k) % 5, name"},
+      {"SELECT k, count(*) FROM {0} GROUP BY k", NULL},
+      {"SELECT k, count(*) + {__data_partition__} * 0 AS n FROM {0} "
+       "GROUP BY k", "SELECT k, count(*) AS n FROM {0} GROUP BY k"},
+  };
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "no-combine", NULL);
+  size_t i;
+
+  (void)state;
+  assert_non_null(f);
+  for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    const char *out = run(f, queries[i][0], tk_fmt("q%zu", i));
+    const char *expected = queries[i][1] ? queries[i][1] : queries[i][0];
+    assert_int_equal(combining(f), 0);
+    tk_assert_same_rows(direct(f, expected),
+                        tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                               out));
+  }
+  tk_fixture_free(f);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_combined_aggregates),
+    cmocka_unit_test(test_combined_shuffle_moves_less),
+    cmocka_unit_test(test_not_combined),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
