@@ -1,7 +1,9 @@
 # lib.sh - what the benchmark scripts share (sourced, not run): the
 # binaries (built first if missing), a scratch folder removed on exit, a
 # clock, and the report line. Every figure compares smallpond with plain
-# DuckDB on the same data, in the same run, with the same total threads.
+# DuckDB on the same data, in the same run, with the same total threads;
+# both are timed as whole processes, start to exit (launch and planning
+# included), and each figure is the median of SP_BENCH_RUNS runs (3).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
@@ -11,15 +13,27 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/sp-bench-XXXXXX")
 [ -n "${SP_BENCH_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 workers=${SP_BENCH_WORKERS:-2}
+runs=${SP_BENCH_RUNS:-3}
 
 now() { date +%s.%N; }
 
 # since START: seconds elapsed, to the millisecond.
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
+# timed CMD...: runs CMD and prints the seconds it took.
+timed() {
+  t0=$(now)
+  "$@"
+  since "$t0"
+  echo
+}
+
+# median: the median of the numbers on stdin, one per line.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # duck SQL...: plain DuckDB with as many threads as smallpond's workers
-# (one thread per task); prints the seconds the last statement took.
-duck() { "$bin/sp-duck-sql" --threads "$workers" "$@"; }
+# (one thread per task), in a process of its own, as smallpond runs.
+duck() { "$bin/sp-duck-sql" --threads "$workers" "$@" >/dev/null; }
 
 # sp ARGS...: smallpond run with the benchmark's workers and data root.
 sp() {

@@ -8,14 +8,17 @@ rows=${1:-10000000}
 gen_table "$work/data" "$rows" 8 100000
 glob="$work/data/*.parquet"
 
-start=$(now)
-sp --read-parquet "$glob" --repartition 8 --hash-by k \
-   --sql "SELECT k, count(*) AS n, sum(v) AS s FROM {0} GROUP BY k" \
-   --write-parquet "$work/out"
-t_sp=$(since "$start")
-t_duck=$(duck "COPY (SELECT k, count(*) AS n, sum(v) AS s
+t_sp=$(for r in $(seq "$runs"); do
+  rm -rf "$work/out"
+  timed sp --read-parquet "$glob" --repartition 8 --hash-by k \
+     --sql "SELECT k, count(*) AS n, sum(v) AS s FROM {0} GROUP BY k" \
+     --write-parquet "$work/out"
+done | median)
+t_duck=$(for r in $(seq "$runs"); do
+  timed duck "COPY (SELECT k, count(*) AS n, sum(v) AS s
                     FROM read_parquet('$glob') GROUP BY k)
-               TO '$work/duck.parquet' (FORMAT parquet)")
+               TO '$work/duck.parquet' (FORMAT parquet)"
+done | median)
 same "SELECT k, n, round(s, 6) FROM '$work/duck.parquet'" \
      "SELECT k, n, round(s, 6) FROM '$work/out/*.parquet'"
 report shuffle_agg "$t_sp" "$t_duck"

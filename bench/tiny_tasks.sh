@@ -8,12 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 n=${1:-10000}
 
-start=$(now)
-sp --from-sql "SELECT i FROM range($n) t(i)" --repartition "$n" --by-rows \
-   --map "i, i * 2 AS j" --count
-t_sp=$(since "$start")
+t_sp=$(for r in $(seq "$runs"); do
+  timed sp --from-sql "SELECT i FROM range($n) t(i)" --repartition "$n" \
+     --by-rows --map "i, i * 2 AS j" --count
+done | median)
 # As many trivial queries in plain DuckDB, one after another.
-t_duck=$("$bin/sp-duck-sql" --repeat "$n" "SELECT 1 AS i, 2 AS j")
+t_duck=$(for r in $(seq "$runs"); do
+  timed duck --repeat "$n" "SELECT 1 AS i, 2 AS j"
+done | median)
 awk -v n="$n" -v s="$t_sp" -v d="$t_duck" -v w="$workers" 'BEGIN {
   printf "tiny_tasks   %d tasks in %.3f s: %.0f tasks/s on %d workers " \
          "(%.2f ms a task); duckdb runs %d trivial queries in %.3f s\n",

@@ -123,11 +123,11 @@ sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err)
   return SP_OK;
 }
 
-sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
-                               sp_error **err)
+sp_status sp_exec_input_names(sp_exec_ctx *x, const char ***names,
+                              sp_error **err)
 {
   const sp_task_desc *d = x->desc;
-  sp_buf sql = SP_BUF_INIT, name = SP_BUF_INIT;
+  sp_buf name = SP_BUF_INIT;
   sp_status st = SP_OK;
   size_t i;
 
@@ -141,12 +141,30 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
     }
     sp_buf_reset(&name);
     sp_input_view_name(&name, i);
+    if (sp_buf_oom(&name) ||
+        !((*names)[i] = sp_arena_strdup(x->arena, name.data)))
+      st = sp_error_oom(err);
+  }
+  sp_buf_release(&name);
+  return st;
+}
+
+sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
+                               sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_buf sql = SP_BUF_INIT;
+  sp_status st;
+  size_t i;
+
+  if ((st = sp_exec_input_names(x, names, err)) != SP_OK)
+    return st;
+  for (i = 0; i < d->ninputs && st == SP_OK; i++) {
     sp_buf_reset(&sql);
-    sp_buf_appendf(&sql, "CREATE OR REPLACE TEMP VIEW %s AS\n", name.data);
+    sp_buf_appendf(&sql, "CREATE OR REPLACE TEMP VIEW %s AS\n", (*names)[i]);
     if ((st = sp_input_select(&sql, &d->inputs[i], err)) != SP_OK)
       break;
-    if (sp_buf_oom(&sql) || sp_buf_oom(&name) ||
-        !((*names)[i] = sp_arena_strdup(x->arena, name.data))) {
+    if (sp_buf_oom(&sql)) {
       st = sp_error_oom(err);
       break;
     }
@@ -154,7 +172,22 @@ sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
       sp_error_prefix(err, "cannot read input {%zu}", i);
   }
   sp_buf_release(&sql);
-  sp_buf_release(&name);
+  return st;
+}
+
+sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
+                             sp_buf *b, sp_error **err)
+{
+  const sp_task_desc *d = x->desc;
+  sp_status st = SP_OK;
+  size_t i;
+
+  for (i = 0; i < d->ninputs && st == SP_OK; i++) {
+    sp_buf_appendf(b, "%s%s AS (", i ? ",\n" : "WITH ", names[i]);
+    st = sp_input_select(b, &d->inputs[i], err);
+    sp_buf_puts(b, ")");
+  }
+  sp_buf_puts(b, "\n");
   return st;
 }
 

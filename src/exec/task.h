@@ -64,6 +64,16 @@ sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err);
 sp_status sp_exec_create_views(sp_exec_ctx *x, const char ***names,
                                sp_error **err);
 
+/* The quoted names sp_exec_create_views gives the inputs, without
+ * creating anything. */
+sp_status sp_exec_input_names(sp_exec_ctx *x, const char ***names,
+                              sp_error **err);
+
+/* Appends "WITH <name> AS (<select>), ... " over the task's inputs: the
+ * inputs for one statement, without views. */
+sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
+                             sp_buf *b, sp_error **err);
+
 /* Allocates r->outputs with n empty datasets. */
 sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
 

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exec/duck.h"
 #include "exec/task.h"
@@ -80,6 +81,66 @@ static int embeddable(const sp_buf *q)
          !strstr(q->data, "/*");
 }
 
+/* 1 when q starts with SELECT or FROM, so that a WITH clause can go in
+ * front of it, and reads each input once, so that DuckDB inlines the
+ * input where it is read (a CTE read twice may be materialized). */
+static int takes_ctes(const sp_buf *q, const char *const *names, size_t n)
+{
+  const char *p = q->data;
+  size_t i;
+
+  while (isspace((unsigned char)*p))
+    p++;
+  if (!((strncasecmp(p, "select", 6) == 0 && !isalnum((unsigned char)p[6])) ||
+        (strncasecmp(p, "from", 4) == 0 && !isalnum((unsigned char)p[4]))))
+    return 0;
+  for (i = 0; i < n; i++) {
+    const char *at = strstr(q->data, names[i]);
+    if (!at || strstr(at + 1, names[i]))
+      return 0;
+  }
+  return 1;
+}
+
+/* Starts copy with "COPY (<the query's rows>) TO ". One statement when
+ * it can be: COPY (WITH <inputs> <query>) TO. Else views over the inputs
+ * (*views set); and a view of the query when its text cannot sit inside
+ * parentheses (it may end in ';' or a comment, which only a statement of
+ * its own can hold). Every statement costs a tiny task about a fifth of
+ * its time: so the query is bound on its own only to explain a failure. */
+static sp_status start_copy(sp_exec_ctx *x, const char **names,
+                            const sp_buf *query, sp_buf *copy, int *views,
+                            sp_error **err)
+{
+  sp_status st;
+
+  if (embeddable(query) && takes_ctes(query, names, x->desc->ninputs)) {
+    sp_buf_puts(copy, "COPY (");
+    st = sp_exec_input_ctes(x, names, copy, err);
+    sp_buf_append(copy, query->data, query->len);
+    sp_buf_puts(copy, ") TO ");
+    return st;
+  }
+  if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
+    return st;
+  *views = 1;
+  if (embeddable(query)) {
+    sp_buf_puts(copy, "COPY (");
+    sp_buf_append(copy, query->data, query->len);
+    sp_buf_puts(copy, ") TO ");
+    return SP_OK;
+  }
+  sp_buf_puts(copy, "CREATE OR REPLACE TEMP VIEW " RESULT_VIEW " AS\n");
+  sp_buf_append(copy, query->data, query->len);
+  if (sp_buf_oom(copy))
+    return sp_error_oom(err);
+  if ((st = sp_duck_exec(x->con, copy->data, err)) != SP_OK)
+    return st;
+  sp_buf_reset(copy);
+  sp_buf_puts(copy, "COPY (SELECT * FROM " RESULT_VIEW ") TO ");
+  return SP_OK;
+}
+
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
@@ -90,10 +151,11 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   sp_piece piece = {"part-0.parquet", 0, 0, -1, 0, NULL};
   sp_error *why = NULL;
   sp_status st;
+  int views = 0;
 
   if (!out)
     return sp_error_oom(err);
-  if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
+  if ((st = sp_exec_input_names(x, &names, err)) != SP_OK)
     return st;
   vars.partition = d->partition;
   /* 31 bits: DuckDB types a literal by its size, and every partition must
@@ -108,27 +170,8 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
     goto out;
   if ((st = check_one_statement(x->con, query.data, err)) != SP_OK)
     goto out;
-  /* COPY (<query>) TO when the text can sit inside parentheses; else a
-   * view first, as the text may end in ';' or a comment, which only a
-   * statement of its own can hold. Binding the query on its own as well
-   * would cost a tiny task a fifth of its time, so that is done only to
-   * explain a failure. */
-  if (!embeddable(&query)) {
-    sp_buf_puts(&copy, "CREATE OR REPLACE TEMP VIEW " RESULT_VIEW " AS\n");
-    sp_buf_append(&copy, query.data, query.len);
-    if (sp_buf_oom(&copy)) {
-      st = sp_error_oom(err);
-      goto out;
-    }
-    if ((st = sp_duck_exec(x->con, copy.data, err)) != SP_OK)
-      goto out_explain;
-    sp_buf_reset(&copy);
-    sp_buf_puts(&copy, "COPY (SELECT * FROM " RESULT_VIEW ") TO ");
-  } else {
-    sp_buf_puts(&copy, "COPY (");
-    sp_buf_append(&copy, query.data, query.len);
-    sp_buf_puts(&copy, ") TO ");
-  }
+  if ((st = start_copy(x, names, &query, &copy, &views, err)) != SP_OK)
+    goto out_explain;
   sp_buf_append_literal(&copy, out);
   sp_exec_parquet_options(d, 0, NULL, &copy);
   if (sp_buf_oom(&copy)) {
@@ -144,7 +187,13 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   goto out;
 
 out_explain:
-  if (err && explain_query(x->con, query.data, &why) != SP_OK) {
+  /* The query alone needs its inputs as views; failing to make them is
+   * the explanation. */
+  if (err && !views && sp_exec_create_views(x, &names, &why) != SP_OK) {
+    sp_error_free(err);
+    *err = why;
+    st = sp_error_status(why);
+  } else if (err && explain_query(x->con, query.data, &why) != SP_OK) {
     sp_error_free(err);
     *err = why;
     st = sp_error_status(why);

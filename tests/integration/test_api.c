@@ -618,6 +618,54 @@ static void test_rerun_over_stale_staging(void **state)
   free(job_dir);
 }
 
+/* The shapes of query a SQL task runs as one statement (the inputs as a
+ * WITH clause) and those it runs over views (the query starts with WITH,
+ * names an input twice, or ends in a comment): DuckDB's rows either way,
+ * for one input and for two. */
+static void test_sql_shapes(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = open_session(f, 2, "shapes");
+  const char *key[] = {"k"};
+  static const char *const shapes[][2] = {
+      {"SELECT t.id, t.k FROM {0} AS t WHERE t.k > 5",
+       "SELECT id, k FROM @ WHERE k > 5"},
+      {"  from {0} select id, k * 2 AS k2",
+       "SELECT id, k * 2 FROM @"},
+      {"SELECT {0}.id FROM {0} WHERE {0}.k < 3",
+       "SELECT id FROM @ WHERE k < 3"},
+      {"WITH x AS (SELECT * FROM {0}) SELECT id, k FROM x",
+       "SELECT id, k FROM @"},
+      {"SELECT a.id FROM {0} a JOIN {0} b USING (id)",
+       "SELECT id FROM @"},
+      {"SELECT id FROM {0} -- a comment", "SELECT id FROM @"},
+  };
+  const char *from = tk_fmt("read_parquet('%s')", f->glob);
+  sp_df *in = hash_by(read_input(s, f), 3, key, 1), *df, *pair[2];
+  sp_error *err = NULL;
+  size_t i;
+
+  for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+    const char *out = tk_path(f->dir, tk_fmt("shape-%zu", i));
+    const char *at = strchr(shapes[i][1], '@');
+    write_ok(sql1(s, shapes[i][0], in), out);
+    tk_assert_same_rows(tk_fmt("%.*s%s%s", (int)(at - shapes[i][1]),
+                               shapes[i][1], from, at + 1),
+                        output_sql(out, "*"));
+  }
+  /* Two inputs partitioned alike: a join per partition. */
+  pair[0] = in;
+  pair[1] = sql1(s, "SELECT k, count(*) AS n FROM {0} GROUP BY k", in);
+  tk_check(sp_partial_sql(s, "SELECT a.id, b.n FROM {0} a JOIN {1} b "
+                          "ON a.k = b.k", pair, 2, NULL, &df, &err), &err);
+  write_ok(df, tk_path(f->dir, "shape-join"));
+  tk_assert_same_rows(
+      tk_fmt("SELECT a.id, b.n FROM %s a JOIN (SELECT k, count(*) AS n FROM "
+             "%s GROUP BY k) b ON a.k = b.k", from, from),
+      output_sql(tk_path(f->dir, "shape-join"), "*"));
+  sp_close(&s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -642,6 +690,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_unusual_inputs, setup, teardown),
     cmocka_unit_test_setup_teardown(test_job_folder_safety, setup, teardown),
     cmocka_unit_test_setup_teardown(test_two_sessions, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_sql_shapes, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
