@@ -8,20 +8,22 @@ rows=${1:-20000000}
 gen_table "$work/data" "$rows" 8 1000
 glob="$work/data/*.parquet"
 
-t_sp=$(for r in $(seq "$runs"); do
+# The two sides alternate, so that a slow moment of the machine does not
+# fall on one side only.
+for r in $(seq "$runs"); do
   rm -rf "$work/out"
   timed sp --read-parquet "$glob" --repartition 8 \
      --sql "SELECT k, count(*) AS n, sum(v) AS s FROM {0}
             WHERE v > 100 GROUP BY k" \
      --repartition 1 \
      --sql "SELECT k, sum(n)::BIGINT AS n, sum(s) AS s FROM {0} GROUP BY k" \
-     --write-parquet "$work/out"
-done | median)
-t_duck=$(for r in $(seq "$runs"); do
+     --write-parquet "$work/out" >>"$work/t_sp"
   timed duck "COPY (SELECT k, count(*) AS n, sum(v) AS s
                     FROM read_parquet('$glob') WHERE v > 100 GROUP BY k)
-               TO '$work/duck.parquet' (FORMAT parquet)"
-done | median)
+               TO '$work/duck.parquet' (FORMAT parquet)" >>"$work/t_duck"
+done
+t_sp=$(median <"$work/t_sp")
+t_duck=$(median <"$work/t_duck")
 # Sums of doubles differ in the last bits with the order of addition.
 same "SELECT k, n, round(s, 6) FROM '$work/duck.parquet'" \
      "SELECT k, n, round(s, 6) FROM '$work/out/*.parquet'"

@@ -8,14 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 n=${1:-10000}
 
-t_sp=$(for r in $(seq "$runs"); do
+# The two sides alternate, so that a slow moment of the machine does not
+# fall on one side only.
+for r in $(seq "$runs"); do
   timed sp --from-sql "SELECT i FROM range($n) t(i)" --repartition "$n" \
-     --by-rows --map "i, i * 2 AS j" --count
-done | median)
-# As many trivial queries in plain DuckDB, one after another.
-t_duck=$(for r in $(seq "$runs"); do
-  timed duck --repeat "$n" "SELECT 1 AS i, 2 AS j"
-done | median)
+     --by-rows --map "i, i * 2 AS j" --count >>"$work/t_sp"
+  timed duck --repeat "$n" "SELECT 1 AS i, 2 AS j" >>"$work/t_duck"
+done
+t_sp=$(median <"$work/t_sp")
+t_duck=$(median <"$work/t_duck")
 awk -v n="$n" -v s="$t_sp" -v d="$t_duck" -v w="$workers" 'BEGIN {
   printf "tiny_tasks   %d tasks in %.3f s: %.0f tasks/s on %d workers " \
          "(%.2f ms a task); duckdb runs %d trivial queries in %.3f s\n",
