@@ -48,6 +48,8 @@ typedef struct stage_times {
   size_t total;          /* its tasks in this run */
   int64_t *ms;           /* durations of its finished attempts */
   size_t len, cap;
+  int64_t limit;         /* straggler_ms when len was limit_len */
+  size_t limit_len;
 } stage_times;
 
 typedef struct sp_run {
@@ -843,12 +845,18 @@ static int64_t straggler_ms(stage_times *st)
 
   if (st->len < 2 || st->len * 4 < st->total * 3)
     return 0;
+  /* Sorting is O(n log n) and this runs after every result: sort again
+   * only when a sixteenth more attempts have finished. */
+  if (st->limit && st->len - st->limit_len <= st->limit_len / 16)
+    return st->limit;
   qsort(st->ms, st->len, sizeof(*st->ms), cmp_i64);
   p50 = st->ms[st->len / 2];
   p95 = st->ms[(st->len * 95) / 100 < st->len ? (st->len * 95) / 100
                                               : st->len - 1];
   limit = 2 * p95 > 4 * p50 ? 2 * p95 : 4 * p50;
-  return limit > 1000 ? limit : 1000;
+  st->limit = limit > 1000 ? limit : 1000;
+  st->limit_len = st->len;
+  return st->limit;
 }
 
 /* Starts a duplicate of each straggling attempt on an idle worker, when
