@@ -250,8 +250,10 @@ typedef struct sp_config {
    * stage's tasks have finished, an attempt running longer than twice the
    * stage's p95, four times its p50 and a second gets a duplicate on an
    * idle worker; the first to finish wins, the other is stopped (a local
-   * worker is killed and replaced; an MPI rank's result is dropped when it
-   * comes) and its files removed. -1: off. */
+   * worker is killed and replaced; an MPI rank cannot be, so its result is
+   * dropped when it comes, and the run waits for it: under MPI speculation
+   * frees later stages, not the end of the last) and its files removed.
+   * -1: off. */
   int speculation;
 } sp_config;
 

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "exec/arrow_in.h"
 #include "exec/combine.h"
+#include "exec/input.h"
 #include "exec/partition_keys.h"
 #include "io/fs.h"
 #include "util/hash.h"
@@ -336,17 +337,26 @@ static sp_status combine(sp_session *s, const char **query, sp_node **input,
 {
   const sp_node *r = *input;
   const char *codec = r->parquet.compression;
+  sp_buf schema = SP_BUF_INIT;
   sp_node_options ropt;
   sp_split_spec spec;
   char *partial = NULL;
   sp_status st;
 
   *final = NULL;
+  /* The input's schema must be known to check the partial results'
+   * types: a source's files. */
   if (r->kind != SP_NODE_REPARTITION || r->split != SP_SPLIT_HASH ||
-      r->nested || r->sql || sp_graph_node_planned(&s->graph, r))
+      r->nested || r->sql || sp_graph_node_planned(&s->graph, r) ||
+      r->inputs[0]->kind != SP_NODE_READ || r->inputs[0]->files.len == 0)
     return SP_OK;
-  st = sp_combine_split(*query, r->hash_by, r->nhash_by, &partial, final,
-                        err);
+  if ((st = sp_input_select(&schema, &r->inputs[0]->files, err)) != SP_OK)
+    return st;
+  st = sp_buf_oom(&schema) ? sp_error_oom(err)
+                          : sp_combine_split(*query, schema.data, r->hash_by,
+                                             r->nhash_by, &partial, final,
+                                             err);
+  sp_buf_release(&schema);
   if (st != SP_OK || !partial)
     return st;
   memset(&spec, 0, sizeof(spec));

@@ -1,6 +1,8 @@
 /*
  * launch_mpi.c - `smallpond run --launcher mpi`: start this same command
- * under mpirun, so rank 0 drives and the other ranks serve tasks.
+ * under mpirun, so rank 0 drives and the other ranks serve tasks. The
+ * options are Open MPI's (Debian's mpirun); for another launcher, start
+ * `smallpond run` under it directly.
  */
 #include <errno.h>
 #include <stdio.h>

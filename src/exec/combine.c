@@ -9,14 +9,19 @@
  * columns and count(*), count, sum, min or max of any row expression,
  * each aggregate named with AS. The partial query is the same tree with
  * the select list replaced by the group columns and the aggregates under
- * names of our own, turned back into SQL by DuckDB (json_deserialize_sql);
- * the final query is built here from quoted names only. Anything else
- * gets no combiner: the plan stays as the user wrote it.
+ * names of our own, turned back into SQL by DuckDB (json_deserialize_sql)
+ * and bound over the input's schema: it must bind, and its results must
+ * be of types Parquet keeps (a HUGEINT sum travels as DECIMAL(38,0)),
+ * since they cross the shuffle as Parquet. The final query is built here
+ * from quoted names only. No subquery (it would see one producer's rows),
+ * no column aliases on the input. Anything else gets no combiner: the
+ * plan stays as the user wrote it.
  */
 #include "exec/combine.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -78,6 +83,27 @@ static int aggregate_of(const json_t *e, agg_kind *kind)
   return 1;
 }
 
+/* 1 when j holds an expression of class cls anywhere below it. */
+static int has_class(const json_t *j, const char *cls)
+{
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+      if (has_class(v, cls))
+        return 1;
+  } else if (json_is_object(j)) {
+    if (strcmp(str_of(j, "class"), cls) == 0)
+      return 1;
+    json_object_foreach((json_t *)j, key, v)
+      if (has_class(v, cls))
+        return 1;
+  }
+  return 0;
+}
+
 /* 1 when name is among the group columns. */
 static int grouped(const json_t *groups, const char *name)
 {
@@ -109,6 +135,7 @@ static json_t *select_node(json_t *ast, char *const *keys, size_t nkeys)
       strcmp(str_of(from, "type"), "BASE_TABLE") != 0 ||
       strcmp(str_of(from, "table_name"), INPUT_NAME) != 0 ||
       *str_of(from, "schema_name") || *str_of(from, "catalog_name") ||
+      json_array_size(json_object_get(from, "column_name_alias")) != 0 ||
       !json_is_null(json_object_get(from, "sample")) ||
       !json_is_null(json_object_get(node, "having")) ||
       !json_is_null(json_object_get(node, "qualify")) ||
@@ -120,6 +147,10 @@ static json_t *select_node(json_t *ast, char *const *keys, size_t nkeys)
   for (i = 0; i < json_array_size(groups); i++)
     if (!column_of(json_array_get(groups, i)))
       return NULL;
+  /* A subquery would see one producer's rows, not the partition's. */
+  if (has_class(json_object_get(node, "where_clause"), "SUBQUERY") ||
+      has_class(json_object_get(node, "select_list"), "SUBQUERY"))
+    return NULL;
   /* Rows of one group must meet in one partition. */
   for (i = 0; i < nkeys; i++)
     if (!grouped(groups, keys[i]))
@@ -149,7 +180,7 @@ static int append_ident(sp_buf *b, const char *name)
 /* The final query: per item of the original select list, the group
  * column or the aggregate of the partial results, under its name. */
 static sp_status build_final(const json_t *items, const json_t *groups,
-                             sp_buf *b)
+                             const unsigned char *wide, sp_buf *b)
 {
   static const char *const outer[] = {"sum", "sum", "min", "max"};
   int oom = 0;
@@ -169,11 +200,18 @@ static sp_status build_final(const json_t *items, const json_t *groups,
       snprintf(part, sizeof(part), "__sp_part%zu", i);
       sp_buf_appendf(b, "%s(", outer[kind]);
       oom |= append_ident(b, part);
-      /* A sum of counts is HUGEINT; a count is BIGINT. */
-      sp_buf_puts(b, kind == AGG_COUNT ? ")::BIGINT" : ")");
+      /* A sum of counts is HUGEINT; a count is BIGINT. A HUGEINT partial
+       * travelled as DECIMAL(38,0). */
+      sp_buf_puts(b, kind == AGG_COUNT ? ")::BIGINT"
+                     : wide[i]         ? ")::HUGEINT"
+                                       : ")");
     }
-    sp_buf_puts(b, " AS ");
-    oom |= append_ident(b, *alias ? alias : col);
+    /* Unnamed, a column keeps the name DuckDB gives it, as written in
+     * the input, not in the query. */
+    if (*alias) {
+      sp_buf_puts(b, " AS ");
+      oom |= append_ident(b, alias);
+    }
   }
   /* Every group column, selected or not: groups must not merge. */
   sp_buf_puts(b, " FROM {0} GROUP BY ");
@@ -221,6 +259,84 @@ fail:
   return 0;
 }
 
+/* 1 when Parquet keeps values of type t as they are (the partial
+ * results travel in a shuffle's Parquet files). */
+static int parquet_exact(duckdb_type t)
+{
+  switch (t) {
+  case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT:
+  case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
+  case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT:
+  case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER:
+  case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE:
+  case DUCKDB_TYPE_DECIMAL: case DUCKDB_TYPE_VARCHAR: case DUCKDB_TYPE_BLOB:
+  case DUCKDB_TYPE_DATE: case DUCKDB_TYPE_TIMESTAMP:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Binds the partial query (sql) over the input (input_sql) and checks the
+ * type of each partial result: one Parquet keeps, or HUGEINT (a sum of
+ * integers), which travels as DECIMAL(38,0): wide[i] set. 0 when it does
+ * not bind (it names a select-list alias, say) or a type would change. */
+static int check_partial(duckdb_connection con, const char *input_sql,
+                         const char *sql, size_t nitems, unsigned char *wide)
+{
+  duckdb_prepared_statement prep = NULL;
+  sp_buf view = SP_BUF_INIT;
+  sp_error *ignored = NULL;
+  int ok = 0;
+  idx_t c;
+
+  sp_buf_puts(&view, "CREATE OR REPLACE TEMP VIEW \"" INPUT_NAME "\" AS ");
+  sp_buf_puts(&view, input_sql);
+  if (sp_buf_oom(&view) || sp_duck_exec(con, view.data, &ignored) != SP_OK ||
+      duckdb_prepare(con, sql, &prep) == DuckDBError)
+    goto out;
+  for (c = 0; c < duckdb_prepared_statement_column_count(prep); c++) {
+    const char *name = duckdb_prepared_statement_column_name(prep, c);
+    duckdb_type t = duckdb_prepared_statement_column_type(prep, c);
+    size_t i;
+    if (!name || strncmp(name, "__sp_part", 9) != 0)
+      continue; /* a group column: as the input has it */
+    i = (size_t)strtoul(name + 9, NULL, 10);
+    if (i >= nitems || (!parquet_exact(t) && t != DUCKDB_TYPE_HUGEINT))
+      goto out;
+    wide[i] = t == DUCKDB_TYPE_HUGEINT;
+  }
+  ok = 1;
+out:
+  duckdb_destroy_prepare(&prep);
+  sp_error_free(&ignored);
+  sp_buf_release(&view);
+  return ok;
+}
+
+/* The partial query with its HUGEINT results as DECIMAL(38,0). */
+static void narrow(const char *sql, const unsigned char *wide, size_t n,
+                   sp_buf *b)
+{
+  char part[32];
+  size_t i, k = 0;
+
+  for (i = 0; i < n; i++)
+    if (wide[i]) {
+      snprintf(part, sizeof(part), "__sp_part%zu", i);
+      sp_buf_puts(b, k++ ? ", " : "SELECT * REPLACE (");
+      sp_buf_puts(b, "CAST(");
+      sp_buf_append_ident(b, part);
+      sp_buf_puts(b, " AS DECIMAL(38, 0)) AS ");
+      sp_buf_append_ident(b, part);
+    }
+  if (k)
+    sp_buf_puts(b, ") FROM (");
+  sp_buf_puts(b, sql);
+  if (k)
+    sp_buf_puts(b, ")");
+}
+
 /* Appends SQL text as a template over {0}: braces doubled, the input's
  * parse-time name replaced by {0}. */
 static void as_template(const char *sql, sp_buf *b)
@@ -265,19 +381,23 @@ static void expand_plain(const char *tmpl, char **out)
   sp_buf_release(&y);
 }
 
-sp_status sp_combine_split(const char *query, char *const *keys,
-                           size_t nkeys, char **partial, char **final,
-                           sp_error **err)
+sp_status sp_combine_split(const char *query, const char *input_sql,
+                           char *const *keys, size_t nkeys, char **partial,
+                           char **final, sp_error **err)
 {
   duckdb_database db = NULL;
   duckdb_connection con = NULL;
   char *sql = NULL, *text = NULL, *back = NULL, *dumped = NULL;
   json_t *ast = NULL, *node, *items = NULL;
-  sp_buf p = SP_BUF_INIT, f = SP_BUF_INIT;
+  sp_buf p = SP_BUF_INIT, f = SP_BUF_INIT, n = SP_BUF_INIT;
+  unsigned char *wide = NULL;
   sp_error *ignored = NULL;
   sp_status st = SP_OK;
+  size_t nitems;
 
   *partial = *final = NULL;
+  if (!input_sql)
+    return SP_OK;
   expand_plain(query, &sql);
   if (!sql)
     return SP_OK;
@@ -302,9 +422,21 @@ sp_status sp_combine_split(const char *query, char *const *keys,
   if (sp_duck_query_text(con, "SELECT json_deserialize_sql($1::JSON)", dumped,
                          &back, &ignored) != SP_OK || !back)
     goto out;
-  as_template(back, &p);
-  if (build_final(items, json_object_get(node, "group_expressions"), &f) !=
-          SP_OK ||
+  nitems = json_array_size(items);
+  if (!(wide = sp_calloc(nitems + 1, 1))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if (!check_partial(con, input_sql, back, nitems, wide))
+    goto out;
+  narrow(back, wide, nitems, &n);
+  if (sp_buf_oom(&n)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  as_template(n.data, &p);
+  if (build_final(items, json_object_get(node, "group_expressions"), wide,
+                  &f) != SP_OK ||
       sp_buf_oom(&p)) {
     st = sp_error_oom(err);
     goto out;
@@ -327,6 +459,8 @@ out:
   sp_free(sql);
   sp_buf_release(&p);
   sp_buf_release(&f);
+  sp_buf_release(&n);
+  sp_free(wide);
   if (con)
     duckdb_disconnect(&con);
   if (db)

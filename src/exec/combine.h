@@ -15,12 +15,14 @@
  * repartition by keys[0..nkeys), into *partial (run by each producer on
  * its input, before hashing) and *final (run per partition over the
  * partial results, giving the columns, names and types of query). Both
- * are templates over {0}; the caller frees them with sp_free. When query
- * does not have the shape a combiner can split (see combine.c), both are
+ * are templates over {0}; the caller frees them with sp_free. input_sql
+ * is a SELECT of the repartition's input (its schema, for binding the
+ * partial query); NULL when unknown. When query does not have the shape a
+ * combiner can split (see combine.c), or input_sql is NULL, both are
  * NULL and SP_OK is returned: the plan stays as written. Opens a DuckDB
  * of its own for the parse, and closes it. */
-sp_status sp_combine_split(const char *query, char *const *keys,
-                           size_t nkeys, char **partial, char **final,
-                           sp_error **err);
+sp_status sp_combine_split(const char *query, const char *input_sql,
+                           char *const *keys, size_t nkeys, char **partial,
+                           char **final, sp_error **err);
 
 #endif

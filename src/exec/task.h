@@ -44,10 +44,10 @@ typedef struct sp_exec_settings {
   duckdb_connection con;
 } sp_exec_settings;
 
-/* Runs the attempt described by d on a fresh connection to db and fills *r
- * (zeroed by the caller): on failure r->status, r->error and, for SQL,
- * r->error_sql. cur holds db's settings and is updated. Returns
- * r->status. */
+/* Runs the attempt described by d on a connection to db (cur's, or a
+ * fresh one) and fills *r (zeroed by the caller): on failure r->status,
+ * r->error and, for SQL, r->error_sql. cur holds db's settings and
+ * connection, and is updated. Returns r->status. */
 sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
                        const sp_exec_env *env, const sp_task_desc *d,
                        sp_arena *arena, sp_task_result *r);

@@ -236,9 +236,9 @@ static int workers_on(const sp_workers *ws, int k)
 
 /* What tasks may use at once on each host: its CPUs, or what its workers
  * x task_threads asks for when more (the program asked for that many
- * workers); local workers share this machine's workers x task_memory, an
- * MPI host offers 80% of its memory. Under MPI, a task that sets no limits
- * gets its host's share per worker, the smallest over hosts. */
+ * workers); and 80% of its memory, or workers x task_memory when more.
+ * Under MPI, a task that sets no limits gets its host's share per worker,
+ * the smallest over hosts. */
 static void size_hosts(sp_job *job, int64_t task_memory)
 {
   sp_workers *ws = &job->workers;
@@ -250,7 +250,10 @@ static void size_hosts(sp_job *job, int64_t task_memory)
     if (!(n = workers_on(ws, k)))
       continue;
     if (!ws->mpi) {
-      h->memory = n * task_memory;
+      /* The workers' share, or 80% of the machine when more: a step may
+       * ask for more than the session's per-task memory. */
+      int64_t machine = h->memory / 10 * 8;
+      h->memory = n * task_memory > machine ? n * task_memory : machine;
       continue;
     }
     h->memory = h->memory > 0 ? h->memory / 10 * 8 : n * ((int64_t)1 << 30);
@@ -347,8 +350,10 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->speculation = cfg->speculation;
   job->workers.mpi = cfg->mpi;
   job->workers.mpi_owned = cfg->mpi_owned;
+  /* Failures go through sp_job_close, which also releases MPI ranks
+   * waiting for their first message. */
   if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
-    return st;
+    goto out_fail;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
     st = sp_error_oom(err);
     goto out_fail;

@@ -429,12 +429,20 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     goto out;
   }
   if (sp_worker_send(&job->workers, w, msg, NULL) != SP_OK) {
+    /* It died while idle: the task goes back to the queue, and the
+     * worker is replaced (or stays out of service). */
+    sp_error *lost = NULL;
     char how[64];
-    sp_worker_reap(&job->workers, w, how, sizeof(how)); /* out of service */
+    sp_worker_reap(&job->workers, w, how, sizeof(how));
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) while idle",
            w->index, how);
-    st = sp_error_set(err, SP_EWORKER, "worker %d died (%s) while idle",
-                      w->index, how);
+    if (list_push(&run->ready, t->index) != 0)
+      st = sp_error_oom(err);
+    else if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
+      SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
+             w->index, sp_error_message(lost));
+      sp_error_free(&lost);
+    }
     goto out;
   }
   ts->attempts++;
@@ -625,6 +633,23 @@ static void cancel_others(sp_run *run, const sp_task *t, const sp_worker *won)
   }
 }
 
+/* A local worker killed by cancel_others whose result had arrived before
+ * the kill: its stream will not end while we read nothing more from it,
+ * so reap and replace it here. */
+static void replace_cancelled(sp_run *run, sp_worker *w)
+{
+  sp_job *job = run->job;
+  sp_error *lost = NULL;
+  char how[64];
+
+  sp_worker_reap(&job->workers, w, how, sizeof(how));
+  if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
+    SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
+           w->index, sp_error_message(lost));
+    sp_error_free(&lost);
+  }
+}
+
 /* The attempt on w ended without a result and the task is done or has
  * another attempt running: drop it quietly. */
 static void drop_attempt(sp_run *run, const sp_task *t, sp_worker *w,
@@ -702,7 +727,10 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
     return st;
   }
   if (ts->done || w->cancelled) { /* another attempt won */
+    int killed = w->cancelled && !job->workers.mpi;
     drop_attempt(run, t, w, "another attempt finished first");
+    if (killed)
+      replace_cancelled(run, w);
     goto out;
   }
   if (r.status != SP_OK) {
@@ -860,9 +888,8 @@ static int64_t straggler_ms(stage_times *st)
 }
 
 /* Starts a duplicate of each straggling attempt on an idle worker, when
- * nothing else is waiting. Returns 1 when some attempt is a straggler
- * candidate that is not yet slow enough, so the caller polls with a
- * timeout. */
+ * nothing else is waiting. Sets *watching when some attempt may yet turn
+ * out a straggler, so that the caller polls with a timeout. */
 static sp_status speculate(sp_run *run, int *watching, sp_error **err)
 {
   sp_job *job = run->job;
@@ -882,6 +909,7 @@ static sp_status speculate(sp_run *run, int *watching, sp_error **err)
       continue;
     t = run->g->tasks[w->task];
     if (job->tasks[t->index].running > 1 || job->tasks[t->index].speculated ||
+        job->tasks[t->index].attempts >= job->max_attempts ||
         !(stage = stage_of(run, t)))
       continue;
     if (!(limit = straggler_ms(stage)) || now - w->started_ms < limit) {

@@ -178,12 +178,73 @@ static void test_not_combined(void **state)
   tk_fixture_free(f);
 }
 
+/* The cases a reviewer found: a subquery in WHERE sees the partition
+ * (not one producer's rows), a select alias used in WHERE, a column
+ * alias list on the input, an unnamed key written in another case, and
+ * an integer sum that the next step reads as HUGEINT. */
+static void test_combiner_keeps_meaning(void **state)
+{
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "combine-edges", NULL);
+  const char *key[] = {"k"};
+  sp_repartition_options hash = {.hash_by = key, .nhash_by = 1};
+  const char *sub = "SELECT k, count(*) AS c FROM {0} WHERE v > (SELECT "
+                    "avg(v) FROM {0}) GROUP BY k";
+  const char *alias = "SELECT k AS key, count(*) AS c FROM {0} WHERE key > 2 "
+                      "GROUP BY k";
+  const char *renamed = "SELECT k, count(*) AS c FROM {0} AS t(k, a) "
+                        "GROUP BY k";
+  sp_error *err = NULL;
+  sp_df *df = NULL, *in = NULL;
+  const char *out;
+
+  (void)state;
+  assert_non_null(f);
+  out = run(f, sub, "subquery");
+  assert_int_equal(combining(f), 0);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*) FROM read_parquet('%s') t "
+                             "WHERE v > (SELECT avg(v) FROM read_parquet('%s') "
+                             "u WHERE hash(u.k) %% 5 = hash(t.k) %% 5) GROUP "
+                             "BY k", f->glob, f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  out = run(f, alias, "alias");
+  assert_int_equal(combining(f), 0);
+  assert_same_result(f, alias, out);
+  out = run(f, renamed, "renamed");
+  assert_int_equal(combining(f), 0);
+  tk_assert_same_rows(tk_fmt("SELECT id AS k, count(*) FROM read_parquet('%s') "
+                             "GROUP BY hash(k) %% 5, id", f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  out = run(f, "SELECT K, count(*) AS c FROM {0} GROUP BY K", "upper");
+  assert_int_equal(combining(f), 1);
+  assert_same_result(f, "SELECT K, count(*) AS c FROM {0} GROUP BY K", out);
+  /* The next step reads the final sum as DuckDB types it: HUGEINT. */
+  tk_check(sp_repartition(tk_input(f), 5, &hash, &in, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, sum(id * 1000000000000) AS s "
+                          "FROM {0} GROUP BY k", &in, 1, NULL, &df, &err),
+           &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, typeof(s) AS t, (s % 1000003)::"
+                          "BIGINT AS m FROM {0}", &df, 1, NULL, &df, &err),
+           &err);
+  out = tk_path(f->dir, "huge");
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  assert_int_equal(combining(f), 2); /* the plan holds the session's nodes */
+  tk_assert_same_rows(tk_fmt("SELECT k, 'HUGEINT', (sum(id * 1000000000000) "
+                             "%% 1000003)::BIGINT FROM read_parquet('%s') "
+                             "GROUP BY k", f->glob),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  tk_fixture_free(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_combined_aggregates),
     cmocka_unit_test(test_combined_shuffle_moves_less),
     cmocka_unit_test(test_not_combined),
+    cmocka_unit_test(test_combiner_keeps_meaning),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
