@@ -296,12 +296,15 @@ static int check_partial(duckdb_connection con, const char *input_sql,
       duckdb_prepare(con, sql, &prep) == DuckDBError)
     goto out;
   for (c = 0; c < duckdb_prepared_statement_column_count(prep); c++) {
-    const char *name = duckdb_prepared_statement_column_name(prep, c);
+    char *name = (char *)duckdb_prepared_statement_column_name(prep, c);
     duckdb_type t = duckdb_prepared_statement_column_type(prep, c);
-    size_t i;
-    if (!name || strncmp(name, "__sp_part", 9) != 0)
+    size_t i = nitems;
+    int part = name && strncmp(name, "__sp_part", 9) == 0;
+    if (part)
+      i = (size_t)strtoul(name + 9, NULL, 10);
+    duckdb_free(name); /* the caller's copy */
+    if (!part)
       continue; /* a group column: as the input has it */
-    i = (size_t)strtoul(name + 9, NULL, 10);
     if (i >= nitems || (!parquet_exact(t) && t != DUCKDB_TYPE_HUGEINT))
       goto out;
     wide[i] = t == DUCKDB_TYPE_HUGEINT;

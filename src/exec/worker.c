@@ -21,9 +21,10 @@
 
 /* Runs one descriptor and sends its result. Returns SP_OK unless the
  * conversation with the driver broke. */
-static sp_status serve_one(const sp_channel *ch, duckdb_database db, sp_exec_settings *cur,
-                           const sp_exec_env *env, json_t *msg,
-                           sp_arena *arena, sp_log *log, sp_error **err)
+static sp_status serve_one(const sp_channel *ch, duckdb_database db,
+                           sp_exec_settings *cur, const sp_exec_env *env,
+                           json_t *msg, sp_arena *arena, sp_log *log,
+                           sp_error **err)
 {
   sp_task_result r = {0};
   sp_task_desc d;
