@@ -90,6 +90,19 @@ static const char *task_what(const sp_task *t, char *buf, size_t len)
   return buf;
 }
 
+/* Starts a worker in the place of w, which was reaped; when that fails, w
+ * stays out of service and the run goes on with the others. */
+static void replace_worker(sp_job *job, sp_worker *w)
+{
+  sp_error *lost = NULL;
+
+  if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
+    SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
+           w->index, sp_error_message(lost));
+    sp_error_free(&lost);
+  }
+}
+
 /* Grows the job's per-task state to cover every task of the graph. */
 static sp_status job_cover(sp_job *job, const sp_graph *g, sp_error **err)
 {
@@ -431,18 +444,14 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   if (sp_worker_send(&job->workers, w, msg, NULL) != SP_OK) {
     /* It died while idle: the task goes back to the queue, and the
      * worker is replaced (or stays out of service). */
-    sp_error *lost = NULL;
     char how[64];
     sp_worker_reap(&job->workers, w, how, sizeof(how));
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) while idle",
            w->index, how);
     if (list_push(&run->ready, t->index) != 0)
       st = sp_error_oom(err);
-    else if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
-      SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
-             w->index, sp_error_message(lost));
-      sp_error_free(&lost);
-    }
+    else
+      replace_worker(job, w);
     goto out;
   }
   ts->attempts++;
@@ -633,23 +642,6 @@ static void cancel_others(sp_run *run, const sp_task *t, const sp_worker *won)
   }
 }
 
-/* A local worker killed by cancel_others whose result had arrived before
- * the kill: its stream will not end while we read nothing more from it,
- * so reap and replace it here. */
-static void replace_cancelled(sp_run *run, sp_worker *w)
-{
-  sp_job *job = run->job;
-  sp_error *lost = NULL;
-  char how[64];
-
-  sp_worker_reap(&job->workers, w, how, sizeof(how));
-  if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
-    SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
-           w->index, sp_error_message(lost));
-    sp_error_free(&lost);
-  }
-}
-
 /* The attempt on w ended without a result and the task is done or has
  * another attempt running: drop it quietly. */
 static void drop_attempt(sp_run *run, const sp_task *t, sp_worker *w,
@@ -671,7 +663,6 @@ static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
   sp_job *job = run->job;
   sp_task_state *ts = &job->tasks[t->index];
   sp_status st = SP_OK;
-  sp_error *lost = NULL;
   char what[160], how[64], why[96];
   int cancelled = w->cancelled;
 
@@ -697,11 +688,7 @@ static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
     }
     unhold(run, w);
   }
-  if (sp_job_replace_worker(job, w, &lost) != SP_OK) {
-    SP_LOG(&job->log, SP_LOG_WARN, "worker %d is not replaced: %s",
-           w->index, sp_error_message(lost));
-    sp_error_free(&lost);
-  }
+  replace_worker(job, w);
   return st;
 }
 
@@ -729,8 +716,13 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if (ts->done || w->cancelled) { /* another attempt won */
     int killed = w->cancelled && !job->workers.mpi;
     drop_attempt(run, t, w, "another attempt finished first");
-    if (killed)
-      replace_cancelled(run, w);
+    /* Killed after its result came: its stream will not end while we
+     * read nothing more, so reap and replace it here. */
+    if (killed) {
+      char how[64];
+      sp_worker_reap(&job->workers, w, how, sizeof(how));
+      replace_worker(job, w);
+    }
     goto out;
   }
   if (r.status != SP_OK) {
