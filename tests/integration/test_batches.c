@@ -240,12 +240,6 @@ static int setup(void **state)
   return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-  tk_fixture_free(*state);
-  return 0;
-}
-
 static const char *write_out(fixture *f, sp_df *df, const char *name)
 {
   const char *dir = tk_path(f->dir, name);
@@ -387,5 +381,5 @@ int main(void)
     cmocka_unit_test(test_errors),
   };
 
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tk_fixture_teardown);
 }

@@ -27,21 +27,6 @@ static int setup(void **state)
   return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-  tk_fixture_free(*state);
-  return 0;
-}
-
-static sp_df *by_files(sp_df *df, int n)
-{
-  sp_error *err = NULL;
-  sp_df *out = NULL;
-
-  tk_check(sp_repartition(df, n, NULL, &out, &err), &err);
-  return out;
-}
-
 /* df hashed by k into n partitions along dim (nested: inside df's). */
 static sp_df *hash_k(sp_df *df, int n, const char *dim, int nested)
 {
@@ -236,7 +221,7 @@ static void test_nested_hash_in_files(void **state)
 
   tk_check(sp_read_parquet(f->s, (const char *[]){f->glob}, 1, &with_name,
                            &in, &err), &err);
-  df = hash_k(by_files(in, 2), 3, "h2", 1);
+  df = hash_k(tk_by_files(in, 2), 3, "h2", 1);
   assert_int_equal(sp_df_num_partitions(df), 6);
   agg = sql(f, "SELECT k, count(*) AS n, {h2} AS hh, "
             "{__data_partition__} AS fp FROM {0} GROUP BY k", &df, 1, NULL);
@@ -399,7 +384,7 @@ static void test_unknown_placeholder(void **state)
   assert_refused(sp_partial_sql(f->s, "SELECT {h} FROM {0}", in, 1, NULL,
                                 &df, &err),
                  SP_EINVAL, &err, "{h}", NULL);
-  in[0] = by_files(tk_input(f), 3); /* along __data_partition__ */
+  in[0] = tk_by_files(tk_input(f), 3); /* along __data_partition__ */
   assert_refused(sp_partial_sql(f->s, "SELECT {h} FROM {0}", in, 1, NULL,
                                 &df, &err),
                  SP_EINVAL, &err, "{h}", NULL);
@@ -453,7 +438,7 @@ static void test_parquet_settings(void **state)
   sp_node_options hive = {.hive = 1};
   sp_repartition_options bogus_split = {.node = &bogus};
   sp_error *err = NULL;
-  sp_df *df = NULL, *base = by_files(tk_input(f), 3);
+  sp_df *df = NULL, *base = tk_by_files(tk_input(f), 3);
   const char *dir, *defaults, *ref = tk_path(f->dir, "ref-rg.parquet");
   int64_t ref_avg, got_avg, runs;
 
@@ -621,7 +606,7 @@ static void test_task_resources(void **state)
   const char *exprs = "id, k, name, v, current_setting('threads')::BIGINT "
                       "AS th, current_setting('memory_limit') AS ml";
   sp_error *err = NULL;
-  sp_df *df = NULL, *base = by_files(tk_input(f), 3);
+  sp_df *df = NULL, *base = tk_by_files(tk_input(f), 3);
   duckdb_database db;
   duckdb_connection con;
   const char *outs[4];
@@ -679,22 +664,27 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_nested_hash_then_rows, setup,
-                                    teardown),
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_nested_hash_in_files, setup,
-                                    teardown),
-    cmocka_unit_test_setup_teardown(test_dimension_names, setup, teardown),
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_dimension_names, setup,
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_dimension_mismatch, setup,
-                                    teardown),
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_inputs_by_dimension, setup,
-                                    teardown),
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_inputs_matched_by_name, setup,
-                                    teardown),
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_unknown_placeholder, setup,
-                                    teardown),
-    cmocka_unit_test_setup_teardown(test_parquet_settings, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_kv_metadata, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_hive_output, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_task_resources, setup, teardown),
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_parquet_settings, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_kv_metadata, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_hive_output, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_task_resources, setup,
+                                    tk_fixture_teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,12 +28,6 @@ static int setup(void **state)
   return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-  tk_fixture_free(*state);
-  return 0;
-}
-
 /* Reads dir back along `dimension` into n partitions and writes each row
  * with its reloaded partition index as column p; returns a DuckDB table
  * expression over that. */
@@ -181,5 +175,5 @@ int main(void)
     cmocka_unit_test(test_reload_errors),
   };
 
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tk_fixture_teardown);
 }

@@ -27,21 +27,6 @@ static int setup(void **state)
   return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-  tk_fixture_free(*state);
-  return 0;
-}
-
-static sp_df *by_files(sp_df *df, int n)
-{
-  sp_error *err = NULL;
-  sp_df *out = NULL;
-
-  tk_check(sp_repartition(df, n, NULL, &out, &err), &err);
-  return out;
-}
-
 static const char *write_out(fixture *f, sp_df *df, const char *name)
 {
   const char *dir = tk_path(f->dir, name);
@@ -66,7 +51,8 @@ static void test_repartition_by_expression(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_repartition(by_files(tk_input(f), 3), 10, &opt, &df, &err), &err);
+  tk_check(sp_repartition(tk_by_files(tk_input(f), 3), 10, &opt, &df, &err),
+           &err);
   assert_int_equal(sp_df_num_partitions(df), 10);
   out = write_out(f, df, "by");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
@@ -150,21 +136,22 @@ static void test_map_filter_flat_map(void **state)
   sp_error *err = NULL;
   sp_df *df = NULL;
 
-  tk_check(sp_map(by_files(tk_input(f), 3), "id, k * 2 AS k2, upper(name) AS n",
+  tk_check(sp_map(tk_by_files(tk_input(f), 3),
+                  "id, k * 2 AS k2, upper(name) AS n",
                   NULL, &df, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT id, k * 2, upper(name) FROM %s",
                              in_sql(f)),
                       tk_fmt("SELECT id, k2, n FROM %s",
                              write_out(f, df, "map")));
   /* Braces inside the user's SQL are literal, not placeholders. */
-  tk_check(sp_filter(by_files(tk_input(f), 3),
+  tk_check(sp_filter(tk_by_files(tk_input(f), 3),
                      "k < 100 AND coalesce(name, '{x}') <> '{x}'", NULL, &df,
                      &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s WHERE k < 100 AND name IS NOT "
                              "NULL", in_sql(f)),
                       tk_fmt("SELECT * EXCLUDE (filename, file_row_number) "
                              "FROM %s", write_out(f, df, "filter")));
-  tk_check(sp_flat_map(by_files(tk_input(f), 2),
+  tk_check(sp_flat_map(tk_by_files(tk_input(f), 2),
                        "id, unnest([k, k + 1000]) AS x", NULL, &df, &err),
            &err);
   tk_assert_same_rows(tk_fmt("SELECT id, unnest([k, k + 1000]) FROM %s",
@@ -181,7 +168,7 @@ static void test_partial_sort(void **state)
   sp_df *df = NULL;
   const char *out;
 
-  tk_check(sp_partial_sort(by_files(tk_input(f), 3), "v DESC, id", NULL, &df,
+  tk_check(sp_partial_sort(tk_by_files(tk_input(f), 3), "v DESC, id", NULL, &df,
                            &err), &err);
   out = write_out(f, df, "sorted");
   tk_assert_same_rows(tk_fmt("SELECT * FROM %s", in_sql(f)),
@@ -205,7 +192,8 @@ static void test_limit(void **state)
   size_t i;
 
   for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-    tk_check(sp_limit(by_files(tk_input(f), 4), ns[i], NULL, &df, &err), &err);
+    tk_check(sp_limit(tk_by_files(tk_input(f), 4), ns[i], NULL, &df, &err),
+             &err);
     assert_int_equal(sp_df_num_partitions(df), 1);
     tk_check(sp_count(df, &count, &err), &err);
     assert_int_equal(count, ns[i] < ROWS ? ns[i] : ROWS);
@@ -243,10 +231,12 @@ static void test_union(void **state)
   sp_df *parts[3], *df = NULL;
   int64_t count = -1;
 
-  parts[0] = by_files(tk_input(f), 3);
-  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 50", NULL, &parts[1], &err),
+  parts[0] = tk_by_files(tk_input(f), 3);
+  tk_check(sp_filter(tk_by_files(tk_input(f), 3), "k < 50", NULL, &parts[1],
+                     &err),
            &err);
-  tk_check(sp_map(by_files(tk_input(f), 3), "v, name, k, id", NULL, &parts[2],
+  tk_check(sp_map(tk_by_files(tk_input(f), 3), "v, name, k, id", NULL,
+                  &parts[2],
                   &err), &err); /* the same columns in another order */
   tk_check(sp_union(parts, 3, &df, &err), &err);
   assert_int_equal(sp_df_num_partitions(df), 3);
@@ -258,7 +248,7 @@ static void test_union(void **state)
       tk_fmt("SELECT * FROM %s UNION ALL SELECT * FROM %s WHERE k < 50 "
              "UNION ALL SELECT * FROM %s", in_sql(f), in_sql(f), in_sql(f)),
       tk_fmt("SELECT id, k, name, v FROM %s", write_out(f, df, "union")));
-  parts[1] = by_files(tk_input(f), 2);
+  parts[1] = tk_by_files(tk_input(f), 2);
   assert_int_equal(sp_union(parts, 2, &df, &err), SP_EPLAN);
   assert_non_null(strstr(sp_error_message(err), "3 partitions"));
   assert_non_null(strstr(sp_error_message(err), "2 partitions"));
@@ -275,7 +265,8 @@ static void test_take_all(void **state)
   int64_t sum = 0;
   size_t r;
 
-  tk_check(sp_filter(by_files(tk_input(f), 4), "k = 7", NULL, &df, &err), &err);
+  tk_check(sp_filter(tk_by_files(tk_input(f), 4), "k = 7", NULL, &df, &err),
+           &err);
   tk_check(sp_take_all(df, &rows, &err), &err);
   assert_int_equal(sp_rows_count(rows),
                    tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE k = 7",
@@ -479,7 +470,7 @@ static void test_fusion(void **state)
   int before;
 
   before = sql_tasks_sent(f);
-  tk_check(sp_filter(by_files(tk_input(f), 3), "k < 250", NULL, &df, &err),
+  tk_check(sp_filter(tk_by_files(tk_input(f), 3), "k < 250", NULL, &df, &err),
            &err);
   tk_check(sp_map(df, "id, k, v * 2 AS v2, '{x}' AS lit", NULL, &df, &err),
            &err);
@@ -493,7 +484,8 @@ static void test_fusion(void **state)
   assert_int_equal(sql_tasks_sent(f) - before, 3); /* not 9 */
   /* ORDER BY below: kept as its own step, so each partition stays sorted. */
   before = sql_tasks_sent(f);
-  tk_check(sp_partial_sort(by_files(tk_input(f), 2), "id DESC", NULL, &sorted,
+  tk_check(sp_partial_sort(tk_by_files(tk_input(f), 2), "id DESC", NULL,
+                           &sorted,
                            &err), &err);
   tk_check(sp_map(sorted, "id", NULL, &mapped, &err), &err);
   write_out(f, mapped, "sorted-mapped");
@@ -637,7 +629,7 @@ static void test_from_arrow(void **state)
   sp_df *df = NULL, *back = NULL;
   int i;
 
-  tk_check(sp_map(by_files(tk_input(f), 3), "id, name, v, k > 250 AS big, "
+  tk_check(sp_map(tk_by_files(tk_input(f), 3), "id, name, v, k > 250 AS big, "
                   "[k, k + 1] AS ks, {'k': k, 'name': name} AS s", NULL, &df,
                   &err), &err);
   for (i = 0; i < 2; i++) {
@@ -660,25 +652,31 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_repartition_by_expression, setup,
-                                    teardown),
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_repartition_by_out_of_range, setup,
-                                    teardown),
-    cmocka_unit_test_setup_teardown(test_random_shuffle, setup, teardown),
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_random_shuffle, setup,
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_map_filter_flat_map, setup,
-                                    teardown),
-    cmocka_unit_test_setup_teardown(test_partial_sort, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_from_sql, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_union, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_take_all, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_partial_sort, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_limit, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_from_sql, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_union, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_take_all, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_placeholders, setup,
+                                    tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_lazy_write_and_compute, setup,
-                                    teardown),
-    cmocka_unit_test_setup_teardown(test_duckdb_setup, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_fusion, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_assign_function, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_to_arrow, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_from_arrow, setup, teardown),
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_duckdb_setup, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_fusion, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_assign_function, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_to_arrow, setup, tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_from_arrow, setup,
+                                    tk_fixture_teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,3 +378,18 @@ void tk_check(sp_status st, sp_error **err)
              sp_error_sql(*err) ? "\nSQL: " : "",
              sp_error_sql(*err) ? sp_error_sql(*err) : "");
 }
+
+int tk_fixture_teardown(void **state)
+{
+  tk_fixture_free(*state);
+  return 0;
+}
+
+sp_df *tk_by_files(sp_df *df, int n)
+{
+  sp_error *err = NULL;
+  sp_df *out = NULL;
+
+  tk_check(sp_repartition(df, n, NULL, &out, &err), &err);
+  return out;
+}

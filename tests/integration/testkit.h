@@ -96,9 +96,15 @@ tk_fixture *tk_fixture_new(int64_t rows, int files, int keys,
 /* Closes the session and removes the folder. Accepts NULL. */
 void tk_fixture_free(tk_fixture *f);
 
+/* A cmocka teardown for a group whose state is a tk_fixture. */
+int tk_fixture_teardown(void **state);
+
 /* A DataFrame over the fixture's Parquet files; fails the test on
  * error. */
 sp_df *tk_input(tk_fixture *f);
+
+/* df split evenly by files into n partitions; fails the test on error. */
+sp_df *tk_by_files(sp_df *df, int n);
 
 /* Fails the current test with the error's message (and SQL) unless st is
  * SP_OK. */
