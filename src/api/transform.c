@@ -11,20 +11,9 @@
 
 #include "api/api.h"
 #include "exec/task.h"
+#include "plan/template.h"
 #include "util/buf.h"
 #include "util/error.h"
-
-/* Appends text with { and } doubled, as a literal part of a template. */
-static void append_template_text(sp_buf *b, const char *text)
-{
-  const char *p;
-
-  for (p = text; *p; p++) {
-    if (*p == '{' || *p == '}')
-      sp_buf_putc(b, *p);
-    sp_buf_putc(b, *p);
-  }
-}
 
 /* A SQL node "<before><text><after>" over df (or over nothing when df is
  * NULL), where only `text` comes from the user. A newline follows the
@@ -41,7 +30,7 @@ static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
   if (!s || !out || !text || !*text)
     return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
   sp_buf_puts(&sql, before);
-  append_template_text(&sql, text);
+  sp_template_append_text(&sql, text);
   sp_buf_puts(&sql, after);
   if (sp_buf_oom(&sql))
     return sp_error_oom(err);

@@ -171,3 +171,14 @@ sp_status sp_template_substitute(const char *outer, const char *inner,
     return st;
   return sp_buf_oom(out) ? sp_error_oom(err) : SP_OK;
 }
+
+void sp_template_append_text(sp_buf *out, const char *text)
+{
+  const char *p;
+
+  for (p = text; *p; p++) {
+    if (*p == '{' || *p == '}')
+      sp_buf_putc(out, *p);
+    sp_buf_putc(out, *p);
+  }
+}

@@ -44,4 +44,8 @@ sp_status sp_template_expand(const char *tmpl, const char *const *names,
 sp_status sp_template_substitute(const char *outer, const char *inner,
                                  sp_buf *out, sp_error **err);
 
+/* Appends text as a literal part of a template: { and } doubled, so that
+ * the text is never read as a placeholder. */
+void sp_template_append_text(sp_buf *out, const char *text);
+
 #endif
