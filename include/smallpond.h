@@ -434,6 +434,15 @@ typedef struct sp_repartition_options {
   int nested;
   /* The step's settings; NULL for the defaults. */
   const sp_node_options *node;
+  /* A sort order over columns, e.g. "a, b DESC NULLS FIRST" (each item a
+   * column name, plain or double-quoted, then optionally ASC or DESC and
+   * NULLS FIRST or LAST; NULLs sort last by default): split by ranges of
+   * that order, so that every row of partition i sorts before every row
+   * of partition i + 1. Split points come from a sample of each input
+   * partition (about 20 x npartitions rows, weighted by the partition's
+   * size), and ties are broken at random, so that one key held by many
+   * rows spreads over several partitions. Not with nested. Copied. */
+  const char *range_by;
 } sp_repartition_options;
 
 /* TRANSFORMATION. Splits df into npartitions partitions (1 or more) along
@@ -493,6 +502,17 @@ SP_API sp_status sp_flat_map(sp_df *df, const char *exprs,
 SP_API sp_status sp_partial_sort(sp_df *df, const char *order,
                                  const sp_node_options *opt, sp_df **out,
                                  sp_error **err);
+
+/* TRANSFORMATION. Sorts df by order (the syntax of
+ * sp_repartition_options.range_by): a range repartition into npartitions
+ * (0: as many as df has), then each partition sorted. Partition i holds
+ * the i-th range, so reading the partitions in order (sp_take,
+ * sp_write_parquet's file names) gives the whole in order; rows with
+ * equal keys come in no particular order. opt (may be NULL) applies to
+ * both steps. */
+SP_API sp_status sp_sort(sp_df *df, const char *order, int npartitions,
+                         const sp_node_options *opt, sp_df **out,
+                         sp_error **err);
 
 /* TRANSFORMATIONS in C over Arrow record batches. Each partition of df is
  * read in order, in batches of batch_size rows (0: 122,880; the last batch

@@ -33,6 +33,11 @@ struct sp_session {
 sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 
 
+/* sp_repartition with opt->range_by set (sort.c): the RANGE node. */
+sp_status sp_range_repartition(sp_df *df, int npartitions,
+                               const sp_repartition_options *opt,
+                               sp_node **out, sp_error **err);
+
 /* Wraps node in a new DataFrame owned by s. */
 sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,
                     sp_error **err);

@@ -302,9 +302,13 @@ sp_status sp_repartition(sp_df *df, int npartitions,
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_repartition: NULL argument");
   if (opt && (opt->nhash_by > 0) + (opt->by != NULL) + (opt->by_rows != 0) +
-                 (opt->assign != NULL) > 1)
-    return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by, by_rows "
-                        "and assign exclude each other");
+                 (opt->assign != NULL) + (opt->range_by != NULL) > 1)
+    return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by, by_rows, "
+                        "assign and range_by exclude each other");
+  if (opt && opt->range_by) {
+    st = sp_range_repartition(df, npartitions, opt, &node, err);
+    return st ? st : sp_df_new(df->session, node, out, err);
+  }
   if (opt && opt->nhash_by) {
     spec.kind = SP_SPLIT_HASH;
     spec.hash_by = opt->hash_by;

@@ -62,7 +62,7 @@ static void mark_nodes(const sp_node *n, unsigned char *mine)
 static void describe(const sp_node *n, sp_buf *b)
 {
   static const char *const splits[] = {"files", "rows", "hash", "by",
-                                       "random", "assign"};
+                                       "random", "assign", "range"};
   const char *sql = n->sql;
 
   sp_buf_appendf(b, "#%d %s", n->id, sp_node_kind_name(n->kind));

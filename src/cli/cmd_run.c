@@ -20,20 +20,23 @@
 
 enum step_kind {
   STEP_REPARTITION, STEP_SQL, STEP_MAP, STEP_FILTER, STEP_FLAT_MAP,
-  STEP_PARTIAL_SORT, STEP_LIMIT, STEP_RANDOM_SHUFFLE
+  STEP_PARTIAL_SORT, STEP_LIMIT, STEP_RANDOM_SHUFFLE, STEP_SORT
 };
 
 struct step {
   enum step_kind kind;
-  long long n;               /* REPARTITION: partitions; LIMIT: rows */
+  long long n;               /* REPARTITION, SORT: partitions (SORT: 0 =
+                                as many as before); LIMIT: rows */
   const char *hash_by[64];   /* REPARTITION: columns, into hash_text */
   size_t nhash_by;
   char *hash_text;
   int by_rows;
   const char *by;            /* REPARTITION: partition expression */
+  const char *range_by;      /* REPARTITION: a sort order */
   const char *dimension;     /* REPARTITION: its dimension's name */
   int nested;
-  const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT */
+  const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT,
+                                SORT */
 };
 
 enum consumer {
@@ -77,7 +80,8 @@ enum {
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
   OPT_DELIMITER, OPT_HEADER, OPT_RECURSIVE,
-  OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_DIMENSION,
+  OPT_REPARTITION, OPT_HASH_BY, OPT_BY_ROWS, OPT_BY, OPT_RANGE_BY,
+  OPT_DIMENSION, OPT_SORT_BY, OPT_PARTITIONS,
   OPT_NESTED, OPT_SQL, OPT_MAP,
   OPT_FILTER, OPT_FLAT_MAP, OPT_PARTIAL_SORT, OPT_LIMIT, OPT_RANDOM_SHUFFLE,
   OPT_WRITE_PARQUET, OPT_COUNT, OPT_TAKE, OPT_TAKE_ALL
@@ -109,6 +113,9 @@ static const struct option run_options[] = {
   {"hash-by", required_argument, NULL, OPT_HASH_BY},
   {"by-rows", no_argument, NULL, OPT_BY_ROWS},
   {"by", required_argument, NULL, OPT_BY},
+  {"range-by", required_argument, NULL, OPT_RANGE_BY},
+  {"sort-by", required_argument, NULL, OPT_SORT_BY},
+  {"partitions", required_argument, NULL, OPT_PARTITIONS},
   {"dimension", required_argument, NULL, OPT_DIMENSION},
   {"nested", no_argument, NULL, OPT_NESTED},
   {"sql", required_argument, NULL, OPT_SQL},
@@ -165,6 +172,9 @@ void sp_cmd_run_usage(FILE *f)
 "                        rows with equal keys land in one partition\n"
 "    --by EXPR           ...by the value of EXPR, which must be in 0..N-1\n"
 "    --by-rows           ...evenly by rows (Parquet row ranges)\n"
+"    --range-by ORDER    ...by ranges of a sort order, e.g. 'a, b DESC':\n"
+"                        partition i sorts before partition i+1 (split\n"
+"                        points from a sample)\n"
 "    --dimension NAME    name the partitions' dimension (default\n"
 "                        __data_partition__): {NAME} in SQL is the index\n"
 "    --nested            split each existing partition into N instead,\n"
@@ -176,6 +186,10 @@ void sp_cmd_run_usage(FILE *f)
 "  --filter PREDICATE    keep the rows where PREDICATE holds\n"
 "  --flat-map EXPRS      like --map, with unnest() making several rows\n"
 "  --partial-sort ORDER  sort each partition, e.g. 'a, b DESC'\n"
+"  --sort-by ORDER       sort the whole: --range-by, then each partition\n"
+"                        sorted; ORDER is column names, each with ASC or\n"
+"                        DESC and NULLS FIRST or LAST if needed\n"
+"    --partitions N      ...into N partitions (default: as many as before)\n"
 "  --limit N             at most N rows in all, in one partition\n"
 "\n"
 "consumer (exactly one, after the steps):\n"
@@ -295,6 +309,7 @@ static int parse_step(int c, const char *arg, struct step *s)
   static const struct { int opt; enum step_kind kind; } text_steps[] = {
     {OPT_SQL, STEP_SQL}, {OPT_MAP, STEP_MAP}, {OPT_FILTER, STEP_FILTER},
     {OPT_FLAT_MAP, STEP_FLAT_MAP}, {OPT_PARTIAL_SORT, STEP_PARTIAL_SORT},
+    {OPT_SORT_BY, STEP_SORT},
   };
   size_t i;
 
@@ -509,6 +524,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case OPT_FILTER:
     case OPT_FLAT_MAP:
     case OPT_PARTIAL_SORT:
+    case OPT_SORT_BY:
     case OPT_LIMIT:
     case OPT_RANDOM_SHUFFLE:
       if (a->source == SOURCE_NONE)
@@ -521,9 +537,18 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       if ((code = parse_step(c, optarg, last)) != SP_EXIT_OK)
         return code;
       break;
+    case OPT_PARTITIONS:
+      if (!last || last->kind != STEP_SORT || last->n)
+        return usage_error("--partitions applies to a --sort-by: give that "
+                           "first, and --partitions once");
+      if (sp_cli_parse_int(optarg, 1, 1000000, &last->n))
+        return usage_error("--partitions: expected a number of partitions "
+                           "from 1 to 1000000, got '%s'", optarg);
+      break;
     case OPT_HASH_BY:
     case OPT_BY_ROWS:
     case OPT_BY:
+    case OPT_RANGE_BY:
     case OPT_DIMENSION:
     case OPT_NESTED:
       if (!last || last->kind != STEP_REPARTITION)
@@ -544,12 +569,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         last->by = optarg;
       else if (c == OPT_BY)
         return usage_error("--by: expected one expression");
+      else if (c == OPT_RANGE_BY && !last->range_by && *optarg)
+        last->range_by = optarg;
+      else if (c == OPT_RANGE_BY)
+        return usage_error("--range-by: expected one sort order");
       else if (last->nhash_by || split_columns(last, optarg))
         return usage_error("--hash-by: expected one list of column names, "
                            "got '%s'", optarg);
-      if ((last->by_rows != 0) + (last->nhash_by > 0) + (last->by != NULL) > 1)
-        return usage_error("--hash-by, --by and --by-rows exclude each "
-                           "other");
+      if ((last->by_rows != 0) + (last->nhash_by > 0) + (last->by != NULL) +
+              (last->range_by != NULL) > 1)
+        return usage_error("--hash-by, --by, --by-rows and --range-by "
+                           "exclude each other");
       break;
     case OPT_COMPRESSION:
       a->out.compression = optarg;
@@ -646,6 +676,7 @@ static sp_status apply_step(sp_session *s, const struct step *step,
   case STEP_PARTIAL_SORT:
     return sp_partial_sort(*df, step->text, NULL, df, err);
   case STEP_LIMIT: return sp_limit(*df, step->n, NULL, df, err);
+  case STEP_SORT: return sp_sort(*df, step->text, (int)step->n, NULL, df, err);
   case STEP_RANDOM_SHUFFLE: return sp_random_shuffle(*df, NULL, df, err);
   case STEP_REPARTITION: break;
   }
@@ -654,6 +685,7 @@ static sp_status apply_step(sp_session *s, const struct step *step,
   opt.nhash_by = step->nhash_by;
   opt.by_rows = step->by_rows;
   opt.by = step->by;
+  opt.range_by = step->range_by;
   opt.dimension = step->dimension;
   opt.nested = step->nested;
   return sp_repartition(*df, (int)step->n, &opt, df, err);

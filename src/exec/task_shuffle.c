@@ -13,6 +13,11 @@
  *
  * A combining repartition (desc sql set) routes the rows of its partial
  * aggregate over the input instead of the input's rows.
+ *
+ * A range repartition (desc range set) computes each row's sort key and
+ * places it among the split points of input {1} with a binary search
+ * written as nested CASE: DuckDB evaluates each branch only on the rows
+ * that reach it, so a row costs log2(n) comparisons of its key.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,10 +28,12 @@
 #include "exec/task.h"
 #include "io/fs.h"
 #include "plan/template.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #define PART_COLUMN "__sp_part"
 #define KEY_COLUMN "__sp_key"
+#define SORT_KEY_COLUMN "__sp_sk"
 #define COMBINED_VIEW "\"__sp_combined\""
 
 /* Moves the files DuckDB wrote for partition i into the task folder and
@@ -127,10 +134,79 @@ static sp_status combine_first(sp_exec_ctx *x, const char **source,
   return st;
 }
 
+/* Appends the partition among bounds[lo..hi) for SORT_KEY_COLUMN: the
+ * number of bounds <= the key, from lo to hi. A NULL bound ("-") is above
+ * every key. */
+static void append_bisect(sp_buf *b, char *const *bounds, int lo, int hi)
+{
+  int mid = lo + (hi - lo + 1) / 2;
+
+  if (lo == hi) {
+    sp_buf_appendf(b, "%d", lo);
+    return;
+  }
+  if (strcmp(bounds[mid - 1], "-") == 0) {
+    append_bisect(b, bounds, lo, mid - 1);
+    return;
+  }
+  sp_buf_puts(b, "CASE WHEN " SORT_KEY_COLUMN " < from_hex(");
+  sp_buf_append_literal(b, bounds[mid - 1]);
+  sp_buf_puts(b, ") THEN ");
+  append_bisect(b, bounds, lo, mid - 1);
+  sp_buf_puts(b, " ELSE ");
+  append_bisect(b, bounds, mid, hi);
+  sp_buf_puts(b, " END");
+}
+
+/* Reads the split points of a range repartition from view `bounds` and
+ * appends the expression that places a row among them. */
+static sp_status append_range_key(sp_exec_ctx *x, const char *bounds,
+                                  sp_buf *key, sp_error **err)
+{
+  sp_buf sql = SP_BUF_INIT;
+  char *text = NULL, **items = NULL, *p;
+  int n = 0, i;
+  sp_status st;
+
+  sp_buf_appendf(&sql, "SELECT string_agg(coalesce(hex(__sp_bound), '-'), "
+                 "$1 ORDER BY __sp_i) FROM %s", bounds);
+  st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                        : sp_duck_query_text(x->con, sql.data, ",", &text, err);
+  if (st != SP_OK)
+    goto out;
+  for (p = text; p && *p; p++)
+    n += *p == ',';
+  if (text && *text)
+    n++;
+  if (n != x->desc->nslots - 1) {
+    st = sp_error_set(err, SP_EINTERNAL, "range repartition into %d: got "
+                      "%d split points", x->desc->nslots, n);
+    goto out;
+  }
+  if (n && !(items = sp_calloc((size_t)n, sizeof(*items)))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  for (i = 0, p = text; i < n; i++) {
+    items[i] = p;
+    p += strcspn(p, ",");
+    if (*p)
+      *p++ = '\0';
+  }
+  append_bisect(key, items, 0, n);
+  if (sp_buf_oom(key))
+    st = sp_error_oom(err);
+out:
+  sp_free(items);
+  sp_free(text);
+  sp_buf_release(&sql);
+  return st;
+}
+
 sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
-  sp_buf sql = SP_BUF_INIT;
+  sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT, from = SP_BUF_INIT;
   const char **names;
   const char *parts_dir = sp_exec_out_path(x, "parts");
   const char *empty = sp_exec_out_path(x, "empty.parquet");
@@ -144,9 +220,18 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
     return st;
   if (d->sql && (st = combine_first(x, &names[0], err)) != SP_OK)
     return st;
+  if (d->range) {
+    if ((st = append_range_key(x, names[1], &key, err)) != SP_OK)
+      goto out;
+    sp_buf_appendf(&from, "(SELECT *, %s AS " SORT_KEY_COLUMN " FROM %s)",
+                   d->partition_key, names[0]);
+  } else {
+    sp_buf_puts(&key, d->partition_key);
+    sp_buf_puts(&from, names[0]);
+  }
   /* The check raises DuckDB's error() with smallpond's message. */
   sp_buf_appendf(&sql,
-                 "COPY (SELECT * EXCLUDE (" KEY_COLUMN "), CASE "
+                 "COPY (SELECT * EXCLUDE (" KEY_COLUMN "%s), CASE "
                  "WHEN " KEY_COLUMN " >= 0 AND " KEY_COLUMN " < %d "
                  "THEN " KEY_COLUMN " "
                  "WHEN " KEY_COLUMN " IS NULL "
@@ -154,10 +239,12 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
                  "ELSE error('partition key ' || " KEY_COLUMN " || "
                  "' is out of range 0-%d') END AS " PART_COLUMN " "
                  "FROM (SELECT *, (%s)::BIGINT AS " KEY_COLUMN " FROM %s)) TO ",
-                 d->nslots, d->nslots - 1, d->partition_key, names[0]);
+                 d->range ? ", " SORT_KEY_COLUMN : "", d->nslots,
+                 d->nslots - 1, key.data,
+                 from.data);
   sp_buf_append_literal(&sql, parts_dir);
   sp_exec_parquet_options(d, 1, "PARTITION_BY (" PART_COLUMN ")", &sql);
-  if (sp_buf_oom(&sql)) {
+  if (sp_buf_oom(&sql) || sp_buf_oom(&key) || sp_buf_oom(&from)) {
     st = sp_error_oom(err);
     goto out;
   }
@@ -187,5 +274,7 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
     st = sp_rm_rf(parts_dir, err);
 out:
   sp_buf_release(&sql);
+  sp_buf_release(&key);
+  sp_buf_release(&from);
   return st;
 }

@@ -100,6 +100,7 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
             (d->partition_key &&
              json_object_set_new(o, "partition_key",
                                  json_string(d->partition_key))) ||
+            (d->range && json_object_set_new(o, "range", json_true())) ||
             json_object_set_new(o, "parquet", parquet_to_json(&d->parquet)) ||
             (d->batch_fn &&
              json_object_set_new(o, "batch",
@@ -162,19 +163,20 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
 
   memset(d, 0, sizeof(*d));
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
-                  "s:o, s?s, s?s, s?o, s?o, s?o}",
+                  "s:o, s?s, s?s, s?b, s?o, s?o, s?o}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
                   "partition", &d->partition, "slots", &d->nslots, "out_dir",
                   &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
-                  "parquet", &parquet, "dims", &dims, "batch", &batch))
+                  "range", &d->range, "parquet", &parquet, "dims", &dims, "batch", &batch))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
-  if (k == SP_TASK_SHUFFLE && !d->partition_key)
+  if (k == SP_TASK_SHUFFLE &&
+      (!d->partition_key || (d->range && json_array_size(inputs) != 2)))
     return sp_error_set(err, SP_EINTERNAL, "shuffle task without a "
-                        "partition key");
+                        "partition key, or range shuffle without bounds");
   d->kind = (sp_task_kind)k;
   if (batch) {
     json_int_t size = 0;

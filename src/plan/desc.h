@@ -31,7 +31,10 @@ typedef struct sp_task_desc {
   size_t ninputs;
   const char *sql;        /* SQL: the query template */
   const char *partition_key; /* SHUFFLE: SQL expression giving each row's
-                                target partition */
+                                target partition; with range, the row's
+                                sort key */
+  int range;              /* SHUFFLE: input {1} holds the split points
+                             (plan/node.h, SP_SPLIT_RANGE) */
   sp_parquet_settings parquet; /* how to write Parquet */
   const char *batch_fn;   /* BATCH: the function's name, rows per call */
   int64_t batch_size;     /* and what it does (an sp_batch_mode) */

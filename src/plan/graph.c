@@ -189,9 +189,15 @@ static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
                            sp_task_input *parts, sp_error **err)
 {
   const sp_node *in = node->inputs[0];
+  const sp_task_input *bounds = NULL;
   sp_task *split = NULL;
   sp_status st = SP_OK;
   int producers = m, j, i;
+
+  /* A range producer reads the split points as its second input. */
+  if (node->split == SP_SPLIT_RANGE &&
+      (st = sp_graph_plan(g, node->inputs[1], &bounds, err)) != SP_OK)
+    return st;
 
   if (m == 1) {
     /* One input partition: split its files so producers run in parallel. */
@@ -204,11 +210,14 @@ static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
                          &in_parts[0], &split, err);
   }
   for (j = 0; j < producers && st == SP_OK; j++) {
-    sp_task *p = task_new(SP_TASK_SHUFFLE, node, j, node->npartitions, 1);
+    sp_task *p = task_new(SP_TASK_SHUFFLE, node, j, node->npartitions,
+                          bounds ? 2 : 1);
     if (!p)
       return sp_error_oom(err);
     st = split ? input_add(&p->inputs[0], split, j, err)
                : input_extend(&p->inputs[0], &in_parts[j], err);
+    if (st == SP_OK && bounds)
+      st = input_extend(&p->inputs[1], &bounds[0], err);
     if (st != SP_OK) {
       task_free(p);
       break;
@@ -496,7 +505,7 @@ static json_t *node_to_json(const sp_node *n)
     goto out_fail;
   if (n->kind == SP_NODE_REPARTITION) {
     static const char *const splits[] = {"files", "rows", "hash", "by",
-                                         "random", "assign"};
+                                         "random", "assign", "range"};
     sp_buf key = SP_BUF_INIT;
     int bad;
     sp_node_partition_key(n, &key);

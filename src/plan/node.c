@@ -233,6 +233,12 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
   if (spec->kind == SP_SPLIT_BY && (!spec->by || !*spec->by))
     return sp_error_set(err, SP_EINVAL, "repartition: 'by' needs an "
                         "expression");
+  if (spec->kind == SP_SPLIT_RANGE && (!spec->by || !spec->bounds))
+    return sp_error_set(err, SP_EINVAL, "repartition: a range partitioning "
+                        "needs a sort key and its bounds");
+  if (spec->kind == SP_SPLIT_RANGE && spec->nested)
+    return sp_error_set(err, SP_EINVAL, "repartition: a range partitioning "
+                        "cannot be nested");
   if (spec->kind == SP_SPLIT_ASSIGN &&
       (!spec->assign || !spec->assign_name || !*spec->assign_name))
     return sp_error_set(err, SP_EINVAL, "repartition: 'assign' needs a "
@@ -255,8 +261,12 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
                         (long long)npart * (spec->nested ? input->npartitions
                                                          : 1),
                         MAX_PARTITIONS);
-  if (!(n = node_new(plan, SP_NODE_REPARTITION, &input, 1)))
-    return sp_error_oom(err);
+  {
+    sp_node *inputs[2] = {input, spec->bounds};
+    int ninputs = spec->kind == SP_SPLIT_RANGE ? 2 : 1;
+    if (!(n = node_new(plan, SP_NODE_REPARTITION, inputs, ninputs)))
+      return sp_error_oom(err);
+  }
   n->split = spec->kind;
   n->nested = spec->nested != 0;
   n->def_hash = sp_hash_i64(n->def_hash, spec->kind);
@@ -265,7 +275,7 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
                      n->nested ? input->ndims : 0, &dim, err)) != SP_OK ||
       (st = apply_options(n, opt, err)) != SP_OK)
     goto out_fail;
-  if (spec->kind == SP_SPLIT_BY) {
+  if (spec->kind == SP_SPLIT_BY || spec->kind == SP_SPLIT_RANGE) {
     if (!(n->by = sp_strdup(spec->by)))
       goto out_oom;
     n->def_hash = sp_hash_str(n->def_hash, spec->by);
@@ -316,7 +326,7 @@ int sp_node_moves_rows(const sp_node *n)
 {
   return n->kind == SP_NODE_REPARTITION &&
          (n->split == SP_SPLIT_HASH || n->split == SP_SPLIT_BY ||
-          n->split == SP_SPLIT_RANDOM);
+          n->split == SP_SPLIT_RANDOM || n->split == SP_SPLIT_RANGE);
 }
 
 void sp_node_partition_key(const sp_node *n, sp_buf *b)
@@ -338,6 +348,9 @@ void sp_node_partition_key(const sp_node *n, sp_buf *b)
     break;
   case SP_SPLIT_RANDOM:
     sp_buf_appendf(b, "floor(random() * %d)", n->dims[n->ndims - 1].n);
+    break;
+  case SP_SPLIT_RANGE:
+    sp_buf_puts(b, n->by); /* built from quoted names (plan/order.h) */
     break;
   default:
     break;

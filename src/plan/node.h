@@ -38,7 +38,8 @@ typedef enum sp_split_kind {
   SP_SPLIT_HASH,   /* rows routed by hash(columns) % n */
   SP_SPLIT_BY,     /* rows routed by an expression's value, in [0, n) */
   SP_SPLIT_RANDOM, /* rows routed at random */
-  SP_SPLIT_ASSIGN  /* whole files placed by the user's C function */
+  SP_SPLIT_ASSIGN, /* whole files placed by the user's C function */
+  SP_SPLIT_RANGE   /* rows routed by sort key between sampled split points */
 } sp_split_kind;
 
 /* The default name of a repartition's dimension. */
@@ -68,7 +69,8 @@ typedef struct sp_split_spec {
   sp_split_kind kind;
   const char *const *hash_by; /* HASH: the key columns */
   size_t nhash_by;
-  const char *by;             /* BY: a SQL expression over the input */
+  const char *by;             /* BY: a SQL expression over the input;
+                                 RANGE: the row's sort key (a BLOB) */
   sp_assign_fn assign;        /* ASSIGN: the function, its argument and */
   void *assign_arg;           /* the name that stands for it in keys */
   const char *assign_name;
@@ -78,6 +80,10 @@ typedef struct sp_split_spec {
   const char *combine;        /* HASH: a template over {0} each producer
                                  runs on its input first (a partial
                                  aggregate, exec/combine.h); NULL: none */
+  struct sp_node *bounds;     /* RANGE: one partition of n-1 split points,
+                                 (__sp_i, __sp_bound) sorted by __sp_i; a
+                                 row goes to the number of bounds <= its
+                                 key (a NULL bound is above every key) */
 } sp_split_spec;
 
 typedef struct sp_node {
@@ -94,7 +100,8 @@ typedef struct sp_node {
   sp_split_kind split;     /* REPARTITION */
   char **hash_by;          /* REPARTITION with SP_SPLIT_HASH */
   size_t nhash_by;
-  char *by;                /* REPARTITION with SP_SPLIT_BY */
+  char *by;                /* REPARTITION with SP_SPLIT_BY; RANGE: the
+                              sort key (inputs[1] holds the bounds) */
   sp_assign_fn assign;     /* REPARTITION with SP_SPLIT_ASSIGN */
   void *assign_arg;
   char *sql;               /* SQL: the query template; REPARTITION: the
@@ -131,12 +138,14 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int n,
                                   const sp_node_options *opt, sp_node **out,
                                   sp_error **err);
 
-/* 1 if the node rewrites rows into new files (HASH, BY, RANDOM), 0 if it
- * only splits lists of files and row ranges. */
+/* 1 if the node rewrites rows into new files (HASH, BY, RANDOM, RANGE), 0
+ * if it only splits lists of files and row ranges. */
 int sp_node_moves_rows(const sp_node *n);
 
 /* Appends the SQL expression whose value is a row's target partition for a
- * node that moves rows: hash("a", "b") % n, (by), or floor(random() * n). */
+ * node that moves rows: hash("a", "b") % n, (by), or floor(random() * n);
+ * for RANGE, the row's sort key, which the producer places between the
+ * bounds. */
 void sp_node_partition_key(const sp_node *n, sp_buf *b);
 
 /* Adds a SQL node. Checks the template's placeholders against ninputs and

@@ -419,6 +419,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   if (t->kind == SP_TASK_SHUFFLE) {
     sp_node_partition_key(t->node, &key);
     d.partition_key = key.data;
+    d.range = t->node->split == SP_SPLIT_RANGE;
   }
   sp_layout_staging_dir(&job->layout, &out_dir, t->key, d.attempt);
   sp_layout_worker_tmp(&job->layout, &tmp_dir, w->index);
