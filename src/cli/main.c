@@ -20,6 +20,8 @@ static void usage(FILE *f)
         "  run      run a DataFrame pipeline given as options\n"
         "           (smallpond run --help lists them)\n"
         "  status   a job's state and progress: smallpond status JOB_DIR\n"
+        "  gensort  make sort-benchmark records (100 bytes, 10-byte keys)\n"
+        "  valsort  check that records are sorted and complete\n"
         "\n"
         "options:\n"
         "  --version   print smallpond's and DuckDB's versions\n"
@@ -71,6 +73,8 @@ int main(int argc, char **argv)
     return sp_cmd_run(argc - 1, argv + 1);
   if (strcmp(argv[1], "status") == 0)
     return sp_cmd_status(argc - 1, argv + 1);
+  if (strcmp(argv[1], "gensort") == 0 || strcmp(argv[1], "valsort") == 0)
+    return sp_cmd_records(argc - 1, argv + 1);
   fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return SP_EXIT_USAGE;

@@ -2,7 +2,9 @@
  * test_sort.c - range repartitioning and sort. The written files, read in
  * the order of their names, must give DuckDB's ORDER BY on the same rows:
  * the same rows, and at every position the same sort key. Skewed keys
- * must still spread evenly over the partitions.
+ * must still spread evenly over the partitions. The sort benchmark's
+ * records (gensort) sort the same way, and the checker (valsort) says so,
+ * and says what is wrong when something is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -178,6 +181,197 @@ static void test_cli_sort(void **state)
                              "AS pos, id, v FROM read_parquet('%s')", f->glob));
 }
 
+/* smallpond gensort|valsort ARGS... on the fixture's data root; returns
+ * the exit status and frees the output, keeping stdout in *out if asked. */
+static int records(tk_fixture *f, const char *cmd, const char *const *args,
+                   char **out)
+{
+  const char *argv[16] = {cmd, "--workers", "2", "--quiet", "--data-root",
+                          f->root};
+  char *o = NULL, *e = NULL;
+  size_t n = 6;
+  int code;
+
+  while (*args)
+    argv[n++] = *args++;
+  argv[n] = NULL;
+  code = tk_cli(argv, &o, &e);
+  if (out)
+    *out = o;
+  else
+    free(o);
+  free(e);
+  return code;
+}
+
+/* gensort's records depend on (seed, i) only: 3 partitions hold the same
+ * records as 1. They have the format's sizes, and --skew puts about a
+ * quarter of them on one key. */
+static void test_gensort(void **state)
+{
+  tk_fixture *f = *state;
+  const char *g1 = tk_path(f->dir, "gen1"), *g3 = tk_path(f->dir, "gen3");
+  const char *other = tk_path(f->dir, "gen-seed"), *sk = tk_path(f->dir,
+                                                                "gen-skew");
+  const char *a1[] = {"--records", "30000", "--seed", "5", g1, NULL};
+  const char *a3[] = {"--records", "30000", "--partitions", "3", "--seed",
+                      "5", g3, NULL};
+  const char *as[] = {"--records", "30000", "--seed", "6", other, NULL};
+  const char *ak[] = {"--records", "30000", "--partitions", "4", "--skew",
+                      sk, NULL};
+
+  assert_int_equal(records(f, "gensort", a1, NULL), 0);
+  assert_int_equal(records(f, "gensort", a3, NULL), 0);
+  assert_int_equal(records(f, "gensort", as, NULL), 0);
+  assert_int_equal(records(f, "gensort", ak, NULL), 0);
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*"
+                                      ".parquet')", g3)), 3);
+  tk_assert_same_rows(tk_fmt("SELECT key, payload FROM '%s/*.parquet'", g1),
+                      tk_fmt("SELECT key, payload FROM '%s/*.parquet'", g3));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(DISTINCT key) FROM '%s/*.parquet' WHERE "
+      "octet_length(key) = 10 AND octet_length(payload) = 90 AND "
+      "typeof(key) = 'BLOB' AND typeof(payload) = 'BLOB'", g3)), 30000);
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM '%s/*.parquet' a JOIN '%s/*.parquet' b "
+      "USING (key)", g1, other)), 0);
+  assert_in_range(tk_duck_i64(tk_fmt(
+      "SELECT max(n) FROM (SELECT count(*) AS n FROM '%s/*.parquet' "
+      "GROUP BY key)", sk)), 6000, 9000);
+}
+
+/* Uniform and skewed records sorted into 1 to 16 partitions: valsort
+ * says SUCCESS, and the keys are DuckDB's ORDER BY, position by
+ * position. */
+static void test_sort_records(void **state)
+{
+  tk_fixture *f = *state;
+  static const char *const parts[] = {"1", "5", "16"};
+  size_t i, j;
+
+  for (i = 0; i < 2; i++) {
+    const char *in = tk_path(f->dir, tk_fmt("rec%zu", i));
+    const char *gen[] = {"--records", "20000", "--partitions", "3",
+                         i ? "--skew" : "--seed", i ? in : "9",
+                         i ? NULL : in, NULL};
+    assert_int_equal(records(f, "gensort", gen, NULL), 0);
+    for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
+      const char *out = tk_path(f->dir, tk_fmt("rec%zu-%s", i, parts[j]));
+      const char *argv[] = {"run", "--workers", "2", "--quiet",
+                            "--data-root", f->root, "--read-parquet",
+                            tk_fmt("%s/*.parquet", in), "--sort-by", "key",
+                            "--partitions", parts[j], "--write-parquet",
+                            out, NULL};
+      const char *check[] = {"--input", in, out, NULL};
+      char *o = NULL, *e = NULL;
+
+      assert_int_equal(tk_cli(argv, &o, &e), 0);
+      free(o);
+      free(e);
+      assert_int_equal(records(f, "valsort", check, &o), 0);
+      assert_non_null(strstr(o, "valsort: SUCCESS: 20000 records in order"));
+      free(o);
+      tk_assert_same_rows(written(out, "key"),
+                          tk_fmt("SELECT row_number() OVER (ORDER BY key) AS "
+                                 "pos, key FROM '%s/*.parquet'", in));
+    }
+  }
+}
+
+/* valsort fails, saying why, on records out of order (inside a file and
+ * between two files), on a missing file and on other records. */
+static void test_valsort_failures(void **state)
+{
+  tk_fixture *f = *state;
+  const char *in = tk_path(f->dir, "vin"), *other = tk_path(f->dir, "vo");
+  const char *out = tk_path(f->dir, "vout"), *swapped = tk_path(f->dir,
+                                                                "vswap");
+  const char *gen[] = {"--records", "9000", "--partitions", "3", in, NULL};
+  const char *gen2[] = {"--records", "9000", "--seed", "1", other, NULL};
+  const char *sort[] = {"run", "--workers", "2", "--quiet", "--data-root",
+                        f->root, "--read-parquet", tk_fmt("%s/*.parquet", in),
+                        "--sort-by", "key", "--partitions", "3",
+                        "--write-parquet", out, NULL};
+  const char *unsorted[] = {in, NULL};
+  const char *wrong[] = {"--input", other, out, NULL};
+  const char *swap[] = {swapped, NULL};
+  const char *missing[] = {"--input", in, out, NULL};
+  const char *empty[] = {tk_path(f->dir, "nothing-here"), NULL};
+  char *o = NULL, *e = NULL;
+
+  assert_int_equal(records(f, "gensort", gen, NULL), 0);
+  assert_int_equal(records(f, "gensort", gen2, NULL), 0);
+  assert_int_equal(tk_cli(sort, &o, &e), 0);
+  free(o);
+  free(e);
+
+  assert_int_equal(records(f, "valsort", unsorted, &o), 1);
+  assert_non_null(strstr(o, "valsort: FAILURE: "));
+  assert_non_null(strstr(o, "out of order, the first at row "));
+  free(o);
+
+  assert_int_equal(records(f, "valsort", wrong, &o), 1);
+  assert_non_null(strstr(o, "but their checksum"));
+  free(o);
+
+  /* Each file sorted, but the last range named first. */
+  assert_int_equal(tk_mkdir_p(swapped), 0);
+  assert_int_equal(link(tk_path(out, "part-00002-000.parquet"),
+                        tk_path(swapped, "a.parquet")), 0);
+  assert_int_equal(link(tk_path(out, "part-00000-000.parquet"),
+                        tk_path(swapped, "b.parquet")), 0);
+  assert_int_equal(records(f, "valsort", swap, &o), 1);
+  assert_non_null(strstr(o, "1 records out of order, the first at row 0 "
+                            "(below the last key of the file before)"));
+  assert_non_null(strstr(o, "b.parquet"));
+  free(o);
+
+  tk_rm_rf(tk_fmt("%s/part-00001-000.parquet", out));
+  assert_int_equal(records(f, "valsort", missing, &o), 1);
+  assert_non_null(strstr(o, "but the input has 9000"));
+  free(o);
+
+  assert_int_equal(records(f, "valsort", empty, &o), 1);
+  free(o);
+}
+
+/* A sort whose partition is larger than its task's memory: DuckDB must
+ * spill to the job's temp folder. With one attempt (no retry with more
+ * memory) the first must succeed, and give DuckDB's order. */
+static void test_sort_spills(void **state)
+{
+  tk_fixture *f = *state;
+  const char *in = tk_path(f->dir, "big"), *out = tk_path(f->dir, "big-out");
+  const char *gen[] = {"--records", "1200000", "--partitions", "2", in, NULL};
+  const sp_repartition_options range = {.range_by = "key"};
+  const sp_node_options small = {.task_memory = (int64_t)160 << 20};
+  const char *paths[1];
+  sp_session *s = NULL;
+  sp_error *err = NULL;
+  sp_config cfg;
+  sp_df *df;
+
+  assert_int_equal(records(f, "gensort", gen, NULL), 0);
+  paths[0] = tk_fmt("%s/*.parquet", in);
+  sp_config_init(&cfg);
+  cfg.workers = 1;
+  cfg.data_root = f->root;
+  cfg.job_id = "spill";
+  cfg.task_memory = (int64_t)512 << 20;
+  cfg.max_attempts = 1;
+  tk_check(sp_init(&cfg, &s, &err), &err);
+  tk_check(sp_read_parquet(s, paths, 1, NULL, &df, &err), &err);
+  tk_check(sp_repartition(df, 1, &range, &df, &err), &err);
+  /* 120 MB of records sorted in 160 MiB: not without spilling (DuckDB
+   * needs over 100 MiB for itself). */
+  tk_check(sp_partial_sort(df, "key", &small, &df, &err), &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  sp_close(&s);
+  tk_assert_same_rows(written(out, "key, payload"),
+                      tk_fmt("SELECT row_number() OVER (ORDER BY key) AS pos, "
+                             "key, payload FROM '%s/*.parquet'", in));
+}
+
 static int setup(void **state)
 {
   *state = tk_fixture_new(ROWS, FILES, KEYS, "sort", NULL);
@@ -193,6 +387,10 @@ int main(void)
     cmocka_unit_test(test_range_repartition),
     cmocka_unit_test(test_bad_orders),
     cmocka_unit_test(test_cli_sort),
+    cmocka_unit_test(test_gensort),
+    cmocka_unit_test(test_sort_records),
+    cmocka_unit_test(test_valsort_failures),
+    cmocka_unit_test(test_sort_spills),
   };
 
   return cmocka_run_group_tests(tests, setup, tk_fixture_teardown);
