@@ -20,6 +20,14 @@
 #include "util/error.h"
 #include "util/hash.h"
 
+/* Rows per row group of an exchange file. DuckDB buffers a whole row
+ * group per column before writing it; at its default of 122,880 rows a
+ * column of 90-byte values takes 11 MB buffers, which the allocator
+ * returns to the kernel and faults in again for every group (a third of
+ * a shuffle's time went to page faults). 16,384 rows write a shuffle
+ * 15-35 % faster, numeric or wide, and read back about as fast. */
+#define SP_EXCHANGE_ROW_GROUP 16384
+
 /* Where an attempt fails on purpose (SP_FAULT_INJECTION). */
 enum { FAULT_NONE = -1, FAULT_BEFORE, FAULT_WRITING, FAULT_AFTER };
 
@@ -98,6 +106,8 @@ void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
     sp_buf_appendf(b, ", COMPRESSION_LEVEL %d", pq->compression_level);
   if (pq->row_group_size)
     sp_buf_appendf(b, ", ROW_GROUP_SIZE %" PRId64, pq->row_group_size);
+  else if (exchange)
+    sp_buf_appendf(b, ", ROW_GROUP_SIZE %d", SP_EXCHANGE_ROW_GROUP);
   if (pq->no_dictionary)
     sp_buf_puts(b, ", DICTIONARY_SIZE_LIMIT 0");
   if (kv && d->ndims) {
