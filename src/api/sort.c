@@ -5,7 +5,8 @@
  * then a shuffle:
  *   1. per input partition, a reservoir sample of the rows' sort keys
  *      (about 20 x n, as Spark's RangePartitioner), each weighted by the
- *      partition's rows over its sample, so that big partitions count more;
+ *      partition's rows over its sample, so that big partitions count more
+ *      (one partition of many files is sampled in the producers' pieces);
  *   2. all samples in one partition (a split of files, no data moved);
  *   3. one task picks the n-1 split points: the keys where the running
  *      weight crosses 1/n, 2/n, ... of the total;
@@ -52,7 +53,15 @@ static sp_status add_bounds(sp_session *s, sp_node *input, int n,
   sp_node *sample = NULL, *all = NULL;
   sp_buf sql = SP_BUF_INIT;
   sp_status st;
+  int pieces = sp_graph_read_pieces(&s->graph, input);
 
+  /* One partition of many files is sampled in the pieces its producers
+   * will read, so that the sample's scan of every key runs on every
+   * worker; the weights account for the pieces' sizes. */
+  if (input->npartitions == 1 && pieces > 1 &&
+      (st = sp_plan_add_repartition(&s->plan, input, pieces, &merge, NULL,
+                                    &input, err)) != SP_OK)
+    return st;
   /* {rand_seed} makes the sample the same when the job runs again. */
   sp_buf_puts(&sql, "SELECT ");
   sp_template_append_text(&sql, key);

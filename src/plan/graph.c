@@ -184,6 +184,14 @@ static sp_status plan_read(sp_graph *g, const sp_node *node,
   return st ? st : parts_from_slots(parts, 1, t, err);
 }
 
+int sp_graph_read_pieces(const sp_graph *g, const sp_node *in)
+{
+  int files = in->kind == SP_NODE_READ ? (int)in->files.len : 1;
+  int pieces = 2 * (g->workers > 0 ? g->workers : 1);
+
+  return pieces < files ? pieces : files;
+}
+
 static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
                            const sp_task_input *in_parts, int m,
                            sp_task_input *parts, sp_error **err)
@@ -201,10 +209,7 @@ static sp_status plan_shuffle(sp_graph *g, const sp_node *node,
 
   if (m == 1) {
     /* One input partition: split its files so producers run in parallel. */
-    int hint = in->kind == SP_NODE_READ ? (int)in->files.len : 1;
-    producers = 2 * (g->workers > 0 ? g->workers : 1);
-    if (producers > hint)
-      producers = hint;
+    producers = sp_graph_read_pieces(g, in);
     if (producers > 1)
       st = add_task_over(g, SP_TASK_SPLIT_FILES, node, 0, producers,
                          &in_parts[0], &split, err);

@@ -101,6 +101,11 @@ int sp_task_kind_runs_in_worker(sp_task_kind kind);
 sp_status sp_graph_plan(sp_graph *g, const sp_node *node,
                         const sp_task_input **parts, sp_error **err);
 
+/* The number of pieces a one-partition input is read in by the producers
+ * of a repartition: min(2 * workers, number of files) for a file source,
+ * else 1 (see sp_graph_plan). */
+int sp_graph_read_pieces(const sp_graph *g, const sp_node *in);
+
 /* Adds a COUNT task over one partition. */
 sp_status sp_graph_add_count(sp_graph *g, const sp_task_input *part,
                              sp_task **out, sp_error **err);
