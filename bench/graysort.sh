@@ -12,10 +12,12 @@
 size=${1:-1}
 records=$(awk -v g="$size" 'BEGIN { printf "%d", g * 10000000 }')
 mb=$(awk -v r="$records" 'BEGIN { printf "%.1f", r * 100 / 1e6 }')
-# Input files of ~1.25 M records; output partitions of ~640 k records,
-# and at least two per worker.
+# Input files of ~1.25 M records; output partitions of ~640 k records, a
+# multiple of the workers (so that the last round of sorts keeps every
+# worker busy), at least two per worker.
 files=$(( records / 1250000 > 0 ? records / 1250000 : 1 ))
-parts=$(( records / 640000 > 2 * workers ? records / 640000 : 2 * workers ))
+parts=$(( (records / 640000 + workers - 1) / workers * workers ))
+[ "$parts" -ge $(( 2 * workers )) ] || parts=$(( 2 * workers ))
 
 # records gensort|valsort ARGS...
 records() {
