@@ -181,6 +181,30 @@ static void test_cli_sort(void **state)
                              "AS pos, id, v FROM read_parquet('%s')", f->glob));
 }
 
+/* sp_take over a sorted DataFrame reads the partitions in order: the
+ * first n rows are DuckDB's first n, across a partition boundary too. */
+static void test_take_sorted(void **state)
+{
+  tk_fixture *f = *state;
+  const int64_t n = ROWS / 4 + 500; /* past the first partition's end */
+  sp_error *err = NULL;
+  sp_rows *rows = NULL;
+  sp_df *df = NULL;
+  int64_t r;
+
+  tk_check(sp_sort(tk_input(f), "v DESC, id", 4, NULL, &df, &err), &err);
+  tk_check(sp_take(df, n, &rows, &err), &err);
+  assert_int_equal(sp_rows_count(rows), n);
+  assert_string_equal(sp_rows_column_name(rows, 0), "id");
+  for (r = 0; r < n; r += r < ROWS / 4 - 300 ? 499 : 7)
+    assert_int_equal(strtoll(sp_rows_value(rows, (size_t)r, 0), NULL, 10),
+                     tk_duck_i64(tk_fmt("SELECT id FROM read_parquet('%s') "
+                                        "ORDER BY v DESC, id LIMIT 1 "
+                                        "OFFSET %lld", f->glob,
+                                        (long long)r)));
+  sp_rows_free(&rows);
+}
+
 /* smallpond gensort|valsort ARGS... on the fixture's data root; returns
  * the exit status and frees the output, keeping stdout in *out if asked. */
 static int records(tk_fixture *f, const char *cmd, const char *const *args,
@@ -240,23 +264,35 @@ static void test_gensort(void **state)
       "GROUP BY key)", sk)), 6000, 9000);
 }
 
-/* Uniform and skewed records sorted into 1 to 16 partitions: valsort
- * says SUCCESS, and the keys are DuckDB's ORDER BY, position by
- * position. */
+/* Records with uniform, skewed, all-equal and already sorted keys, sorted
+ * into 1 to 16 partitions: valsort says SUCCESS with the input's checksum,
+ * and the keys are DuckDB's ORDER BY, position by position. */
 static void test_sort_records(void **state)
 {
   tk_fixture *f = *state;
+  static const char *const kinds[] = {"uniform", "skewed", "equal",
+                                      "sorted"};
   static const char *const parts[] = {"1", "5", "16"};
+  const char *uniform = tk_path(f->dir, "rec-uniform");
+  const char *gen[] = {"--records", "20000", "--partitions", "3", "--seed",
+                       "9", uniform, NULL};
+  const char *skewed[] = {"--records", "20000", "--partitions", "3",
+                          "--skew", tk_path(f->dir, "rec-skewed"), NULL};
   size_t i, j;
 
-  for (i = 0; i < 2; i++) {
-    const char *in = tk_path(f->dir, tk_fmt("rec%zu", i));
-    const char *gen[] = {"--records", "20000", "--partitions", "3",
-                         i ? "--skew" : "--seed", i ? in : "9",
-                         i ? NULL : in, NULL};
-    assert_int_equal(records(f, "gensort", gen, NULL), 0);
+  assert_int_equal(records(f, "gensort", gen, NULL), 0);
+  assert_int_equal(records(f, "gensort", skewed, NULL), 0);
+  assert_int_equal(tk_mkdir_p(tk_path(f->dir, "rec-equal")), 0);
+  tk_duck_exec(tk_fmt("COPY (SELECT unhex('00112233445566778899') AS key, "
+                      "payload FROM '%s/*.parquet') TO '%s/rec-equal/a.parquet'",
+                      uniform, f->dir));
+  assert_int_equal(tk_mkdir_p(tk_path(f->dir, "rec-sorted")), 0);
+  tk_duck_exec(tk_fmt("COPY (SELECT * FROM '%s/*.parquet' ORDER BY key) TO "
+                      "'%s/rec-sorted/a.parquet'", uniform, f->dir));
+  for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    const char *in = tk_path(f->dir, tk_fmt("rec-%s", kinds[i]));
     for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
-      const char *out = tk_path(f->dir, tk_fmt("rec%zu-%s", i, parts[j]));
+      const char *out = tk_fmt("%s-%s", in, parts[j]);
       const char *argv[] = {"run", "--workers", "2", "--quiet",
                             "--data-root", f->root, "--read-parquet",
                             tk_fmt("%s/*.parquet", in), "--sort-by", "key",
@@ -270,6 +306,7 @@ static void test_sort_records(void **state)
       free(e);
       assert_int_equal(records(f, "valsort", check, &o), 0);
       assert_non_null(strstr(o, "valsort: SUCCESS: 20000 records in order"));
+      assert_non_null(strstr(o, "(the input's)"));
       free(o);
       tk_assert_same_rows(written(out, "key"),
                           tk_fmt("SELECT row_number() OVER (ORDER BY key) AS "
@@ -387,6 +424,7 @@ int main(void)
     cmocka_unit_test(test_range_repartition),
     cmocka_unit_test(test_bad_orders),
     cmocka_unit_test(test_cli_sort),
+    cmocka_unit_test(test_take_sorted),
     cmocka_unit_test(test_gensort),
     cmocka_unit_test(test_sort_records),
     cmocka_unit_test(test_valsort_failures),

@@ -302,6 +302,19 @@ int64_t tk_duck_i64(const char *sql)
   return v;
 }
 
+void tk_duck_exec(const char *sql)
+{
+  duckdb_database db;
+  duckdb_connection con;
+  int rc;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  rc = dc_exec(con, sql);
+  dc_close(&db, &con);
+  if (rc != 0)
+    fail_msg("statement failed: %s", sql);
+}
+
 sp_session *tk_session(const char *root, int workers, const char *job_id)
 {
   sp_session *s = NULL;

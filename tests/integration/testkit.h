@@ -73,6 +73,10 @@ void tk_assert_same_rows(const char *a, const char *b);
 /* sql's single integer result from plain DuckDB; fails the test on error. */
 int64_t tk_duck_i64(const char *sql);
 
+/* Runs sql (any statement) in a fresh in-memory DuckDB; fails the current
+ * test if it fails. */
+void tk_duck_exec(const char *sql);
+
 /* A session with `workers` workers, 512 MiB per task, under root; fails
  * the current test if it cannot start. */
 sp_session *tk_session(const char *root, int workers, const char *job_id);
