@@ -95,7 +95,7 @@ void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
    * encodings write a shuffle about 1.5x as fast as zstd. No codec at all
    * writes faster still while the files stay in the page cache, but past
    * a few GB the kernel writes them back to disk: a 5 GB sort spent a
-   * third of its CPU in the kernel, and ran 61 s with lz4 against 67-75 s
+   * third of its CPU in the kernel, and ran 61 s with lz4 against 67 s
    * uncompressed and 70 s with zstd level 1. */
   if (!pq->compression[0] && exchange && !pq->compression_level)
     sp_buf_puts(b, " (FORMAT parquet, COMPRESSION lz4_raw, "
