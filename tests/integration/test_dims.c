@@ -89,20 +89,6 @@ static const char *in_sql(const fixture *f)
   return tk_fmt("read_parquet('%s')", f->glob);
 }
 
-/* Runs sql in a plain DuckDB; fails the test on error. */
-static void duck_exec(const char *sql)
-{
-  duckdb_database db;
-  duckdb_connection con;
-  int rc;
-
-  assert_int_equal(dc_open(&db, &con), 0);
-  rc = dc_exec(con, sql);
-  dc_close(&db, &con);
-  if (rc != 0)
-    fail_msg("query failed: %s", sql);
-}
-
 /* The number of "run: done" lines in the driver's log: one per run. */
 static int runs_done(fixture *f)
 {
@@ -462,7 +448,7 @@ static void test_parquet_settings(void **state)
    * So: every file in several row groups (with the default each would be
    * one), and rows per group on average at most twice what DuckDB itself
    * writes with the same setting on the same rows. */
-  duck_exec(tk_fmt("COPY (SELECT * FROM %s) TO '%s' (FORMAT parquet, "
+  tk_duck_exec(tk_fmt("COPY (SELECT * FROM %s) TO '%s' (FORMAT parquet, "
                    "ROW_GROUP_SIZE 1000)", in_sql(f), ref));
   ref_avg = rows_per_group(ref);
   got_avg = rows_per_group(tk_fmt("%s/*.parquet", dir));
