@@ -49,7 +49,7 @@ static sp_status add_sql(sp_session *s, sp_node *input, const sp_buf *sql,
 static sp_status add_bounds(sp_session *s, sp_node *input, int n,
                             const char *key, sp_node **out, sp_error **err)
 {
-  sp_split_spec merge = {.kind = SP_SPLIT_FILES};
+  sp_split_spec by_files = {.kind = SP_SPLIT_FILES};
   sp_node *sample = NULL, *all = NULL;
   sp_buf sql = SP_BUF_INIT;
   sp_status st;
@@ -59,7 +59,7 @@ static sp_status add_bounds(sp_session *s, sp_node *input, int n,
    * will read, so that the sample's scan of every key runs on every
    * worker; the weights account for the pieces' sizes. */
   if (input->npartitions == 1 && pieces > 1 &&
-      (st = sp_plan_add_repartition(&s->plan, input, pieces, &merge, NULL,
+      (st = sp_plan_add_repartition(&s->plan, input, pieces, &by_files, NULL,
                                     &input, err)) != SP_OK)
     return st;
   /* {rand_seed} makes the sample the same when the job runs again. */
@@ -72,7 +72,7 @@ static sp_status add_bounds(sp_session *s, sp_node *input, int n,
                  (long long)sample_rows(n));
   if ((st = add_sql(s, input, &sql, NULL, &sample, err)) != SP_OK)
     goto out;
-  if ((st = sp_plan_add_repartition(&s->plan, sample, 1, &merge, NULL, &all,
+  if ((st = sp_plan_add_repartition(&s->plan, sample, 1, &by_files, NULL, &all,
                                     err)) != SP_OK)
     goto out;
   /* A sample's place is the middle of its weight; bound i is the first key

@@ -37,22 +37,21 @@
 
 /* The payload: the record's number in 32 hex digits, then 58 hex digits of
  * its hash, as gensort's ASCII payload (about 2:1 compressible). */
-#define PAYLOAD(seed) \
-  "encode(lpad(hex(i), 32, '0') || " \
-  "lpad(hex(hash(i, CAST(" seed " AS BIGINT), 2)), 16, '0') || " \
-  "lpad(hex(hash(i, CAST(" seed " AS BIGINT), 3)), 16, '0') || " \
-  "lpad(hex(hash(i, CAST(" seed " AS BIGINT), 4)), 16, '0') || " \
-  "left(lpad(hex(hash(i, CAST(" seed " AS BIGINT), 5)), 16, '0'), 10))"
+#define PAYLOAD \
+  "encode(lpad(hex(i), 32, '0') || lpad(hex(hash(i, seed, 2)), 16, '0') || " \
+  "lpad(hex(hash(i, seed, 3)), 16, '0') || " \
+  "lpad(hex(hash(i, seed, 4)), 16, '0') || " \
+  "left(lpad(hex(hash(i, seed, 5)), 16, '0'), 10))"
 
 /* Partition p of P holds records [p * N / P, (p + 1) * N / P). The
- * numbers are formatted from parsed integers, never pasted text. */
+ * numbers (seed, N, P) are formatted from parsed integers, never pasted
+ * text. */
 #define GEN_SQL(key) \
-  "SELECT " key " AS key, " PAYLOAD("%lld") " AS payload " \
-  "FROM (SELECT i, hash(i, CAST(%lld AS BIGINT)) AS h1, " \
-  "hash(i, CAST(%lld AS BIGINT), 1) AS h2 " \
+  "SELECT " key " AS key, " PAYLOAD " AS payload " \
+  "FROM (SELECT i, seed, hash(i, seed) AS h1, hash(i, seed, 1) AS h2 " \
   "FROM range(CAST(CAST({__data_partition__} AS HUGEINT) * %lld // %lld " \
   "AS BIGINT), CAST(CAST({__data_partition__} + 1 AS HUGEINT) * %lld // " \
-  "%lld AS BIGINT)) AS r(i))"
+  "%lld AS BIGINT)) AS r(i), (SELECT CAST(%lld AS BIGINT) AS seed))"
 
 /* One row per file: its index, name, records, checksum, order. */
 static const char file_sql[] =
@@ -262,7 +261,7 @@ static sp_status gensort(sp_session *s, const struct record_args *a,
 
   snprintf(sql, sizeof(sql), a->skew ? GEN_SQL(KEY_SKEWED)
                                      : GEN_SQL(KEY_UNIFORM),
-           seed, seed, seed, seed, seed, seed, n, p, n, p);
+           n, p, n, p, seed);
   /* A one-row source split into P partitions: the partitions are empty,
    * and only give each task its {__data_partition__}. */
   if (sp_partial_sql(s, "SELECT 1 AS one", NULL, 0, NULL, &one, err) ||
