@@ -46,31 +46,66 @@ static int fault_point(const sp_exec_env *env, const sp_task_desc *d)
   return (int)(h % 3);
 }
 
-/* Cuts every file of dir to half its size: an output torn mid-write. */
-static void tear_outputs(const char *dir)
+/* Cuts a file to half its size: an output torn mid-write. */
+static void tear_file(const char *path)
+{
+  struct stat sb;
+
+  if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+    (void)truncate(path, sb.st_size / 2);
+}
+
+/* Tears the attempt's file, or every file of its folder. */
+static void tear_outputs(const char *out)
 {
   struct dirent *de;
   char path[4096];
-  DIR *dh = opendir(dir);
+  DIR *dh;
 
-  while (dh && (de = readdir(dh))) {
-    struct stat sb;
-    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-    if (de->d_name[0] != '.' && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-      (void)truncate(path, sb.st_size / 2);
+  snprintf(path, sizeof(path), "%s.parquet", out);
+  tear_file(path);
+  if (!(dh = opendir(out)))
+    return;
+  while ((de = readdir(dh))) {
+    snprintf(path, sizeof(path), "%s/%s", out, de->d_name);
+    if (de->d_name[0] != '.')
+      tear_file(path);
   }
-  if (dh)
-    closedir(dh);
+  closedir(dh);
 }
 
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
 {
-  size_t n = strlen(x->desc->out_dir) + strlen(name) + 2;
+  size_t n = strlen(x->desc->out) + strlen(name) + 2;
   char *p = sp_arena_alloc(x->arena, n);
 
   if (p)
-    snprintf(p, n, "%s/%s", x->desc->out_dir, name);
+    snprintf(p, n, "%s/%s", x->desc->out, name);
   return p;
+}
+
+char *sp_exec_out_file(sp_exec_ctx *x)
+{
+  size_t n = strlen(x->desc->out) + sizeof(".parquet");
+  char *p = sp_arena_alloc(x->arena, n);
+
+  if (p)
+    snprintf(p, n, "%s.parquet", x->desc->out);
+  return p;
+}
+
+/* The folder starts empty: an attempt killed earlier (in this or a
+ * previous run of the job) may have left files under the same name. A
+ * single output file needs no such care, as COPY replaces it. */
+sp_status sp_exec_make_out_dir(sp_exec_ctx *x, sp_error **err)
+{
+  const char *dir = x->desc->out;
+  sp_status st = sp_rm_rf(dir, err);
+
+  if (st == SP_OK && mkdir(dir, 0777) != 0)
+    st = sp_error_set(err, SP_EIO, "cannot create %s: %s", dir,
+                      strerror(errno));
+  return st;
 }
 
 const sp_batch_function *sp_batch_function_find(const sp_batch_function *fns,
@@ -251,18 +286,6 @@ static sp_status configure(sp_exec_ctx *x, sp_exec_settings *cur,
   return st;
 }
 
-/* An attempt starts from an empty folder: one killed earlier (in this or
- * a previous run of the job) may have left files under the same name. */
-static sp_status make_out_dir(const char *dir, sp_error **err)
-{
-  sp_status st = sp_rm_rf(dir, err);
-
-  if (st == SP_OK && mkdir(dir, 0777) != 0)
-    st = sp_error_set(err, SP_EIO, "cannot create %s: %s", dir,
-                      strerror(errno));
-  return st;
-}
-
 sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
                        const sp_exec_env *env, const sp_task_desc *d,
                        sp_arena *arena, sp_task_result *r)
@@ -296,9 +319,6 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   }
   if ((st = configure(&x, cur, &err)) != SP_OK)
     goto out;
-  if (d->kind != SP_TASK_COUNT && d->kind != SP_TASK_SPLIT_ROWS &&
-      (st = make_out_dir(d->out_dir, &err)) != SP_OK)
-    goto out;
   switch (d->kind) {
   case SP_TASK_SQL: st = sp_exec_sql(&x, &err); break;
   case SP_TASK_SHUFFLE: st = sp_exec_shuffle(&x, &err); break;
@@ -311,7 +331,7 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
   }
   if (st == SP_OK && fault != FAULT_NONE) {
     if (fault == FAULT_WRITING)
-      tear_outputs(d->out_dir);
+      tear_outputs(d->out);
     st = sp_error_set(&err, SP_EIO, "injected fault (SP_FAULT_INJECTION) %s",
                       fault == FAULT_WRITING ? "while writing the output"
                                              : "after the task");

@@ -87,7 +87,12 @@ sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
 void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
                              const char *extra, sp_buf *b);
 
-/* "<out_dir>/<name>" in arena memory, or NULL. */
+/* The attempt writes one file, sp_exec_out_file ("<out>.parquet"), or
+ * makes its folder with sp_exec_make_out_dir and writes files in it,
+ * sp_exec_out_path ("<out>/<name>"). Paths are in arena memory, or NULL.
+ * The outputs it reports are these absolute paths. */
+char *sp_exec_out_file(sp_exec_ctx *x);
+sp_status sp_exec_make_out_dir(sp_exec_ctx *x, sp_error **err);
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name);
 
 #endif

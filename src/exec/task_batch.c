@@ -379,8 +379,8 @@ static sp_status write_output(batch_run *b, const char *path, int64_t *rows,
 sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
-  const char *out = sp_exec_out_path(x, "part-0.parquet");
-  sp_piece piece = {"part-0.parquet", 0, 0, -1, 0, NULL};
+  char *out = sp_exec_out_file(x);
+  sp_piece piece = {out, 0, 0, -1, 0, NULL};
   sp_buf sql = SP_BUF_INIT, what = SP_BUF_INIT;
   batch_run b;
   int64_t rows = 0, k, nbatches;

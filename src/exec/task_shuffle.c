@@ -37,7 +37,7 @@
 #define COMBINED_VIEW "\"__sp_combined\""
 
 /* Moves the files DuckDB wrote for partition i into the task folder and
- * records them (relative names) in out. */
+ * records them in out. */
 static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
                                    int i, sp_dataset *out, sp_error **err)
 {
@@ -72,7 +72,7 @@ static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
       st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", src.data,
                         dst, strerror(errno));
     } else {
-      sp_piece p = {name.data, -1, 0, -1, 0, NULL};
+      sp_piece p = {dst, -1, 0, -1, 0, NULL};
       st = sp_dataset_add(out, &p, err);
     }
   }
@@ -87,28 +87,22 @@ static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
 static sp_status fill_rows(sp_exec_ctx *x, sp_error **err)
 {
   sp_task_result *r = x->result;
-  sp_dataset abs = {0};
+  sp_dataset unknown = {0};
   sp_status st = SP_OK;
   int i;
   size_t j, k = 0;
 
   for (i = 0; i < r->noutputs && st == SP_OK; i++)
-    for (j = 0; j < r->outputs[i].len && st == SP_OK; j++) {
-      sp_piece p = r->outputs[i].pieces[j];
-      if (p.rows >= 0)
-        continue;
-      if (!(p.path = sp_exec_out_path(x, p.path)))
-        st = sp_error_oom(err);
-      else
-        st = sp_dataset_add(&abs, &p, err);
-    }
+    for (j = 0; j < r->outputs[i].len && st == SP_OK; j++)
+      if (r->outputs[i].pieces[j].rows < 0)
+        st = sp_dataset_add(&unknown, &r->outputs[i].pieces[j], err);
   if (st == SP_OK)
-    st = sp_duck_fill_file_rows(x->con, &abs, err);
+    st = sp_duck_fill_file_rows(x->con, &unknown, err);
   for (i = 0; i < r->noutputs && st == SP_OK; i++)
     for (j = 0; j < r->outputs[i].len; j++)
       if (r->outputs[i].pieces[j].rows < 0)
-        r->outputs[i].pieces[j].rows = abs.pieces[k++].rows;
-  sp_dataset_release(&abs);
+        r->outputs[i].pieces[j].rows = unknown.pieces[k++].rows;
+  sp_dataset_release(&unknown);
   return st;
 }
 
@@ -208,14 +202,16 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
   const sp_task_desc *d = x->desc;
   sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT, from = SP_BUF_INIT;
   const char **names;
-  const char *parts_dir = sp_exec_out_path(x, "parts");
-  const char *empty = sp_exec_out_path(x, "empty.parquet");
-  sp_piece empty_piece = {"empty.parquet", 0, 0, -1, 0, NULL};
+  char *parts_dir = sp_exec_out_path(x, "parts");
+  char *empty = sp_exec_out_path(x, "empty.parquet");
+  sp_piece empty_piece = {empty, 0, 0, -1, 0, NULL};
   int i, nempty = 0;
   sp_status st;
 
   if (!parts_dir || !empty)
     return sp_error_oom(err);
+  if ((st = sp_exec_make_out_dir(x, err)) != SP_OK)
+    return st;
   if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
     return st;
   if (d->sql && (st = combine_first(x, &names[0], err)) != SP_OK)

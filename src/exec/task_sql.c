@@ -147,8 +147,8 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   sp_buf query = SP_BUF_INIT, copy = SP_BUF_INIT;
   const char **names;
   sp_template_vars vars = {0};
-  const char *out = sp_exec_out_path(x, "part-0.parquet");
-  sp_piece piece = {"part-0.parquet", 0, 0, -1, 0, NULL};
+  char *out = sp_exec_out_file(x);
+  sp_piece piece = {out, 0, 0, -1, 0, NULL};
   sp_error *why = NULL;
   sp_status st;
   int views = 0;

@@ -120,12 +120,12 @@ void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name)
   sp_buf_appendf(b, "%s/%s", l->job_dir, name);
 }
 
-void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key)
+void sp_layout_task_out(const sp_layout *l, sp_buf *b, const char *key)
 {
   sp_buf_appendf(b, "%s/data/%s", l->job_dir, key);
 }
 
-void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
+void sp_layout_attempt_out(const sp_layout *l, sp_buf *b, const char *key,
                            int attempt)
 {
   sp_buf_appendf(b, "%s/staging/%s.%d", l->job_dir, key, attempt);

@@ -8,8 +8,9 @@
  *     state.jsonl   one line per finished task
  *     status        running | success | failure, with the time
  *     log/          driver.log, executor-<n>.log
- *     staging/<key>.<attempt>/   files of a running attempt
- *     data/<key>/   committed task outputs, immutable
+ *     staging/<key>.<attempt>.parquet   the file of a running attempt, or
+ *     staging/<key>.<attempt>/   its folder when it writes several
+ *     data/<key>.parquet, data/<key>/   committed task outputs, immutable
  *     inputs/       data handed over in memory (from_arrow), as Parquet
  *     tmp/          DuckDB spill space
  */
@@ -34,9 +35,15 @@ void sp_layout_release(sp_layout *l);
 
 /* Each appends the absolute path to b (check sp_buf_oom). */
 void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name);
-void sp_layout_data_dir(const sp_layout *l, sp_buf *b, const char *key);
-void sp_layout_staging_dir(const sp_layout *l, sp_buf *b, const char *key,
+
+/* Where an attempt writes, without an extension: staging/<key>.<attempt>.
+ * A task that writes one file writes <that>.parquet, one that writes
+ * several makes the folder <that>/. Committing renames either to the
+ * same name under sp_layout_task_out, data/<key>: one file and no folder
+ * saves a task two metadata operations (a mkdir and an inode). */
+void sp_layout_attempt_out(const sp_layout *l, sp_buf *b, const char *key,
                            int attempt);
+void sp_layout_task_out(const sp_layout *l, sp_buf *b, const char *key);
 
 /* Worker n's log file and DuckDB spill folder. */
 void sp_layout_worker_log(const sp_layout *l, sp_buf *b, int n);

@@ -11,7 +11,7 @@
 #include "smallpond.h"
 
 typedef struct sp_piece {
-  char *path;    /* absolute, or relative to a task's output folder */
+  char *path;    /* absolute */
   int64_t rows;  /* rows in the piece, -1 when unknown */
   int64_t begin; /* first row of a range; 0 for a whole file */
   int64_t end;   /* end of a range (exclusive), -1 for the whole file */

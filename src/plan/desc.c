@@ -92,7 +92,7 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
   o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:o}",
                 "kind", sp_task_kind_name(d->kind), "key", d->key, "attempt",
                 d->attempt, "partition", d->partition, "slots", d->nslots,
-                "out_dir", d->out_dir, "tmp_dir", d->tmp_dir, "threads",
+                "out", d->out, "tmp_dir", d->tmp_dir, "threads",
                 d->threads, "memory_limit", (json_int_t)d->memory_limit,
                 "seed", (json_int_t)(d->seed & 0x7fffffffffffffffULL),
                 "inputs", inputs);
@@ -165,8 +165,8 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
                   "s:o, s?s, s?s, s?b, s?o, s?o, s?o}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
-                  "partition", &d->partition, "slots", &d->nslots, "out_dir",
-                  &d->out_dir, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
+                  "partition", &d->partition, "slots", &d->nslots, "out",
+                  &d->out, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
                   "range", &d->range, "parquet", &parquet, "dims", &dims, "batch", &batch))

@@ -3,9 +3,10 @@
  *
  * A descriptor tells a worker everything it needs to run one attempt of a
  * task: its inputs already resolved to files and row ranges, where to write,
- * and its resource limits. A result reports the attempt's outputs (paths
- * relative to the attempt's folder, or absolute for files it did not
- * write), row counts and the error if it failed. Both travel as JSON.
+ * and its resource limits. A result reports the attempt's outputs (absolute
+ * paths: under its staging path for the files it wrote, until the driver
+ * commits them), row counts and the error if it failed. Both travel as
+ * JSON.
  */
 #ifndef SP_PLAN_DESC_H
 #define SP_PLAN_DESC_H
@@ -22,7 +23,8 @@ typedef struct sp_task_desc {
   int attempt;
   int partition;
   int nslots;             /* outputs to produce */
-  const char *out_dir;    /* the attempt's staging folder */
+  const char *out;        /* where the attempt writes: <out>.parquet, or
+                             the folder <out>/ (io/layout.h) */
   const char *tmp_dir;    /* DuckDB spill folder */
   int threads;            /* DuckDB threads */
   int64_t memory_limit;   /* bytes */

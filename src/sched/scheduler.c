@@ -8,13 +8,14 @@
  * queue, so the tasks of a stage go out in partition order and spread over
  * the workers. Driver-side tasks (listing, splitting files) complete inline;
  * the others go to an idle worker as a JSON descriptor. The loop then waits
- * (poll) for results. A result is committed (staging folder renamed into
- * data/), logged to state.jsonl, and releases the tasks waiting for it.
+ * (poll) for results. A result is committed (its staging file or folder
+ * renamed into data/), logged to state.jsonl, and releases the tasks
+ * waiting for it.
  *
  * An attempt that fails in a way that may pass on a second try (its
  * worker died, a file system error, DuckDB out of memory: then with twice
  * the memory) goes back to the end of the ready queue, up to the job's
- * max_attempts; its staging folder is removed. On any other failure
+ * max_attempts; its staging file or folder is removed. On any other failure
  * nothing new is dispatched; the attempts already running are waited for,
  * so no worker is left mid-task, and the error names the task, its node
  * and partition, and its SQL.
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/fs.h"
 #include "io/jsonl.h"
@@ -389,7 +391,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
 {
   sp_job *job = run->job;
   sp_task_state *ts = &job->tasks[t->index];
-  sp_buf out_dir = SP_BUF_INIT, tmp_dir = SP_BUF_INIT, key = SP_BUF_INIT;
+  sp_buf out = SP_BUF_INIT, tmp_dir = SP_BUF_INIT, key = SP_BUF_INIT;
   sp_task_desc d;
   json_t *msg = NULL;
   sp_status st = SP_OK;
@@ -421,11 +423,11 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     d.partition_key = key.data;
     d.range = t->node->split == SP_SPLIT_RANGE;
   }
-  sp_layout_staging_dir(&job->layout, &out_dir, t->key, d.attempt);
+  sp_layout_attempt_out(&job->layout, &out, t->key, d.attempt);
   sp_layout_worker_tmp(&job->layout, &tmp_dir, w->index);
-  d.out_dir = out_dir.data;
+  d.out = out.data;
   d.tmp_dir = tmp_dir.data;
-  if (sp_buf_oom(&out_dir) || sp_buf_oom(&tmp_dir) || sp_buf_oom(&key) ||
+  if (sp_buf_oom(&out) || sp_buf_oom(&tmp_dir) || sp_buf_oom(&key) ||
       (t->ninputs && !(d.inputs = sp_calloc(t->ninputs, sizeof(*d.inputs))))) {
     st = sp_error_oom(err);
     goto out;
@@ -468,61 +470,86 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
 out:
   sp_task_desc_release(&d);
   json_decref(msg);
-  sp_buf_release(&out_dir);
+  sp_buf_release(&out);
   sp_buf_release(&tmp_dir);
   sp_buf_release(&key);
   return st;
 }
 
-/* Moves the attempt's files into data/<key> and makes their paths absolute. */
+/* What follows the attempt's staging path out (n bytes) in path, when path
+ * is its file (".parquet") or in its folder ("/<name>"); else NULL. */
+static const char *attempt_rest(const char *path, const char *out, size_t n)
+{
+  if (strncmp(path, out, n) != 0)
+    return NULL;
+  return path[n] == '/' || strcmp(path + n, ".parquet") == 0 ? path + n
+                                                              : NULL;
+}
+
+/* Moves what the attempt wrote, its file staging/<key>.<attempt>.parquet
+ * or its folder staging/<key>.<attempt>/, to the same name under
+ * data/<key>, and rewrites the paths of its outputs to match. Outputs
+ * elsewhere (a range of an input file) stay as they are. */
 static sp_status commit_files(sp_job *job, const sp_task *t,
                               sp_task_result *r, sp_error **err)
 {
-  sp_buf staging = SP_BUF_INIT, data = SP_BUF_INIT, path = SP_BUF_INIT;
+  sp_buf staging = SP_BUF_INIT, data = SP_BUF_INIT, from = SP_BUF_INIT,
+         to = SP_BUF_INIT;
+  const char *rest = NULL;
   sp_status st = SP_OK;
-  int local = 0, i;
-  size_t j;
+  size_t j, n;
+  int i;
 
-  for (i = 0; i < r->noutputs; i++)
-    for (j = 0; j < r->outputs[i].len; j++)
-      local |= r->outputs[i].pieces[j].path[0] != '/';
-  sp_layout_staging_dir(&job->layout, &staging, t->key, r->attempt);
-  sp_layout_data_dir(&job->layout, &data, t->key);
+  sp_layout_attempt_out(&job->layout, &staging, t->key, r->attempt);
+  sp_layout_task_out(&job->layout, &data, t->key);
   if (sp_buf_oom(&staging) || sp_buf_oom(&data)) {
     st = sp_error_oom(err);
     goto out;
   }
-  if (!local) {
-    st = sp_rm_rf(staging.data, err);
+  n = staging.len;
+  for (i = 0; i < r->noutputs && !rest; i++)
+    for (j = 0; j < r->outputs[i].len && !rest; j++)
+      rest = attempt_rest(r->outputs[i].pieces[j].path, staging.data, n);
+  if (!rest)
+    goto out; /* nothing written: a count, or ranges of the inputs */
+  /* ".parquet", or "/<name>" of the folder's files. */
+  sp_buf_appendf(&from, "%s%s", staging.data, rest[0] == '/' ? "" : rest);
+  sp_buf_appendf(&to, "%s%s", data.data, rest[0] == '/' ? "" : rest);
+  if (sp_buf_oom(&from) || sp_buf_oom(&to)) {
+    st = sp_error_oom(err);
     goto out;
   }
-  /* A leftover from a run that died between rename and log is stale. */
-  if ((st = sp_rm_rf(data.data, err)) != SP_OK)
-    goto out;
-  if (rename(staging.data, data.data) != 0) {
-    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s", staging.data,
-                      data.data, strerror(errno));
+  /* A rename replaces a file, not a folder: a folder left by a run that
+   * died between its rename and its log line is stale, and goes. */
+  if (rename(from.data, to.data) != 0 &&
+      ((errno != ENOTEMPTY && errno != EEXIST) ||
+       (st = sp_rm_rf(to.data, err)) != SP_OK ||
+       rename(from.data, to.data) != 0)) {
+    if (st == SP_OK)
+      st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s",
+                        from.data, to.data, strerror(errno));
     goto out;
   }
   for (i = 0; i < r->noutputs && st == SP_OK; i++)
     for (j = 0; j < r->outputs[i].len; j++) {
       sp_piece *p = &r->outputs[i].pieces[j];
-      char *abs;
-      if (p->path[0] == '/')
+      char *moved;
+      if (!(rest = attempt_rest(p->path, staging.data, n)))
         continue;
-      sp_buf_reset(&path);
-      sp_buf_appendf(&path, "%s/%s", data.data, p->path);
-      if (!(abs = sp_buf_detach(&path))) {
+      sp_buf_reset(&to);
+      sp_buf_appendf(&to, "%s%s", data.data, rest);
+      if (!(moved = sp_buf_detach(&to))) {
         st = sp_error_oom(err);
         break;
       }
       sp_free(p->path);
-      p->path = abs;
+      p->path = moved;
     }
 out:
   sp_buf_release(&staging);
   sp_buf_release(&data);
-  sp_buf_release(&path);
+  sp_buf_release(&from);
+  sp_buf_release(&to);
   return st;
 }
 
@@ -588,14 +615,17 @@ static int retry(sp_run *run, const sp_task *t, const sp_worker *w,
   return 1;
 }
 
-/* Removes the staging folder of the attempt w ran. */
+/* Removes what the attempt w ran wrote: its file or its folder. */
 static void drop_staging(sp_job *job, const sp_task *t, const sp_worker *w)
 {
   sp_buf staging = SP_BUF_INIT;
 
-  sp_layout_staging_dir(&job->layout, &staging, t->key, w->attempt);
+  sp_layout_attempt_out(&job->layout, &staging, t->key, w->attempt);
   if (!sp_buf_oom(&staging))
     sp_rm_rf(staging.data, NULL);
+  sp_buf_puts(&staging, ".parquet");
+  if (!sp_buf_oom(&staging))
+    (void)unlink(staging.data);
   sp_buf_release(&staging);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -587,35 +588,63 @@ static const char *plan_task_key(const char *job_dir, const char *kind)
   return key;
 }
 
-/* A rerun whose attempt folder holds leftovers of a killed attempt (same
- * key, same attempt number) starts that attempt from an empty folder. */
+/* Writes "half-written" to path: what a killed attempt leaves. */
+static void write_junk(const char *path)
+{
+  FILE *fp = fopen(path, "w");
+
+  assert_non_null(fp);
+  fputs("half-written", fp);
+  fclose(fp);
+}
+
+/* A task writes one file, data/<key>.parquet once committed; a shuffle
+ * producer a folder, data/<key>/. A rerun over the leftovers of killed
+ * attempts (same key, same attempt number: a torn file, a folder of junk)
+ * and over outputs committed but never logged replaces them all. */
 static void test_rerun_over_stale_staging(void **state)
 {
   fixture *f = *state;
   const char *cols[] = {"k"};
+  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} GROUP BY k";
+  const char *want = tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
+                            "('%s') GROUP BY k", f->glob);
+  char *out1 = strdup(tk_path(f->dir, "stale-1"));
+  char *out2 = strdup(tk_path(f->dir, "stale-2"));
   sp_session *s = open_session(f, 2, "stale");
   char *job_dir = strdup(sp_session_job_dir(s));
+  char *shuffle, *sql;
   const char *stale;
-  sp_error *err = NULL;
-  int64_t n = -1;
-  FILE *fp;
+  struct stat sb;
 
-  tk_check(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out1);
   sp_close(&s);
-  stale = tk_fmt("%s/staging/%s.0/parts/__sp_part=0", job_dir,
-                 plan_task_key(job_dir, "shuffle"));
+  tk_assert_same_rows(want, output_sql(out1, "*"));
+  shuffle = strdup(plan_task_key(job_dir, "shuffle"));
+  sql = strdup(plan_task_key(job_dir, "sql"));
+  assert_int_equal(stat(tk_fmt("%s/data/%s", job_dir, shuffle), &sb), 0);
+  assert_true(S_ISDIR(sb.st_mode));
+  assert_int_equal(stat(tk_fmt("%s/data/%s.parquet", job_dir, sql), &sb), 0);
+  assert_true(S_ISREG(sb.st_mode));
+  assert_false(tk_exists(tk_fmt("%s/data/%s", job_dir, sql)));
+
+  stale = tk_fmt("%s/staging/%s.0/parts/__sp_part=0", job_dir, shuffle);
   assert_int_equal(tk_mkdir_p(stale), 0);
-  assert_non_null(fp = fopen(tk_path(stale, "data_0.parquet"), "w"));
-  fputs("half-written", fp);
-  fclose(fp);
-  assert_non_null(fp = fopen(tk_path(job_dir, "state.jsonl"), "w"));
-  fclose(fp); /* forget every finished task: all run again */
+  write_junk(tk_path(stale, "data_0.parquet"));
+  write_junk(tk_fmt("%s/staging/%s.0.parquet", job_dir, sql));
+  /* Forget every finished task: all of them run again. */
+  assert_int_equal(truncate(tk_path(job_dir, "state.jsonl"), 0), 0);
   s = open_session(f, 2, "stale");
-  n = -1;
-  tk_check(sp_count(hash_by(read_input(s, f), 3, cols, 1), &n, &err), &err);
-  assert_int_equal(n, ROWS);
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
   sp_close(&s);
+  tk_assert_same_rows(want, output_sql(out2, "*"));
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/"
+                                      "staging/**')", job_dir)), 0);
+  free(shuffle);
+  free(sql);
   free(job_dir);
+  free(out1);
+  free(out2);
 }
 
 /* The shapes of query a SQL task runs as one statement (the inputs as a

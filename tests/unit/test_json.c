@@ -181,7 +181,7 @@ static void assert_desc_equal(const sp_task_desc *a, const sp_task_desc *b)
   assert_int_equal(a->attempt, b->attempt);
   assert_int_equal(a->partition, b->partition);
   assert_int_equal(a->nslots, b->nslots);
-  assert_string_equal(a->out_dir, b->out_dir);
+  assert_string_equal(a->out, b->out);
   assert_string_equal(a->tmp_dir, b->tmp_dir);
   assert_int_equal(a->threads, b->threads);
   assert_int_equal(a->memory_limit, b->memory_limit);
@@ -235,7 +235,7 @@ static void test_desc_roundtrip_sql(void **state)
   d.attempt = 3;
   d.partition = 17;
   d.nslots = 1;
-  d.out_dir = "/data/job/staging/0123456789abcdef.3";
+  d.out = "/data/job/staging/0123456789abcdef.3";
   d.tmp_dir = "/data/job/tmp";
   d.threads = 8;
   d.memory_limit = INT64_C(12884901888); /* 12 GiB: beyond 32 bits */
@@ -263,7 +263,7 @@ static void test_desc_roundtrip_every_kind(void **state)
     d.attempt = k;
     d.partition = 0;
     d.nslots = k == SP_TASK_SHUFFLE ? 64 : 1;
-    d.out_dir = "/o";
+    d.out = "/o";
     d.tmp_dir = "/t";
     d.threads = 1;
     d.memory_limit = 1;
@@ -289,7 +289,7 @@ static void test_desc_no_inputs(void **state)
   d.kind = SP_TASK_SQL;
   d.key = "00000000000000aa";
   d.nslots = 1;
-  d.out_dir = "/o";
+  d.out = "/o";
   d.tmp_dir = "/t";
   d.sql = "SELECT * FROM range(3)";
   desc_roundtrip(&d);
@@ -310,7 +310,7 @@ static void test_desc_seed_low_63_bits(void **state)
     memset(&d, 0, sizeof(d));
     d.kind = SP_TASK_SQL;
     d.key = "k";
-    d.out_dir = "/o";
+    d.out = "/o";
     d.tmp_dir = "/t";
     d.sql = "SELECT random()";
     d.seed = seeds[i];
@@ -327,7 +327,7 @@ static void test_desc_malformed(void **state)
 {
 #define DESC_GOOD_PREFIX                                                      \
   "\"key\": \"k\", \"attempt\": 1, \"partition\": 0, \"slots\": 1, "          \
-  "\"out_dir\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "                \
+  "\"out\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "                    \
   "\"memory_limit\": 1, \"seed\": 1, "
   static const char *const bad[] = {
     "[]",

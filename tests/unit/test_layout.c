@@ -129,12 +129,12 @@ static void test_layout_create(void **state)
     sp_buf_reset(&b);
   }
   /* The path helpers. */
-  sp_layout_data_dir(&l, &b, "0123456789abcdef");
+  sp_layout_task_out(&l, &b, "0123456789abcdef");
   sp_buf_reset(&want);
   sp_buf_appendf(&want, "%s/job-1/data/0123456789abcdef", real);
   assert_string_equal(b.data, want.data);
   sp_buf_reset(&b);
-  sp_layout_staging_dir(&l, &b, "0123456789abcdef", 2);
+  sp_layout_attempt_out(&l, &b, "0123456789abcdef", 2);
   sp_buf_reset(&want);
   sp_buf_appendf(&want, "%s/job-1/staging/0123456789abcdef.2", real);
   assert_string_equal(b.data, want.data);
