@@ -4,7 +4,7 @@
 # gensort`, with smallpond (--sort-by, one partition per ~125 MB) and with
 # one plain DuckDB COPY ... ORDER BY key, both writing zstd Parquet with the
 # same total threads; then the same for skewed keys (gensort --skew).
-# Both outputs are checked by `smallpond valsort --input` (order, count,
+# Every output is checked by `smallpond valsort --input` (order, count,
 # checksum). Prints MB/s for each and the ratio of smallpond's throughput
 # to DuckDB's. Targets: >= 0.9 at 1 GB and 5 GB; skewed within 1.3x of
 # uniform.
@@ -31,22 +31,31 @@ records() {
 # throughput SECONDS: MB/s for the whole input.
 throughput() { awk -v m="$mb" -v s="$1" 'BEGIN { printf "%.1f", m / s }'; }
 
-# sort_both NAME: sorts $work/in both ways, runs times, checks both.
+# check DIR: valsort of a sorted output against the input, or the end.
+check() {
+  records valsort --input "$work/in" "$1" >>"$work/check" ||
+    { tail -1 "$work/check" >&2; exit 1; }
+}
+
+# sort_both NAME: sorts $work/in both ways, runs times, checks every run.
+# Each side starts from the same state: the other side's files deleted
+# and every dirty page written back (sync), so that neither pays for the
+# other's writeback or page cache; the input stays cached for both.
 sort_both() {
   rm -f "$work/t_sp" "$work/t_duck"
   for r in $(seq "$runs"); do
-    rm -rf "$work/out" "$work/duck" && mkdir "$work/duck"
+    rm -rf "$work/out" "$work/root" && sync
     timed sp --read-parquet "$work/in/*.parquet" --sort-by key \
        --partitions "$parts" --write-parquet "$work/out" >>"$work/t_sp"
+    check "$work/out"
+    rm -rf "$work/out" "$work/root" "$work/duck" && mkdir "$work/duck" && sync
     timed duck "COPY (SELECT * FROM read_parquet('$work/in/*.parquet')
                       ORDER BY key)
                  TO '$work/duck/sorted.parquet'
                  (FORMAT parquet, COMPRESSION zstd)" >>"$work/t_duck"
+    check "$work/duck"
   done
-  records valsort --input "$work/in" "$work/out" >"$work/check" ||
-    { cat "$work/check" >&2; exit 1; }
-  records valsort --input "$work/in" "$work/duck" >>"$work/check" ||
-    { cat "$work/check" >&2; exit 1; }
+  rm -rf "$work/duck"
   t_sp=$(median <"$work/t_sp")
   t_duck=$(median <"$work/t_duck")
   awk -v n="$1" -v s="$t_sp" -v d="$t_duck" -v m="$mb" -v w="$workers" \

@@ -351,7 +351,8 @@ typedef struct sp_node_options {
    * 0: the session's task_threads / task_memory. */
   int task_threads;
   int64_t task_memory;
-  /* The Parquet files the step writes. compression: "zstd" (default),
+  /* The Parquet files the step writes. compression: "zstd" (default; a
+   * repartition's files, read once by the next step: "uncompressed"),
    * "snappy", "gzip", "lz4", "brotli" or "uncompressed"; compression_level:
    * zstd's level, 1 to 22 (0: 3); row_group_size: the target rows per
    * row group (0: DuckDB's 122,880; DuckDB rounds to its 2048-row vectors,

@@ -57,7 +57,7 @@ typedef struct sp_dim {
 /* How the Parquet files of a node's tasks are written. */
 typedef struct sp_parquet_settings {
   char compression[16];   /* DuckDB's name, e.g. "zstd"; "": the default
-                             for the files (zstd for a task's result, lz4
+                             for the files (zstd for a task's result, none
                              for a shuffle's) */
   int compression_level;  /* 0: DuckDB's default */
   int64_t row_group_size; /* rows; 0: DuckDB's default */

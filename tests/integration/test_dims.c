@@ -496,6 +496,33 @@ static void test_parquet_settings(void **state)
   assert_int_equal(runs_done(f), runs);
 }
 
+/* A repartition's files, read once by the next step, are written without
+ * a codec, unless the repartition's node options choose one. */
+static void test_exchange_codec(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  sp_node_options lz4 = {.compression = "lz4"};
+  sp_repartition_options by_k = {.hash_by = cols, .nhash_by = 1};
+  const char *exchange = tk_fmt("%s/data/*", sp_session_job_dir(f->s));
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int64_t n = -1;
+
+  tk_check(sp_repartition(tk_input(f), 3, &by_k, &df, &err), &err);
+  tk_check(sp_map(df, "id, k", NULL, &df, &err), &err);
+  tk_check(sp_count(df, &n, &err), &err);
+  assert_int_equal(n, ROWS);
+  assert_true(chunks(exchange, "true") > 0);
+  assert_int_equal(chunks(exchange, "compression <> 'UNCOMPRESSED'"), 0);
+  by_k.node = &lz4;
+  tk_check(sp_repartition(tk_input(f), 3, &by_k, &df, &err), &err);
+  tk_check(sp_map(df, "id, k", NULL, &df, &err), &err);
+  tk_check(sp_count(df, &n, &err), &err);
+  assert_int_equal(n, ROWS);
+  assert_true(chunks(exchange, "compression LIKE 'LZ4%'") > 0);
+}
+
 /* The key-value metadata of the files of dir, joined with their rows:
  * "SELECT ... FROM <this> WHERE ...", with the value of key as v. */
 static const char *rows_with_kv(const char *dir, const char *key)
@@ -664,6 +691,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_unknown_placeholder, setup,
                                     tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_parquet_settings, setup,
+                                    tk_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_exchange_codec, setup,
                                     tk_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_kv_metadata, setup,
                                     tk_fixture_teardown),
