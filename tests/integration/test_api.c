@@ -606,7 +606,8 @@ static void test_rerun_over_stale_staging(void **state)
 {
   fixture *f = *state;
   const char *cols[] = {"k"};
-  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} GROUP BY k";
+  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} "
+                    "GROUP BY k";
   const char *want = tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
                             "('%s') GROUP BY k", f->glob);
   char *out1 = strdup(tk_path(f->dir, "stale-1"));
