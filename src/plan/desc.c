@@ -169,7 +169,8 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
                   &d->out, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
-                  "range", &d->range, "parquet", &parquet, "dims", &dims, "batch", &batch))
+                  "range", &d->range, "parquet", &parquet, "dims", &dims,
+                  "batch", &batch))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
