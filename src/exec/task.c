@@ -129,10 +129,13 @@ void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
   /* Files only the next stage reads favour write speed, so they get no
    * codec: lz4 made a 5 GB sort's shuffle 40 % slower (25-27 s against
    * 18 s, each run started after a sync) for files only a quarter
-   * smaller. Where the file system's bandwidth is what is scarce, the
-   * repartition's own compression setting applies. */
+   * smaller. Parquet 2's encodings keep numbers small on their own (20 M
+   * numeric rows: 188 MB against 326 MB, and no slower). Where the file
+   * system's bandwidth is what is scarce, the repartition's own
+   * compression setting applies. */
   if (!pq->compression[0] && exchange && !pq->compression_level)
-    sp_buf_puts(b, " (FORMAT parquet, COMPRESSION uncompressed");
+    sp_buf_puts(b, " (FORMAT parquet, COMPRESSION uncompressed, "
+                   "PARQUET_VERSION V2");
   else
     sp_buf_appendf(b, " (FORMAT parquet, COMPRESSION %s",
                    pq->compression[0] ? pq->compression : "zstd");

@@ -81,8 +81,9 @@ sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
  * task's Parquet settings, and `extra` (more options, or NULL). A task's
  * result also gets its partition's index along each dimension as
  * key-value metadata "SMALLPOND:<dimension>"; files of an exchange (a
- * shuffle's, read only by the next stage) get none, and no codec, in row
- * groups of 16,384 rows, unless the node chose otherwise. */
+ * shuffle's, read only by the next stage) get none, and no codec with
+ * Parquet 2 encodings in row groups of 16,384 rows, unless the node chose
+ * otherwise. */
 void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
                              const char *extra, sp_buf *b);
 
