@@ -27,9 +27,10 @@
 #define KEY_UNIFORM \
   "unhex(lpad(hex(h1), 16, '0') || lpad(hex(h2 >> 48), 4, '0'))"
 
-/* Skewed keys (a format: %% is %): a quarter of the records share one key, and the rest have
- * their first 8 bytes shifted right by a uniform 0-63 bits, so that keys
- * crowd towards zero (each leading zero bit is as likely as the next). */
+/* Skewed keys (a format: %% is %): a quarter of the records share one
+ * key, and the rest have their first 8 bytes shifted right by a uniform
+ * 0-63 bits, so that keys crowd towards zero (each leading zero bit is as
+ * likely as the next). */
 #define KEY_SKEWED \
   "CASE WHEN h2 %% 4 = 0 THEN unhex('7FFFFFFFFFFFFFFF0000') " \
   "ELSE unhex(lpad(hex(h1 >> (h2 >> 58)), 16, '0') || " \

@@ -635,7 +635,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
   if (a->source == SOURCE_NONE)
     return usage_error("no source: give --read-parquet, --read-csv, "
                        "--read-json or --from-sql");
-  if ((a->source == SOURCE_CSV || a->source == SOURCE_JSON) != (a->ncolumns > 0))
+  if ((a->source == SOURCE_CSV || a->source == SOURCE_JSON) !=
+      (a->ncolumns > 0))
     return usage_error("--schema goes with --read-csv and --read-json, and "
                        "they need it");
   if (a->source != SOURCE_CSV && (a->delimiter || a->header))

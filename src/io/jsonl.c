@@ -30,9 +30,8 @@ sp_status sp_jsonl_append(int fd, const json_t *obj, const char *path,
   return SP_OK;
 }
 
-sp_status sp_jsonl_load(const char *path,
-                        sp_status (*fn)(json_t *line, void *arg, sp_error **err),
-                        void *arg, size_t *skipped, sp_error **err)
+sp_status sp_jsonl_load(const char *path, sp_jsonl_fn fn, void *arg,
+                        size_t *skipped, sp_error **err)
 {
   char *text = NULL, *line, *nl;
   sp_status st;

@@ -13,12 +13,14 @@
 sp_status sp_jsonl_append(int fd, const json_t *obj, const char *path,
                           sp_error **err);
 
+/* What sp_jsonl_load calls for each line: 0 to go on, else a status. */
+typedef sp_status (*sp_jsonl_fn)(json_t *line, void *arg, sp_error **err);
+
 /* Calls fn for every complete, parsable line of path, in order. A missing
  * file is an empty log. A last line without '\n' (cut by a crash) and lines
  * that do not parse are skipped and counted in *skipped. fn returns 0 to go
  * on, non-zero to stop with that status. */
-sp_status sp_jsonl_load(const char *path,
-                        sp_status (*fn)(json_t *line, void *arg, sp_error **err),
-                        void *arg, size_t *skipped, sp_error **err);
+sp_status sp_jsonl_load(const char *path, sp_jsonl_fn fn, void *arg,
+                        size_t *skipped, sp_error **err);
 
 #endif

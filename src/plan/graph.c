@@ -263,6 +263,7 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
   const sp_task_input *in_parts;
   sp_task_input whole = {0};
   sp_task *t = NULL;
+  sp_task_kind kind;
   sp_status st;
   int m = node->inputs[0]->npartitions;
 
@@ -273,11 +274,11 @@ static sp_status plan_repartition(sp_graph *g, const sp_node *node,
     return plan_nested(g, node, in_parts, m, parts, err);
   if (sp_node_moves_rows(node))
     return plan_shuffle(g, node, in_parts, m, parts, err);
+  kind = node->split == SP_SPLIT_ROWS     ? SP_TASK_SPLIT_ROWS
+         : node->split == SP_SPLIT_ASSIGN ? SP_TASK_ASSIGN
+                                          : SP_TASK_SPLIT_FILES;
   if ((st = concat_parts(in_parts, m, &whole, err)) == SP_OK)
-    st = add_task_over(g, node->split == SP_SPLIT_ROWS ? SP_TASK_SPLIT_ROWS
-                          : node->split == SP_SPLIT_ASSIGN ? SP_TASK_ASSIGN
-                                                           : SP_TASK_SPLIT_FILES,
-                       node, 0, node->npartitions, &whole, &t, err);
+    st = add_task_over(g, kind, node, 0, node->npartitions, &whole, &t, err);
   if (st == SP_OK)
     st = parts_from_slots(parts, node->npartitions, t, err);
   input_release(&whole);

@@ -14,7 +14,10 @@ void *sp_calloc(size_t count, size_t size)
   return calloc(count ? count : 1, size ? size : 1);
 }
 
-void *sp_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+void *sp_realloc(void *ptr, size_t size)
+{
+  return realloc(ptr, size ? size : 1);
+}
 
 void sp_free(void *ptr) { free(ptr); }
 

@@ -204,8 +204,8 @@ static void test_count(void **state)
 
   tk_check(sp_count(read_input(s, f), &n, &err), &err);
   assert_int_equal(n, tk_duck_i64(input_sql(f, "count(*)")));
-  tk_check(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300", read_input(s, f)),
-                    &n, &err), &err);
+  tk_check(sp_count(sql1(s, "SELECT * FROM {0} WHERE v < 300",
+                         read_input(s, f)), &n, &err), &err);
   assert_int_equal(n, tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM read_parquet('%s') WHERE v < 300", f->glob)));
   tk_check(sp_count(hash_by(read_input(s, f), 4, cols, 1), &n, &err), &err);
@@ -332,8 +332,8 @@ static void test_error_bad_sql(void **state)
   assert_int_equal(mkdir(out, 0777), 0);
   assert_int_equal(sp_write_parquet(df, out, NULL, &err), SP_ESQL);
   sp_error_free(&err);
-  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
-                   0);
+  assert_int_equal(
+      tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)), 0);
   /* A binding error quotes the query as written, not the statement that
    * ran it; two statements are refused before anything runs. */
   df = sql1(s, "SELECT nosuch_col FROM {0}", read_input(s, f));
@@ -380,8 +380,8 @@ static void test_error_output_not_empty(void **state)
                    SP_EEXIST);
   assert_non_null(strstr(sp_error_message(err), out));
   assert_true(tk_exists(keep));
-  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)),
-                   1);
+  assert_int_equal(
+      tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*')", out)), 1);
   sp_error_free(&err);
   sp_close(&s);
 }

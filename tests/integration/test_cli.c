@@ -207,9 +207,10 @@ static void test_count_take_and_rows(void **state)
 {
   fixture *f = *state;
   const char *out = tk_path(f->dir, "rows");
-  run r = cli((const char *[]){"run", "--data-root", f->root, "--read-parquet",
-                               f->glob, "--sql", "SELECT * FROM {0} WHERE k < 50",
-                               "--count", NULL});
+  run r = cli((const char *[]){"run", "--data-root", f->root,
+                               "--read-parquet", f->glob, "--sql",
+                               "SELECT * FROM {0} WHERE k < 50", "--count",
+                               NULL});
 
   expect(&r, 0, NULL);
   assert_int_equal(strtoll(r.out, NULL, 10),

@@ -344,8 +344,8 @@ static void test_task_resources_against_capacity(void **state)
   tk_check(sp_write_parquet(wide, out, NULL, &err), &err);
   tk_assert_same_rows(tk_fmt("SELECT k, count(*) * 20 FROM read_parquet('%s') "
                              "GROUP BY k", f->glob),
-                      tk_fmt("SELECT k, sum(n) FROM read_parquet('%s/*.parquet') "
-                             "GROUP BY k", out));
+                      tk_fmt("SELECT k, sum(n) FROM "
+                             "read_parquet('%s/*.parquet') GROUP BY k", out));
   csv = tk_fmt("read_csv('%s/log/tasks.csv')", sp_session_job_dir(f->s));
   assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM %s WHERE kind = 'sql' AND status = 'ok'", csv)),

@@ -284,8 +284,8 @@ static void test_sort_records(void **state)
   assert_int_equal(records(f, "gensort", skewed, NULL), 0);
   assert_int_equal(tk_mkdir_p(tk_path(f->dir, "rec-equal")), 0);
   tk_duck_exec(tk_fmt("COPY (SELECT unhex('00112233445566778899') AS key, "
-                      "payload FROM '%s/*.parquet') TO '%s/rec-equal/a.parquet'",
-                      uniform, f->dir));
+                      "payload FROM '%s/*.parquet') "
+                      "TO '%s/rec-equal/a.parquet'", uniform, f->dir));
   assert_int_equal(tk_mkdir_p(tk_path(f->dir, "rec-sorted")), 0);
   tk_duck_exec(tk_fmt("COPY (SELECT * FROM '%s/*.parquet' ORDER BY key) TO "
                       "'%s/rec-sorted/a.parquet'", uniform, f->dir));

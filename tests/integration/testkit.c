@@ -82,8 +82,9 @@ int tk_make_table(const char *dir, int64_t rows, int files, int keys)
     int64_t lo = rows * f / files, hi = rows * (f + 1) / files;
     rc = dc_exec(con, tk_fmt(
         "COPY (SELECT i AS id, (hash(i * 7 + 1) %% %d)::BIGINT AS k, "
-        "CASE WHEN i %% 17 = 3 THEN NULL ELSE 'n' || (hash(i) %% 1000)::VARCHAR "
-        "END AS name, (hash(i * 13) %% 100000) / 100.0 AS v "
+        "CASE WHEN i %% 17 = 3 THEN NULL "
+        "ELSE 'n' || (hash(i) %% 1000)::VARCHAR END AS name, "
+        "(hash(i * 13) %% 100000) / 100.0 AS v "
         "FROM range(%lld, %lld) t(i)) TO '%s/part-%03d.parquet' "
         "(FORMAT parquet)", keys, (long long)lo, (long long)hi, dir, f));
   }

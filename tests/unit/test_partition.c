@@ -34,7 +34,8 @@ static void make_files(sp_dataset *d, int k, uint32_t seed)
   for (i = 0; i < k; i++) {
     char path[64];
     uint32_t r = lcg_next(&x);
-    sp_piece p = {path, (r % 4 == 0) ? 0 : (int64_t)(r % 97), 0, -1, i & 1, NULL};
+    int64_t rows = (r % 4 == 0) ? 0 : (int64_t)(r % 97);
+    sp_piece p = {path, rows, 0, -1, i & 1, NULL};
     snprintf(path, sizeof(path), "/data/f%03d.parquet", i);
     assert_int_equal(sp_dataset_add(d, &p, NULL), SP_OK);
   }

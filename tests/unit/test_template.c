@@ -21,13 +21,15 @@ static void expect_ok(const char *tmpl, const char *const *names,
   sp_buf out = SP_BUF_INIT;
   sp_error *err = NULL;
 
-  assert_int_equal(sp_template_expand(tmpl, names, nnames, NULL, &out, &err), SP_OK);
+  assert_int_equal(
+      sp_template_expand(tmpl, names, nnames, NULL, &out, &err), SP_OK);
   assert_null(err);
   assert_string_equal(out.data, expect);
   assert_int_equal(out.len, strlen(expect));
   sp_buf_release(&out);
   /* Check-only mode agrees. */
-  assert_int_equal(sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err), SP_OK);
+  assert_int_equal(
+      sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err), SP_OK);
   assert_null(err);
 }
 
@@ -44,9 +46,9 @@ static void expect_fail(const char *tmpl, size_t nnames,
 
   assert_true(nnames <= 4);
   for (pass = 0; pass < 2; pass++) {
-    sp_status st = pass == 0
-                       ? sp_template_expand(tmpl, names, nnames, NULL, &out, &err)
-                       : sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err);
+    sp_status st =
+        pass == 0 ? sp_template_expand(tmpl, names, nnames, NULL, &out, &err)
+                  : sp_template_expand(tmpl, NULL, nnames, NULL, NULL, &err);
     assert_int_equal(st, SP_EINVAL);
     assert_non_null(err);
     assert_int_equal(sp_error_status(err), SP_EINVAL);
@@ -172,7 +174,8 @@ static void test_check_only_mode(void **state)
   assert_non_null(strstr(sp_error_message(err), "{3}"));
   sp_error_free(&err);
   /* err may be NULL: the status alone reports the failure. */
-  assert_int_equal(sp_template_expand("{x}", NULL, 1, NULL, NULL, NULL), SP_EINVAL);
+  assert_int_equal(sp_template_expand("{x}", NULL, 1, NULL, NULL, NULL),
+                   SP_EINVAL);
   assert_int_equal(sp_template_expand("{0}", NULL, 1, NULL, NULL, NULL), SP_OK);
 }
 
