@@ -81,14 +81,16 @@ void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
 {
   size_t i, j;
 
-  *rows = -1;
+  *rows = 0;
   *bytes = 0;
   for (i = 0; i < n; i++)
     for (j = 0; j < ds[i].len; j++) {
       const sp_piece *p = &ds[i].pieces[j];
       struct stat sb;
-      if (p->rows >= 0)
-        *rows = (*rows < 0 ? 0 : *rows) + p->rows;
+      if (p->rows < 0 || *rows < 0)
+        *rows = -1;
+      else
+        *rows += p->rows;
       if (stat(p->path, &sb) == 0)
         *bytes += (int64_t)sb.st_size;
     }

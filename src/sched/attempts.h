@@ -31,9 +31,9 @@ int sp_attempts_open(const char *path);
  * are ignored: the log is for people, the job goes on without it. */
 void sp_attempts_write(int fd, const sp_attempt_row *r);
 
-/* Rows and bytes of the files of n datasets: rows summed where known (-1
- * if none is), bytes from the files' sizes (whole files, even for a row
- * range). */
+/* Rows and bytes of the files of n datasets: the rows when every piece's
+ * count is known, else -1 (a partial sum would pass for the whole); bytes
+ * from the files' sizes (whole files, even for a row range). */
 void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
                          int64_t *bytes);
 

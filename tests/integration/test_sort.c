@@ -139,6 +139,18 @@ static void test_range_repartition(void **state)
                        "SELECT count(*) FROM (SELECT lo, lead(hi) OVER "
                        "(ORDER BY p) AS next FROM '%s/*.parquet' WHERE n > 0) "
                        "WHERE lo < next", out)), 0);
+  /* A producer reads the rows it routes and the split points: tasks.csv
+   * gives its rows in as unknown (-1) or as all of them, never the split
+   * points' count alone. */
+  assert_int_equal(tk_duck_i64(tk_fmt(
+                       "SELECT count(*) FROM read_csv('%s/log/tasks.csv') "
+                       "WHERE kind = 'shuffle' AND status = 'ok' AND "
+                       "rows_in <> -1 AND rows_in < rows_out",
+                       sp_session_job_dir(f->s))), 0);
+  assert_true(tk_duck_i64(tk_fmt(
+                  "SELECT count(*) FROM read_csv('%s/log/tasks.csv') "
+                  "WHERE kind = 'shuffle' AND status = 'ok'",
+                  sp_session_job_dir(f->s))) >= 3);
 }
 
 static void test_bad_orders(void **state)
