@@ -40,4 +40,28 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv);
 int sp_cli_parse_int(const char *s, long long min, long long max,
                      long long *out);
 
+/* Prints "smallpond CMD: <message>" and where the help is; returns
+ * SP_EXIT_USAGE. */
+int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The options of every command that runs a job, as getopt_long entries
+ * (SP_CLI_SESSION_OPTIONS, in a table that includes <getopt.h>); their
+ * codes are below those of any command's own options. */
+enum {
+  SP_CLI_OPT_WORKERS = 200, SP_CLI_OPT_DATA_ROOT, SP_CLI_OPT_JOB_ID,
+  SP_CLI_OPT_QUIET
+};
+#define SP_CLI_SESSION_OPTIONS                                  \
+  {"workers", required_argument, NULL, SP_CLI_OPT_WORKERS},     \
+  {"data-root", required_argument, NULL, SP_CLI_OPT_DATA_ROOT}, \
+  {"job-id", required_argument, NULL, SP_CLI_OPT_JOB_ID},       \
+  {"quiet", no_argument, NULL, SP_CLI_OPT_QUIET}
+
+/* Applies session option opt (an SP_CLI_OPT_ code) and its argument to
+ * cfg. Returns 1 when done, 0 when opt is not a session option, or
+ * SP_EXIT_USAGE after saying what is wrong with arg. */
+int sp_cli_session_option(const char *cmd, int opt, const char *arg,
+                          sp_config *cfg);
+
 #endif

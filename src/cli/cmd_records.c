@@ -15,7 +15,6 @@
  */
 #include <getopt.h>
 #include <glob.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,10 +93,7 @@ static const char input_total_sql[] =
   "0)::UBIGINT)), 16, '0') AS checksum FROM {0}";
 
 /* In the order of record_options, which the codes index. */
-enum {
-  OPT_RECORDS = 256, OPT_PARTITIONS, OPT_SKEW, OPT_SEED, OPT_INPUT,
-  OPT_WORKERS, OPT_DATA_ROOT, OPT_JOB_ID, OPT_QUIET
-};
+enum { OPT_RECORDS = 256, OPT_PARTITIONS, OPT_SKEW, OPT_SEED, OPT_INPUT };
 
 static const struct option record_options[] = {
   {"records", required_argument, NULL, OPT_RECORDS},
@@ -105,10 +101,7 @@ static const struct option record_options[] = {
   {"skew", no_argument, NULL, OPT_SKEW},
   {"seed", required_argument, NULL, OPT_SEED},
   {"input", required_argument, NULL, OPT_INPUT},
-  {"workers", required_argument, NULL, OPT_WORKERS},
-  {"data-root", required_argument, NULL, OPT_DATA_ROOT},
-  {"job-id", required_argument, NULL, OPT_JOB_ID},
-  {"quiet", no_argument, NULL, OPT_QUIET},
+  SP_CLI_SESSION_OPTIONS,
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
 };
@@ -155,21 +148,6 @@ static void valsort_usage(FILE *f)
   fputs(session_help, f);
 }
 
-static int usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-  va_list ap;
-
-  fprintf(stderr, "smallpond %s: ", cmd);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\n(see smallpond %s --help)\n", cmd);
-  return SP_EXIT_USAGE;
-}
-
 struct record_args {
   sp_config cfg;
   long long records, partitions, seed;
@@ -184,8 +162,7 @@ static int parse_args(const char *cmd, int argc, char **argv,
                       struct record_args *a)
 {
   int gen = strcmp(cmd, "gensort") == 0;
-  long long v;
-  int c;
+  int c, rc;
 
   sp_config_init(&a->cfg);
   a->cfg.progress = 1;
@@ -196,59 +173,49 @@ static int parse_args(const char *cmd, int argc, char **argv,
     if ((c == OPT_INPUT && gen) ||
         (!gen && (c == OPT_RECORDS || c == OPT_PARTITIONS || c == OPT_SKEW ||
                   c == OPT_SEED)))
-      return usage_error(cmd, "--%s is not an option of %s",
-                         record_options[c - OPT_RECORDS].name, cmd);
+      return sp_cli_usage_error(cmd, "--%s is not an option of %s",
+                                record_options[c - OPT_RECORDS].name, cmd);
     switch (c) {
     case 'h':
       (gen ? gensort_usage : valsort_usage)(stdout);
       return -1;
     case OPT_RECORDS:
       if (sp_cli_parse_int(optarg, 0, (long long)1 << 50, &a->records))
-        return usage_error(cmd, "--records: expected 0 to 2^50, got '%s'",
-                           optarg);
+        return sp_cli_usage_error(cmd, "--records: expected 0 to 2^50, got "
+                                  "'%s'", optarg);
       a->have_records = 1;
       break;
     case OPT_PARTITIONS:
       if (sp_cli_parse_int(optarg, 1, 100000, &a->partitions))
-        return usage_error(cmd, "--partitions: expected 1 to 100000, got "
-                           "'%s'", optarg);
+        return sp_cli_usage_error(cmd, "--partitions: expected 1 to "
+                                  "100000, got '%s'", optarg);
       break;
     case OPT_SKEW:
       a->skew = 1;
       break;
     case OPT_SEED:
       if (sp_cli_parse_int(optarg, 0, INT32_MAX, &a->seed))
-        return usage_error(cmd, "--seed: expected 0 to 2^31-1, got '%s'",
-                           optarg);
+        return sp_cli_usage_error(cmd, "--seed: expected 0 to 2^31-1, got "
+                                  "'%s'", optarg);
       break;
     case OPT_INPUT:
       a->input = optarg;
       break;
-    case OPT_WORKERS:
-      if (sp_cli_parse_int(optarg, 1, 4096, &v))
-        return usage_error(cmd, "--workers: expected 1 to 4096, got '%s'",
-                           optarg);
-      a->cfg.workers = (int)v;
-      break;
-    case OPT_DATA_ROOT:
-      a->cfg.data_root = optarg;
-      break;
-    case OPT_JOB_ID:
-      a->cfg.job_id = optarg;
-      break;
-    case OPT_QUIET:
-      a->cfg.progress = 0;
-      break;
     default:
-      return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+      if ((rc = sp_cli_session_option(cmd, c, optarg, &a->cfg)) == 0)
+        return sp_cli_usage_error(cmd, "unknown option '%s'",
+                                  argv[optind - 1]);
+      if (rc != 1)
+        return rc;
     }
   }
   if (optind != argc - 1)
-    return usage_error(cmd, optind == argc ? "expected a folder"
-                                           : "expected one folder, got "
-                                             "'%s' too", argv[argc - 1]);
+    return sp_cli_usage_error(cmd, optind == argc ? "expected a folder"
+                                                  : "expected one folder, "
+                                                    "got '%s' too",
+                              argv[argc - 1]);
   if (gen && !a->have_records)
-    return usage_error(cmd, "--records N is required");
+    return sp_cli_usage_error(cmd, "--records N is required");
   a->dir = argv[optind];
   return SP_EXIT_OK;
 }
@@ -387,7 +354,7 @@ int sp_cmd_records(int argc, char **argv)
   if (code != SP_EXIT_OK)
     return code < 0 ? SP_EXIT_OK : code;
   if (strlen(a.dir) > 4000 || (a.input && strlen(a.input) > 4000))
-    return usage_error(cmd, "folder name too long");
+    return sp_cli_usage_error(cmd, "folder name too long");
   if (sp_init(&a.cfg, &s, &err) != SP_OK) {
     sp_cli_print_error(err, NULL);
     sp_error_free(&err);

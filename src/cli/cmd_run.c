@@ -8,7 +8,6 @@
  */
 #include <ctype.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +72,8 @@ struct run_args {
 
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
-  OPT_WORKERS = 256, OPT_DATA_ROOT, OPT_JOB_ID, OPT_THREADS, OPT_MEMORY,
-  OPT_MAX_ATTEMPTS, OPT_EXPLAIN, OPT_QUIET, OPT_NO_SPECULATION,
+  OPT_THREADS = 256, OPT_MEMORY,
+  OPT_MAX_ATTEMPTS, OPT_EXPLAIN, OPT_NO_SPECULATION,
   OPT_LAUNCHER, OPT_NP, OPT_HOSTFILE, OPT_MPIRUN_ARG,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
@@ -88,14 +87,11 @@ enum {
 };
 
 static const struct option run_options[] = {
-  {"workers", required_argument, NULL, OPT_WORKERS},
-  {"data-root", required_argument, NULL, OPT_DATA_ROOT},
-  {"job-id", required_argument, NULL, OPT_JOB_ID},
+  SP_CLI_SESSION_OPTIONS,
   {"task-threads", required_argument, NULL, OPT_THREADS},
   {"task-memory", required_argument, NULL, OPT_MEMORY},
   {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
-  {"quiet", no_argument, NULL, OPT_QUIET},
   {"no-speculation", no_argument, NULL, OPT_NO_SPECULATION},
   {"launcher", required_argument, NULL, OPT_LAUNCHER},
   {"np", required_argument, NULL, OPT_NP},
@@ -253,20 +249,7 @@ void sp_cmd_run_usage(FILE *f)
 "      --write-parquet out/\n", f);
 }
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-
-  fputs("smallpond run: ", stderr);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputs("\n(see smallpond run --help)\n", stderr);
-  return SP_EXIT_USAGE;
-}
+#define usage_error(...) sp_cli_usage_error("run", __VA_ARGS__)
 
 /* Splits "a, b,c" into trimmed names inside s->hash_text. */
 static int split_columns(struct step *s, const char *arg)
@@ -437,17 +420,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     case 'h':
       sp_cmd_run_usage(stdout);
       return -1;
-    case OPT_WORKERS:
-      if (sp_cli_parse_int(optarg, 1, 4096, &v))
-        return usage_error("--workers: expected 1 to 4096, got '%s'", optarg);
-      a->cfg.workers = (int)v;
-      break;
-    case OPT_DATA_ROOT:
-      a->cfg.data_root = optarg;
-      break;
-    case OPT_JOB_ID:
-      a->cfg.job_id = optarg;
-      break;
     case OPT_THREADS:
       if (sp_cli_parse_int(optarg, 1, 1024, &v))
         return usage_error("--task-threads: expected 1 to 1024, got '%s'",
@@ -456,9 +428,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       break;
     case OPT_EXPLAIN:
       a->explain = 1;
-      break;
-    case OPT_QUIET:
-      a->cfg.progress = 0;
       break;
     case OPT_NO_SPECULATION:
       a->cfg.speculation = -1;
@@ -626,8 +595,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       a->consumer = CONSUME_TAKE;
       break;
     default:
-      return usage_error("unknown or incomplete option '%s'",
-                         argv[optind - 1]);
+      if ((code = sp_cli_session_option("run", c, optarg, &a->cfg)) == 0)
+        return usage_error("unknown or incomplete option '%s'",
+                           argv[optind - 1]);
+      if (code != 1)
+        return code;
     }
   }
   if (optind < argc)

@@ -1,7 +1,6 @@
 /*
  * main.c - the smallpond tool: subcommand dispatch, --help, --version.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,6 @@ static void usage(FILE *f)
         "options:\n"
         "  --version   print smallpond's and DuckDB's versions\n"
         "  --help      print this help\n", f);
-}
-
-int sp_cli_parse_int(const char *s, long long min, long long max,
-                     long long *out)
-{
-  char *end;
-  long long v;
-
-  if (!s || !*s)
-    return -1;
-  errno = 0;
-  v = strtoll(s, &end, 10);
-  if (errno || *end || v < min || v > max)
-    return -1;
-  *out = v;
-  return 0;
 }
 
 void sp_cli_print_error(const sp_error *err, const char *job_dir)

@@ -1,0 +1,65 @@
+/*
+ * args.c - what the tool's commands share in parsing their arguments: the
+ * usage error, whole numbers, and the session options of every command
+ * that runs a job.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+
+  fprintf(stderr, "smallpond %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n(see smallpond %s --help)\n", cmd);
+  return SP_EXIT_USAGE;
+}
+
+int sp_cli_parse_int(const char *s, long long min, long long max,
+                     long long *out)
+{
+  char *end;
+  long long v;
+
+  if (!s || !*s)
+    return -1;
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno || *end || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int sp_cli_session_option(const char *cmd, int opt, const char *arg,
+                          sp_config *cfg)
+{
+  long long v;
+
+  switch (opt) {
+  case SP_CLI_OPT_WORKERS:
+    if (sp_cli_parse_int(arg, 1, 4096, &v))
+      return sp_cli_usage_error(cmd, "--workers: expected 1 to 4096, got "
+                                "'%s'", arg);
+    cfg->workers = (int)v;
+    return 1;
+  case SP_CLI_OPT_DATA_ROOT:
+    cfg->data_root = arg;
+    return 1;
+  case SP_CLI_OPT_JOB_ID:
+    cfg->job_id = arg;
+    return 1;
+  case SP_CLI_OPT_QUIET:
+    cfg->progress = 0;
+    return 1;
+  default:
+    return 0;
+  }
+}
