@@ -13,7 +13,7 @@
 sp_status sp_jsonl_append(int fd, const json_t *obj, const char *path,
                           sp_error **err);
 
-/* What sp_jsonl_load calls for each line: 0 to go on, else a status. */
+/* What sp_jsonl_load calls with each line. */
 typedef sp_status (*sp_jsonl_fn)(json_t *line, void *arg, sp_error **err);
 
 /* Calls fn for every complete, parsable line of path, in order. A missing
