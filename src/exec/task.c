@@ -74,25 +74,23 @@ static void tear_outputs(const char *out)
   closedir(dh);
 }
 
+/* The attempt's staging path followed by sep and name, in arena memory. */
+static char *out_plus(sp_exec_ctx *x, const char *sep, const char *name)
+{
+  size_t n = strlen(x->desc->out) + strlen(sep) + strlen(name) + 1;
+  char *p = sp_arena_alloc(x->arena, n);
+
+  if (p)
+    snprintf(p, n, "%s%s%s", x->desc->out, sep, name);
+  return p;
+}
+
 char *sp_exec_out_path(sp_exec_ctx *x, const char *name)
 {
-  size_t n = strlen(x->desc->out) + strlen(name) + 2;
-  char *p = sp_arena_alloc(x->arena, n);
-
-  if (p)
-    snprintf(p, n, "%s/%s", x->desc->out, name);
-  return p;
+  return out_plus(x, "/", name);
 }
 
-char *sp_exec_out_file(sp_exec_ctx *x)
-{
-  size_t n = strlen(x->desc->out) + sizeof(".parquet");
-  char *p = sp_arena_alloc(x->arena, n);
-
-  if (p)
-    snprintf(p, n, "%s.parquet", x->desc->out);
-  return p;
-}
+char *sp_exec_out_file(sp_exec_ctx *x) { return out_plus(x, ".parquet", ""); }
 
 /* The folder starts empty: an attempt killed earlier (in this or a
  * previous run of the job) may have left files under the same name. A
