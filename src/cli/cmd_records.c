@@ -7,11 +7,14 @@
  * (seed, i), so each partition generates its own range of i and the
  * partitions concatenate to the same whole however many there are.
  *
- * valsort reads a folder's files in name order, one task per file. Each
- * task checks its file's order (row by row, in file order), counts records
- * and equal neighbours, and sums a hash of every record (mod 2^64: the
- * order-independent checksum); one last task checks each file's first key
- * against the previous file's last and adds the rest up.
+ * valsort reads a folder's files in name order, split by rows into
+ * partitions of about CHECK_CHUNK_BYTES (so that one big file is checked
+ * in parallel pieces, not by one task that sorts all its rows). Each task
+ * checks each of its file pieces' order (row by row, in file order),
+ * counts records and equal neighbours, and sums a hash of every record
+ * (mod 2^64: the order-independent checksum); one last task checks each
+ * piece's first key against the previous piece's last and adds the rest
+ * up.
  */
 #include <getopt.h>
 #include <glob.h>
@@ -19,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -53,10 +58,15 @@
   "AS BIGINT), CAST(CAST({__data_partition__} + 1 AS HUGEINT) * %lld // " \
   "%lld AS BIGINT)) AS r(i), (SELECT CAST(%lld AS BIGINT) AS seed))"
 
-/* One row per file: its index, name, records, checksum, order. */
-static const char file_sql[] =
-  "SELECT {__data_partition__} AS part, any_value(filename) AS file, "
-  "count(*) AS records, "
+/* Bytes of Parquet per partition that valsort checks. */
+#define CHECK_CHUNK_BYTES ((int64_t)64 << 20)
+
+/* One row per file piece of a partition: where it starts, its records,
+ * checksum and order. A piece's place in the whole is (part, file,
+ * first_row): partitions hold consecutive rows of files in name order. */
+static const char piece_sql[] =
+  "SELECT {__data_partition__} AS part, filename AS file, "
+  "min(file_row_number) AS first_row, count(*) AS records, "
   "(sum(h) % 18446744073709551616)::UBIGINT AS checksum, "
   "count(*) FILTER (WHERE prev > key) AS unordered, "
   "min(file_row_number) FILTER (WHERE prev > key) AS first_unordered, "
@@ -64,23 +74,27 @@ static const char file_sql[] =
   "arg_min(key, file_row_number) AS first_key, "
   "arg_max(key, file_row_number) AS last_key "
   "FROM (SELECT filename, file_row_number, key, hash(key, payload) AS h, "
-  "lag(key) OVER (ORDER BY file_row_number) AS prev FROM {0})";
+  "lag(key) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev "
+  "FROM {0}) GROUP BY filename";
 
-/* The files' rows added up, the boundaries between files checked. */
+/* The pieces' rows added up, the boundaries between pieces checked. */
 static const char total_sql[] =
-  "SELECT count(*) AS files, coalesce(sum(records), 0)::BIGINT AS records, "
+  "SELECT count(DISTINCT file) AS files, "
+  "coalesce(sum(records), 0)::BIGINT AS records, "
   "lpad(lower(hex(coalesce(sum(checksum::HUGEINT) % 18446744073709551616, "
   "0)::UBIGINT)), 16, '0') AS checksum, "
   "(coalesce(sum(unordered), 0) + count(*) FILTER (WHERE prev_last > "
   "first_key))::BIGINT AS unordered, "
   "(coalesce(sum(duplicates), 0) + count(*) FILTER (WHERE prev_last = "
   "first_key))::BIGINT AS duplicates, "
-  "arg_min(CASE WHEN prev_last > first_key THEN 'row 0 (below the last key "
-  "of the file before)' ELSE 'row ' || first_unordered END || ' of ' || "
-  "file, part) FILTER (WHERE prev_last > first_key OR unordered > 0) "
-  "AS first_bad "
-  "FROM (SELECT *, lag(last_key) OVER (ORDER BY part) AS prev_last "
-  "FROM {0} WHERE records > 0)";
+  "arg_min(CASE WHEN prev_last > first_key THEN 'row ' || first_row || "
+  "CASE WHEN first_row = 0 THEN ' (below the last key of the file before)' "
+  "ELSE ' (below the row before it)' END "
+  "ELSE 'row ' || first_unordered END || ' of ' || file, seq) "
+  "FILTER (WHERE prev_last > first_key OR unordered > 0) AS first_bad "
+  "FROM (SELECT *, lag(last_key) OVER w AS prev_last, "
+  "row_number() OVER w AS seq FROM {0} WHERE records > 0 "
+  "WINDOW w AS (ORDER BY part, file, first_row))";
 
 /* The input's records and checksum, per file and then in all. */
 static const char input_file_sql[] =
@@ -239,41 +253,57 @@ static sp_status gensort(sp_session *s, const struct record_args *a,
   return sp_write_parquet(records, a->dir, NULL, err);
 }
 
-/* dir's Parquet files, one partition each, and the pattern that lists them
- * (dir/<asterisk>.parquet, in pattern). */
+/* dir's Parquet files (the pattern that lists them, dir/<asterisk>.parquet,
+ * in pattern): one partition per file when pieces is 0; else contiguous
+ * row ranges of about CHECK_CHUNK_BYTES each, at least one per file and
+ * at least pieces in all. */
 static sp_status read_files(sp_session *s, const char *dir,
-                            const sp_read_options *opt, char *pattern,
-                            size_t size, sp_df **out, sp_error **err)
+                            const sp_read_options *opt, int pieces,
+                            char *pattern, size_t size, sp_df **out,
+                            sp_error **err)
 {
   const char *paths[1] = {pattern};
+  sp_repartition_options split = {.by_rows = pieces > 0};
+  int64_t bytes = 0, chunks;
+  struct stat sb;
   sp_df *files;
   glob_t g;
-  int nfiles;
+  size_t i;
+  int n;
 
   snprintf(pattern, size, "%s%s*.parquet", dir,
            dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/");
   if (sp_read_parquet(s, paths, 1, opt, &files, err))
     return sp_error_status(*err);
-  /* The same files sp_read_parquet listed: glob's count is enough. */
+  /* The same files sp_read_parquet listed: their count and size. */
   if (glob(pattern, 0, NULL, &g) != 0)
-    g.gl_pathc = 1;
-  nfiles = g.gl_pathc > 100000 ? 100000 : (int)g.gl_pathc;
+    g.gl_pathc = 0;
+  for (i = 0; i < g.gl_pathc; i++)
+    if (stat(g.gl_pathv[i], &sb) == 0)
+      bytes += sb.st_size;
+  chunks = pieces ? (bytes + CHECK_CHUNK_BYTES - 1) / CHECK_CHUNK_BYTES : 0;
+  if (chunks < pieces)
+    chunks = pieces;
+  if (chunks < (int64_t)g.gl_pathc)
+    chunks = (int64_t)g.gl_pathc;
+  n = chunks < 1 ? 1 : chunks > 100000 ? 100000 : (int)chunks;
   globfree(&g);
-  return sp_repartition(files, nfiles, NULL, out, err);
+  return sp_repartition(files, n, &split, out, err);
 }
 
-/* Runs per_file on each file of dir, then total on all their rows: the one
- * row of the result in *out. */
+/* Runs per_part on each partition of dir's files (read_files), then total
+ * on all their rows: the one row of the result in *out. */
 static sp_status check_files(sp_session *s, const char *dir,
-                             const sp_read_options *opt, const char *per_file,
-                             const char *total, sp_rows **out,
-                             sp_error **err)
+                             const sp_read_options *opt, int pieces,
+                             const char *per_part, const char *total,
+                             sp_rows **out, sp_error **err)
 {
   char pattern[4096];
   sp_df *files, *each, *all, *sum;
 
-  if (read_files(s, dir, opt, pattern, sizeof(pattern), &files, err) ||
-      sp_partial_sql(s, per_file, &files, 1, NULL, &each, err) ||
+  if (read_files(s, dir, opt, pieces, pattern, sizeof(pattern), &files,
+                 err) ||
+      sp_partial_sql(s, per_part, &files, 1, NULL, &each, err) ||
       sp_repartition(each, 1, NULL, &all, err) ||
       sp_partial_sql(s, total, &all, 1, NULL, &sum, err))
     return sp_error_status(*err);
@@ -328,11 +358,17 @@ static sp_status valsort(sp_session *s, const struct record_args *a,
 {
   sp_read_options numbered = {.filename = 1, .file_row_number = 1};
   sp_rows *out = NULL, *in = NULL;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int workers = a->cfg.workers > 0 ? a->cfg.workers
+                : cpus > 0         ? (int)cpus
+                                   : 1;
   sp_status st;
 
-  st = check_files(s, a->dir, &numbered, file_sql, total_sql, &out, err);
+  /* At least a piece per worker, so that one file is checked by all. */
+  st = check_files(s, a->dir, &numbered, workers, piece_sql, total_sql, &out,
+                   err);
   if (st == SP_OK && a->input)
-    st = check_files(s, a->input, NULL, input_file_sql, input_total_sql,
+    st = check_files(s, a->input, NULL, 0, input_file_sql, input_total_sql,
                      &in, err);
   if (st == SP_OK)
     *code = verdict(out, in);

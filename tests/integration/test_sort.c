@@ -327,8 +327,9 @@ static void test_sort_records(void **state)
   }
 }
 
-/* valsort fails, saying why, on records out of order (inside a file and
- * between two files), on a missing file and on other records. */
+/* valsort fails, saying why, on records out of order (inside a file,
+ * between two files, and between two pieces of one file), on a missing
+ * file and on other records. */
 static void test_valsort_failures(void **state)
 {
   tk_fixture *f = *state;
@@ -344,6 +345,10 @@ static void test_valsort_failures(void **state)
   const char *unsorted[] = {in, NULL};
   const char *wrong[] = {"--input", other, out, NULL};
   const char *swap[] = {swapped, NULL};
+  const char *one = tk_path(f->dir, "vone"), *halves = tk_path(f->dir,
+                                                               "vhalves");
+  const char *whole[] = {"--input", in, one, NULL};
+  const char *split[] = {halves, NULL};
   const char *missing[] = {"--input", in, out, NULL};
   const char *empty[] = {tk_path(f->dir, "nothing-here"), NULL};
   char *o = NULL, *e = NULL;
@@ -373,6 +378,27 @@ static void test_valsort_failures(void **state)
   assert_non_null(strstr(o, "1 records out of order, the first at row 0 "
                             "(below the last key of the file before)"));
   assert_non_null(strstr(o, "b.parquet"));
+  free(o);
+
+  /* One file, checked by the two workers in two pieces of 4,500 rows:
+   * whole, it passes; with its halves swapped, the only break is where
+   * the second piece starts. */
+  assert_int_equal(tk_mkdir_p(one), 0);
+  assert_int_equal(tk_mkdir_p(halves), 0);
+  tk_duck_exec(tk_fmt("COPY (SELECT key, payload FROM read_parquet('%s/*."
+                      "parquet') ORDER BY key) TO '%s/all.parquet' "
+                      "(FORMAT parquet)", out, one));
+  tk_duck_exec(tk_fmt("COPY (SELECT key, payload FROM read_parquet("
+                      "'%s/all.parquet', file_row_number = true) ORDER BY "
+                      "file_row_number < 4500, file_row_number) TO "
+                      "'%s/all.parquet' (FORMAT parquet)", one, halves));
+  assert_int_equal(records(f, "valsort", whole, &o), 0);
+  assert_non_null(strstr(o, "valsort: SUCCESS: 9000 records in order in 1 "
+                            "files"));
+  free(o);
+  assert_int_equal(records(f, "valsort", split, &o), 1);
+  assert_non_null(strstr(o, "1 records out of order, the first at row 4500 "
+                            "(below the row before it)"));
   free(o);
 
   tk_rm_rf(tk_fmt("%s/part-00001-000.parquet", out));
