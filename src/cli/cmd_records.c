@@ -71,6 +71,7 @@ static const char piece_sql[] =
   "count(*) FILTER (WHERE prev > key) AS unordered, "
   "min(file_row_number) FILTER (WHERE prev > key) AS first_unordered, "
   "count(*) FILTER (WHERE prev = key) AS duplicates, "
+  "count(*) FILTER (WHERE key IS NULL) AS nulls, "
   "arg_min(key, file_row_number) AS first_key, "
   "arg_max(key, file_row_number) AS last_key "
   "FROM (SELECT filename, file_row_number, key, hash(key, payload) AS h, "
@@ -87,10 +88,12 @@ static const char total_sql[] =
   "first_key))::BIGINT AS unordered, "
   "(coalesce(sum(duplicates), 0) + count(*) FILTER (WHERE prev_last = "
   "first_key))::BIGINT AS duplicates, "
+  "coalesce(sum(nulls), 0)::BIGINT AS nulls, "
   "arg_min(CASE WHEN prev_last > first_key THEN 'row ' || first_row || "
   "CASE WHEN first_row = 0 THEN ' (below the last key of the file before)' "
   "ELSE ' (below the row before it)' END "
-  "ELSE 'row ' || first_unordered END || ' of ' || file, seq) "
+  "ELSE 'row ' || first_unordered || ' (below the row before it)' END || "
+  "' of ' || file, seq) "
   "FILTER (WHERE prev_last > first_key OR unordered > 0) AS first_bad "
   "FROM (SELECT *, lag(last_key) OVER w AS prev_last, "
   "row_number() OVER w AS seq FROM {0} WHERE records > 0 "
@@ -255,8 +258,8 @@ static sp_status gensort(sp_session *s, const struct record_args *a,
 
 /* dir's Parquet files (the pattern that lists them, dir/<asterisk>.parquet,
  * in pattern): one partition per file when pieces is 0; else contiguous
- * row ranges of about CHECK_CHUNK_BYTES each, at least one per file and
- * at least pieces in all. */
+ * row ranges of about CHECK_CHUNK_BYTES each, and at least as many ranges
+ * as files (so that many small files keep a task each) and as pieces. */
 static sp_status read_files(sp_session *s, const char *dir,
                             const sp_read_options *opt, int pieces,
                             char *pattern, size_t size, sp_df **out,
@@ -330,6 +333,12 @@ static int verdict(const sp_rows *out, const sp_rows *in)
   const char *checksum = value(out, "checksum");
   const char *unordered = value(out, "unordered");
 
+  /* A NULL compares with nothing: the order checks cannot see it. */
+  if (strcmp(value(out, "nulls"), "0") != 0) {
+    printf("valsort: FAILURE: %s records have a NULL key\n",
+           value(out, "nulls"));
+    return SP_EXIT_ERROR;
+  }
   if (strcmp(unordered, "0") != 0) {
     printf("valsort: FAILURE: %s records out of order, the first at %s\n",
            unordered, value(out, "first_bad"));

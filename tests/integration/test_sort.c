@@ -319,6 +319,12 @@ static void test_sort_records(void **state)
       assert_int_equal(records(f, "valsort", check, &o), 0);
       assert_non_null(strstr(o, "valsort: SUCCESS: 20000 records in order"));
       assert_non_null(strstr(o, "(the input's)"));
+      /* Equal neighbours, counted once whether inside a piece or across
+       * two: as many as the records beyond the first of each key. */
+      assert_non_null(strstr(o, tk_fmt("files, %lld duplicate keys",
+                                       (long long)tk_duck_i64(tk_fmt(
+                                         "SELECT count(*) - count(DISTINCT "
+                                         "key) FROM '%s/*.parquet'", in)))));
       free(o);
       tk_assert_same_rows(written(out, "key"),
                           tk_fmt("SELECT row_number() OVER (ORDER BY key) AS "
@@ -399,6 +405,15 @@ static void test_valsort_failures(void **state)
   assert_int_equal(records(f, "valsort", split, &o), 1);
   assert_non_null(strstr(o, "1 records out of order, the first at row 4500 "
                             "(below the row before it)"));
+  free(o);
+  /* A NULL key, which no comparison would catch. */
+  tk_duck_exec(tk_fmt("COPY (SELECT CASE WHEN file_row_number = 10 THEN NULL "
+                      "ELSE key END AS key, payload FROM read_parquet("
+                      "'%s/all.parquet', file_row_number = true) ORDER BY "
+                      "file_row_number) TO '%s/all.parquet' "
+                      "(FORMAT parquet)", one, halves));
+  assert_int_equal(records(f, "valsort", split, &o), 1);
+  assert_non_null(strstr(o, "valsort: FAILURE: 1 records have a NULL key"));
   free(o);
 
   tk_rm_rf(tk_fmt("%s/part-00001-000.parquet", out));
