@@ -291,6 +291,11 @@ SP_API const char *sp_session_job_id(const sp_session *s);
  * sp_close. */
 SP_API const char *sp_session_job_dir(const sp_session *s);
 
+/* The number of executors tasks run on: the local worker processes, or
+ * under mpirun the ranks other than 0. A fair first choice for a number of
+ * partitions. 0 when s is NULL. */
+SP_API int sp_session_workers(const sp_session *s);
+
 /* DESTRUCTOR. Stops the workers, frees the session and every DataFrame made
  * from it, and sets *s to NULL. Accepts NULL and a pointer to NULL. The job
  * folder stays for inspection and resume, except one this session created

@@ -282,6 +282,8 @@ const char *sp_session_job_dir(const sp_session *s)
   return s ? s->job.layout.job_dir : NULL;
 }
 
+int sp_session_workers(const sp_session *s) { return s ? s->job.workers.n : 0; }
+
 void sp_close(sp_session **sp)
 {
   sp_session *s;

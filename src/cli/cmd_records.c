@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -367,15 +366,12 @@ static sp_status valsort(sp_session *s, const struct record_args *a,
 {
   sp_read_options numbered = {.filename = 1, .file_row_number = 1};
   sp_rows *out = NULL, *in = NULL;
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  int workers = a->cfg.workers > 0 ? a->cfg.workers
-                : cpus > 0         ? (int)cpus
-                                   : 1;
+  int workers = sp_session_workers(s);
   sp_status st;
 
   /* At least a piece per worker, so that one file is checked by all. */
-  st = check_files(s, a->dir, &numbered, workers, piece_sql, total_sql, &out,
-                   err);
+  st = check_files(s, a->dir, &numbered, workers > 0 ? workers : 1,
+                   piece_sql, total_sql, &out, err);
   if (st == SP_OK && a->input)
     st = check_files(s, a->input, NULL, 0, input_file_sql, input_total_sql,
                      &in, err);

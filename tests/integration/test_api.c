@@ -114,6 +114,8 @@ static void test_hash_then_group_by(void **state)
   char *job_dir = strdup(sp_session_job_dir(s)), *log1, *log2;
   sp_df *df = sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1));
 
+  assert_int_equal(sp_session_workers(s), 2);
+  assert_int_equal(sp_session_workers(NULL), 0);
   write_ok(df, out);
   sp_close(&s);
   tk_assert_same_rows(tk_fmt("SELECT k, count(*), sum(id), min(v), max(name) "
