@@ -7,14 +7,14 @@
  * (seed, i), so each partition generates its own range of i and the
  * partitions concatenate to the same whole however many there are.
  *
- * valsort reads a folder's files in name order, split by rows into
- * partitions of about CHECK_CHUNK_BYTES (so that one big file is checked
- * in parallel pieces, not by one task that sorts all its rows). Each task
- * checks each of its file pieces' order (row by row, in file order),
- * counts records and equal neighbours, and sums a hash of every record
- * (mod 2^64: the order-independent checksum); one last task checks each
- * piece's first key against the previous piece's last and adds the rest
- * up.
+ * valsort reads a folder's files in name order, a task per file, or split
+ * by rows into pieces of about CHECK_CHUNK_BYTES when that makes more
+ * tasks (so that one big file is checked in parallel pieces, not by one
+ * task that sorts all its rows; see read_files). Each task checks each of
+ * its file pieces' order (row by row, in file order), counts records and
+ * equal neighbours, and sums a hash of every record (mod 2^64: the
+ * order-independent checksum); one last task checks each piece's first
+ * key against the previous piece's last and adds the rest up.
  */
 #include <getopt.h>
 #include <glob.h>
@@ -256,16 +256,16 @@ static sp_status gensort(sp_session *s, const struct record_args *a,
 }
 
 /* dir's Parquet files (the pattern that lists them, dir/<asterisk>.parquet,
- * in pattern): one partition per file when pieces is 0; else contiguous
- * row ranges of about CHECK_CHUNK_BYTES each, and at least as many ranges
- * as files (so that many small files keep a task each) and as pieces. */
+ * in pattern): one partition per file, unless pieces asks for more, or
+ * the files hold more than CHECK_CHUNK_BYTES each on average: then
+ * contiguous row ranges of about CHECK_CHUNK_BYTES, at least pieces. */
 static sp_status read_files(sp_session *s, const char *dir,
                             const sp_read_options *opt, int pieces,
                             char *pattern, size_t size, sp_df **out,
                             sp_error **err)
 {
   const char *paths[1] = {pattern};
-  sp_repartition_options split = {.by_rows = pieces > 0};
+  sp_repartition_options split = {0};
   int64_t bytes = 0, chunks;
   struct stat sb;
   sp_df *files;
@@ -286,6 +286,8 @@ static sp_status read_files(sp_session *s, const char *dir,
   chunks = pieces ? (bytes + CHECK_CHUNK_BYTES - 1) / CHECK_CHUNK_BYTES : 0;
   if (chunks < pieces)
     chunks = pieces;
+  /* Whole files read faster than ranges: split only to get more. */
+  split.by_rows = chunks > (int64_t)g.gl_pathc;
   if (chunks < (int64_t)g.gl_pathc)
     chunks = (int64_t)g.gl_pathc;
   n = chunks < 1 ? 1 : chunks > 100000 ? 100000 : (int)chunks;

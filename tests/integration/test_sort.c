@@ -354,11 +354,16 @@ static void test_valsort_failures(void **state)
   const char *one = tk_path(f->dir, "vone"), *halves = tk_path(f->dir,
                                                                "vhalves");
   const char *whole[] = {"--input", in, one, NULL};
-  const char *split[] = {halves, NULL};
+  const char *split[] = {"--job-id", "vpieces", halves, NULL};
+  const char *nulls[] = {halves, NULL};
+  const char *two = tk_path(f->dir, "vtwo");
+  const char *four[] = {"valsort", "--workers", "4", "--quiet", "--data-root",
+                        f->root, two, NULL};
   const char *missing[] = {"--input", in, out, NULL};
   const char *empty[] = {tk_path(f->dir, "nothing-here"), NULL};
   char *o = NULL, *e = NULL;
 
+  assert_int_equal(tk_mkdir_p(two), 0);
   assert_int_equal(records(f, "gensort", gen, NULL), 0);
   assert_int_equal(records(f, "gensort", gen2, NULL), 0);
   assert_int_equal(tk_cli(sort, &o, &e), 0);
@@ -406,13 +411,47 @@ static void test_valsort_failures(void **state)
   assert_non_null(strstr(o, "1 records out of order, the first at row 4500 "
                             "(below the row before it)"));
   free(o);
+  /* Its steps' rows: one per piece, then the total's one. */
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT sum(rows_out) FROM read_csv("
+                                      "'%s/vpieces/log/tasks.csv') WHERE "
+                                      "kind = 'sql' AND status = 'ok'",
+                                      f->root)), 2 + 1);
+  /* Two files of 6,000 and 3,000 rows in four pieces, one of which holds
+   * the end of the first and the start of the second: in order, and then
+   * with the files' names (their order) swapped. */
+  tk_duck_exec(tk_fmt("COPY (SELECT key, payload FROM read_parquet('%s/"
+                      "all.parquet', file_row_number = true) WHERE "
+                      "file_row_number < 6000 "
+                      "ORDER BY file_row_number) TO '%s/a.parquet'", one,
+                      two));
+  tk_duck_exec(tk_fmt("COPY (SELECT key, payload FROM read_parquet('%s/"
+                      "all.parquet', file_row_number = true) WHERE "
+                      "file_row_number >= 6000 "
+                      "ORDER BY file_row_number) TO '%s/b.parquet'", one,
+                      two));
+  assert_int_equal(tk_cli(four, &o, &e), 0);
+  assert_non_null(strstr(o, "valsort: SUCCESS: 9000 records in order in 2 "
+                            "files, 0 duplicate keys"));
+  free(o);
+  free(e);
+  assert_int_equal(rename(tk_path(two, "a.parquet"), tk_path(two, "c")), 0);
+  assert_int_equal(rename(tk_path(two, "b.parquet"),
+                          tk_path(two, "a.parquet")), 0);
+  assert_int_equal(rename(tk_path(two, "c"), tk_path(two, "b.parquet")), 0);
+  assert_int_equal(tk_cli(four, &o, &e), 1);
+  assert_non_null(strstr(o, "1 records out of order, the first at row 0 "
+                            "(below the last key of the file before) of "));
+  assert_non_null(strstr(o, "b.parquet"));
+  free(o);
+  free(e);
+
   /* A NULL key, which no comparison would catch. */
   tk_duck_exec(tk_fmt("COPY (SELECT CASE WHEN file_row_number = 10 THEN NULL "
                       "ELSE key END AS key, payload FROM read_parquet("
                       "'%s/all.parquet', file_row_number = true) ORDER BY "
                       "file_row_number) TO '%s/all.parquet' "
                       "(FORMAT parquet)", one, halves));
-  assert_int_equal(records(f, "valsort", split, &o), 1);
+  assert_int_equal(records(f, "valsort", nulls, &o), 1);
   assert_non_null(strstr(o, "valsort: FAILURE: 1 records have a NULL key"));
   free(o);
 
