@@ -88,11 +88,10 @@ static const char total_sql[] =
   "(coalesce(sum(duplicates), 0) + count(*) FILTER (WHERE prev_last = "
   "first_key))::BIGINT AS duplicates, "
   "coalesce(sum(nulls), 0)::BIGINT AS nulls, "
-  "arg_min(CASE WHEN prev_last > first_key THEN 'row ' || first_row || "
-  "CASE WHEN first_row = 0 THEN ' (below the last key of the file before)' "
-  "ELSE ' (below the row before it)' END "
-  "ELSE 'row ' || first_unordered || ' (below the row before it)' END || "
-  "' of ' || file, seq) "
+  "arg_min('row ' || CASE WHEN prev_last > first_key THEN first_row "
+  "ELSE first_unordered END || CASE WHEN prev_last > first_key AND "
+  "first_row = 0 THEN ' (below the last key of the file before)' "
+  "ELSE ' (below the row before it)' END || ' of ' || file, seq) "
   "FILTER (WHERE prev_last > first_key OR unordered > 0) AS first_bad "
   "FROM (SELECT *, lag(last_key) OVER w AS prev_last, "
   "row_number() OVER w AS seq FROM {0} WHERE records > 0 "
@@ -266,12 +265,11 @@ static sp_status read_files(sp_session *s, const char *dir,
 {
   const char *paths[1] = {pattern};
   sp_repartition_options split = {0};
-  int64_t bytes = 0, chunks;
+  int64_t bytes = 0, want, nfiles;
   struct stat sb;
   sp_df *files;
   glob_t g;
   size_t i;
-  int n;
 
   snprintf(pattern, size, "%s%s*.parquet", dir,
            dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/");
@@ -283,16 +281,17 @@ static sp_status read_files(sp_session *s, const char *dir,
   for (i = 0; i < g.gl_pathc; i++)
     if (stat(g.gl_pathv[i], &sb) == 0)
       bytes += sb.st_size;
-  chunks = pieces ? (bytes + CHECK_CHUNK_BYTES - 1) / CHECK_CHUNK_BYTES : 0;
-  if (chunks < pieces)
-    chunks = pieces;
-  /* Whole files read faster than ranges: split only to get more. */
-  split.by_rows = chunks > (int64_t)g.gl_pathc;
-  if (chunks < (int64_t)g.gl_pathc)
-    chunks = (int64_t)g.gl_pathc;
-  n = chunks < 1 ? 1 : chunks > 100000 ? 100000 : (int)chunks;
+  nfiles = (int64_t)g.gl_pathc;
   globfree(&g);
-  return sp_repartition(files, n, &split, out, err);
+  want = pieces ? (bytes + CHECK_CHUNK_BYTES - 1) / CHECK_CHUNK_BYTES : 0;
+  if (want < pieces)
+    want = pieces;
+  /* Whole files read faster than ranges: split only to get more. */
+  split.by_rows = want > nfiles;
+  if (want < nfiles)
+    want = nfiles;
+  want = want < 1 ? 1 : want > 100000 ? 100000 : want;
+  return sp_repartition(files, (int)want, &split, out, err);
 }
 
 /* Runs per_part on each partition of dir's files (read_files), then total
