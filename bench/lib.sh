@@ -3,7 +3,8 @@
 # clock, and the report line. Every figure compares smallpond with plain
 # DuckDB on the same data, in the same run, with the same total threads;
 # both are timed as whole processes, start to exit (launch and planning
-# included), and each figure is the median of SP_BENCH_RUNS runs (3).
+# included), and each figure is the median of SP_BENCH_RUNS runs (3, or
+# the default_runs a script sets before sourcing this file).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
@@ -13,7 +14,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/sp-bench-XXXXXX")
 [ -n "${SP_BENCH_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 workers=${SP_BENCH_WORKERS:-2}
-runs=${SP_BENCH_RUNS:-3}
+runs=${SP_BENCH_RUNS:-${default_runs:-3}}
 
 now() { date +%s.%N; }
 
@@ -34,6 +35,10 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # duck SQL...: plain DuckDB with as many threads as smallpond's workers
 # (one thread per task), in a process of its own, as smallpond runs.
 duck() { "$bin/sp-duck-sql" --threads "$workers" "$@" >/dev/null; }
+
+# duck_alone SQL...: the SQL in order, in a DuckDB of one thread, as a
+# worker runs its tasks.
+duck_alone() { "$bin/sp-duck-sql" --threads 1 "$@" >/dev/null; }
 
 # sp ARGS...: smallpond run with the benchmark's workers and data root.
 sp() {
@@ -59,6 +64,13 @@ report() {
   awk -v n="$1" -v s="$2" -v d="$3" -v w="$workers" 'BEGIN {
     printf "%-12s smallpond %7.3f s   duckdb %7.3f s   ratio %.2f   " \
            "(%d workers x 1 thread vs %d threads)\n", n, s, d, s / d, w, w }'
+}
+
+# report_floor SECONDS DUCKDB_S WHAT: the floor line under a report.
+report_floor() {
+  awk -v f="$1" -v d="$2" -v what="$3" 'BEGIN {
+    printf "  floor      %-9s %7.3f s   duckdb %7.3f s   ratio %.2f   " \
+           "(%s)\n", "", f, d, f / d, what }'
 }
 
 # gen_table DIR ROWS FILES KEYS: Parquet files DIR/part-<i>.parquet with

@@ -3,6 +3,7 @@
 # distinct values into 8 partitions, then a GROUP BY per partition (each
 # key lives in one), vs DuckDB's GROUP BY with the same total threads.
 # Default 10,000,000 rows in 8 files. Target ratio: <= 1.6.
+default_runs=11 # runs take a second; two a second apart may differ 20 %
 . "$(dirname "$0")/lib.sh"
 rows=${1:-10000000}
 gen_table "$work/data" "$rows" 8 100000
