@@ -245,7 +245,8 @@ void sp_cmd_run_usage(FILE *f)
 "example:\n"
 "  smallpond run --read-parquet 'prices/*.parquet' \\\n"
 "      --repartition 3 --hash-by ticker \\\n"
-"      --sql 'SELECT ticker, min(price), max(price) FROM {0} GROUP BY ticker' \\\n"
+"      --sql 'SELECT ticker, min(price), max(price) FROM {0}\n"
+"             GROUP BY ticker' \\\n"
 "      --write-parquet out/\n", f);
 }
 
