@@ -69,8 +69,8 @@ report() {
 # report_floor SECONDS DUCKDB_S WHAT: the floor line under a report.
 report_floor() {
   awk -v f="$1" -v d="$2" -v what="$3" 'BEGIN {
-    printf "  floor      %-9s %7.3f s   duckdb %7.3f s   ratio %.2f   " \
-           "(%s)\n", "", f, d, f / d, what }'
+    printf "  floor      %17.3f s   duckdb %7.3f s   ratio %.2f   (%s)\n",
+           f, d, f / d, what }'
 }
 
 # gen_table DIR ROWS FILES KEYS: Parquet files DIR/part-<i>.parquet with
