@@ -102,7 +102,7 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   if ((st = sp_jsonl_load(path, note_key, done, &skipped, err)) != SP_OK)
     goto out;
   read_status(job_dir, status, sizeof(status));
-  driver = sp_job_driver_pid(job_dir);
+  driver = sp_layout_driver_pid(job_dir);
   fprintf(out, "job %s\n", job_dir);
   if (driver != 0)
     fprintf(out, "state: running (driver pid %d)\n", driver);

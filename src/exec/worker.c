@@ -120,7 +120,7 @@ static sp_status send_ready(const sp_channel *ch, const sp_error *failure,
 
 int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
 {
-  sp_layout layout = {(char *)opts->job_dir, 0};
+  sp_layout layout = {.job_dir = (char *)opts->job_dir, .lock_fd = -1};
   sp_buf log_path = SP_BUF_INIT, tmp = SP_BUF_INIT;
   duckdb_database db = NULL;
   sp_arena arena = SP_ARENA_INIT;

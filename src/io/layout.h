@@ -3,7 +3,7 @@
  *
  *   <data_root>/<job_id>/
  *     .smallpond-job  marks the folder as a job's
- *     lock          held by the driver running the job
+ *     lock          held by the driver running the job (its pid)
  *     plan.json     the task graph, written before tasks run
  *     state.jsonl   one line per finished task
  *     status        running | success | failure, with the time
@@ -22,16 +22,29 @@
 
 typedef struct sp_layout {
   char *job_dir; /* absolute */
-  int created;   /* the job folder did not exist before */
+  int created;   /* this driver created the job folder */
+  int lock_fd;   /* the held lock file; -1 in a worker's copy */
 } sp_layout;
 
-/* Creates the job folder tree and fills *out. An existing job folder is
- * reused; an existing folder that is neither empty nor a job folder (its
- * marker file .smallpond-job) is refused with SP_EEXIST, never written
- * into. */
-sp_status sp_layout_create(const char *data_root, const char *job_id,
-                           sp_layout *out, sp_error **err);
-void sp_layout_release(sp_layout *l);
+/* Opens the job folder <data_root>/<job_id> for a driver and takes its
+ * lock, so that two drivers never run one job at once; fills *out. A new
+ * job folder is made complete under another name and renamed into place,
+ * so another driver never sees a half-made one; an existing job folder (or
+ * an empty folder) is reused. Fails with SP_EEXIST when another driver
+ * holds the lock (naming its pid) or when the folder has entries but is
+ * not a job folder (no marker file .smallpond-job). */
+sp_status sp_layout_open(const char *data_root, const char *job_id,
+                         sp_layout *out, sp_error **err);
+
+/* Releases the lock and frees l. With discard, a folder this driver
+ * created is removed first (renamed away, then deleted): bad input found
+ * before anything ran leaves nothing behind. A folder it did not create is
+ * never removed. */
+void sp_layout_close(sp_layout *l, int discard);
+
+/* The pid of the driver holding the lock of the job in job_dir (-1 if it
+ * holds it but its pid is unknown), or 0 when none does. */
+int sp_layout_driver_pid(const char *job_dir);
 
 /* Each appends the absolute path to b (check sp_buf_oom). */
 void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name);

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
@@ -47,73 +46,6 @@ static sp_status end_last_line(int fd, const char *path, sp_error **err)
     return sp_error_set(err, SP_EIO, "cannot write %s: %s", path,
                         strerror(errno));
   return SP_OK;
-}
-
-/* 1 once fd's exclusive lock is ours. A few tries over 0.2 s: `smallpond
- * status` holds a shared lock for an instant to see if a driver runs. */
-static int take_lock(int fd)
-{
-  struct timespec pause = {0, 10 * 1000 * 1000};
-  int i;
-
-  for (i = 0; i < 20; i++) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-      return 1;
-    if (errno != EWOULDBLOCK)
-      return 0;
-    nanosleep(&pause, NULL);
-  }
-  return 0;
-}
-
-/* Takes the job's lock file, so two drivers never run one job at once. */
-static sp_status lock_job(sp_job *job, sp_error **err)
-{
-  sp_buf path = SP_BUF_INIT;
-  char pid[32], owner[32] = "";
-  sp_status st = SP_OK;
-  ssize_t n;
-
-  sp_layout_file(&job->layout, &path, "lock");
-  if (sp_buf_oom(&path))
-    return sp_error_oom(err);
-  job->lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (job->lock_fd < 0) {
-    st = sp_error_set(err, SP_EIO, "cannot open %s: %s", path.data,
-                      strerror(errno));
-  } else if (!take_lock(job->lock_fd)) {
-    n = pread(job->lock_fd, owner, sizeof(owner) - 1, 0);
-    owner[n > 0 ? n : 0] = '\0';
-    owner[strcspn(owner, "\n")] = '\0';
-    st = sp_error_set(err, SP_EEXIST, "job %s is in use by another driver "
-                      "(pid %s)", job->job_id, *owner ? owner : "unknown");
-  } else {
-    snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-    if (ftruncate(job->lock_fd, 0) != 0 ||
-        pwrite(job->lock_fd, pid, strlen(pid), 0) < 0)
-      st = sp_error_set(err, SP_EIO, "cannot write %s: %s", path.data,
-                        strerror(errno));
-  }
-  sp_buf_release(&path);
-  return st;
-}
-
-int sp_job_driver_pid(const char *job_dir)
-{
-  char path[4096], owner[32] = "";
-  int fd, pid = 0;
-  ssize_t n;
-
-  snprintf(path, sizeof(path), "%s/lock", job_dir);
-  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-    return 0;
-  if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    n = pread(fd, owner, sizeof(owner) - 1, 0);
-    owner[n > 0 ? n : 0] = '\0';
-    pid = atoi(owner) > 0 ? atoi(owner) : -1;
-  }
-  close(fd); /* drops a shared lock taken */
-  return pid;
 }
 
 static sp_status load_state(sp_job *job, sp_error **err)
@@ -342,7 +274,6 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
   job->attempts_fd = -1;
-  job->lock_fd = -1;
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
@@ -352,14 +283,12 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->workers.mpi_owned = cfg->mpi_owned;
   /* Failures go through sp_job_close, which also releases MPI ranks
    * waiting for their first message. */
-  if ((st = sp_layout_create(cfg->data_root, cfg->job_id, &job->layout, err)))
+  if ((st = sp_layout_open(cfg->data_root, cfg->job_id, &job->layout, err)))
     goto out_fail;
   if (!(job->job_id = sp_strdup(cfg->job_id))) {
     st = sp_error_oom(err);
     goto out_fail;
   }
-  if ((st = lock_job(job, err)) != SP_OK)
-    goto out_fail;
   sp_layout_file(&job->layout, &path, "log/driver.log");
   if (sp_buf_oom(&path)) {
     st = sp_error_oom(err);
@@ -421,7 +350,7 @@ out_fail:
 
 void sp_job_close(sp_job *job)
 {
-  int discard = job->layout.created && job->runs == 0;
+  int discard = job->runs == 0;
   size_t i;
 
   sp_workers_stop(&job->workers);
@@ -435,16 +364,11 @@ void sp_job_close(sp_job *job)
   if (job->attempts_fd >= 0)
     close(job->attempts_fd);
   sp_log_close(&job->log);
-  if (job->layout.job_dir && discard)
-    sp_rm_rf(job->layout.job_dir, NULL);
-  if (job->lock_fd >= 0)
-    close(job->lock_fd); /* after the removal: the folder stays ours */
-  sp_layout_release(&job->layout);
+  sp_layout_close(&job->layout, discard);
   sp_free(job->job_id);
   memset(job, 0, sizeof(*job));
   job->state_fd = -1;
   job->attempts_fd = -1;
-  job->lock_fd = -1;
 }
 
 const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t)

@@ -67,17 +67,12 @@ typedef struct sp_job {
   int max_attempts;
   int progress;           /* report progress on stderr */
   int speculation;        /* duplicate attempts of stragglers */
-  int lock_fd;            /* holds the job's lock file */
   int runs;               /* sp_job_run calls so far */
 } sp_job;
 
 /* Creates the job folder (or reopens it), locks it against a second
  * driver, opens the logs, reads state.jsonl, and forks the workers. */
 sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err);
-
-/* The pid of the driver running the job in job_dir (-1 if it holds the
- * lock but its pid is unknown), or 0 when none does. */
-int sp_job_driver_pid(const char *job_dir);
 
 /* Starts a new worker in the place of w, which died and was reaped, and
  * waits until it is ready. Forks the driver: see transport.h. */

@@ -12,8 +12,12 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -71,6 +75,22 @@ static void write_text(const char *dir, const char *name, const char *text)
   sp_free(path);
 }
 
+static const char *const subdirs[] = {"data", "staging", "tmp", "log"};
+
+/* Entries of folder path, hidden ones included. */
+static int count_entries(const char *path)
+{
+  struct dirent *de;
+  DIR *d = opendir(path);
+  int n = 0;
+
+  assert_non_null(d);
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+  closedir(d);
+  return n;
+}
+
 static int is_dir(const char *path)
 {
   struct stat sb;
@@ -104,18 +124,19 @@ static void test_valid_job_id(void **state)
   assert_true(sp_layout_valid_job_id(longest));
 }
 
-static void test_layout_create(void **state)
+static void test_layout_open(void **state)
 {
-  static const char *const subdirs[] = {"data", "staging", "tmp", "log"};
   const char *dir = *state;
   char *root = join(dir, "root/nested"), *real = NULL;
-  sp_layout l;
+  sp_layout l, again;
   sp_buf b = SP_BUF_INIT, want = SP_BUF_INIT;
   sp_error *err = NULL;
+  char pid[32];
   size_t i;
 
-  assert_int_equal(sp_layout_create(root, "job-1", &l, &err), SP_OK);
+  assert_int_equal(sp_layout_open(root, "job-1", &l, &err), SP_OK);
   assert_null(err);
+  assert_true(l.created);
   assert_non_null(l.job_dir);
   assert_int_equal(l.job_dir[0], '/');
   assert_int_equal(sp_realpath(root, &real, NULL), SP_OK);
@@ -128,6 +149,8 @@ static void test_layout_create(void **state)
       fail_msg("%s was not created", b.data);
     sp_buf_reset(&b);
   }
+  /* Nothing is left beside the job folder. */
+  assert_int_equal(count_entries(real), 1);
   /* The path helpers. */
   sp_layout_task_out(&l, &b, "0123456789abcdef");
   sp_buf_reset(&want);
@@ -138,14 +161,33 @@ static void test_layout_create(void **state)
   sp_buf_reset(&want);
   sp_buf_appendf(&want, "%s/job-1/staging/0123456789abcdef.2", real);
   assert_string_equal(b.data, want.data);
-  sp_layout_release(&l);
-  assert_null(l.job_dir);
 
-  /* Creating it again over the existing tree is fine. */
-  assert_int_equal(sp_layout_create(root, "job-1", &l, &err), SP_OK);
-  sp_layout_release(&l);
+  /* A second opener while the lock is held: refused, naming our pid. */
+  assert_int_equal(sp_layout_open(root, "job-1", &again, &err), SP_EEXIST);
+  snprintf(pid, sizeof(pid), "(pid %d)", (int)getpid());
+  assert_non_null(strstr(sp_error_message(err), "in use by another driver"));
+  assert_non_null(strstr(sp_error_message(err), pid));
+  sp_error_free(&err);
+  assert_null(again.job_dir);
+  assert_int_equal(sp_layout_driver_pid(l.job_dir), (int)getpid());
+  sp_layout_close(&l, 0);
+  assert_null(l.job_dir);
+  assert_int_equal(sp_layout_driver_pid(want.data), 0);
+
+  /* Opening it again over the existing tree is fine, and a reopened
+   * folder is never discarded. */
+  assert_int_equal(sp_layout_open(root, "job-1", &l, &err), SP_OK);
+  assert_false(l.created);
+  sp_layout_close(&l, 1);
+  sp_buf_reset(&b);
+  sp_buf_appendf(&b, "%s/job-1", real);
+  assert_true(is_dir(b.data));
+  /* A folder created and discarded is gone. */
+  assert_int_equal(sp_layout_open(root, "job-2", &l, &err), SP_OK);
+  sp_layout_close(&l, 1);
+  assert_int_equal(count_entries(real), 1);
   /* An invalid job id creates nothing. */
-  assert_int_equal(sp_layout_create(root, "../evil", &l, &err), SP_EINVAL);
+  assert_int_equal(sp_layout_open(root, "../evil", &l, &err), SP_EINVAL);
   assert_non_null(strstr(sp_error_message(err), "../evil"));
   sp_error_free(&err);
   assert_null(l.job_dir);
@@ -153,6 +195,90 @@ static void test_layout_create(void **state)
   sp_buf_release(&want);
   sp_free(real);
   sp_free(root);
+}
+
+/* An empty folder becomes the job folder and keeps its mode; a folder with
+ * other entries is refused and left as it was. */
+static void test_layout_open_existing(void **state)
+{
+  const char *dir = *state;
+  char *job = join(dir, "empty"), *other = join(dir, "other");
+  sp_layout l;
+  sp_error *err = NULL;
+  struct stat sb;
+
+  assert_int_equal(mkdir(job, 0700), 0);
+  assert_int_equal(sp_layout_open(dir, "empty", &l, &err), SP_OK);
+  assert_int_equal(stat(job, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0700);
+  sp_layout_close(&l, 0);
+  assert_int_equal(mkdir(other, 0777), 0);
+  write_text(other, "mine.txt", "keep me");
+  assert_int_equal(sp_layout_open(dir, "other", &l, &err), SP_EEXIST);
+  assert_non_null(strstr(sp_error_message(err), "not a smallpond job"));
+  sp_error_free(&err);
+  assert_int_equal(count_entries(other), 1);
+  sp_free(job);
+  sp_free(other);
+}
+
+/* Two drivers open one new job at the same moment, many times over: one
+ * wins; the other is told the job is in use, never anything else, and
+ * never removes the folder the winner uses (it writes into it after its
+ * rival gave up). */
+static void test_layout_open_race(void **state)
+{
+  const char *dir = *state;
+  int round, k, both_ok = 0;
+
+  for (round = 0; round < 150; round++) {
+    int go[2], codes[2];
+    pid_t kids[2];
+    char id[32];
+    snprintf(id, sizeof(id), "race-%d", round);
+    assert_int_equal(pipe(go), 0);
+    for (k = 0; k < 2; k++) {
+      if ((kids[k] = fork()) == 0) {
+        sp_layout l;
+        sp_error *err = NULL;
+        sp_buf f = SP_BUF_INIT;
+        char c;
+        int code;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 0)
+          _exit(9);
+        if (sp_layout_open(dir, id, &l, &err) != SP_OK) {
+          code = strstr(sp_error_message(err), "in use by another driver")
+                     ? 1 : 2;
+          if (code == 2)
+            fprintf(stderr, "%s\n", sp_error_message(err));
+          _exit(code);
+        }
+        /* Nothing ran: the winner discards its folder, as sp_close does,
+         * after making sure it is still there. */
+        nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+        sp_layout_file(&l, &f, "log/driver.log");
+        code = sp_write_file_atomic(f.data, "x", 1, NULL) == SP_OK ? 0 : 3;
+        sp_layout_close(&l, round % 2);
+        _exit(code);
+      }
+      assert_true(kids[k] > 0);
+    }
+    close(go[0]);
+    close(go[1]); /* both start now */
+    for (k = 0; k < 2; k++) {
+      int status;
+      assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+      assert_true(WIFEXITED(status));
+      codes[k] = WEXITSTATUS(status);
+      if (codes[k] > 1)
+        fail_msg("round %d: a driver failed with code %d", round, codes[k]);
+    }
+    /* One ran; the other either lost or came after the winner was done. */
+    assert_true(codes[0] == 0 || codes[1] == 0);
+    both_ok += codes[0] == 0 && codes[1] == 0;
+  }
+  (void)both_ok;
 }
 
 /* ---- fs ---------------------------------------------------------------- */
@@ -632,7 +758,11 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_valid_job_id),
-    cmocka_unit_test_setup_teardown(test_layout_create, setup_tmpdir,
+    cmocka_unit_test_setup_teardown(test_layout_open, setup_tmpdir,
+                                    teardown_tmpdir),
+    cmocka_unit_test_setup_teardown(test_layout_open_existing, setup_tmpdir,
+                                    teardown_tmpdir),
+    cmocka_unit_test_setup_teardown(test_layout_open_race, setup_tmpdir,
                                     teardown_tmpdir),
     cmocka_unit_test(test_path_split),
     cmocka_unit_test_setup_teardown(test_mkdir_p_and_rm_rf, setup_tmpdir,
