@@ -588,10 +588,16 @@ SP_API int sp_df_num_partitions(const sp_df *df);
  * setting; otherwise a step copies each partition, fused into df's last
  * SQL step when that has not run yet. opt may be NULL.
  * A partition without rows gets no file, but at least one file is written
- * so that the result keeps its columns. The files are written beside dir
- * and renamed into place when all are complete; if the job fails, dir is
- * left as it was. Fails with SP_EEXIST if dir exists and is not empty,
- * before running anything. */
+ * so that the result keeps its columns. Nothing appears in dir until
+ * every file is complete: a new dir is written beside and renamed into
+ * place; an existing empty dir (or a symbolic link to one) stays the same
+ * folder, with its mode, owner and ACL, and the files are written into a
+ * hidden folder inside it and then moved up. If the job or the publishing
+ * fails, dir is left as it was. Fails before running anything with
+ * SP_EEXIST if dir exists and is not an empty folder, and with SP_EINVAL
+ * if it is a link to nothing. The files are hard links to the job's own
+ * files where the file system allows (copies otherwise): they share their
+ * blocks with the job folder until it is removed. */
 SP_API sp_status sp_write_parquet(sp_df *df, const char *dir,
                                   const sp_node_options *opt, sp_error **err);
 

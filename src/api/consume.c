@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -139,19 +140,26 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
   return st;
 }
 
-/* Publishes the outputs into dir: write beside it, then one rename. */
+/* Publishes the outputs into dir, all at once. A new folder is written
+ * beside it and renamed into place. An existing empty folder (or a link to
+ * one) stays the user's, with its mode, owner and ACL: the files are
+ * written into a hidden folder inside it, then moved up. */
 static sp_status publish(sp_session *s, const sp_node *node,
                          const sp_task_input *parts, const char *dir,
                          int hive, sp_error **err)
 {
   sp_buf parent = SP_BUF_INIT, base = SP_BUF_INIT, staging = SP_BUF_INIT;
-  size_t nfiles = 0;
+  size_t nfiles = 0, n;
+  struct stat sb;
   sp_status st;
-  int has;
+  int has, existing = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
 
   sp_path_split(dir, &parent, &base);
-  sp_buf_appendf(&staging, "%s/.%s.sp-%s.tmp", parent.data, base.data,
-                 s->job.job_id);
+  if (existing)
+    sp_buf_appendf(&staging, "%s/.sp-%s.tmp", dir, s->job.job_id);
+  else
+    sp_buf_appendf(&staging, "%s/.%s.sp-%s.tmp", parent.data, base.data,
+                   s->job.job_id);
   if (sp_buf_oom(&parent) || sp_buf_oom(&base) || sp_buf_oom(&staging)) {
     st = sp_error_oom(err);
     goto out;
@@ -161,13 +169,25 @@ static sp_status publish(sp_session *s, const sp_node *node,
       (st = sp_mkdir_p(staging.data, err)) != SP_OK)
     goto out;
   st = link_outputs(s, node, parts, hive, staging.data, &nfiles, err);
+  if (st != SP_OK)
+    goto out_drop;
   /* Checked again: another writer may have filled dir meanwhile. */
-  if (st == SP_OK && (st = sp_dir_has_entries(dir, &has, err)) == SP_OK &&
-      has)
-    st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
-  if (st == SP_OK && rename(staging.data, dir) != 0)
-    st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s", staging.data,
-                      dir, strerror(errno));
+  if (existing) {
+    if ((st = sp_dir_count(dir, 2, &n, err)) == SP_OK && n != 1)
+      st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
+    if (st == SP_OK &&
+        (st = sp_move_entries(staging.data, dir, err)) == SP_OK &&
+        rmdir(staging.data) != 0)
+      st = sp_error_set(err, SP_EIO, "cannot remove %s: %s", staging.data,
+                        strerror(errno));
+  } else {
+    if ((st = sp_dir_has_entries(dir, &has, err)) == SP_OK && has)
+      st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
+    if (st == SP_OK && rename(staging.data, dir) != 0)
+      st = sp_error_set(err, SP_EIO, "cannot rename %s to %s: %s",
+                        staging.data, dir, strerror(errno));
+  }
+out_drop:
   if (st != SP_OK)
     sp_rm_rf(staging.data, NULL);
   else
@@ -186,19 +206,14 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
   sp_node_options step = {0};
   sp_node *node;
   sp_status st;
-  int has;
 
   if (!df || !dir || !*dir || !out)
     return sp_error_set(err, SP_EINVAL, "sp_write_parquet: NULL argument");
   if (opt && opt->hive && df->node->ndims == 0)
     return sp_error_set(err, SP_EINVAL, "write_parquet: hive folders need a "
                         "partitioned DataFrame; repartition it first");
-  if ((st = sp_dir_has_entries(dir, &has, err)) != SP_OK)
-    return st;
-  if (has)
-    return sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
   /* Fail before the job runs, not after. */
-  if ((st = sp_check_creatable(dir, err)) != SP_OK)
+  if ((st = sp_check_output_dir(dir, err)) != SP_OK)
     return st;
   if (opt)
     step = *opt;
@@ -261,7 +276,7 @@ sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
       df->publish_dir = NULL;
     }
   }
-  return st;
+  return sp_job_finish(&dfs[0]->session->job, st, err);
 }
 
 sp_status sp_write_parquet(sp_df *df, const char *dir,
@@ -290,7 +305,7 @@ sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
   if ((st = run_node(s, df->node, &parts, err)) != SP_OK)
     return st;
   if (!(counts = sp_calloc((size_t)n, sizeof(*counts))))
-    return sp_error_oom(err);
+    return sp_job_finish(&s->job, sp_error_oom(err), err);
   /* Outputs of SQL tasks and producers know their rows; count the rest. */
   for (p = 0; p < n && st == SP_OK; p++) {
     int64_t rows;
@@ -318,7 +333,7 @@ sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
   sp_free(counts);
   if (st == SP_OK)
     *out = total;
-  return st;
+  return sp_job_finish(&s->job, st, err);
 }
 
 /* Reads up to n rows of node's partitions, in order. */
@@ -355,7 +370,7 @@ sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
   if (st == SP_OK)
     st = sp_arrow_stream_open(&all, out, err);
   sp_dataset_release(&all);
-  return st;
+  return sp_job_finish(&df->session->job, st, err);
 }
 
 sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err)
@@ -367,8 +382,9 @@ sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err)
     return sp_error_set(err, SP_EINVAL, "sp_take_all: NULL argument");
   *out = NULL;
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
-    return st;
-  return read_rows(df->session, df->node, parts, INT64_MAX, out, err);
+    return sp_job_finish(&df->session->job, st, err);
+  st = read_rows(df->session, df->node, parts, INT64_MAX, out, err);
+  return sp_job_finish(&df->session->job, st, err);
 }
 
 sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
@@ -387,8 +403,8 @@ sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
   s = df->session;
   /* Each partition computes only its first n rows. */
   snprintf(suffix, sizeof(suffix), " LIMIT %lld", (long long)n);
-  if ((st = add_select(s, df->node, suffix, NULL, &limited, err)) != SP_OK ||
-      (st = run_node(s, limited, &parts, err)) != SP_OK)
-    return st;
-  return read_rows(s, limited, parts, n, out, err);
+  if ((st = add_select(s, df->node, suffix, NULL, &limited, err)) == SP_OK &&
+      (st = run_node(s, limited, &parts, err)) == SP_OK)
+    st = read_rows(s, limited, parts, n, out, err);
+  return sp_job_finish(&s->job, st, err);
 }

@@ -81,13 +81,14 @@ sp_status sp_rm_rf(const char *path, sp_error **err)
   return SP_OK;
 }
 
-sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err)
+sp_status sp_dir_count(const char *path, size_t limit, size_t *n,
+                       sp_error **err)
 {
   struct dirent *de;
   struct stat sb;
   DIR *d;
 
-  *has = 0;
+  *n = 0;
   if (stat(path, &sb) != 0)
     return errno == ENOENT ? SP_OK
                            : sp_error_set(err, SP_EIO, "cannot read %s: %s",
@@ -98,10 +99,19 @@ sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err)
   if (!(d = opendir(path)))
     return sp_error_set(err, SP_EIO, "cannot read %s: %s", path,
                         strerror(errno));
-  while (!*has && (de = readdir(d)))
-    *has = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+  while (*n < limit && (de = readdir(d)))
+    *n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
   closedir(d);
   return SP_OK;
+}
+
+sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err)
+{
+  size_t n;
+  sp_status st = sp_dir_count(path, 1, &n, err);
+
+  *has = n > 0;
+  return st;
 }
 
 void sp_path_split(const char *path, sp_buf *parent, sp_buf *base)
@@ -156,6 +166,81 @@ sp_status sp_check_creatable(const char *path, sp_error **err)
   sp_buf_release(&cur);
   sp_buf_release(&parent);
   sp_buf_release(&base);
+  return st;
+}
+
+sp_status sp_check_output_dir(const char *path, sp_error **err)
+{
+  struct stat sb;
+  sp_status st;
+  int has;
+
+  if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
+    return sp_error_set(err, SP_EINVAL, "output folder %s is a symbolic link "
+                        "to nothing: %s", path, strerror(errno));
+  if ((st = sp_dir_has_entries(path, &has, err)) != SP_OK)
+    return st;
+  if (has)
+    return sp_error_set(err, SP_EEXIST, "output folder %s is not empty", path);
+  return sp_path_exists(path) ? SP_OK : sp_check_creatable(path, err);
+}
+
+/* Renames the first n names of `names` from folder a to folder b. */
+static int move_names(const char *a, const char *b, char **names, size_t n,
+                      sp_buf *from, sp_buf *to)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    sp_buf_reset(from);
+    sp_buf_reset(to);
+    sp_buf_appendf(from, "%s/%s", a, names[i]);
+    sp_buf_appendf(to, "%s/%s", b, names[i]);
+    if (sp_buf_oom(from) || sp_buf_oom(to) ||
+        rename(from->data, to->data) != 0)
+      return (int)i;
+  }
+  return (int)n;
+}
+
+sp_status sp_move_entries(const char *from_dir, const char *to_dir,
+                          sp_error **err)
+{
+  sp_buf from = SP_BUF_INIT, to = SP_BUF_INIT;
+  char **names = NULL;
+  size_t n = 0, cap = 0, i, moved;
+  sp_status st = SP_OK;
+  struct dirent *de;
+  DIR *d = opendir(from_dir);
+
+  if (!d)
+    return sp_error_set(err, SP_EIO, "cannot read %s: %s", from_dir,
+                        strerror(errno));
+  while ((de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (sp_grow((void **)&names, &cap, n + 1, sizeof(*names)) ||
+        !(names[n] = sp_strdup(de->d_name))) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+    n++;
+  }
+  moved = (size_t)move_names(from_dir, to_dir, names, n, &from, &to);
+  if (moved < n) {
+    st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", from.data,
+                      to.data, sp_buf_oom(&to) ? "out of memory"
+                                               : strerror(errno));
+    /* All or nothing: what went over comes back. */
+    move_names(to_dir, from_dir, names, moved, &from, &to);
+  }
+out:
+  closedir(d);
+  for (i = 0; i < n; i++)
+    sp_free(names[i]);
+  sp_free(names);
+  sp_buf_release(&from);
+  sp_buf_release(&to);
   return st;
 }
 

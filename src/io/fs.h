@@ -24,6 +24,11 @@ sp_status sp_rm_rf(const char *path, sp_error **err);
  * read. */
 sp_status sp_dir_has_entries(const char *path, int *has, sp_error **err);
 
+/* Sets *n to the number of entries of folder path, counting up to limit;
+ * 0 when path does not exist. Fails as sp_dir_has_entries does. */
+sp_status sp_dir_count(const char *path, size_t limit, size_t *n,
+                       sp_error **err);
+
 /* Splits path into its parent folder and last component, ignoring trailing
  * slashes: "a/b/" -> "a", "b"; "b" -> ".", "b". Both are appended. */
 void sp_path_split(const char *path, sp_buf *parent, sp_buf *base);
@@ -31,6 +36,17 @@ void sp_path_split(const char *path, sp_buf *parent, sp_buf *base);
 /* Checks that path could be created: its nearest existing ancestor is a
  * folder this process may write into. */
 sp_status sp_check_creatable(const char *path, sp_error **err);
+
+/* Checks that path can take a job's output: it is an empty folder (or a
+ * symbolic link to one), or it does not exist and could be created. Fails
+ * naming path: SP_EEXIST when it has entries or is not a folder, SP_EINVAL
+ * when it is a link to nothing. */
+sp_status sp_check_output_dir(const char *path, sp_error **err);
+
+/* Renames every entry of folder from_dir into folder to_dir (same file
+ * system), all or nothing: on failure what was moved is moved back. */
+sp_status sp_move_entries(const char *from_dir, const char *to_dir,
+                          sp_error **err);
 
 /* 1 if path exists (any type), else 0. */
 int sp_path_exists(const char *path);

@@ -95,6 +95,43 @@ void sp_job_set_status(sp_job *job, const char *word, const char *message)
   sp_buf_release(&text);
 }
 
+/* After a run that succeeded nothing runs, and what staging/ holds is
+ * left over by attempts that failed or were killed: remove it. Returns 1
+ * when staging/ is empty. */
+static int empty_staging(sp_job *job)
+{
+  sp_buf dir = SP_BUF_INIT;
+  int ok;
+
+  sp_layout_file(&job->layout, &dir, "staging");
+  ok = !sp_buf_oom(&dir) && sp_rm_rf(dir.data, NULL) == SP_OK &&
+       sp_mkdir_p(dir.data, NULL) == SP_OK;
+  sp_buf_release(&dir);
+  return ok;
+}
+
+sp_status sp_job_finish(sp_job *job, sp_status st, sp_error **err)
+{
+  sp_buf why = SP_BUF_INIT;
+  const char *message;
+
+  if (!job->unfinished)
+    return st;
+  job->unfinished = 0;
+  if (st == SP_OK) {
+    sp_job_set_status(job, "success", empty_staging(job)
+                                          ? "staging/ emptied"
+                                          : "staging/ could not be emptied");
+    return st;
+  }
+  message = err && *err ? sp_error_message(*err) : sp_status_str(st);
+  SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s", message);
+  sp_buf_appendf(&why, "%s\n(staging/ kept for debugging)", message);
+  sp_job_set_status(job, "failure", sp_buf_oom(&why) ? NULL : why.data);
+  sp_buf_release(&why);
+  return st;
+}
+
 /* How long sp_init waits for a worker to open DuckDB and run the
  * program's duckdb_setup. */
 #define READY_TIMEOUT_MS (120 * 1000)

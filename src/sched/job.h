@@ -68,6 +68,7 @@ typedef struct sp_job {
   int progress;           /* report progress on stderr */
   int speculation;        /* duplicate attempts of stragglers */
   int runs;               /* sp_job_run calls so far */
+  int unfinished;         /* the status file says "running" */
 } sp_job;
 
 /* Creates the job folder (or reopens it), locks it against a second
@@ -85,7 +86,10 @@ void sp_job_close(sp_job *job);
 
 /* Runs every task that targets need and that is not done yet, dispatching
  * to the workers; writes plan.json first. Tasks finished in an earlier run
- * with the same job id (per state.jsonl, their files present) are skipped. */
+ * with the same job id (per state.jsonl, their files present) are skipped.
+ * The status file says "running" from the start; a run that fails ends it
+ * (sp_job_finish), one that succeeds leaves that to the caller, which may
+ * have more to do (publishing the output). */
 sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
                      sp_task *const *targets, size_t ntargets,
                      sp_error **err);
@@ -98,9 +102,15 @@ const sp_task_state *sp_job_task(const sp_job *job, const sp_task *t);
 sp_status sp_job_resolve(const sp_job *job, const sp_task_input *in,
                          sp_dataset *out, sp_error **err);
 
-/* Writes the status file: "<word> <UTC time>[: <message>]". Each run
- * writes "running" when it starts and "success" or "failure" when it ends;
- * a driver that died mid-run leaves "running". */
+/* Ends what a consumer did since sp_job_run began: logs the error and
+ * writes "failure" with its message when st is not SP_OK, else empties
+ * staging/ and writes "success". Does nothing when no run is unfinished.
+ * Returns st. */
+sp_status sp_job_finish(sp_job *job, sp_status st, sp_error **err);
+
+/* Writes the status file: "<word> <UTC time>[: <message>]". A run writes
+ * "running" when it starts and sp_job_finish "success" or "failure"; a
+ * driver that died before the end leaves "running". */
 void sp_job_set_status(sp_job *job, const char *word, const char *message);
 
 #endif

@@ -1001,21 +1001,6 @@ static sp_status write_plan(sp_job *job, const sp_graph *g,
   return st;
 }
 
-/* After a run that succeeded nothing runs, and what staging/ holds is
- * left over by attempts that failed or were killed: remove it. Returns 1
- * when staging/ is empty. */
-static int empty_staging(sp_job *job)
-{
-  sp_buf dir = SP_BUF_INIT;
-  int ok;
-
-  sp_layout_file(&job->layout, &dir, "staging");
-  ok = !sp_buf_oom(&dir) && sp_rm_rf(dir.data, NULL) == SP_OK &&
-       sp_mkdir_p(dir.data, NULL) == SP_OK;
-  sp_buf_release(&dir);
-  return ok;
-}
-
 static void run_release(sp_run *run)
 {
   size_t i;
@@ -1045,6 +1030,7 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   run.g = g;
   sp_progress_init(&run.progress, job->progress ? stderr : NULL);
   job->runs++;
+  job->unfinished = 1;
   if ((st = job_cover(job, g, err)) != SP_OK ||
       (st = write_plan(job, g, plan, err)) != SP_OK ||
       (st = prepare(&run, targets, ntargets, err)) != SP_OK)
@@ -1071,23 +1057,13 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
     st = sp_error_set(err, SP_EINTERNAL, "scheduler stopped with %zu tasks "
                       "left", run.pending);
 out:
-  if (st == SP_OK) {
+  if (st == SP_OK)
     SP_LOG(&job->log, SP_LOG_INFO, "run: done, %zu tasks ran (%zu attempts "
            "retried, %zu speculative duplicates), %zu reused, %.3f s",
            run.ran, run.retried, run.speculated, run.resumed,
            (sp_clock_ms() - start) / 1000.0);
-    sp_job_set_status(job, "success", empty_staging(job)
-                                          ? "staging/ emptied"
-                                          : "staging/ could not be emptied");
-  } else {
-    sp_buf why = SP_BUF_INIT;
-    SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s",
-           err && *err ? sp_error_message(*err) : sp_status_str(st));
-    sp_buf_appendf(&why, "%s\n(staging/ kept for debugging)",
-                   err && *err ? sp_error_message(*err) : sp_status_str(st));
-    sp_job_set_status(job, "failure", sp_buf_oom(&why) ? NULL : why.data);
-    sp_buf_release(&why);
-  }
+  else
+    sp_job_finish(job, st, err);
   sp_progress_release(&run.progress);
   run_release(&run);
   return st;
