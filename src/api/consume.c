@@ -98,7 +98,8 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
 {
   sp_buf dst = SP_BUF_INIT, dir = SP_BUF_INIT;
   sp_dataset d = {0};
-  const char *fallback = NULL;
+  const char *fallback = NULL, *job_dir = s->job.layout.job_dir;
+  size_t n = strlen(job_dir);
   sp_status st = SP_OK;
   int p;
 
@@ -110,6 +111,13 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
       break;
     for (i = 0; i < d.len && st == SP_OK; i++) {
       const sp_piece *piece = &d.pieces[i];
+      /* Only the job's own files are ever published. */
+      if (piece->user || strncmp(piece->path, job_dir, n) != 0 ||
+          piece->path[n] != '/') {
+        st = sp_error_set(err, SP_EINTERNAL, "publish: %s is not a file of "
+                          "the job", piece->path);
+        break;
+      }
       if (piece->rows == 0) {
         if (!fallback)
           fallback = sp_strdup(piece->path);

@@ -19,7 +19,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-/* The reader (see exec/input.h) for format and opt as compact JSON, or
+/* The reader (see plan/reader.h) for format and opt as compact JSON, or
  * NULL with *st set. NULL with SP_OK: Parquet with the defaults. */
 static char *make_reader(const char *what, const char *format,
                          const sp_read_options *opt, sp_status *st,

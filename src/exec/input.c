@@ -8,40 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan/reader.h"
 #include "util/error.h"
 
-typedef enum reader_format { READ_PARQUET, READ_CSV, READ_JSON } reader_format;
-
-/* A piece's reader, parsed. */
+/* A piece's reader, parsed and checked (plan/reader.h). */
 typedef struct reader {
-  reader_format format;
+  sp_reader_format format;
   json_t *spec; /* NULL: Parquet with defaults */
 } reader;
 
 static sp_status reader_parse(const char *text, reader *r, sp_error **err)
 {
-  const char *format;
-
-  r->format = READ_PARQUET;
-  r->spec = NULL;
-  if (!text)
-    return SP_OK;
-  r->spec = json_loads(text, 0, NULL);
-  format = json_string_value(json_object_get(r->spec, "format"));
-  if (!format)
-    goto out_bad;
-  if (strcmp(format, "csv") == 0)
-    r->format = READ_CSV;
-  else if (strcmp(format, "json") == 0)
-    r->format = READ_JSON;
-  else if (strcmp(format, "parquet") != 0)
-    goto out_bad;
-  return SP_OK;
-
-out_bad:
-  json_decref(r->spec);
-  r->spec = NULL;
-  return sp_error_set(err, SP_EINTERNAL, "unknown reader: %s", text);
+  return sp_reader_parse(text, &r->format, &r->spec, err);
 }
 
 static int spec_flag(const reader *r, const char *key)
@@ -95,7 +73,7 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
   }
   sp_buf_puts(b, "]");
   switch (r->format) {
-  case READ_PARQUET:
+  case SP_READ_PARQUET:
     /* Hive detection would turn folder names with '=' into columns, and
      * only for the pieces that share a call: never guess. */
     sp_buf_puts(b, ", hive_partitioning = false");
@@ -106,7 +84,7 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
     if (row_numbers || spec_flag(r, "file_row_number"))
       sp_buf_puts(b, ", file_row_number = true");
     break;
-  case READ_CSV:
+  case SP_READ_CSV:
     append_typed_columns(b, json_object_get(r->spec, "columns"));
     delim = json_string_value(json_object_get(r->spec, "delimiter"));
     sp_buf_puts(b, ", delim = ");
@@ -117,7 +95,7 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
                    "auto_detect = false",
                    spec_flag(r, "header") ? "true" : "false");
     break;
-  case READ_JSON:
+  case SP_READ_JSON:
     append_typed_columns(b, json_object_get(r->spec, "columns"));
     sp_buf_puts(b, ", format = 'newline_delimited'");
     break;
@@ -133,7 +111,7 @@ static void append_projection(sp_buf *b, const reader *r, int drop_row_number)
   size_t i;
   json_t *c;
 
-  if (r->format != READ_PARQUET || !json_array_size(cols)) {
+  if (r->format != SP_READ_PARQUET || !json_array_size(cols)) {
     sp_buf_puts(b, drop_row_number ? "* EXCLUDE (file_row_number)" : "*");
     return;
   }
@@ -155,14 +133,14 @@ static sp_status append_range(sp_buf *b, const sp_piece *p, const reader *r,
 {
   int keep = spec_flag(r, "file_row_number");
 
-  if (r->format != READ_PARQUET && p->end > p->begin)
+  if (r->format != SP_READ_PARQUET && p->end > p->begin)
     return sp_error_set(err, SP_EINVAL, "%s: row ranges need Parquet files",
                         p->path);
   sp_buf_puts(b, "SELECT ");
-  append_projection(b, r, r->format == READ_PARQUET && !keep);
+  append_projection(b, r, r->format == SP_READ_PARQUET && !keep);
   sp_buf_puts(b, " FROM ");
-  append_reader_call(b, r, p, 1, r->format == READ_PARQUET);
-  if (r->format != READ_PARQUET)
+  append_reader_call(b, r, p, 1, r->format == SP_READ_PARQUET);
+  if (r->format != SP_READ_PARQUET)
     sp_buf_puts(b, " WHERE false"); /* LIMIT would apply to the union */
   else
     sp_buf_appendf(b, " WHERE file_row_number >= %" PRId64
@@ -212,18 +190,6 @@ sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
     json_decref(r.spec);
   }
   return st ? st : sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
-}
-
-int sp_reader_is_parquet(const char *text)
-{
-  reader r;
-  int yes;
-
-  if (reader_parse(text, &r, NULL) != SP_OK)
-    return 0;
-  yes = r.format == READ_PARQUET;
-  json_decref(r.spec);
-  return yes;
 }
 
 void sp_input_view_name(sp_buf *b, size_t i)

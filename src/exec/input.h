@@ -13,20 +13,9 @@
  * row range reads its file with file_row_number and filters on it; pieces
  * are combined by column name. Hive partitioning is off, so folder names
  * never turn into columns. Fails on an empty dataset, an unknown reader,
- * or a row range of a CSV or JSON file.
- *
- * A piece's reader (sp_piece.reader) is compact JSON:
- *   NULL                                Parquet, DuckDB's defaults
- *   {"format": "parquet", "columns": ["a", "b"], "union_by_name": true,
- *    "filename": true, "file_row_number": true}   all keys optional
- *   {"format": "csv", "columns": [["a", "BIGINT"], ...],
- *    "delimiter": ",", "header": false}
- *   {"format": "json", "columns": [["a", "BIGINT"], ...]}  (one object a
- *                                                           line) */
+ * or a row range of a CSV or JSON file. A piece's reader (sp_piece.reader)
+ * is described in plan/reader.h. */
 sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err);
-
-/* 1 if a piece with this reader is a Parquet file (row ranges possible). */
-int sp_reader_is_parquet(const char *reader);
 
 /* The name of input view i, quoted: "{<i>}", so that DuckDB's messages
  * show the placeholder the user wrote. */

@@ -15,6 +15,7 @@
 #include "exec/duck.h"
 #include "exec/input.h"
 #include "io/fs.h"
+#include "io/parquet.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -285,6 +286,30 @@ static sp_status configure(sp_exec_ctx *x, sp_exec_settings *cur,
   return st;
 }
 
+/* Fingerprints every file the attempt wrote (its outputs under d->out),
+ * so that a later run can check them before it reuses them. */
+static sp_status fingerprint_outputs(const sp_task_desc *d,
+                                     sp_task_result *r, sp_error **err)
+{
+  size_t n = strlen(d->out), j;
+  const sp_piece *last = NULL;
+  sp_status st = SP_OK;
+  int i;
+
+  for (i = 0; i < r->noutputs && st == SP_OK; i++)
+    for (j = 0; j < r->outputs[i].len && st == SP_OK; j++) {
+      sp_piece *p = &r->outputs[i].pieces[j];
+      if (strncmp(p->path, d->out, n) != 0)
+        continue; /* an input's file, as a split hands it on */
+      if (last && strcmp(last->path, p->path) == 0)
+        p->fingerprint = last->fingerprint;
+      else
+        st = sp_parquet_fingerprint(p->path, &p->fingerprint, err);
+      last = p;
+    }
+  return st;
+}
+
 sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
                        const sp_exec_env *env, const sp_task_desc *d,
                        sp_arena *arena, sp_task_result *r)
@@ -328,6 +353,8 @@ sp_status sp_exec_task(duckdb_database db, sp_exec_settings *cur,
     st = sp_error_set(&err, SP_EINTERNAL, "task kind %s does not run in a "
                       "worker", sp_task_kind_name(d->kind));
   }
+  if (st == SP_OK)
+    st = fingerprint_outputs(d, r, &err);
   if (st == SP_OK && fault != FAULT_NONE) {
     if (fault == FAULT_WRITING)
       tear_outputs(d->out);

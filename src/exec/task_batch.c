@@ -380,7 +380,7 @@ sp_status sp_exec_batch(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
   char *out = sp_exec_out_file(x);
-  sp_piece piece = {out, 0, 0, -1, 0, NULL};
+  sp_piece piece = {.path = out, .rows = 0, .end = -1};
   sp_buf sql = SP_BUF_INIT, what = SP_BUF_INIT;
   batch_run b;
   int64_t rows = 0, k, nbatches;

@@ -72,7 +72,7 @@ static sp_status collect_partition(sp_exec_ctx *x, const char *parts_dir,
       st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", src.data,
                         dst, strerror(errno));
     } else {
-      sp_piece p = {dst, -1, 0, -1, 0, NULL};
+      sp_piece p = {.path = dst, .rows = -1, .end = -1};
       st = sp_dataset_add(out, &p, err);
     }
   }
@@ -204,7 +204,7 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
   const char **names;
   char *parts_dir = sp_exec_out_path(x, "parts");
   char *empty = sp_exec_out_path(x, "empty.parquet");
-  sp_piece empty_piece = {empty, 0, 0, -1, 0, NULL};
+  sp_piece empty_piece = {.path = empty, .rows = 0, .end = -1};
   int i, nempty = 0;
   sp_status st;
 

@@ -7,6 +7,7 @@
 #include "exec/input.h"
 #include "exec/task.h"
 #include "plan/partition.h"
+#include "plan/reader.h"
 #include "util/error.h"
 
 sp_status sp_exec_split_rows(sp_exec_ctx *x, sp_error **err)

@@ -148,7 +148,7 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
   const char **names;
   sp_template_vars vars = {0};
   char *out = sp_exec_out_file(x);
-  sp_piece piece = {out, 0, 0, -1, 0, NULL};
+  sp_piece piece = {.path = out, .rows = 0, .end = -1};
   sp_error *why = NULL;
   sp_status st;
   int views = 0;

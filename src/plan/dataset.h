@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/parquet.h"
 #include "smallpond.h"
 
 typedef struct sp_piece {
@@ -18,7 +19,9 @@ typedef struct sp_piece {
   int user;      /* a user's input file (not checked on resume); else a
                     file smallpond wrote */
   char *reader;  /* how to read the file, as compact JSON (see
-                    exec/input.h); NULL: Parquet with defaults */
+                    plan/reader.h); NULL: Parquet with defaults */
+  sp_fingerprint fingerprint; /* a file smallpond wrote, as written, for
+                                 checking it before reuse; zero: unknown */
 } sp_piece;
 
 typedef struct sp_dataset {
@@ -41,9 +44,14 @@ int64_t sp_dataset_rows(const sp_dataset *d);
 static inline int sp_piece_is_range(const sp_piece *p) { return p->end >= 0; }
 
 /* JSON: [{"path": ..., "rows": n, "begin": b, "end": e, "user": true,
- * "reader": {...}}, ...], with begin/end/user/reader omitted at their
- * defaults. */
+ * "reader": {...}, "bytes": n, "footer": "<16 hex digits>"}, ...], with
+ * begin/end/user/reader/bytes/footer omitted at their defaults. */
 json_t *sp_dataset_to_json(const sp_dataset *d);
+
+/* Decodes and checks j into *out (zeroed here; release it): every piece
+ * an object with a non-empty path, counts in range (-1 <= rows, 0 <=
+ * begin <= end for a range), a valid reader (plan/reader.h). Fails with
+ * SP_EINVAL naming the piece and what is wrong. */
 sp_status sp_dataset_from_json(const json_t *j, sp_dataset *out,
                                sp_error **err);
 

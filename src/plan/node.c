@@ -170,7 +170,8 @@ sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
   n->def_hash = sp_hash_str(n->def_hash, reader ? reader : "");
   for (i = 0; i < files->len; i++) {
     const sp_file_info *f = &files->items[i];
-    sp_piece p = {f->path, -1, 0, -1, 1, (char *)reader};
+    sp_piece p = {.path = f->path, .rows = -1, .end = -1, .user = 1,
+                  .reader = (char *)reader};
     if (sp_dataset_add(&n->files, &p, err) != SP_OK) {
       node_free(n);
       return SP_ENOMEM;

@@ -124,7 +124,7 @@ typedef struct sp_plan {
 const char *sp_node_kind_name(sp_node_kind kind);
 
 /* Adds a READ node over files (copied), read as reader says (compact JSON,
- * see exec/input.h; NULL: Parquet with DuckDB's defaults). */
+ * see plan/reader.h; NULL: Parquet with DuckDB's defaults). */
 sp_status sp_plan_add_read(sp_plan *plan, const sp_file_list *files,
                            const char *reader, sp_node **out, sp_error **err);
 

@@ -10,10 +10,13 @@
 static sp_status fill_empty(const sp_dataset *in, int n, sp_dataset *out,
                             sp_error **err)
 {
-  sp_piece schema = {in->pieces[0].path, 0, 0, 0, in->pieces[0].user,
-                     in->pieces[0].reader};
+  sp_piece schema = in->pieces[0];
   sp_status st;
   int k;
+
+  schema.rows = 0;
+  schema.begin = 0;
+  schema.end = 0;
 
   for (k = 0; k < n; k++)
     if (out[k].len == 0 && (st = sp_dataset_add(&out[k], &schema, err)))
@@ -108,8 +111,11 @@ sp_status sp_split_by_rows(const sp_dataset *in, int n, sp_dataset **out,
       const sp_piece *p = &in->pieces[i];
       int64_t avail = p->rows - offset, take = want < avail ? want : avail;
       int64_t first = p->begin + offset;
-      sp_piece r = {p->path, take, first, first + take, p->user, p->reader};
+      sp_piece r = *p;
 
+      r.rows = take;
+      r.begin = first;
+      r.end = first + take;
       if (take == p->rows && !sp_piece_is_range(p)) {
         r.begin = 0;
         r.end = -1; /* a whole file stays whole: cheaper to read */

@@ -33,6 +33,7 @@
 #include "sched/attempts.h"
 #include "sched/job.h"
 #include "sched/progress.h"
+#include "sched/state.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -132,32 +133,28 @@ static void mark_done(sp_run *run, const sp_task *t, sp_dataset *outputs,
   ts->rows = rows;
 }
 
-/* Takes t as done if an earlier run logged it and its files are there. */
+/* Takes t as done if an earlier run logged it and its line passes every
+ * check (sched/state.h); a line that does not is recomputed, saying why. */
 static int try_resume(sp_run *run, const sp_task *t)
 {
   json_t *line = json_object_get(run->job->finished, t->key);
-  json_t *outs = json_object_get(line, "outputs");
-  sp_dataset *ds = NULL;
-  size_t n = json_array_size(outs), i, j;
+  sp_dataset *outputs;
+  sp_error *why = NULL;
+  int64_t rows;
+  char what[160];
 
-  if (!line || !json_is_array(outs) || (int)n != t->nslots)
+  if (!line)
     return 0;
-  if (n && !(ds = sp_calloc(n, sizeof(*ds))))
+  if (sp_state_reuse(line, t, run->job->layout.job_dir, &outputs, &rows,
+                     &why) != SP_OK) {
+    SP_LOG(&run->job->log, SP_LOG_WARN, "state.jsonl: %s is run again, its "
+           "line cannot be reused: %s", task_what(t, what, sizeof(what)),
+           sp_error_message(why));
+    sp_error_free(&why);
     return 0;
-  for (i = 0; i < n; i++) {
-    if (sp_dataset_from_json(json_array_get(outs, i), &ds[i], NULL))
-      goto out_no;
-    for (j = 0; j < ds[i].len; j++)
-      if (!ds[i].pieces[j].user && !sp_path_exists(ds[i].pieces[j].path))
-        goto out_no;
   }
-  mark_done(run, t, ds, (int)n,
-            (int64_t)json_integer_value(json_object_get(line, "rows")));
+  mark_done(run, t, outputs, t->nslots, rows);
   return 1;
-
-out_no:
-  sp_datasets_free(ds, n);
-  return 0;
 }
 
 /* The stage of worker task t, or NULL. */
@@ -557,22 +554,16 @@ static sp_status log_state(sp_job *job, const sp_task *t,
                            const sp_task_result *r, int worker,
                            sp_error **err)
 {
-  json_t *line = sp_task_result_to_json(r);
+  json_t *line = sp_state_line(t, r, worker, job->layout.job_dir);
   sp_buf path = SP_BUF_INIT;
   sp_status st;
 
-  if (!line ||
-      json_object_set_new(line, "kind",
-                          json_string(sp_task_kind_name(t->kind))) ||
-      json_object_set_new(line, "partition", json_integer(t->partition)) ||
-      json_object_set_new(line, "worker", json_integer(worker)) ||
-      (t->node &&
-       json_object_set_new(line, "node", json_integer(t->node->id)))) {
-    json_decref(line);
+  if (!line)
     return sp_error_oom(err);
-  }
   sp_layout_file(&job->layout, &path, "state.jsonl");
-  st = sp_jsonl_append(job->state_fd, line, path.data, err);
+  st = sp_buf_oom(&path) ? sp_error_oom(err)
+                         : sp_jsonl_append(job->state_fd, line, path.data,
+                                           err);
   /* Later runs of this session reuse it by key, like an earlier run's. */
   if (st == SP_OK && json_object_set(job->finished, t->key, line))
     st = sp_error_oom(err);

@@ -30,6 +30,10 @@ static void assert_dataset_equal(const sp_dataset *a, const sp_dataset *b)
     assert_int_equal(a->pieces[i].begin, b->pieces[i].begin);
     assert_int_equal(a->pieces[i].end, b->pieces[i].end);
     assert_int_equal(a->pieces[i].user, b->pieces[i].user);
+    assert_int_equal(a->pieces[i].fingerprint.bytes,
+                     b->pieces[i].fingerprint.bytes);
+    assert_true(a->pieces[i].fingerprint.footer ==
+                b->pieces[i].fingerprint.footer);
     if (a->pieces[i].reader)
       assert_string_equal(a->pieces[i].reader, b->pieces[i].reader);
     else
@@ -41,14 +45,17 @@ static void assert_dataset_equal(const sp_dataset *a, const sp_dataset *b)
 static void make_dataset(sp_dataset *d, int variant)
 {
   sp_piece pieces[] = {
-    {"/abs/whole.parquet", 1234, 0, -1, 1, NULL},
-    {"/abs/unknown rows.parquet", -1, 0, -1, 0, NULL},
-    {"rel/range.parquet", 50, 100, 150, 0, NULL},
-    {"/abs/empty-range.parquet", 0, 0, 0, 1, NULL},
-    {"/abs/\"quoted\" 'it''s' \xc3\xa9.parquet", INT64_C(5000000000),
-     INT64_C(4000000000), INT64_C(9000000000), 1, NULL},
-    {"/abs/data.csv", -1, 0, -1, 1,
-     "{\"columns\":[[\"a\",\"BIGINT\"]],\"format\":\"csv\"}"},
+    {.path = "/abs/whole.parquet", .rows = 1234, .end = -1, .user = 1},
+    {.path = "/abs/unknown rows.parquet", .rows = -1, .end = -1,
+     .fingerprint = {4096, UINT64_C(0xfedcba9876543210)}},
+    {.path = "rel/range.parquet", .rows = 50, .begin = 100, .end = 150,
+     .fingerprint = {1, 1}},
+    {.path = "/abs/empty-range.parquet", .rows = 0, .end = 0, .user = 1},
+    {.path = "/abs/\"quoted\" 'it''s' \xc3\xa9.parquet",
+     .rows = INT64_C(5000000000), .begin = INT64_C(4000000000),
+     .end = INT64_C(9000000000), .user = 1},
+    {.path = "/abs/data.csv", .rows = -1, .end = -1, .user = 1,
+     .reader = "{\"columns\":[[\"a\",\"BIGINT\"]],\"format\":\"csv\"}"},
   };
   size_t i;
 
@@ -106,7 +113,7 @@ static void test_dataset_roundtrip(void **state)
 static void test_dataset_defaults_omitted(void **state)
 {
   sp_dataset in = {0};
-  sp_piece whole = {"/a.parquet", 3, 0, -1, 0, NULL};
+  sp_piece whole = {.path = "/a.parquet", .rows = 3, .end = -1};
   json_t *j, *o;
 
   (void)state;
@@ -152,6 +159,37 @@ static void test_dataset_malformed(void **state)
     "[{\"path\": \"/a\", \"user\": 1}]",         /* user not a boolean */
     /* A bad piece after good ones: the good ones must not leak. */
     "[{\"path\": \"/a\"}, {\"path\": \"/b\"}, {\"path\": null}]",
+    "[{\"path\": \"\"}]",                       /* empty path */
+    "[{\"path\": \"/a\", \"rows\": -2}]",
+    "[{\"path\": \"/a\", \"begin\": 5, \"end\": 4}]",
+    "[{\"path\": \"/a\", \"begin\": -1, \"end\": 4}]",
+    "[{\"path\": \"/a\", \"begin\": 3}]",       /* begin, no end */
+    "[{\"path\": \"/a\", \"size\": 3}]",        /* unknown key */
+    "[{\"path\": \"/a\", \"bytes\": 3}]",       /* no footer */
+    "[{\"path\": \"/a\", \"bytes\": 3, \"footer\": \"12\"}]",
+    "[{\"path\": \"/a\", \"bytes\": 3, \"footer\": \"0123456789ABCDEF\"}]",
+    /* Readers: each one a shape that once reached SQL rendering. */
+    "[{\"path\": \"/a\", \"reader\": {}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"orc\"}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\"}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\", "
+    "\"columns\": [\"a\"]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"json\", "
+    "\"columns\": [[\"a\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\", "
+    "\"columns\": [[\"a\", 5]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"columns\": [[\"a\", \"INT\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"columns\": \"a\"}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"filename\": 1}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"header\": true}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\", "
+    "\"columns\": [[\"a\", \"INT\"]], \"delimiter\": \"\"}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\", "
+    "\"columns\": [[\"a\", \"INT\"]], \"sql\": \"x\"}}]",
   };
   size_t i;
 

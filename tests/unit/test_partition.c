@@ -35,7 +35,7 @@ static void make_files(sp_dataset *d, int k, uint32_t seed)
     char path[64];
     uint32_t r = lcg_next(&x);
     int64_t rows = (r % 4 == 0) ? 0 : (int64_t)(r % 97);
-    sp_piece p = {path, rows, 0, -1, i & 1, NULL};
+    sp_piece p = {.path = path, .rows = rows, .end = -1, .user = i & 1};
     snprintf(path, sizeof(path), "/data/f%03d.parquet", i);
     assert_int_equal(sp_dataset_add(d, &p, NULL), SP_OK);
   }
@@ -232,8 +232,8 @@ static void test_by_rows_generated(void **state)
 static void test_by_rows_all_files_empty(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
-  sp_piece a = {"/data/a.parquet", 0, 0, -1, 1, NULL};
-  sp_piece b = {"/data/b.parquet", 0, 0, -1, 0, NULL};
+  sp_piece a = {.path = "/data/a.parquet", .end = -1, .user = 1};
+  sp_piece b = {.path = "/data/b.parquet", .end = -1};
   int n, k;
 
   (void)state;
@@ -252,8 +252,8 @@ static void test_by_rows_all_files_empty(void **state)
 static void test_by_rows_whole_files_stay_whole(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
-  sp_piece a = {"/data/a.parquet", 10, 0, -1, 0, NULL};
-  sp_piece b = {"/data/b.parquet", 10, 0, -1, 0, NULL};
+  sp_piece a = {.path = "/data/a.parquet", .rows = 10, .end = -1};
+  sp_piece b = {.path = "/data/b.parquet", .rows = 10, .end = -1};
 
   (void)state;
   assert_int_equal(sp_dataset_add(&in, &a, NULL), SP_OK);
@@ -287,10 +287,12 @@ static void test_by_rows_range_input(void **state)
 {
   sp_dataset in = {0}, *out = NULL;
   sp_piece pieces[] = {
-    {"/data/r0.parquet", 10, 100, 110, 0, NULL}, /* part of a bigger file */
-    {"/data/w1.parquet", 7, 0, -1, 1, NULL},     /* a whole file */
-    {"/data/r2.parquet", 0, 40, 40, 0, NULL},    /* an empty range */
-    {"/data/r3.parquet", 5, 3, 8, 1, NULL},      /* a range near the start */
+    /* part of a bigger file, a whole file, an empty range, a range near
+     * the start */
+    {.path = "/data/r0.parquet", .rows = 10, .begin = 100, .end = 110},
+    {.path = "/data/w1.parquet", .rows = 7, .end = -1, .user = 1},
+    {.path = "/data/r2.parquet", .rows = 0, .begin = 40, .end = 40},
+    {.path = "/data/r3.parquet", .rows = 5, .begin = 3, .end = 8, .user = 1},
   };
   size_t i;
   int n;
@@ -347,7 +349,8 @@ static void test_invalid_partition_count(void **state)
 static void test_by_rows_unknown_count(void **state)
 {
   sp_dataset in, *out = NULL;
-  sp_piece unknown = {"/data/unknown.parquet", -1, 0, -1, 1, NULL};
+  sp_piece unknown = {.path = "/data/unknown.parquet", .rows = -1,
+                     .end = -1, .user = 1};
   sp_error *err = NULL;
   sp_status st;
 

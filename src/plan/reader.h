@@ -1,0 +1,45 @@
+/*
+ * reader.h - how a piece's file is read: its reader spec, compact JSON
+ * carried in sp_piece.reader, in task descriptors and in state.jsonl.
+ *
+ *   NULL                                Parquet, DuckDB's defaults
+ *   {"format": "parquet", "columns": ["a", "b"], "union_by_name": true,
+ *    "filename": true, "file_row_number": true}   all keys optional
+ *   {"format": "csv", "columns": [["a", "BIGINT"], ...],
+ *    "delimiter": ",", "header": false}
+ *   {"format": "json", "columns": [["a", "BIGINT"], ...]}  (one object a
+ *                                                           line)
+ *
+ * A spec comes back from files and messages, so it is checked whole before
+ * anything reads it: exec/input.c then renders it to SQL without doubt.
+ */
+#ifndef SP_PLAN_READER_H
+#define SP_PLAN_READER_H
+
+#include <jansson.h>
+
+#include "smallpond.h"
+
+typedef enum sp_reader_format {
+  SP_READ_PARQUET,
+  SP_READ_CSV,
+  SP_READ_JSON
+} sp_reader_format;
+
+/* Checks spec: an object with a known "format"; only the keys that format
+ * takes, each of its type (flags true or false, a non-empty delimiter);
+ * Parquet's "columns" non-empty names, CSV's and JSON's (required) pairs
+ * of a non-empty name and type. Fails with SP_EINVAL saying what is
+ * wrong. */
+sp_status sp_reader_check(const json_t *spec, sp_error **err);
+
+/* Parses and checks text (NULL: Parquet with defaults): *format, and
+ * *spec a new reference (NULL for NULL text) for the caller to release. */
+sp_status sp_reader_parse(const char *text, sp_reader_format *format,
+                          json_t **spec, sp_error **err);
+
+/* 1 if a piece with this reader is a Parquet file (row ranges possible);
+ * 0 for other formats and for a reader that does not check. */
+int sp_reader_is_parquet(const char *text);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * state.c - lines of state.jsonl (see state.h).
+ */
+#include "sched/state.h"
+
+#include <string.h>
+
+#include "io/parquet.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+json_t *sp_state_line(const sp_task *t, const sp_task_result *r, int worker,
+                      const char *job_dir)
+{
+  json_t *line = sp_task_result_to_json(r), *outs, *ds, *piece;
+  size_t n = strlen(job_dir), i, j;
+
+  if (!line ||
+      json_object_set_new(line, "kind",
+                          json_string(sp_task_kind_name(t->kind))) ||
+      json_object_set_new(line, "partition", json_integer(t->partition)) ||
+      json_object_set_new(line, "worker", json_integer(worker)) ||
+      (t->node &&
+       json_object_set_new(line, "node", json_integer(t->node->id))))
+    goto out_oom;
+  outs = json_object_get(line, "outputs");
+  json_array_foreach(outs, i, ds) {
+    json_array_foreach(ds, j, piece) {
+      const char *path = json_string_value(json_object_get(piece, "path"));
+      if (path && strncmp(path, job_dir, n) == 0 && path[n] == '/' &&
+          json_object_set_new(piece, "path", json_string(path + n + 1)))
+        goto out_oom;
+    }
+  }
+  return line;
+
+out_oom:
+  json_decref(line);
+  return NULL;
+}
+
+/* Why path, relative to the job folder, may not name a file task t wrote,
+ * or NULL when it may: it is under data/, stays there (no "." or ".."
+ * and no empty component), and is the task's own data/<key>.parquet or
+ * inside data/<key>/ (a row split hands on any job file). */
+static const char *path_problem(const char *path, const sp_task *t)
+{
+  size_t klen = strlen(t->key);
+  const char *c = path, *own = path + strlen("data/");
+
+  if (strncmp(path, "data/", 5) != 0)
+    return path[0] == '/' ? "it is outside the job folder"
+                          : "it is not under data/";
+  while (c) {
+    size_t len = strcspn(c, "/");
+    if (len == 0 || (len == 1 && c[0] == '.') ||
+        (len == 2 && c[0] == '.' && c[1] == '.'))
+      return "it has an empty, . or .. component";
+    c = c[len] ? c + len + 1 : NULL;
+  }
+  if (t->kind == SP_TASK_SPLIT_ROWS)
+    return NULL;
+  if (strncmp(own, t->key, klen) != 0 ||
+      (strcmp(own + klen, ".parquet") != 0 && own[klen] != '/'))
+    return "it is another task's file";
+  return NULL;
+}
+
+/* Makes piece p's path absolute after checking it and its file, whose
+ * fingerprint is compared (the last file checked is remembered in *last:
+ * ranges of one file follow each other). */
+static sp_status check_piece(sp_piece *p, const sp_task *t,
+                             const char *job_dir, sp_buf *last,
+                             sp_error **err)
+{
+  const char *why = p->user ? "it is an input file outside the job folder"
+                            : path_problem(p->path, t);
+  sp_buf abs = SP_BUF_INIT;
+  sp_fingerprint now;
+  sp_status st = SP_OK;
+
+  if (!why && p->fingerprint.bytes <= 0)
+    why = "it has no recorded size and footer";
+  if (why)
+    return sp_error_set(err, SP_EINVAL, "file %s: %s", p->path, why);
+  sp_buf_appendf(&abs, "%s/%s", job_dir, p->path);
+  if (sp_buf_oom(&abs))
+    return sp_error_oom(err);
+  if (!last->data || strcmp(last->data, abs.data) != 0) {
+    if ((st = sp_parquet_fingerprint(abs.data, &now, err)) == SP_OK &&
+        (now.bytes != p->fingerprint.bytes ||
+         now.footer != p->fingerprint.footer))
+      st = sp_error_set(err, SP_EIO, "file %s has changed since it was "
+                        "written (%lld bytes, then %lld)", abs.data,
+                        (long long)p->fingerprint.bytes,
+                        (long long)now.bytes);
+    sp_buf_reset(last);
+    if (st == SP_OK)
+      sp_buf_puts(last, abs.data);
+  }
+  if (st == SP_OK) {
+    sp_free(p->path);
+    p->path = sp_buf_detach(&abs);
+    if (!p->path)
+      st = sp_error_oom(err);
+  }
+  sp_buf_release(&abs);
+  return st;
+}
+
+sp_status sp_state_reuse(const json_t *line, const sp_task *t,
+                         const char *job_dir, sp_dataset **outputs,
+                         int64_t *rows, sp_error **err)
+{
+  json_t *outs = json_object_get(line, "outputs"),
+         *n_rows = json_object_get(line, "rows");
+  size_t n = json_array_size(outs), i, j;
+  sp_buf last = SP_BUF_INIT;
+  sp_dataset *ds = NULL;
+  sp_status st = SP_OK;
+
+  *outputs = NULL;
+  if (!json_is_array(outs) || n != (size_t)t->nslots)
+    return sp_error_set(err, SP_EINVAL, "outputs is not an array of %d "
+                        "datasets", t->nslots);
+  if (!json_is_integer(n_rows) || json_integer_value(n_rows) < -1)
+    return sp_error_set(err, SP_EINVAL, "rows is not a count");
+  if (n && !(ds = sp_calloc(n, sizeof(*ds))))
+    return sp_error_oom(err);
+  for (i = 0; i < n && st == SP_OK; i++) {
+    st = sp_dataset_from_json(json_array_get(outs, i), &ds[i], err);
+    for (j = 0; st == SP_OK && j < ds[i].len; j++)
+      st = check_piece(&ds[i].pieces[j], t, job_dir, &last, err);
+  }
+  sp_buf_release(&last);
+  if (st != SP_OK) {
+    sp_datasets_free(ds, n);
+    return st;
+  }
+  *outputs = ds;
+  *rows = (int64_t)json_integer_value(n_rows);
+  return SP_OK;
+}
