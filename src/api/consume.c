@@ -216,7 +216,11 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
   sp_status st;
 
   if (!df || !dir || !*dir || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_write_parquet: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_write_parquet: %s",
+                        !df    ? "df is NULL"
+                        : !dir ? "dir is NULL"
+                        : !*dir ? "dir is empty"
+                               : "out is NULL");
   if (opt && opt->hive && df->node->ndims == 0)
     return sp_error_set(err, SP_EINVAL, "write_parquet: hive folders need a "
                         "partitioned DataFrame; repartition it first");
@@ -252,7 +256,8 @@ sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)
   size_t i;
 
   if (!dfs || !n)
-    return sp_error_set(err, SP_EINVAL, "sp_compute: no DataFrame");
+    return sp_error_set(err, SP_EINVAL, "sp_compute: %s",
+                        n ? "dfs is NULL" : "n is 0: no DataFrame");
   for (i = 0; i < n; i++)
     if (!dfs[i] || dfs[i]->session != dfs[0]->session)
       return sp_error_set(err, SP_EINVAL, "sp_compute: DataFrame %zu is NULL "
@@ -307,7 +312,8 @@ sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
   int p, n;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_count: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_count: %s is NULL",
+                        !df ? "df" : "out");
   s = df->session;
   n = df->node->npartitions;
   if ((st = run_node(s, df->node, &parts, err)) != SP_OK)
@@ -370,7 +376,8 @@ sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
   int p;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_to_arrow: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_to_arrow: %s is NULL",
+                        !df ? "df" : "out");
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
     return st;
   for (p = 0; p < df->node->npartitions && st == SP_OK; p++)
@@ -387,7 +394,8 @@ sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err)
   sp_status st;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_take_all: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_take_all: %s is NULL",
+                        !df ? "df" : "out");
   *out = NULL;
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
     return sp_job_finish(&df->session->job, st, err);
@@ -404,7 +412,8 @@ sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
   sp_status st;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_take: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_take: %s is NULL",
+                        !df ? "df" : "out");
   if (n < 0)
     return sp_error_set(err, SP_EINVAL, "take: n must not be negative");
   *out = NULL;

@@ -185,8 +185,12 @@ static sp_status read_files(sp_session *s, const char *what,
   sp_status st;
   char *reader;
 
-  if (!s || !out || (npaths && !paths))
-    return sp_error_set(err, SP_EINVAL, "%s: NULL argument", what);
+  if (!s || !out)
+    return sp_error_set(err, SP_EINVAL, "%s: %s is NULL", what,
+                        !s ? "s" : "out");
+  if (npaths && !paths)
+    return sp_error_set(err, SP_EINVAL, "%s: npaths is %zu but paths is "
+                        "NULL", what, npaths);
   reader = make_reader(what, format, opt, &st, err);
   if (st != SP_OK)
     return st;
@@ -232,7 +236,8 @@ sp_status sp_from_arrow(sp_session *s, struct ArrowArrayStream *stream,
   if (!s || !stream || !out) {
     if (stream && stream->release)
       stream->release(stream);
-    return sp_error_set(err, SP_EINVAL, "sp_from_arrow: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_from_arrow: %s is NULL",
+                        !s ? "s" : !stream ? "stream" : "out");
   }
   sp_layout_file(&s->job.layout, &dir, "inputs");
   sp_buf_appendf(&tmp, "%s/.arrow-%zu.tmp", dir.data, s->ndfs);
@@ -300,7 +305,11 @@ sp_status sp_repartition(sp_df *df, int npartitions,
   sp_status st;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_repartition: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_repartition: %s is NULL",
+                        !df ? "df" : "out");
+  if (opt && opt->nhash_by && !opt->hash_by)
+    return sp_error_set(err, SP_EINVAL, "sp_repartition: opt->nhash_by is "
+                        "%zu but opt->hash_by is NULL", opt->nhash_by);
   if (opt && (opt->nhash_by > 0) + (opt->by != NULL) + (opt->by_rows != 0) +
                  (opt->assign != NULL) + (opt->range_by != NULL) > 1)
     return sp_error_set(err, SP_EINVAL, "repartition: hash_by, by, by_rows, "
@@ -398,8 +407,12 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
   sp_status st;
   size_t i;
 
-  if (!s || !query || !out || (ninputs && !inputs))
-    return sp_error_set(err, SP_EINVAL, "sp_partial_sql: NULL argument");
+  if (!s || !query || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_partial_sql: %s is NULL",
+                        !s ? "s" : !query ? "query" : "out");
+  if (ninputs && !inputs)
+    return sp_error_set(err, SP_EINVAL, "sp_partial_sql: ninputs is %zu but "
+                        "inputs is NULL", ninputs);
   if (ninputs > sizeof(nodes) / sizeof(nodes[0]))
     return sp_error_set(err, SP_EINVAL, "partial_sql: at most %zu inputs",
                         sizeof(nodes) / sizeof(nodes[0]));
@@ -424,8 +437,13 @@ sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out, sp_error **err)
   sp_status st;
   size_t i;
 
-  if (!dfs || !n || !dfs[0] || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_union: NULL argument");
+  if (!dfs || !n || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_union: %s",
+                        !out ? "out is NULL"
+                        : !n ? "n is 0: nothing to unite"
+                             : "dfs is NULL");
+  if (!dfs[0])
+    return sp_error_set(err, SP_EINVAL, "union: input 0 is NULL");
   if (n > sizeof(nodes) / sizeof(nodes[0]))
     return sp_error_set(err, SP_EINVAL, "union: at most %zu inputs",
                         sizeof(nodes) / sizeof(nodes[0]));

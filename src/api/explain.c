@@ -102,7 +102,8 @@ sp_status sp_explain(sp_df *df, FILE *out, sp_error **err)
   sp_status st;
 
   if (!df || !out)
-    return sp_error_set(err, SP_EINVAL, "sp_explain: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_explain: %s is NULL",
+                        !df ? "df" : "out");
   if ((st = sp_graph_plan(&df->session->graph, df->node, &parts, err)))
     return st;
   g = &df->session->graph;

@@ -89,7 +89,8 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   int driver;
 
   if (!job_dir || !out)
-    return sp_error_set(err, SP_EINVAL, "status: NULL argument");
+    return sp_error_set(err, SP_EINVAL, "sp_job_print_status: %s is NULL",
+                        !job_dir ? "job_dir" : "out");
   snprintf(marker, sizeof(marker), "%s/.smallpond-job", job_dir);
   if (access(marker, F_OK) != 0) {
     json_decref(done);

@@ -299,6 +299,11 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
     n->def_hash = sp_hash_str(n->def_hash, spec->combine);
   }
   if (spec->kind == SP_SPLIT_HASH) {
+    if (!spec->hash_by) {
+      st = sp_error_set(err, SP_EINVAL, "repartition: nhash_by is %zu but "
+                        "hash_by is NULL", spec->nhash_by);
+      goto out_fail;
+    }
     if (!(n->hash_by = sp_calloc(spec->nhash_by, sizeof(*n->hash_by))))
       goto out_oom;
     for (i = 0; i < spec->nhash_by; i++) {

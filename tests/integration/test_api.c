@@ -388,6 +388,64 @@ static void test_error_output_not_empty(void **state)
   sp_close(&s);
 }
 
+/* Every array a public function takes with its length: NULL with a
+ * length above 0 is refused with SP_EINVAL naming the argument, and
+ * nothing crashes. */
+static void test_error_pointer_count_pairs(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = open_session(f, 1, "pairs");
+  sp_df *in = read_input(s, f), *df = NULL;
+  sp_repartition_options hash = {.hash_by = NULL, .nhash_by = 2};
+  sp_read_options cols = {.columns = NULL, .ncolumns = 3};
+  sp_config cfg;
+  sp_session *other = NULL;
+  sp_error *err = NULL;
+  struct {
+    sp_status st;
+    const char *name;
+  } got[7];
+  size_t i;
+
+  got[0].st = sp_repartition(in, 3, &hash, &df, &err);
+  got[0].name = "hash_by";
+  got[1].st = sp_read_parquet(s, NULL, 2, NULL, &df, NULL);
+  got[1].name = "paths";
+  got[2].st = sp_read_parquet(s, &f->glob, 1, &cols, &df, NULL);
+  got[2].name = "columns";
+  got[3].st = sp_partial_sql(s, "SELECT 1", NULL, 2, NULL, &df, NULL);
+  got[3].name = "inputs";
+  got[4].st = sp_union(NULL, 2, &df, NULL);
+  got[4].name = "dfs";
+  got[5].st = sp_compute(NULL, 1, NULL);
+  got[5].name = "dfs";
+  sp_config_init(&cfg);
+  cfg.data_root = f->root;
+  cfg.job_id = "pairs-init";
+  cfg.nbatch_functions = 1;
+  got[6].st = sp_init(&cfg, &other, NULL);
+  got[6].name = "batch_functions";
+  assert_null(other);
+  for (i = 0; i < sizeof(got) / sizeof(got[0]); i++)
+    if (got[i].st != SP_EINVAL)
+      fail_msg("case %zu (%s): status %d, not SP_EINVAL", i, got[i].name,
+               got[i].st);
+  /* The messages name the argument (checked where err was passed). */
+  assert_non_null(strstr(sp_error_message(err), "hash_by is NULL"));
+  sp_error_free(&err);
+  assert_int_equal(sp_union(NULL, 2, &df, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "dfs is NULL"));
+  sp_error_free(&err);
+  assert_int_equal(sp_partial_sql(s, "SELECT 1", NULL, 2, NULL, &df, &err),
+                   SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "inputs is NULL"));
+  sp_error_free(&err);
+  assert_int_equal(sp_read_parquet(s, NULL, 2, NULL, &df, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "paths is NULL"));
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
 static void test_error_bad_template(void **state)
 {
   fixture *f = *state;
@@ -716,6 +774,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_error_output_not_empty, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_error_bad_template, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_error_pointer_count_pairs, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_resume_same_job_id, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rerun_over_stale_staging, setup,
                                     teardown),
