@@ -255,6 +255,14 @@ typedef struct sp_config {
    * frees later stages, not the end of the last) and its files removed.
    * -1: off. */
   int speculation;
+  /* An attempt that runs longer than this many milliseconds is stopped and
+   * counts as failed: it is retried while the task has attempts left (see
+   * max_attempts), for a task that hangs on a stuck file system or a
+   * stopped worker. A local worker is killed and replaced; an MPI rank
+   * cannot be, so it gets no more tasks and what it sends later is
+   * ignored. A step may set its own (sp_node_options.task_timeout_ms).
+   * 0 (default): no limit. */
+  int64_t task_timeout_ms;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */
@@ -374,6 +382,10 @@ typedef struct sp_node_options {
    * folders, <dimension>=<index>/ (nested: one level per dimension), so
    * that DuckDB's hive_partitioning reads the indexes back as columns. */
   int hive;
+  /* The step's task timeout in milliseconds (see sp_config.task_timeout_ms;
+   * a step fused with another gets the longer of the two). 0: the
+   * session's. */
+  int64_t task_timeout_ms;
 } sp_node_options;
 
 /* SOURCE. A DataFrame over Parquet files: each of the npaths entries is a

@@ -188,9 +188,10 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     cfg = &defaults;
   }
   if (cfg->workers < 0 || cfg->task_threads < 0 || cfg->task_memory < 0 ||
-      cfg->max_attempts < 0)
+      cfg->max_attempts < 0 || cfg->task_timeout_ms < 0)
     return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads, "
-                        "task_memory and max_attempts must not be negative");
+                        "task_memory, max_attempts and task_timeout_ms must "
+                        "not be negative");
   memset(&jc, 0, sizeof(jc));
   if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK ||
       (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK)
@@ -218,6 +219,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
   jc.progress = cfg->progress;
   jc.speculation = cfg->speculation;
+  jc.task_timeout_ms = cfg->task_timeout_ms;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

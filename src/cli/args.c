@@ -38,6 +38,22 @@ int sp_cli_parse_int(const char *s, long long min, long long max,
   return 0;
 }
 
+int sp_cli_parse_seconds(const char *s, int64_t *ms)
+{
+  char *end;
+  double v;
+
+  if (!s || !*s)
+    return -1;
+  errno = 0;
+  v = strtod(s, &end);
+  /* Written this way round, NaN fails too. */
+  if (errno || *end || !(v > 0 && v <= 366.0 * 24 * 3600))
+    return -1;
+  *ms = (int64_t)(v * 1000 + 0.5) > 0 ? (int64_t)(v * 1000 + 0.5) : 1;
+  return 0;
+}
+
 int sp_cli_session_option(const char *cmd, int opt, const char *arg,
                           sp_config *cfg)
 {

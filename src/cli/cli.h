@@ -4,6 +4,8 @@
 #ifndef SP_CLI_CLI_H
 #define SP_CLI_CLI_H
 
+#include <stdint.h>
+
 #include "smallpond.h"
 
 #define SP_EXIT_OK 0
@@ -39,6 +41,10 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv);
 /* Parses a whole decimal integer in [min, max]. Returns 0 or -1. */
 int sp_cli_parse_int(const char *s, long long min, long long max,
                      long long *out);
+
+/* Parses a number of seconds above 0 and up to a year ("30", "0.5") into
+ * whole milliseconds (at least 1). Returns 0 or -1. */
+int sp_cli_parse_seconds(const char *s, int64_t *ms);
 
 /* Prints "smallpond CMD: <message>" and where the help is; returns
  * SP_EXIT_USAGE. */

@@ -73,7 +73,7 @@ struct run_args {
 /* Sources, then steps, then consumers: the order parse_args relies on. */
 enum {
   OPT_THREADS = 256, OPT_MEMORY, OPT_MAX_ATTEMPTS, OPT_EXPLAIN,
-  OPT_NO_SPECULATION,
+  OPT_NO_SPECULATION, OPT_TASK_TIMEOUT,
   OPT_LAUNCHER, OPT_NP, OPT_HOSTFILE, OPT_MPIRUN_ARG,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
@@ -93,6 +93,7 @@ static const struct option run_options[] = {
   {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"no-speculation", no_argument, NULL, OPT_NO_SPECULATION},
+  {"task-timeout", required_argument, NULL, OPT_TASK_TIMEOUT},
   {"launcher", required_argument, NULL, OPT_LAUNCHER},
   {"np", required_argument, NULL, OPT_NP},
   {"hostfile", required_argument, NULL, OPT_HOSTFILE},
@@ -223,6 +224,8 @@ void sp_cmd_run_usage(FILE *f)
 "  --no-speculation      never duplicate a straggling task (default: a task\n"
 "                        far slower than its stage's others gets a second\n"
 "                        attempt on an idle worker; the first result wins)\n"
+"  --task-timeout SEC    stop an attempt that runs longer than SEC seconds\n"
+"                        and retry it like a failed one (default: no limit)\n"
 "  --explain             print the plan (steps, partitions, tasks) and\n"
 "                        stop; nothing runs\n"
 "  -h, --help            print this help\n"
@@ -432,6 +435,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       break;
     case OPT_NO_SPECULATION:
       a->cfg.speculation = -1;
+      break;
+    case OPT_TASK_TIMEOUT:
+      if (sp_cli_parse_seconds(optarg, &a->cfg.task_timeout_ms))
+        return usage_error("--task-timeout: expected seconds above 0, up to "
+                           "a year, got '%s'", optarg);
       break;
     case OPT_LAUNCHER:
       if (strcmp(optarg, "local") != 0 && strcmp(optarg, "mpi") != 0)

@@ -93,6 +93,7 @@ static sp_task *task_new(sp_task_kind kind, const sp_node *node, int partition,
   if (node) {
     t->task_threads = node->task_threads;
     t->task_memory = node->task_memory;
+    t->task_timeout_ms = node->task_timeout_ms;
   }
   t->partition = partition;
   t->nslots = nslots;
@@ -380,6 +381,8 @@ static sp_status plan_sql(sp_graph *g, const sp_node *node,
         t->task_threads = in->task_threads;
       if (in->task_memory > t->task_memory)
         t->task_memory = in->task_memory;
+      if (in->task_timeout_ms > t->task_timeout_ms)
+        t->task_timeout_ms = in->task_timeout_ms;
     }
     for (j = 0; j < src->ninputs && st == SP_OK; j++) {
       int k = sp_node_input_partition(src, src->inputs[j], i);

@@ -55,6 +55,7 @@ typedef struct sp_task {
                                          the node's (fused), else NULL */
   int task_threads;                   /* 0: the session's; the largest of */
   int64_t task_memory;                /* the fused nodes' */
+  int64_t task_timeout_ms;
 } sp_task;
 
 /* A planned node's partitions (memo entry). */

@@ -131,11 +131,12 @@ static sp_status apply_options(sp_node *n, const sp_node_options *opt,
     return sp_error_set(err, SP_EINVAL, "compression_level %d: only zstd has "
                         "levels, from 1 to 22", opt->compression_level);
   if (opt->row_group_size < 0 || opt->task_threads < 0 ||
-      opt->task_memory < 0)
+      opt->task_memory < 0 || opt->task_timeout_ms < 0)
     return sp_error_set(err, SP_EINVAL, "negative %s in the step's options",
                         opt->row_group_size < 0 ? "row_group_size"
                         : opt->task_threads < 0 ? "task_threads"
-                                                : "task_memory");
+                        : opt->task_memory < 0  ? "task_memory"
+                                                : "task_timeout_ms");
   if (opt->hive)
     return sp_error_set(err, SP_EINVAL, "the hive option applies to "
                         "sp_write_parquet only");
@@ -144,6 +145,7 @@ static sp_status apply_options(sp_node *n, const sp_node_options *opt,
   pq->no_dictionary = opt->no_dictionary != 0;
   n->task_threads = opt->task_threads;
   n->task_memory = opt->task_memory;
+  n->task_timeout_ms = opt->task_timeout_ms;
 out:
   n->def_hash = sp_hash_str(n->def_hash, pq->compression);
   n->def_hash = sp_hash_i64(n->def_hash, pq->compression_level);

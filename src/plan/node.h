@@ -112,6 +112,7 @@ typedef struct sp_node {
   sp_batch_mode batch_mode; /* what it does */
   int task_threads;        /* 0: the session's */
   int64_t task_memory;     /* bytes; 0: the session's */
+  int64_t task_timeout_ms; /* 0: the session's */
   sp_parquet_settings parquet;
 } sp_node;
 

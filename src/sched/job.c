@@ -316,6 +316,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
   job->progress = cfg->progress;
   job->speculation = cfg->speculation;
+  job->task_timeout_ms = cfg->task_timeout_ms;
   job->workers.mpi = cfg->mpi;
   job->workers.mpi_owned = cfg->mpi_owned;
   /* Failures go through sp_job_close, which also releases MPI ranks

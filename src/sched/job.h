@@ -43,6 +43,7 @@ typedef struct sp_job_config {
   double fault_rate;       /* SP_FAULT_INJECTION, 0 for none */
   int progress;            /* report progress on stderr */
   int speculation;         /* duplicate attempts of stragglers */
+  int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int slow_partition;      /* SP_FAULT_SLOW: first attempts of this */
   int slow_ms;             /* partition sleep this long first */
   int mpi;                 /* the workers are the other MPI ranks */
@@ -67,6 +68,7 @@ typedef struct sp_job {
   int max_attempts;
   int progress;           /* report progress on stderr */
   int speculation;        /* duplicate attempts of stragglers */
+  int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int runs;               /* sp_job_run calls so far */
   int unfinished;         /* the status file says "running" */
 } sp_job;

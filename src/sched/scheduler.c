@@ -21,6 +21,7 @@
  * and partition, and its SQL.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -383,6 +384,12 @@ static void task_needs(const sp_job *job, const sp_task *t, int *threads,
                              : job->task_memory;
 }
 
+/* How long an attempt of t may run, in ms; 0: no limit. */
+static int64_t task_timeout_ms(const sp_job *job, const sp_task *t)
+{
+  return t->task_timeout_ms ? t->task_timeout_ms : job->task_timeout_ms;
+}
+
 static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
                           sp_error **err)
 {
@@ -459,6 +466,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   w->task = (long)t->index;
   w->attempt = d.attempt;
   w->cancelled = 0;
+  w->timed_out = 0;
   hold(&job->workers, w, d.threads, d.memory_limit);
   run->running++;
   SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d%s",
@@ -692,9 +700,12 @@ static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
   sp_worker_reap(&job->workers, w, how, sizeof(how));
   if (cancelled)
     snprintf(why, sizeof(why), "stopped: another attempt finished first");
+  else if (w->timed_out)
+    snprintf(why, sizeof(why), "ran past its task timeout of %.1f s and "
+             "was killed", task_timeout_ms(job, t) / 1000.0);
   else
     snprintf(why, sizeof(why), "the worker died (%s)", how);
-  if (!cancelled)
+  if (!cancelled && !w->timed_out)
     SP_LOG(&job->log, SP_LOG_ERROR, "worker %d died (%s) running %s",
            w->index, how, what);
   if (cancelled || ts->done || ts->running > 1) {
@@ -705,8 +716,9 @@ static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
       log_attempt(job, t, w, "retry", why, -1, -1);
     } else {
       log_attempt(job, t, w, "failed", why, -1, -1);
-      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "worker %d died "
-                             "(%s) while running %s", w->index, how, what);
+      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
+                             "times; the last time on worker %d: %s", what,
+                             ts->attempts, w->index, why);
     }
     unhold(run, w);
   }
@@ -943,6 +955,63 @@ static sp_status speculate(sp_run *run, int *watching, sp_error **err)
   return st;
 }
 
+/* Stops every attempt that has run past its task's timeout, which then
+ * fails like one whose worker died: a local worker is killed (its stream
+ * ends and on_worker_lost retries the task); an MPI rank cannot be, so
+ * the attempt fails here and the rank gets no more tasks. *next_ms is set
+ * to when the next running attempt reaches its timeout, -1 for never. */
+static sp_status expire_attempts(sp_run *run, int64_t *next_ms,
+                                 sp_error **err)
+{
+  sp_job *job = run->job;
+  int64_t now = sp_wall_ms();
+  sp_status st = SP_OK;
+  char what[160], why[96];
+  int i;
+
+  *next_ms = -1;
+  for (i = 0; i < job->workers.n && st == SP_OK; i++) {
+    sp_worker *w = &job->workers.items[i];
+    const sp_task *t;
+    int64_t limit, left;
+    if (w->task < 0 || w->cancelled || w->timed_out)
+      continue;
+    t = run->g->tasks[w->task];
+    if (!(limit = task_timeout_ms(job, t)))
+      continue;
+    if ((left = w->started_ms + limit - now) > 0) {
+      if (*next_ms < 0 || left < *next_ms)
+        *next_ms = left;
+      continue;
+    }
+    w->timed_out = 1;
+    SP_LOG(&job->log, SP_LOG_WARN, "%s attempt %d on worker %d ran past its "
+           "task timeout of %.1f s: stopping it",
+           task_what(t, what, sizeof(what)), w->attempt, w->index,
+           limit / 1000.0);
+    if (!job->workers.mpi) {
+      sp_worker_kill(w);
+      continue;
+    }
+    snprintf(why, sizeof(why), "ran past its task timeout of %.1f s; rank "
+             "%d gets no more tasks", limit / 1000.0, w->index);
+    w->live = 0;
+    if (job->tasks[t->index].running > 1 || job->tasks[t->index].done) {
+      drop_attempt(run, t, w, why);
+    } else if (retry(run, t, w, SP_EWORKER, why)) {
+      log_attempt(job, t, w, "retry", why, -1, -1);
+      unhold(run, w);
+    } else {
+      log_attempt(job, t, w, "failed", why, -1, -1);
+      unhold(run, w);
+      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
+                             "times; the last time on rank %d: %s", what,
+                             job->tasks[t->index].attempts, w->index, why);
+    }
+  }
+  return st;
+}
+
 /* Waits for at least one result (or timeout_ms, -1 for no limit) and
  * handles all that arrived. */
 static sp_status wait_results(sp_run *run, int timeout_ms, sp_error **err)
@@ -1031,6 +1100,12 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
          "reused from state.jsonl", run.pending, run.resumed);
   while (st == SP_OK || run.running > 0) {
     int watching = 0;
+    int64_t next_timeout = -1;
+    /* Also while a failed run waits for its last attempts. */
+    sp_status expired = expire_attempts(&run, &next_timeout,
+                                        st == SP_OK ? err : NULL);
+    if (st == SP_OK)
+      st = expired;
     if (st == SP_OK)
       st = start_ready(&run, err);
     if (st == SP_OK)
@@ -1039,8 +1114,13 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
       run.failed = 1;
     if (run.running == 0)
       break;
-    /* While an attempt may turn out a straggler, look again each 100 ms. */
-    sp_status s = wait_results(&run, watching ? 100 : -1, err);
+    /* While an attempt may turn out a straggler, look again each 100 ms;
+     * and when the next one reaches its timeout. */
+    if (watching && (next_timeout < 0 || next_timeout > 100))
+      next_timeout = 100;
+    if (next_timeout > INT_MAX)
+      next_timeout = INT_MAX;
+    sp_status s = wait_results(&run, (int)next_timeout, err);
     if (st == SP_OK)
       st = s;
   }

@@ -38,6 +38,7 @@ typedef struct sp_worker {
   int cpus_held;   /* what it holds of its host's capacity */
   int64_t memory_held;
   int cancelled;   /* another attempt of its task won */
+  int timed_out;   /* killed for running past its task timeout */
 } sp_worker;
 
 /* A machine the workers run on, and what its tasks may use at once. */

@@ -322,6 +322,97 @@ static void test_speculation_off(void **state)
   tk_fixture_free(f);
 }
 
+/* A task that hangs (its first attempt sleeps 60 s) with speculation off:
+ * the attempt is stopped at the task timeout and retried, the job ends
+ * with DuckDB's answer well before the sleeper would have woken. */
+static void timeout_3s(sp_config *cfg)
+{
+  cfg->speculation = -1;
+  cfg->task_timeout_ms = 3000;
+}
+
+static void assert_timed_out_once(tk_fixture *f)
+{
+  const char *csv;
+  char *log = driver_log(f);
+
+  assert_int_equal(tk_count(log, "ran past its task timeout of 3.0 s: "
+                                 "stopping it"), 1);
+  assert_int_equal(tk_count(log, "starting a duplicate"), 0);
+  free(log);
+  csv = tk_fmt("read_csv('%s/log/tasks.csv')", sp_session_job_dir(f->s));
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE kind = 'sql' AND partition = 3 AND "
+      "attempt = 0 AND status = 'retry' AND error LIKE 'ran past its task "
+      "timeout of 3.0 s%%'", csv)), 1);
+  assert_int_equal(tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM %s WHERE kind = 'sql' AND partition = 3 AND "
+      "attempt = 1 AND status = 'ok'", csv)), 1);
+  assert_true(tk_duck_i64(tk_fmt("SELECT epoch_ms(max(\"end\")) - "
+                                 "epoch_ms(min(start)) FROM %s", csv)) <
+              30000);
+}
+
+static void test_task_timeout(void **state)
+{
+  tk_fixture *f = slowed("3:60000", "timeout", timeout_3s);
+
+  (void)state;
+  eight_partitions(f, tk_path(f->dir, "out"));
+  assert_timed_out_once(f);
+  tk_fixture_free(f);
+}
+
+/* The same timeout set on the step alone, the session having none. */
+static void test_task_timeout_of_step(void **state)
+{
+  tk_fixture *f = slowed("3:60000", "step-timeout", no_speculation);
+  sp_node_options opt = {.task_timeout_ms = 3000};
+  sp_repartition_options rows = {.by_rows = 1};
+  const char *out = tk_path(f->dir, "out");
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  (void)state;
+  tk_check(sp_repartition(tk_input(f), 8, &rows, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k, count(*) AS n FROM {0} GROUP BY "
+                          "k", &df, 1, &opt, &df, &err), &err);
+  tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*) FROM read_parquet('%s') "
+                             "GROUP BY k", f->glob),
+                      tk_fmt("SELECT k, sum(n) FROM read_parquet('%s/*"
+                             ".parquet') GROUP BY k", out));
+  assert_timed_out_once(f);
+  tk_fixture_free(f);
+}
+
+/* With no attempt left, a timeout fails the job, saying so. */
+static void timeout_one_attempt(sp_config *cfg)
+{
+  timeout_3s(cfg);
+  cfg->max_attempts = 1;
+}
+
+static void test_task_timeout_fails_job(void **state)
+{
+  tk_fixture *f = slowed("3:60000", "timeout-fails", timeout_one_attempt);
+  sp_repartition_options rows = {.by_rows = 1};
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  (void)state;
+  tk_check(sp_repartition(tk_input(f), 8, &rows, &df, &err), &err);
+  tk_check(sp_partial_sql(f->s, "SELECT k FROM {0}", &df, 1, NULL, &df,
+                          &err), &err);
+  assert_int_equal(sp_write_parquet(df, tk_path(f->dir, "out"), NULL, &err),
+                   SP_EWORKER);
+  assert_non_null(strstr(sp_error_message(err), "ran past its task timeout "
+                                                "of 3.0 s"));
+  sp_error_free(&err);
+  assert_false(tk_exists(tk_path(f->dir, "out")));
+  tk_fixture_free(f);
+}
+
 /* A step whose tasks ask for more threads than the machine's capacity
  * runs them one at a time (no two attempts overlap in log/tasks.csv); a
  * step asking for more memory than any host offers fails naming it. */
@@ -374,6 +465,9 @@ int main(void)
     cmocka_unit_test(test_kill_workers),
     cmocka_unit_test(test_speculation),
     cmocka_unit_test(test_speculation_off),
+    cmocka_unit_test(test_task_timeout),
+    cmocka_unit_test(test_task_timeout_of_step),
+    cmocka_unit_test(test_task_timeout_fails_job),
     cmocka_unit_test(test_task_resources_against_capacity),
   };
 
