@@ -97,8 +97,9 @@ sp_status sp_dir_count(const char *path, size_t limit, size_t *n,
     return sp_error_set(err, SP_EEXIST, "%s exists and is not a folder",
                         path);
   if (!(d = opendir(path)))
-    return sp_error_set(err, SP_EIO, "cannot read %s: %s", path,
-                        strerror(errno));
+    return errno == ENOENT ? SP_OK /* gone since */
+                           : sp_error_set(err, SP_EIO, "cannot read %s: %s",
+                                          path, strerror(errno));
   while (*n < limit && (de = readdir(d)))
     *n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
   closedir(d);

@@ -179,8 +179,11 @@ static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
     goto out;
   }
   if ((fd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
-    st = sp_error_set(err, SP_EIO, "cannot open %s: %s", lock.data,
-                      strerror(errno));
+    if (errno == ENOENT) /* the folder went away since */
+      *again = 1;
+    else
+      st = sp_error_set(err, SP_EIO, "cannot open %s: %s", lock.data,
+                        strerror(errno));
     goto out;
   }
   if (!take_lock(fd)) {
