@@ -373,7 +373,12 @@ typedef struct sp_node_options {
    * dictionary pages
    * (dictionaries are on by default, as in DuckDB). Every file a task
    * writes also carries its partition's index along each dimension in the
-   * Parquet key-value metadata, as "SMALLPOND:<dimension>" = "<index>". */
+   * Parquet key-value metadata, as "SMALLPOND:<dimension>" = "<index>".
+   * A HUGEINT or UHUGEINT column (an integer sum, say), which DuckDB
+   * would write as DOUBLE and round past 2^53, is written exactly as
+   * DECIMAL(38,0), also inside lists and structs: later steps and readers
+   * of the output get DECIMAL(38,0) back, and a value of more than 38
+   * digits fails the task instead of losing digits. */
   const char *compression;
   int compression_level;
   int64_t row_group_size;

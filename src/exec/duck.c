@@ -179,9 +179,12 @@ sp_status sp_duck_fill_file_rows(duckdb_connection con, sp_dataset *d,
   return SP_OK;
 }
 
+static int spell_type(duckdb_logical_type t, int lossless, int *changed,
+                      sp_buf *b);
+
 /* Appends the type of child i of a STRUCT or UNION, named. */
 static int append_member(duckdb_logical_type t, idx_t i, int is_union,
-                         sp_buf *b)
+                         int lossless, int *changed, sp_buf *b)
 {
   char *name = is_union ? duckdb_union_type_member_name(t, i)
                         : duckdb_struct_type_child_name(t, i);
@@ -192,13 +195,15 @@ static int append_member(duckdb_logical_type t, idx_t i, int is_union,
   sp_buf_puts(b, i ? ", " : "");
   sp_buf_append_ident(b, name ? name : "");
   sp_buf_putc(b, ' ');
-  rc = sp_duck_type_sql(c, b);
+  rc = spell_type(c, lossless, changed, b);
   duckdb_free(name);
   duckdb_destroy_logical_type(&c);
   return rc;
 }
 
-int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
+/* sp_duck_type_sql, or with lossless sp_duck_type_parquet_sql. */
+static int spell_type(duckdb_logical_type t, int lossless, int *changed,
+                      sp_buf *b)
 {
   static const struct { duckdb_type id; const char *sql; } simple[] = {
     {DUCKDB_TYPE_BOOLEAN, "BOOLEAN"}, {DUCKDB_TYPE_TINYINT, "TINYINT"},
@@ -222,6 +227,11 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
   int rc = 0;
   idx_t i, n;
 
+  if (lossless && (id == DUCKDB_TYPE_HUGEINT || id == DUCKDB_TYPE_UHUGEINT)) {
+    sp_buf_puts(b, "DECIMAL(38, 0)");
+    *changed = 1;
+    return 0;
+  }
   for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
     if (simple[i].id == id) {
       sp_buf_puts(b, simple[i].sql);
@@ -247,7 +257,7 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
   case DUCKDB_TYPE_ARRAY:
     c = id == DUCKDB_TYPE_LIST ? duckdb_list_type_child_type(t)
                                : duckdb_array_type_child_type(t);
-    rc = sp_duck_type_sql(c, b);
+    rc = spell_type(c, lossless, changed, b);
     if (id == DUCKDB_TYPE_LIST)
       sp_buf_puts(b, "[]");
     else
@@ -258,9 +268,9 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
     c = duckdb_map_type_key_type(t);
     v = duckdb_map_type_value_type(t);
     sp_buf_puts(b, "MAP(");
-    rc = sp_duck_type_sql(c, b);
+    rc = spell_type(c, lossless, changed, b);
     sp_buf_puts(b, ", ");
-    rc |= sp_duck_type_sql(v, b);
+    rc |= spell_type(v, lossless, changed, b);
     sp_buf_putc(b, ')');
     break;
   case DUCKDB_TYPE_STRUCT:
@@ -269,7 +279,8 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
                                  : duckdb_union_type_member_count(t);
     sp_buf_puts(b, id == DUCKDB_TYPE_STRUCT ? "STRUCT(" : "UNION(");
     for (i = 0; i < n; i++)
-      rc |= append_member(t, i, id == DUCKDB_TYPE_UNION, b);
+      rc |= append_member(t, i, id == DUCKDB_TYPE_UNION, lossless, changed,
+                          b);
     sp_buf_putc(b, ')');
     break;
   default:
@@ -280,6 +291,19 @@ int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
   if (v)
     duckdb_destroy_logical_type(&v);
   return rc ? -1 : 0;
+}
+
+int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b)
+{
+  int changed = 0;
+
+  return spell_type(t, 0, &changed, b);
+}
+
+int sp_duck_type_parquet_sql(duckdb_logical_type t, sp_buf *b, int *changed)
+{
+  *changed = 0;
+  return spell_type(t, 1, changed, b);
 }
 
 sp_status sp_duck_query_text(duckdb_connection con, const char *query,

@@ -52,6 +52,12 @@ int64_t sp_duck_count_statements(duckdb_connection con, const char *sql,
  * declare (e.g. ANY). */
 int sp_duck_type_sql(duckdb_logical_type t, sp_buf *b);
 
+/* The same for a type Parquet holds without loss: DuckDB writes HUGEINT
+ * and UHUGEINT to Parquet as DOUBLE (a sum over BIGINT would lose digits
+ * past 2^53), so they are spelled DECIMAL(38, 0) here, at any depth, and
+ * *changed is set. */
+int sp_duck_type_parquet_sql(duckdb_logical_type t, sp_buf *b, int *changed);
+
 /* Fills the rows of every whole-file piece of d whose count is unknown, from
  * the files' Parquet footers (one query for all of them). */
 sp_status sp_duck_fill_file_rows(duckdb_connection con, sp_dataset *d,

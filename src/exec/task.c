@@ -240,6 +240,80 @@ sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
   return st;
 }
 
+/* 1 when text may hold a HUGEINT: a sum, a cast to one, or an integer
+ * literal past BIGINT (19 digits or more). A lexical test on the safe
+ * side; inputs read from Parquet never hold one. */
+static int may_name_hugeint(const char *text)
+{
+  size_t digits = 0;
+
+  if (!text)
+    return 0;
+  if (strcasestr(text, "sum") || strcasestr(text, "hugeint") ||
+      strcasestr(text, "int128"))
+    return 1;
+  for (; *text; text++)
+    if ((digits = *text >= '0' && *text <= '9' ? digits + 1 : 0) >= 19)
+      return 1;
+  return 0;
+}
+
+/* 1 when the task's result may have a HUGEINT or UHUGEINT column: its SQL
+ * or a reader of its inputs (a CSV column declared so) may make one. */
+static int may_make_hugeint(const sp_task_desc *d)
+{
+  size_t i, j;
+
+  if (may_name_hugeint(d->sql))
+    return 1;
+  for (i = 0; i < d->ninputs; i++)
+    for (j = 0; j < d->inputs[i].len; j++)
+      if (may_name_hugeint(d->inputs[i].pieces[j].reader))
+        return 1;
+  return 0;
+}
+
+sp_status sp_exec_lossless_select(sp_exec_ctx *x, const char *select,
+                                  sp_buf *b, sp_error **err)
+{
+  duckdb_prepared_statement prep = NULL;
+  sp_buf casts = SP_BUF_INIT, type = SP_BUF_INIT;
+  idx_t i, n;
+  int changed;
+
+  /* A query that does not bind fails in the COPY with the same error. */
+  if (!may_make_hugeint(x->desc) ||
+      duckdb_prepare(x->con, select, &prep) == DuckDBError) {
+    duckdb_destroy_prepare(&prep);
+    sp_buf_puts(b, select);
+    return sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
+  }
+  n = duckdb_prepared_statement_column_count(prep);
+  for (i = 0; i < n; i++) {
+    duckdb_logical_type t = duckdb_prepared_statement_column_logical_type(
+        prep, i);
+    const char *name = duckdb_prepared_statement_column_name(prep, i);
+    sp_buf_reset(&type);
+    if (sp_duck_type_parquet_sql(t, &type, &changed) == 0 && changed &&
+        !sp_buf_oom(&type)) {
+      sp_buf_puts(&casts, casts.len ? ", CAST(" : "CAST(");
+      sp_buf_append_ident(&casts, name ? name : "");
+      sp_buf_appendf(&casts, " AS %s) AS ", type.data);
+      sp_buf_append_ident(&casts, name ? name : "");
+    }
+    duckdb_free((void *)name);
+    duckdb_destroy_logical_type(&t);
+  }
+  duckdb_destroy_prepare(&prep);
+  if (casts.len)
+    sp_buf_appendf(b, "SELECT * REPLACE (%s) FROM (%s)", casts.data, select);
+  else
+    sp_buf_puts(b, select);
+  sp_buf_release(&casts);
+  sp_buf_release(&type);
+  return sp_buf_oom(b) || sp_buf_oom(&casts) ? sp_error_oom(err) : SP_OK;
+}
+
 /* 1 when text may draw random numbers (random(), uuid(), USING SAMPLE,
  * a shuffle): only then is the connection's seed worth a statement. */
 static int may_draw_random(const char *text)

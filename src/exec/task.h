@@ -74,6 +74,15 @@ sp_status sp_exec_input_names(sp_exec_ctx *x, const char ***names,
 sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
                              sp_buf *b, sp_error **err);
 
+/* Appends to b a query of select's rows as Parquet holds them without
+ * loss: select itself, or select with its HUGEINT and UHUGEINT columns
+ * (at any depth) cast to DECIMAL(38, 0), which DuckDB would otherwise
+ * write as DOUBLE. Binding select to learn its types costs a tiny task a
+ * fifth of its time, so it happens only when the task's SQL or its inputs'
+ * readers could make such a column (a sum, a cast, a CSV column). */
+sp_status sp_exec_lossless_select(sp_exec_ctx *x, const char *select,
+                                  sp_buf *b, sp_error **err);
+
 /* Allocates r->outputs with n empty datasets. */
 sp_status sp_exec_alloc_outputs(sp_exec_ctx *x, int n, sp_error **err);
 

@@ -200,7 +200,8 @@ out:
 sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
-  sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT, from = SP_BUF_INIT;
+  sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT, from = SP_BUF_INIT,
+         rows = SP_BUF_INIT;
   const char **names;
   char *parts_dir = sp_exec_out_path(x, "parts");
   char *empty = sp_exec_out_path(x, "empty.parquet");
@@ -216,14 +217,21 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
     return st;
   if (d->sql && (st = combine_first(x, &names[0], err)) != SP_OK)
     return st;
+  /* The rows as written, the same in every file (the empty one too). */
+  sp_buf_appendf(&sql, "SELECT * FROM %s", names[0]);
+  st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                        : sp_exec_lossless_select(x, sql.data, &rows, err);
+  sp_buf_reset(&sql);
+  if (st != SP_OK)
+    goto out;
   if (d->range) {
     if ((st = append_range_key(x, names[1], &key, err)) != SP_OK)
       goto out;
-    sp_buf_appendf(&from, "(SELECT *, %s AS " SORT_KEY_COLUMN " FROM %s)",
-                   d->partition_key, names[0]);
+    sp_buf_appendf(&from, "(SELECT *, %s AS " SORT_KEY_COLUMN " FROM (%s))",
+                   d->partition_key, rows.data);
   } else {
     sp_buf_puts(&key, d->partition_key);
-    sp_buf_puts(&from, names[0]);
+    sp_buf_appendf(&from, "(%s)", rows.data);
   }
   /* The check raises DuckDB's error() with smallpond's message. */
   sp_buf_appendf(&sql,
@@ -257,7 +265,8 @@ sp_status sp_exec_shuffle(sp_exec_ctx *x, sp_error **err)
   for (i = 0; i < d->nslots && st == SP_OK; i++)
     if (x->result->outputs[i].len == 0 && nempty++ == 0) {
       sp_buf_reset(&sql);
-      sp_buf_appendf(&sql, "COPY (SELECT * FROM %s LIMIT 0) TO ", names[0]);
+      sp_buf_appendf(&sql, "COPY (SELECT * FROM (%s) LIMIT 0) TO ",
+                     rows.data);
       sp_buf_append_literal(&sql, empty);
       sp_exec_parquet_options(d, 1, NULL, &sql);
       st = sp_buf_oom(&sql) ? sp_error_oom(err)
@@ -272,5 +281,6 @@ out:
   sp_buf_release(&sql);
   sp_buf_release(&key);
   sp_buf_release(&from);
+  sp_buf_release(&rows);
   return st;
 }

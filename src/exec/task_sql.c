@@ -102,49 +102,44 @@ static int takes_ctes(const sp_buf *q, const char *const *names, size_t n)
   return 1;
 }
 
-/* Starts copy with "COPY (<the query's rows>) TO ". One statement when
- * it can be: COPY (WITH <inputs> <query>) TO. Else views over the inputs
- * (*views set); and a view of the query when its text cannot sit inside
- * parentheses (it may end in ';' or a comment, which only a statement of
- * its own can hold). Every statement costs a tiny task about a fifth of
- * its time: so the query is bound on its own only to explain a failure. */
-static sp_status start_copy(sp_exec_ctx *x, const char **names,
-                            const sp_buf *query, sp_buf *copy, int *views,
-                            sp_error **err)
+/* Appends to rows the query of the rows to write. One statement when it
+ * can be: WITH <inputs> <query>. Else views over the inputs (*views set),
+ * and a view of the query when its text cannot sit inside parentheses (it
+ * may end in ';' or a comment, which only a statement of its own can
+ * hold). Every statement costs a tiny task about a fifth of its time: so
+ * the query is bound on its own only to explain a failure. */
+static sp_status result_rows(sp_exec_ctx *x, const char **names,
+                             const sp_buf *query, sp_buf *rows, int *views,
+                             sp_error **err)
 {
+  sp_buf view = SP_BUF_INIT;
   sp_status st;
 
   if (embeddable(query) && takes_ctes(query, names, x->desc->ninputs)) {
-    sp_buf_puts(copy, "COPY (");
-    st = sp_exec_input_ctes(x, names, copy, err);
-    sp_buf_append(copy, query->data, query->len);
-    sp_buf_puts(copy, ") TO ");
+    st = sp_exec_input_ctes(x, names, rows, err);
+    sp_buf_append(rows, query->data, query->len);
     return st;
   }
   if ((st = sp_exec_create_views(x, &names, err)) != SP_OK)
     return st;
   *views = 1;
   if (embeddable(query)) {
-    sp_buf_puts(copy, "COPY (");
-    sp_buf_append(copy, query->data, query->len);
-    sp_buf_puts(copy, ") TO ");
+    sp_buf_append(rows, query->data, query->len);
     return SP_OK;
   }
-  sp_buf_puts(copy, "CREATE OR REPLACE TEMP VIEW " RESULT_VIEW " AS\n");
-  sp_buf_append(copy, query->data, query->len);
-  if (sp_buf_oom(copy))
-    return sp_error_oom(err);
-  if ((st = sp_duck_exec(x->con, copy->data, err)) != SP_OK)
-    return st;
-  sp_buf_reset(copy);
-  sp_buf_puts(copy, "COPY (SELECT * FROM " RESULT_VIEW ") TO ");
-  return SP_OK;
+  sp_buf_puts(&view, "CREATE OR REPLACE TEMP VIEW " RESULT_VIEW " AS\n");
+  sp_buf_append(&view, query->data, query->len);
+  st = sp_buf_oom(&view) ? sp_error_oom(err)
+                         : sp_duck_exec(x->con, view.data, err);
+  sp_buf_release(&view);
+  sp_buf_puts(rows, "SELECT * FROM " RESULT_VIEW);
+  return st;
 }
 
 sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
 {
   const sp_task_desc *d = x->desc;
-  sp_buf query = SP_BUF_INIT, copy = SP_BUF_INIT;
+  sp_buf query = SP_BUF_INIT, rows = SP_BUF_INIT, copy = SP_BUF_INIT;
   const char **names;
   sp_template_vars vars = {0};
   char *out = sp_exec_out_file(x);
@@ -170,8 +165,16 @@ sp_status sp_exec_sql(sp_exec_ctx *x, sp_error **err)
     goto out;
   if ((st = check_one_statement(x->con, query.data, err)) != SP_OK)
     goto out;
-  if ((st = start_copy(x, names, &query, &copy, &views, err)) != SP_OK)
+  if ((st = result_rows(x, names, &query, &rows, &views, err)) != SP_OK)
     goto out_explain;
+  if (sp_buf_oom(&rows)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  sp_buf_puts(&copy, "COPY (");
+  if ((st = sp_exec_lossless_select(x, rows.data, &copy, err)) != SP_OK)
+    goto out;
+  sp_buf_puts(&copy, ") TO ");
   sp_buf_append_literal(&copy, out);
   sp_exec_parquet_options(d, 0, NULL, &copy);
   if (sp_buf_oom(&copy)) {
@@ -200,6 +203,7 @@ out_explain:
   }
 out:
   sp_buf_release(&query);
+  sp_buf_release(&rows);
   sp_buf_release(&copy);
   return st;
 }
