@@ -325,12 +325,18 @@ typedef struct sp_df sp_df;
  * defaults; initialize with designated initializers, as fields are only
  * ever appended. Strings are copied. */
 typedef struct sp_read_options {
-  /* Parquet: read only these columns (in this order). CSV and JSON: the
-   * files' columns, required, each with its DuckDB type in types. */
+  /* Parquet: read only these columns (in this order), united by name
+   * across the files as with union_by_name: a file that lacks one reads
+   * it as NULL, and a column that no file has fails when the source is
+   * built. CSV and JSON: the files' columns, required, each with its
+   * DuckDB type in types. */
   const char *const *columns;
   size_t ncolumns;
   const char *const *types; /* CSV and JSON only: "BIGINT", "VARCHAR", ... */
-  /* Parquet: files may have different columns; missing ones read as NULL. */
+  /* Parquet: files may have different columns, matched by name. Every
+   * partition reads the same columns, those of all the files (found from
+   * their footers when the source is built), each with the type the files
+   * unite to; a file that lacks one reads it as NULL. */
   int union_by_name;
   /* Parquet: add a column "filename" (the file's path) and/or
    * "file_row_number" (the row's index in its file). */

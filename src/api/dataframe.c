@@ -13,21 +13,21 @@
 #include "exec/combine.h"
 #include "exec/input.h"
 #include "exec/partition_keys.h"
+#include "exec/union_schema.h"
 #include "io/fs.h"
 #include "util/hash.h"
 #include "io/glob.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
-/* The reader (see plan/reader.h) for format and opt as compact JSON, or
- * NULL with *st set. NULL with SP_OK: Parquet with the defaults. */
-static char *make_reader(const char *what, const char *format,
-                         const sp_read_options *opt, sp_status *st,
-                         sp_error **err)
+/* The reader (see plan/reader.h) for format and opt, or NULL with *st
+ * set. NULL with SP_OK: Parquet with the defaults. */
+static json_t *make_reader(const char *what, const char *format,
+                           const sp_read_options *opt, sp_status *st,
+                           sp_error **err)
 {
   int parquet = strcmp(format, "parquet") == 0, csv = !strcmp(format, "csv");
   json_t *spec, *cols;
-  char *text = NULL;
   size_t i;
 
   *st = SP_OK;
@@ -84,7 +84,9 @@ static char *make_reader(const char *what, const char *format,
     if (json_array_append_new(cols, c))
       goto out_oom;
   }
-  if ((opt->union_by_name &&
+  /* A projection implies union by name, as in Python smallpond: a file
+   * that lacks a column reads it as NULL. */
+  if (((opt->union_by_name || (parquet && opt->ncolumns)) &&
        json_object_set_new(spec, "union_by_name", json_true())) ||
       (opt->filename && json_object_set_new(spec, "filename", json_true())) ||
       (opt->file_row_number &&
@@ -93,10 +95,7 @@ static char *make_reader(const char *what, const char *format,
        json_object_set_new(spec, "delimiter", json_string(opt->delimiter))) ||
       (opt->header && json_object_set_new(spec, "header", json_true())))
     goto out_oom;
-  if (!(text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS)))
-    goto out_oom;
-  json_decref(spec);
-  return text;
+  return spec;
 
 out_oom:
   json_decref(spec);
@@ -175,6 +174,32 @@ static sp_status read_partitioned(sp_session *s, sp_node *read,
   return st;
 }
 
+/* Gives a Parquet reader that unites its files by name the schema every
+ * partition reads (see plan/reader.h): found now, over all the files. */
+static sp_status add_union_schema(json_t *spec, const sp_file_list *files,
+                                  const sp_read_options *opt, sp_error **err)
+{
+  const char **paths;
+  json_t *schema;
+  sp_status st;
+  size_t i;
+
+  if (!spec || !json_is_true(json_object_get(spec, "union_by_name")) ||
+      files->len == 0)
+    return SP_OK;
+  if (!(paths = sp_calloc(files->len, sizeof(*paths))))
+    return sp_error_oom(err);
+  for (i = 0; i < files->len; i++)
+    paths[i] = files->items[i].path;
+  st = sp_union_schema(paths, files->len, opt->columns, opt->ncolumns,
+                       &schema, err);
+  sp_free(paths);
+  if (st != SP_OK)
+    return st;
+  return json_object_set_new(spec, "schema", schema) ? sp_error_oom(err)
+                                                     : SP_OK;
+}
+
 static sp_status read_files(sp_session *s, const char *what,
                             const char *format, const char *const *paths,
                             size_t npaths, const sp_read_options *opt,
@@ -183,7 +208,8 @@ static sp_status read_files(sp_session *s, const char *what,
   sp_file_list files = {0};
   sp_node *node;
   sp_status st;
-  char *reader;
+  json_t *spec;
+  char *reader = NULL;
 
   if (!s || !out)
     return sp_error_set(err, SP_EINVAL, "%s: %s is NULL", what,
@@ -191,15 +217,22 @@ static sp_status read_files(sp_session *s, const char *what,
   if (npaths && !paths)
     return sp_error_set(err, SP_EINVAL, "%s: npaths is %zu but paths is "
                         "NULL", what, npaths);
-  reader = make_reader(what, format, opt, &st, err);
+  spec = make_reader(what, format, opt, &st, err);
   if (st != SP_OK)
     return st;
   if ((st = sp_list_files(paths, npaths, opt && opt->recursive, &files,
-                          err)) == SP_OK)
+                          err)) == SP_OK &&
+      (st = add_union_schema(spec, &files, opt, err)) != SP_OK)
+    sp_error_prefix(err, "%s", what);
+  if (st == SP_OK && spec &&
+      !(reader = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS)))
+    st = sp_error_oom(err);
+  if (st == SP_OK)
     st = sp_plan_add_read(&s->plan, &files, reader, &node, err);
   if (st == SP_OK && opt && opt->partitioned_by)
     st = read_partitioned(s, node, opt, &node, err);
   free(reader); /* from jansson */
+  json_decref(spec);
   sp_file_list_release(&files);
   return st ? st : sp_df_new(s, node, out, err);
 }

@@ -104,14 +104,17 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
 }
 
 /* The select list: the reader's projection, else every column but the
- * file_row_number a range read added for itself. */
+ * file_row_number a range read added for itself. With a schema the
+ * projection is the block's (append_block), and each piece gives all its
+ * columns. */
 static void append_projection(sp_buf *b, const reader *r, int drop_row_number)
 {
   const json_t *cols = json_object_get(r->spec, "columns");
   size_t i;
   json_t *c;
 
-  if (r->format != SP_READ_PARQUET || !json_array_size(cols)) {
+  if (r->format != SP_READ_PARQUET || !json_array_size(cols) ||
+      json_object_get(r->spec, "schema")) {
     sp_buf_puts(b, drop_row_number ? "* EXCLUDE (file_row_number)" : "*");
     return;
   }
@@ -154,6 +157,76 @@ static int same_reader(const sp_piece *a, const sp_piece *b)
          (a->reader && b->reader && strcmp(a->reader, b->reader) == 0);
 }
 
+/* Appends pieces[0..n), all read alike by r, each run of whole files in
+ * one call (which matches columns by name) and each range on its own,
+ * joined by name: files may order their columns differently. */
+static sp_status append_pieces(sp_buf *b, const sp_piece *pieces, size_t n,
+                               const reader *r, sp_error **err)
+{
+  sp_status st = SP_OK;
+  size_t i = 0, j;
+
+  while (i < n && st == SP_OK) {
+    if (i > 0)
+      sp_buf_puts(b, "\nUNION ALL BY NAME\n");
+    if (sp_piece_is_range(&pieces[i])) {
+      st = append_range(b, &pieces[i], r, err);
+      i++;
+      continue;
+    }
+    for (j = i; j < n && !sp_piece_is_range(&pieces[j]); j++)
+      ;
+    sp_buf_puts(b, "SELECT ");
+    append_projection(b, r, 0);
+    sp_buf_puts(b, " FROM ");
+    /* Files smallpond wrote may come from different steps (a union):
+     * unify their columns by name and type, not by the first file. */
+    append_reader_call_ex(b, r, &pieces[i], j - i, 0,
+                          j - i > 1 && !pieces[i].user);
+    i = j;
+  }
+  return st;
+}
+
+/* Appends pieces[0..n), all read alike by r. With a schema, a relation of
+ * no rows and the schema's columns comes first: united with it by name,
+ * every partition has every column, NULL where its files lack one, and
+ * the schema's types; the projection then picks from them. */
+static sp_status append_block(sp_buf *b, const sp_piece *pieces, size_t n,
+                              const reader *r, sp_error **err)
+{
+  const json_t *schema = json_object_get(r->spec, "schema"), *c;
+  const json_t *cols = json_object_get(r->spec, "columns");
+  sp_status st;
+  size_t i;
+
+  if (!schema)
+    return append_pieces(b, pieces, n, r, err);
+  sp_buf_puts(b, "SELECT ");
+  if (!json_array_size(cols))
+    sp_buf_puts(b, "*");
+  json_array_foreach(cols, i, c) {
+    sp_buf_puts(b, i ? ", " : "");
+    sp_buf_append_ident(b, json_string_value(c));
+  }
+  if (json_array_size(cols) && spec_flag(r, "filename"))
+    sp_buf_puts(b, ", filename");
+  if (json_array_size(cols) && spec_flag(r, "file_row_number"))
+    sp_buf_puts(b, ", file_row_number");
+  sp_buf_puts(b, " FROM (SELECT ");
+  json_array_foreach(schema, i, c) {
+    sp_buf_puts(b, i ? ", " : "");
+    /* The type passed sp_reader_check: only a type's characters. */
+    sp_buf_appendf(b, "CAST(NULL AS %s) AS ",
+                   json_string_value(json_array_get(c, 1)));
+    sp_buf_append_ident(b, json_string_value(json_array_get(c, 0)));
+  }
+  sp_buf_puts(b, " WHERE false\nUNION ALL BY NAME\n");
+  st = append_pieces(b, pieces, n, r, err);
+  sp_buf_puts(b, ")");
+  return st;
+}
+
 sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
 {
   sp_status st = SP_OK;
@@ -162,32 +235,17 @@ sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
   if (d->len == 0)
     return sp_error_set(err, SP_EINTERNAL, "a dataset without files");
   while (i < d->len && st == SP_OK) {
-    const sp_piece *p = &d->pieces[i];
     reader r;
 
-    if ((st = reader_parse(p->reader, &r, err)) != SP_OK)
+    if ((st = reader_parse(d->pieces[i].reader, &r, err)) != SP_OK)
       break;
-    if (i > 0) /* by name: files may order their columns differently */
+    for (j = i; j < d->len && same_reader(&d->pieces[i], &d->pieces[j]); j++)
+      ;
+    if (i > 0)
       sp_buf_puts(b, "\nUNION ALL BY NAME\n");
-    if (sp_piece_is_range(p)) {
-      st = append_range(b, p, &r, err);
-      i++;
-    } else {
-      /* A run of whole files read alike: one call, which matches columns
-       * by name. */
-      for (j = i; j < d->len && !sp_piece_is_range(&d->pieces[j]) &&
-                  same_reader(p, &d->pieces[j]);
-           j++)
-        ;
-      sp_buf_puts(b, "SELECT ");
-      append_projection(b, &r, 0);
-      sp_buf_puts(b, " FROM ");
-      /* Files smallpond wrote may come from different steps (a union):
-       * unify their columns by name and type, not by the first file. */
-      append_reader_call_ex(b, &r, p, j - i, 0, j - i > 1 && !p->user);
-      i = j;
-    }
+    st = append_block(b, &d->pieces[i], j - i, &r, err);
     json_decref(r.spec);
+    i = j;
   }
   return st ? st : sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
 }

@@ -3,6 +3,7 @@
  */
 #include "plan/reader.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -10,7 +11,9 @@
 static const char *const formats[] = {"parquet", "csv", "json"};
 
 /* The keys a spec may have, and the formats (a bit each) that take them. */
-typedef enum key_kind { KEY_FORMAT, KEY_COLUMNS, KEY_FLAG, KEY_TEXT } key_kind;
+typedef enum key_kind {
+  KEY_FORMAT, KEY_COLUMNS, KEY_FLAG, KEY_TEXT, KEY_SCHEMA
+} key_kind;
 #define ALL 7u
 #define PARQUET (1u << SP_READ_PARQUET)
 #define CSV (1u << SP_READ_CSV)
@@ -27,6 +30,7 @@ static const struct spec_key {
   {"file_row_number", KEY_FLAG, PARQUET},
   {"header", KEY_FLAG, CSV},
   {"delimiter", KEY_TEXT, CSV},
+  {"schema", KEY_SCHEMA, PARQUET},
 };
 
 /* The format named name, or -1. */
@@ -44,6 +48,46 @@ static int format_of(const char *name)
 static int is_name(const json_t *s)
 {
   return json_is_string(s) && json_string_length(s) > 0;
+}
+
+/* 1 if t can be pasted into SQL as a type: words, digits, spaces, and
+ * ( ) , [ ] . between them, and double-quoted names ("" for a quote), as
+ * sp_duck_type_sql spells a type. Nothing else gets through, so no string,
+ * comment or second statement can hide in it. */
+static int is_type(const json_t *type)
+{
+  const char *t = json_string_value(type);
+
+  if (!t || !*t)
+    return 0;
+  for (; *t; t++) {
+    if (*t == '"') {
+      for (t++; *t && !(t[0] == '"' && t[1] != '"'); t += t[0] == '"' ? 2 : 1)
+        ;
+      if (!*t)
+        return 0;
+    } else if (!isalnum((unsigned char)*t) && !strchr(" _(),[].", *t)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Checks "schema": [name, type] pairs of types SQL may hold as they are. */
+static sp_status check_schema(const json_t *schema, sp_error **err)
+{
+  size_t i;
+  json_t *c;
+
+  if (!json_is_array(schema) || json_array_size(schema) == 0)
+    return sp_error_set(err, SP_EINVAL, "reader: schema is not a non-empty "
+                        "array");
+  json_array_foreach(schema, i, c)
+    if (!json_is_array(c) || json_array_size(c) != 2 ||
+        !is_name(json_array_get(c, 0)) || !is_type(json_array_get(c, 1)))
+      return sp_error_set(err, SP_EINVAL, "reader: schema column %zu is not "
+                          "a [name, type] pair", i);
+  return SP_OK;
 }
 
 /* Checks "columns": names (Parquet) or [name, type] pairs. */
@@ -98,6 +142,8 @@ sp_status sp_reader_check(const json_t *spec, sp_error **err)
                           key, formats[f]);
     if (k->kind == KEY_COLUMNS &&
         (st = check_columns(v, (sp_reader_format)f, err)) != SP_OK)
+      return st;
+    if (k->kind == KEY_SCHEMA && (st = check_schema(v, err)) != SP_OK)
       return st;
     if (k->kind == KEY_FLAG && !json_is_boolean(v))
       return sp_error_set(err, SP_EINVAL, "reader: %s is not true or false",

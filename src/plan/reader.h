@@ -4,7 +4,13 @@
  *
  *   NULL                                Parquet, DuckDB's defaults
  *   {"format": "parquet", "columns": ["a", "b"], "union_by_name": true,
- *    "filename": true, "file_row_number": true}   all keys optional
+ *    "filename": true, "file_row_number": true,
+ *    "schema": [["a", "BIGINT"], ["b", "VARCHAR"]]}   all keys optional
+ *
+ * A Parquet "schema" is what every partition reads, whichever of the
+ * files it got: the files' columns united by name (exec/union_schema.h),
+ * those a file lacks read as NULL. Its types are pasted into SQL, so only
+ * the characters a type is spelled with are accepted.
  *   {"format": "csv", "columns": [["a", "BIGINT"], ...],
  *    "delimiter": ",", "header": false}
  *   {"format": "json", "columns": [["a", "BIGINT"], ...]}  (one object a

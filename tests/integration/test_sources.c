@@ -206,6 +206,81 @@ static void test_parquet_union_by_name(void **state)
   free(glob);
 }
 
+/* The unified schema holds in every partition, whichever files it got:
+ * split by files (and by rows), each partition reads every column, NULL
+ * where its files lack one, with the type the files unite to (a is
+ * INTEGER in one file, BIGINT in another); every written file has the
+ * same schema. A projection implies union by name, and a column in none
+ * of the files is refused when the source is built. */
+static void test_parquet_union_by_name_split(void **state)
+{
+  fixture *f = *state;
+  sp_read_options by_name = {.union_by_name = 1};
+  const char *some[] = {"b", "id"}, *none[] = {"id", "nosuch"};
+  sp_read_options projected = {.columns = some, .ncolumns = 2};
+  sp_read_options missing = {.columns = none, .ncolumns = 2};
+  sp_repartition_options rows = {.by_rows = 1};
+  char *glob = strdup(tk_path(f->dir, "split-*.parquet"));
+  const char *whole = tk_fmt("read_parquet('%s', union_by_name = true)",
+                             glob);
+  const char *out;
+  duckdb_database db;
+  duckdb_connection con;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  int by;
+
+  assert_int_equal(dc_open(&db, &con), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (SELECT i AS id, i::INTEGER AS "
+                                       "a FROM range(40) t(i)) TO "
+                                       "'%s/split-1.parquet'", f->dir)), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (SELECT i AS id, i * 2 AS b, "
+                                       "i::BIGINT AS a FROM range(40, 70) "
+                                       "t(i)) TO '%s/split-2.parquet'",
+                                       f->dir)), 0);
+  assert_int_equal(dc_exec(con, tk_fmt("COPY (SELECT 'x' || i AS c, i AS id "
+                                       "FROM range(70, 90) t(i)) TO "
+                                       "'%s/split-3.parquet'", f->dir)), 0);
+  dc_close(&db, &con);
+  for (by = 0; by < 2; by++) {
+    tk_check(sp_read_parquet(f->s, (const char **)&glob, 1, &by_name, &df,
+                             &err), &err);
+    tk_check(sp_repartition(df, by ? 5 : 3, by ? &rows : NULL, &df, &err),
+             &err);
+    tk_check(sp_partial_sql(f->s, "SELECT id, a, b, c FROM {0}", &df, 1,
+                            NULL, &df, &err), &err);
+    out = write_out(f, df, by ? "split-rows" : "split-files");
+    tk_assert_same_rows(tk_fmt("SELECT id, a, b, c FROM %s", whole),
+                        tk_fmt("SELECT * FROM %s", out));
+    /* The same columns and types in every file written. */
+    assert_int_equal(
+        tk_duck_i64(tk_fmt(
+            "SELECT count(DISTINCT s) * 10 + (count(*) > 1)::INT FROM ("
+            "SELECT file_name, string_agg(name || ' ' || type, ', ' ORDER BY "
+            "name) AS s FROM parquet_schema('%s/split-%s/*.parquet') WHERE "
+            "name <> 'duckdb_schema' GROUP BY file_name)",
+            f->dir, by ? "rows" : "files")),
+        11);
+    assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM (DESCRIBE "
+                                        "SELECT a FROM %s) WHERE column_type "
+                                        "= 'BIGINT'", out)), 1);
+  }
+  /* A projection alone unites by name; b is missing from two files. */
+  tk_check(sp_read_parquet(f->s, (const char **)&glob, 1, &projected, &df,
+                           &err), &err);
+  tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
+  out = write_out(f, df, "projected");
+  tk_assert_same_rows(tk_fmt("SELECT b, id FROM %s", whole),
+                      tk_fmt("SELECT * FROM %s", out));
+  assert_int_equal(sp_read_parquet(f->s, (const char **)&glob, 1, &missing,
+                                   &df, &err),
+                   SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "nosuch is in none of the 3 "
+                                                "files"));
+  sp_error_free(&err);
+  free(glob);
+}
+
 /* Review findings: quoted CSV fields with doubled quotes and commas; a
  * CSV split into more partitions than files (empty partitions must not
  * empty the others); a union of steps whose column types differ. */
@@ -264,6 +339,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_json, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_options, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_union_by_name, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_parquet_union_by_name_split, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_csv_quotes_and_unions, setup,
                                     teardown),

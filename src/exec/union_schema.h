@@ -1,0 +1,26 @@
+/*
+ * union_schema.h - the columns of Parquet files united by name, for a
+ * source read with union_by_name or a projection (sp_read_options). Runs
+ * in the driver, on a short-lived DuckDB of its own, when the source is
+ * built: every partition then reads the same columns, whichever files it
+ * got.
+ */
+#ifndef SP_EXEC_UNION_SCHEMA_H
+#define SP_EXEC_UNION_SCHEMA_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "smallpond.h"
+
+/* Sets *schema to a new JSON array of [name, type] pairs: the columns of
+ * the files paths[0..n) matched by name, each with the type DuckDB unites
+ * them to, in DuckDB's order (the first file's columns first). With
+ * columns[0..ncolumns) only those, in that order; a column that no file
+ * has fails, naming it. Fails with DuckDB's message when a file cannot be
+ * read as Parquet. */
+sp_status sp_union_schema(const char *const *paths, size_t n,
+                          const char *const *columns, size_t ncolumns,
+                          json_t **schema, sp_error **err);
+
+#endif
