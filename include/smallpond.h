@@ -592,8 +592,13 @@ SP_API sp_status sp_from_sql(sp_session *s, const char *query,
                              sp_error **err);
 
 /* TRANSFORMATION. The rows of n DataFrames with the same partitioning
- * (dimensions and sizes) and the same columns (matched by name, in any order):
- * partition i holds partition i of each, in order. Moves no data. */
+ * (dimensions and sizes): partition i holds partition i of each, in
+ * order. Moves no data. Columns are matched by name, in any order, as
+ * DuckDB's UNION ALL BY NAME matches them: a column that only some inputs
+ * have is NULL in the rows of the others, and its type is the one the
+ * inputs' types unite to. So a column misspelled in one input becomes two
+ * half-empty columns: give the inputs the same columns when that is what
+ * you mean. */
 SP_API sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out,
                           sp_error **err);
 

@@ -566,16 +566,7 @@ sp_status sp_plan_add_batch(sp_plan *plan, sp_node *input, const char *fn,
 
 int sp_node_writes_files(const sp_node *n)
 {
-  size_t i;
-
-  if (n->kind == SP_NODE_SQL || n->kind == SP_NODE_BATCH)
-    return 1;
-  if (n->kind != SP_NODE_UNION)
-    return 0;
-  for (i = 0; i < n->ninputs; i++)
-    if (!sp_node_writes_files(n->inputs[i]))
-      return 0;
-  return 1;
+  return n->kind == SP_NODE_SQL || n->kind == SP_NODE_BATCH;
 }
 
 void sp_plan_release(sp_plan *plan)

@@ -181,8 +181,9 @@ sp_status sp_plan_add_union(sp_plan *plan, sp_node *const *inputs,
                             size_t ninputs, sp_node **out, sp_error **err);
 
 /* 1 if every file in the node's partitions was written by one of its own
- * tasks (SQL or BATCH), so it carries the partition's key-value
- * metadata. */
+ * tasks (SQL or BATCH), so it carries the partition's key-value metadata
+ * and all have the node's columns. Not a union's: its inputs' files may
+ * have different columns, which a copy unites by name. */
 int sp_node_writes_files(const sp_node *n);
 
 /* Appends the partitioning for messages: "12 partitions along d1 (4) x

@@ -222,8 +222,9 @@ static void test_from_sql(void **state)
                              write_out(f, df, "from-sql")));
 }
 
-/* union concatenates partition by partition and moves nothing; inputs
- * partitioned differently are refused, naming both. */
+/* union concatenates partition by partition and moves nothing, matching
+ * columns by name; inputs partitioned differently are refused, naming
+ * both. */
 static void test_union(void **state)
 {
   fixture *f = *state;
@@ -248,6 +249,17 @@ static void test_union(void **state)
       tk_fmt("SELECT * FROM %s UNION ALL SELECT * FROM %s WHERE k < 50 "
              "UNION ALL SELECT * FROM %s", in_sql(f), in_sql(f), in_sql(f)),
       tk_fmt("SELECT id, k, name, v FROM %s", write_out(f, df, "union")));
+  /* Different columns: matched by name, NULL where an input lacks one,
+   * as DuckDB's UNION ALL BY NAME. */
+  tk_check(sp_map(tk_by_files(tk_input(f), 3), "id, k", NULL, &parts[0],
+                  &err), &err);
+  tk_check(sp_map(tk_by_files(tk_input(f), 3), "v AS w, id", NULL,
+                  &parts[1], &err), &err);
+  tk_check(sp_union(parts, 2, &df, &err), &err);
+  tk_assert_same_rows(
+      tk_fmt("SELECT id, k, w FROM (SELECT id, k FROM %s UNION ALL BY NAME "
+             "SELECT v AS w, id FROM %s)", in_sql(f), in_sql(f)),
+      tk_fmt("SELECT id, k, w FROM %s", write_out(f, df, "union-by-name")));
   parts[1] = tk_by_files(tk_input(f), 2);
   assert_int_equal(sp_union(parts, 2, &df, &err), SP_EPLAN);
   assert_non_null(strstr(sp_error_message(err), "3 partitions"));
