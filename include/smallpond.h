@@ -605,6 +605,14 @@ SP_API sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out,
 /* The number of partitions of df. */
 SP_API int sp_df_num_partitions(const sp_df *df);
 
+/* Makes the next consumer compute df again, and every step computed from
+ * it (already built or built later), instead of reusing their results:
+ * from earlier in this session, or from state.jsonl of an earlier run
+ * with the same job id. Their tasks get keys never used before, so a rerun
+ * of the program computes them again too. Python smallpond's
+ * DataFrame.recompute(). */
+SP_API sp_status sp_recompute(sp_df *df, sp_error **err);
+
 /* ------------------------------------------------------------------------
  * Consumers: these run the plan.
  * ------------------------------------------------------------------------ */

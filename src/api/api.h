@@ -26,6 +26,7 @@ struct sp_session {
   size_t nfns;
   void **owned;           /* memory that lives as long as the session */
   size_t nowned, owned_cap;
+  int64_t recomputes;     /* sp_recompute calls, to make keys anew */
 };
 
 /* Frees p (with sp_free) when the session closes; on failure frees it now

@@ -15,7 +15,9 @@
 #include "io/fs.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* Plans the nodes and runs, in one go, every task their partitions read. */
 static sp_status run_nodes(sp_session *s, const sp_node *const *nodes,
@@ -246,6 +248,18 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
   if (!((*out)->publish_dir = sp_strdup(dir)))
     return sp_error_oom(err);
   return SP_OK;
+}
+
+sp_status sp_recompute(sp_df *df, sp_error **err)
+{
+  if (!df)
+    return sp_error_set(err, SP_EINVAL, "sp_recompute: df is NULL");
+  /* New keys, never seen before: not in state.jsonl of any run. */
+  df->node->recompute = sp_hash_mix(sp_hash_i64(
+      sp_hash_i64(sp_hash_i64(SP_HASH_INIT, sp_wall_ms()), (int64_t)getpid()),
+      (int64_t)++df->session->recomputes)) | 1;
+  return sp_graph_forget(&df->session->graph, &df->session->plan, df->node,
+                         err);
 }
 
 sp_status sp_compute(sp_df *const *dfs, size_t n, sp_error **err)

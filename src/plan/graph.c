@@ -109,6 +109,8 @@ static sp_status graph_push(sp_graph *g, sp_task *t, sp_error **err)
 
   h = sp_hash_str(h, g->engine ? g->engine : "");
   h = sp_hash_i64(h, t->node ? (int64_t)t->node->def_hash : 0);
+  if (t->node && t->node->recompute) /* keys stay as they were without */
+    h = sp_hash_i64(h, (int64_t)t->node->recompute);
   h = sp_hash_i64(h, t->partition);
   h = sp_hash_i64(h, t->nslots);
   h = sp_hash_str(h, t->sql ? t->sql : "");
@@ -309,7 +311,7 @@ static int can_fuse(const sp_graph *g, const sp_node *node)
     return 0;
   in = node->inputs[0];
   if (in->kind != SP_NODE_SQL || strchr(in->sql, ';') ||
-      contains_nocase(in->sql, "order"))
+      contains_nocase(in->sql, "order") || in->recompute)
     return 0;
   /* Planned already: its tasks' results may exist; reuse them instead. */
   return !sp_graph_node_planned(g, in);
@@ -593,6 +595,40 @@ out_fail:
   json_decref(nodes);
   json_decref(tasks);
   return NULL;
+}
+
+/* Drops node i's memo (its partitions); its tasks stay in the graph. */
+static void forget(sp_graph *g, size_t i)
+{
+  sp_node_parts *np = &g->node_parts[i];
+  int k;
+
+  for (k = 0; np->parts && k < np->n; k++)
+    input_release(&np->parts[k]);
+  sp_free(np->parts);
+  np->parts = NULL;
+  np->n = 0;
+}
+
+sp_status sp_graph_forget(sp_graph *g, const sp_plan *plan,
+                          const sp_node *node, sp_error **err)
+{
+  unsigned char *stale = sp_calloc(plan->len + 1, 1);
+  size_t i, j;
+
+  if (!stale)
+    return sp_error_oom(err);
+  /* Nodes come after their inputs in the plan. */
+  for (i = (size_t)node->id - 1; i < plan->len; i++) {
+    const sp_node *n = plan->nodes[i];
+    stale[i] = n == node;
+    for (j = 0; j < n->ninputs && !stale[i]; j++)
+      stale[i] = stale[n->inputs[j]->id - 1];
+    if (stale[i] && i < g->nnode_parts)
+      forget(g, i);
+  }
+  sp_free(stale);
+  return SP_OK;
 }
 
 void sp_graph_release(sp_graph *g)

@@ -74,6 +74,13 @@ typedef struct sp_graph {
                                  key: hash() differs between versions */
 } sp_graph;
 
+/* Forgets how node and every node computed from it (in plan) were
+ * planned, so the next sp_graph_plan plans them anew: with a new
+ * node->recompute, under new task keys. Their old tasks stay in the
+ * graph, unreferenced. */
+sp_status sp_graph_forget(sp_graph *g, const sp_plan *plan,
+                          const sp_node *node, sp_error **err);
+
 /* 1 once n is planned in g: its tasks' results may exist, so a rewrite
  * that plans other tasks in its place would forgo them. */
 int sp_graph_node_planned(const sp_graph *g, const sp_node *n);

@@ -95,6 +95,8 @@ typedef struct sp_node {
   struct sp_node **inputs; /* borrowed: the plan owns every node */
   size_t ninputs;
   uint64_t def_hash;
+  uint64_t recompute;      /* 0, or a value new at each sp_recompute:
+                              part of its task keys */
 
   sp_dataset files;        /* READ: the listed files, with their reader */
   sp_split_kind split;     /* REPARTITION */

@@ -497,6 +497,82 @@ static void test_resume_same_job_id(void **state)
   free(out2);
 }
 
+/* SQL attempts that ran in the job so far (log/tasks.csv). */
+static int64_t sql_attempts(sp_session *s)
+{
+  return tk_duck_i64(tk_fmt("SELECT count(*) FROM read_csv('%s/log/tasks.csv')"
+                            " WHERE kind = 'sql' AND status = 'ok'",
+                            sp_session_job_dir(s)));
+}
+
+/* An aggregate over 3 partitions (3 SQL tasks) and a map over it. */
+static sp_df *recompute_pipeline(sp_session *s, fixture *f, sp_df **mapped)
+{
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+
+  tk_check(sp_repartition(read_input(s, f), 3, NULL, &df, &err), &err);
+  tk_check(sp_partial_sql(s, "SELECT k, count(*) AS n FROM {0} GROUP BY k "
+                          "ORDER BY k", &df, 1, NULL, &df, &err), &err);
+  tk_check(sp_map(df, "k, n * 2 AS n2", NULL, mapped, &err), &err);
+  return df;
+}
+
+/* sp_recompute: the next consumer runs the DataFrame's tasks again, and
+ * those of a step over it, instead of reusing them, in the session and
+ * across reruns. */
+static void test_recompute(void **state)
+{
+  fixture *f = *state;
+  const char *expect = input_sql(f, "k, count(*) AS n");
+  sp_session *s = open_session(f, 2, "recompute");
+  sp_df *df, *mapped;
+  sp_error *err = NULL;
+  int64_t before;
+
+  df = recompute_pipeline(s, f, &mapped);
+  write_ok(df, tk_path(f->dir, "rc-1"));
+  write_ok(mapped, tk_path(f->dir, "rc-1m"));
+  before = sql_attempts(s);
+  assert_int_equal(before, 6);
+  write_ok(df, tk_path(f->dir, "rc-2")); /* reused */
+  assert_int_equal(sql_attempts(s), before);
+  tk_check(sp_recompute(df, &err), &err);
+  write_ok(df, tk_path(f->dir, "rc-3"));
+  assert_int_equal(sql_attempts(s), before + 3);
+  write_ok(mapped, tk_path(f->dir, "rc-4")); /* the map over it runs */
+  assert_int_equal(sql_attempts(s), before + 6);
+  tk_check(sp_recompute(df, &err), &err); /* downstream planned: again */
+  write_ok(mapped, tk_path(f->dir, "rc-5"));
+  assert_int_equal(sql_attempts(s), before + 12);
+  /* Counted per partition: summed, DuckDB's counts. */
+  tk_assert_same_rows(tk_fmt("%s GROUP BY k", expect),
+                      tk_fmt("%s GROUP BY k",
+                             output_sql(tk_path(f->dir, "rc-3"),
+                                        "k, sum(n)")));
+  tk_assert_same_rows(tk_fmt("SELECT k, n * 2 FROM (%s GROUP BY k)", expect),
+                      tk_fmt("%s GROUP BY k",
+                             output_sql(tk_path(f->dir, "rc-5"),
+                                        "k, sum(n2)")));
+  sp_close(&s);
+
+  /* A rerun: reused without sp_recompute, also the map; with it,
+   * recomputed, and so is a map over it built afterwards. */
+  s = open_session(f, 2, "recompute");
+  df = recompute_pipeline(s, f, &mapped);
+  before = sql_attempts(s);
+  write_ok(df, tk_path(f->dir, "rc-6"));
+  write_ok(mapped, tk_path(f->dir, "rc-7"));
+  assert_int_equal(sql_attempts(s), before);
+  tk_check(sp_recompute(df, &err), &err);
+  tk_check(sp_map(df, "k, n * 2 AS n2", NULL, &mapped, &err), &err);
+  write_ok(mapped, tk_path(f->dir, "rc-8"));
+  assert_int_equal(sql_attempts(s), before + 6);
+  assert_int_equal(sp_recompute(NULL, &err), SP_EINVAL);
+  sp_error_free(&err);
+  sp_close(&s);
+}
+
 /* Files whose columns come in different orders, in a folder whose name
  * has a quote and an '=', split by rows across file boundaries: columns
  * match by name and the folder name never becomes a column. */
@@ -777,6 +853,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_error_pointer_count_pairs, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_resume_same_job_id, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_recompute, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rerun_over_stale_staging, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_unusual_inputs, setup, teardown),
