@@ -14,21 +14,11 @@
 #include <unistd.h>
 
 #include "io/fs.h"
-#include "io/jsonl.h"
 #include "sched/attempts.h"
+#include "sched/state.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
-
-static sp_status remember_line(json_t *line, void *arg, sp_error **err)
-{
-  json_t *finished = arg;
-  const char *key = json_string_value(json_object_get(line, "key"));
-
-  if (key && json_object_set(finished, key, line))
-    return sp_error_oom(err);
-  return SP_OK;
-}
 
 /* A driver killed mid-append leaves a last line without its newline; end
  * it, so that the next record starts on a line of its own. */
@@ -54,12 +44,10 @@ static sp_status load_state(sp_job *job, sp_error **err)
   size_t skipped = 0;
   sp_status st;
 
-  if (!(job->finished = json_object()))
-    return sp_error_oom(err);
   sp_layout_file(&job->layout, &path, "state.jsonl");
   if (sp_buf_oom(&path))
     return sp_error_oom(err);
-  st = sp_jsonl_load(path.data, remember_line, job->finished, &skipped, err);
+  st = sp_state_load(path.data, &job->finished, &skipped, err);
   if (st == SP_OK) {
     job->state_fd = open(path.data, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
                          0666);

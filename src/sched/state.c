@@ -5,10 +5,37 @@
 
 #include <string.h>
 
+#include "io/jsonl.h"
 #include "io/parquet.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+
+static sp_status remember_line(json_t *line, void *arg, sp_error **err)
+{
+  json_t *finished = arg;
+  const char *key = json_string_value(json_object_get(line, "key"));
+
+  if (key && json_object_set(finished, key, line))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+sp_status sp_state_load(const char *path, json_t **finished, size_t *skipped,
+                        sp_error **err)
+{
+  sp_status st;
+
+  *skipped = 0;
+  if (!(*finished = json_object()))
+    return sp_error_oom(err);
+  st = sp_jsonl_load(path, remember_line, *finished, skipped, err);
+  if (st != SP_OK) {
+    json_decref(*finished);
+    *finished = NULL;
+  }
+  return st;
+}
 
 json_t *sp_state_line(const sp_task *t, const sp_task_result *r, int worker,
                       const char *job_dir)

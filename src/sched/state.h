@@ -18,6 +18,14 @@
 #include "plan/desc.h"
 #include "plan/graph.h"
 
+/* Reads the lines of state.jsonl at path (io/jsonl.h: a cut last line or
+ * one that does not parse is skipped, and counted in *skipped) into
+ * *finished, a new object from each line's "key" to the line; a later
+ * line of a key replaces an earlier one. Nothing in a line is checked
+ * here: sp_state_reuse does that for the task that needs it. */
+sp_status sp_state_load(const char *path, json_t **finished, size_t *skipped,
+                        sp_error **err);
+
 /* The line for task t's committed result r, run on worker `worker`; paths
  * under job_dir become relative to it. NULL when out of memory. */
 json_t *sp_state_line(const sp_task *t, const sp_task_result *r, int worker,
