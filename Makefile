@@ -1,12 +1,18 @@
 # Thin wrapper around CMake so the README's commands are short.
 #   make        build everything into build/
-#   make test   build and run all tests, then again with ASan + UBSan
+#   make test   build and run all tests, then again with ASan + UBSan, then
+#               each libFuzzer harness for a few thousand inputs
+#   make fuzz   run the libFuzzer harnesses for FUZZ_SECONDS each (or only
+#               FUZZ=name); see tests/fuzz/README.md
 #   make demo   build, generate the sample dataset, run the quick start
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 CMAKE_ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ ?=
 
-.PHONY: all deps configure test test-asan demo clean
+.PHONY: all deps configure test test-asan fuzz-build test-fuzz fuzz demo clean
 
 all: configure
 	cmake --build $(BUILD)
@@ -23,6 +29,7 @@ configure: deps
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 test-asan: deps
 	@test -f $(ASAN_BUILD)/build.ninja || \
@@ -31,8 +38,22 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure
 
+# The harnesses build with clang alone, in a folder of their own.
+fuzz-build: deps
+	@test -f $(FUZZ_BUILD)/build.ninja || \
+	  cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_DEVELOPER=ON -DSP_FUZZ=ON \
+	    $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) --target sp_fuzzers
+
+test-fuzz: fuzz-build
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+
 demo: all
 	@scripts/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) demo-data
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) demo-data

@@ -14,3 +14,16 @@ if(SP_SANITIZE)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# libFuzzer harnesses (tests/fuzz): everything is built with coverage for
+# the fuzzer and ASan + UBSan; only the harnesses link libFuzzer's main.
+option(SP_FUZZ "Build the libFuzzer harnesses of tests/fuzz (clang)" OFF)
+if(SP_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SP_FUZZ needs clang (-DCMAKE_C_COMPILER=clang); "
+                        "this is ${CMAKE_C_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
