@@ -1,11 +1,17 @@
 /*
  * fuzz.c - what the harnesses share (see fuzz.h).
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "exec/input.h"
+#include "util/frame.h"
 
 /* The stderr that fuzz_quiet replaced, for fuzz_fail. */
 static FILE *real_stderr;
@@ -73,4 +79,95 @@ void fuzz_quiet(void)
   /* glibc's stdout and stderr are variables a program may set. */
   stdout = null;
   stderr = null;
+}
+
+json_t *fuzz_recv_json(const uint8_t *data, size_t size)
+{
+  static int fd = -1;
+  unsigned char hdr[4];
+  sp_error *err = NULL;
+  json_t *j = NULL, *again;
+  sp_status st;
+
+  /* One file in memory, rewritten for every input. */
+  if (fd < 0 && (fd = memfd_create("fuzz-message", MFD_CLOEXEC)) < 0)
+    abort();
+  hdr[0] = (unsigned char)(size >> 24);
+  hdr[1] = (unsigned char)(size >> 16);
+  hdr[2] = (unsigned char)(size >> 8);
+  hdr[3] = (unsigned char)size;
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, hdr, 4, 0) != 4 ||
+      pwrite(fd, data, size, 4) != (ssize_t)size ||
+      lseek(fd, 0, SEEK_SET) != 0)
+    abort();
+  st = sp_frame_recv_json(fd, &j, &err);
+  fuzz_check_error(st, &err);
+  FUZZ_CHECK((st == SP_OK) == (j != NULL));
+  /* The MPI transport parses the same bytes without a frame. */
+  again = json_loadb((const char *)data, size, 0, NULL);
+  FUZZ_CHECK((again != NULL) == (j != NULL));
+  FUZZ_CHECK(!j || json_equal(j, again));
+  json_decref(again);
+  return j;
+}
+
+static int same_string(const char *a, const char *b)
+{
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b)
+{
+  size_t i;
+
+  FUZZ_CHECK(a->len == b->len);
+  for (i = 0; i < a->len; i++) {
+    const sp_piece *p = &a->pieces[i], *q = &b->pieces[i];
+    FUZZ_CHECK(strcmp(p->path, q->path) == 0);
+    FUZZ_CHECK(p->rows == q->rows);
+    FUZZ_CHECK(p->end == q->end);
+    FUZZ_CHECK(!sp_piece_is_range(p) || p->begin == q->begin);
+    FUZZ_CHECK(p->user == q->user);
+    FUZZ_CHECK(same_string(p->reader, q->reader));
+  }
+}
+
+void fuzz_check_dataset_round_trip(const sp_dataset *d)
+{
+  json_t *j = sp_dataset_to_json(d), *j2;
+  sp_dataset again;
+  sp_error *err = NULL;
+  sp_status st;
+
+  FUZZ_CHECK(j != NULL);
+  st = sp_dataset_from_json(j, &again, &err);
+  fuzz_check_error(st, &err);
+  FUZZ_CHECK(st == SP_OK);
+  fuzz_check_same_dataset(d, &again);
+  j2 = sp_dataset_to_json(&again);
+  FUZZ_CHECK(j2 && json_equal(j, j2));
+  json_decref(j2);
+  json_decref(j);
+  sp_dataset_release(&again);
+}
+
+void fuzz_use_dataset(const sp_dataset *d)
+{
+  sp_buf sql = SP_BUF_INIT;
+  sp_error *err = NULL;
+  sp_status st;
+  int64_t rows = 0;
+  size_t i;
+  int known = 1;
+
+  st = sp_input_select(&sql, d, &err);
+  fuzz_check_error(st, &err);
+  FUZZ_CHECK(st != SP_OK || strncmp(sql.data, "SELECT ", 7) == 0);
+  sp_buf_release(&sql);
+  for (i = 0; i < d->len; i++) {
+    known = known && d->pieces[i].rows >= 0;
+    (void)sp_reader_is_parquet(d->pieces[i].reader);
+  }
+  rows = sp_dataset_rows(d);
+  FUZZ_CHECK(known ? rows >= 0 : rows == -1);
 }

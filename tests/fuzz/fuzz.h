@@ -6,9 +6,11 @@
 #ifndef SP_FUZZ_FUZZ_H
 #define SP_FUZZ_FUZZ_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan/dataset.h"
 #include "smallpond.h"
 
 /* libFuzzer calls this with every input; a harness returns 0. */
@@ -39,5 +41,24 @@ void fuzz_check_error(sp_status st, sp_error **err);
  * for code that prints usage text; fuzz_fail still reaches the terminal,
  * as do libFuzzer's and the sanitizers' reports, which keep their own. */
 void fuzz_quiet(void);
+
+/* Parses size bytes of data as the JSON of a message, the way a worker
+ * or the driver receives one: framed (util/frame.h) and read back from a
+ * file descriptor, then json_loadb as the MPI transport does. Returns
+ * NULL when it is not JSON. */
+json_t *fuzz_recv_json(const uint8_t *data, size_t size);
+
+/* Checks that b holds the pieces of a, as decoding what a encodes to
+ * gives: a whole file's begin is not encoded, so it is compared only for
+ * row ranges. */
+void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b);
+
+/* Encodes d, decodes the JSON again, and checks both agree; then encodes
+ * that and checks the JSON is the same (a fixed point). */
+void fuzz_check_dataset_round_trip(const sp_dataset *d);
+
+/* What a worker makes of a decoded dataset, and the driver of its rows:
+ * the SELECT of its pieces (exec/input.h) and their total. */
+void fuzz_use_dataset(const sp_dataset *d);
 
 #endif
