@@ -71,8 +71,10 @@ int64_t sp_dataset_rows(const sp_dataset *d)
   int64_t total = 0;
   size_t i;
 
+  /* Counts come from messages and state.jsonl: a sum past 64 bits is as
+   * unknown as a missing count, and never a signed overflow. */
   for (i = 0; i < d->len; i++) {
-    if (d->pieces[i].rows < 0)
+    if (d->pieces[i].rows < 0 || d->pieces[i].rows > INT64_MAX - total)
       return -1;
     total += d->pieces[i].rows;
   }

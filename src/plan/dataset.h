@@ -38,7 +38,8 @@ void sp_dataset_release(sp_dataset *d);
 /* Releases an array of n datasets and the array itself. */
 void sp_datasets_free(sp_dataset *ds, size_t n);
 
-/* Total rows, or -1 when any piece's count is unknown. */
+/* Total rows, or -1 when any piece's count is unknown or the total does
+ * not fit in an int64_t. */
 int64_t sp_dataset_rows(const sp_dataset *d);
 
 static inline int sp_piece_is_range(const sp_piece *p) { return p->end >= 0; }

@@ -368,6 +368,27 @@ static void test_by_rows_unknown_count(void **state)
   sp_dataset_release(&in);
 }
 
+/* Row counts come in messages and state.jsonl: a total that does not fit
+ * in 64 bits is unknown, as is one with an unknown count. */
+static void test_rows_total_overflow(void **state)
+{
+  sp_dataset in = {0}, *out = NULL;
+  sp_piece big = {.path = "/data/big.parquet", .rows = INT64_MAX, .end = -1};
+  sp_piece one = {.path = "/data/one.parquet", .rows = 1, .end = -1};
+  sp_error *err = NULL;
+
+  (void)state;
+  assert_int_equal(sp_dataset_add(&in, &big, NULL), SP_OK);
+  assert_int_equal(sp_dataset_rows(&in), INT64_MAX);
+  assert_int_equal(sp_dataset_add(&in, &one, NULL), SP_OK);
+  assert_int_equal(sp_dataset_rows(&in), -1);
+  assert_int_not_equal(sp_split_by_rows(&in, 2, &out, &err), SP_OK);
+  assert_non_null(err);
+  assert_null(out);
+  sp_error_free(&err);
+  sp_dataset_release(&in);
+}
+
 /* By assignment: each piece lands where partition_of says, in order;
  * empty partitions get the schema piece; out of range fails naming the
  * file. */
@@ -409,6 +430,7 @@ int main(void)
     cmocka_unit_test(test_by_rows_range_input),
     cmocka_unit_test(test_invalid_partition_count),
     cmocka_unit_test(test_by_rows_unknown_count),
+    cmocka_unit_test(test_rows_total_overflow),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
