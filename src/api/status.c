@@ -2,14 +2,18 @@
  * status.c - sp_job_print_status: a job's state and per-step progress,
  * from its folder's files alone (status, plan.json, state.jsonl and the
  * driver's lock), so it works while the job runs, after it finished, and
- * after its driver died.
+ * after its driver died. sp_job_print_status reads the files and
+ * sp_job_status_print (status.h) makes the report of their bytes.
  */
+#include "api/status.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "io/fs.h"
 #include "io/jsonl.h"
 #include "plan/desc.h"
 #include "util/alloc.h"
@@ -28,9 +32,9 @@ static sp_status note_key(json_t *line, void *arg, sp_error **err)
   return SP_OK;
 }
 
-/* The status file (up to len - 1 bytes, without its last newline), or
- * "". */
-static void read_status(const char *job_dir, char *buf, size_t len)
+/* Reads the first len bytes of the status file into buf; returns how many
+ * (0 when there is none). */
+static size_t read_status(const char *job_dir, char *buf, size_t len)
 {
   char path[4096];
   size_t n = 0;
@@ -38,12 +42,10 @@ static void read_status(const char *job_dir, char *buf, size_t len)
 
   snprintf(path, sizeof(path), "%s/status", job_dir);
   if ((f = fopen(path, "r"))) {
-    n = fread(buf, 1, len - 1, f);
+    n = fread(buf, 1, len, f);
     fclose(f);
   }
-  while (n > 0 && buf[n - 1] == '\n')
-    n--;
-  buf[n] = '\0';
+  return n;
 }
 
 /* Prints one line per node of plan with worker tasks: done of total. */
@@ -79,14 +81,49 @@ static void print_steps(const json_t *plan, const json_t *done, FILE *out,
   }
 }
 
+void sp_job_status_print(const sp_job_files *f, FILE *out)
+{
+  char status[SP_STATUS_MAX + 1];
+  size_t n = f->status ? f->status_len : 0, ndone = 0, ntotal = 0;
+  json_t *plan = NULL;
+  json_error_t jerr;
+
+  if (n > SP_STATUS_MAX)
+    n = SP_STATUS_MAX;
+  if (n)
+    memcpy(status, f->status, n);
+  while (n > 0 && status[n - 1] == '\n')
+    n--;
+  status[n] = '\0';
+  fprintf(out, "job %s\n", f->job_dir);
+  if (f->driver != 0)
+    fprintf(out, "state: running (driver pid %d)\n", f->driver);
+  else if (strncmp(status, "running", 7) == 0)
+    fprintf(out, "state: stopped: its driver is gone (killed or crashed); "
+            "rerun it with the same job id to resume (status file: %s)\n",
+            status);
+  else
+    fprintf(out, "state: %s\n", *status ? status : "never ran");
+  if (f->plan && (plan = json_loadb(f->plan, f->plan_len, 0, &jerr))) {
+    fprintf(out, "steps of the last run's plan:\n");
+    print_steps(plan, f->done, out, &ndone, &ntotal);
+    fprintf(out, "%zu of %zu tasks done", ndone, ntotal);
+  } else {
+    fprintf(out, "no plan yet");
+  }
+  fprintf(out, "; %zu finished tasks in state.jsonl\n",
+          json_object_size(f->done));
+  json_decref(plan);
+}
+
 sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
 {
-  char marker[4096], path[4096], status[2048];
-  json_t *plan = NULL, *done = json_object();
-  json_error_t jerr;
-  size_t skipped = 0, ndone = 0, ntotal = 0;
+  char marker[4096], path[4096], status[SP_STATUS_MAX];
+  sp_job_files f = {0};
+  json_t *done = json_object();
+  char *plan = NULL;
+  size_t skipped = 0;
   sp_status st;
-  int driver;
 
   if (!job_dir || !out)
     return sp_error_set(err, SP_EINVAL, "sp_job_print_status: %s is NULL",
@@ -102,29 +139,19 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   snprintf(path, sizeof(path), "%s/state.jsonl", job_dir);
   if ((st = sp_jsonl_load(path, note_key, done, &skipped, err)) != SP_OK)
     goto out;
-  read_status(job_dir, status, sizeof(status));
-  driver = sp_layout_driver_pid(job_dir);
-  fprintf(out, "job %s\n", job_dir);
-  if (driver != 0)
-    fprintf(out, "state: running (driver pid %d)\n", driver);
-  else if (strncmp(status, "running", 7) == 0)
-    fprintf(out, "state: stopped: its driver is gone (killed or crashed); "
-            "rerun it with the same job id to resume (status file: %s)\n",
-            status);
-  else
-    fprintf(out, "state: %s\n", *status ? status : "never ran");
+  f.job_dir = job_dir;
+  f.status = status;
+  f.status_len = read_status(job_dir, status, sizeof(status));
+  f.driver = sp_layout_driver_pid(job_dir);
+  /* A plan.json that cannot be read is no plan, as one that does not
+   * parse. */
   snprintf(path, sizeof(path), "%s/plan.json", job_dir);
-  if ((plan = json_load_file(path, 0, &jerr))) {
-    fprintf(out, "steps of the last run's plan:\n");
-    print_steps(plan, done, out, &ndone, &ntotal);
-    fprintf(out, "%zu of %zu tasks done", ndone, ntotal);
-  } else {
-    fprintf(out, "no plan yet");
-  }
-  fprintf(out, "; %zu finished tasks in state.jsonl\n",
-          json_object_size(done));
+  if (sp_read_file(path, &plan, &f.plan_len, NULL) == SP_OK)
+    f.plan = plan;
+  f.done = done;
+  sp_job_status_print(&f, out);
 out:
-  json_decref(plan);
+  sp_free(plan);
   json_decref(done);
   return st;
 }
