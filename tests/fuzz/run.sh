@@ -43,7 +43,7 @@ check)
   work="$(dirname "$bin")/../fuzz/check/${bin##*/fuzz_}"
   rm -rf "$work"
   if ! run_one "$bin" "$work" -runs="$runs" -seed=1; then
-    cat "$work/log"
+    tail -n 40 "$work/log"
     exit 1
   fi
   echo "${bin##*/}: $(summary "$work"), no crash"
