@@ -59,6 +59,7 @@ static void print_steps(const json_t *plan, const json_t *done, FILE *out,
   for (i = 0; i < json_array_size(nodes); i++) {
     const json_t *n = json_array_get(nodes, i);
     json_int_t id = json_integer_value(json_object_get(n, "id"));
+    const char *node_kind = json_string_value(json_object_get(n, "kind"));
     size_t total = 0, finished = 0;
     for (j = 0; j < json_array_size(tasks); j++) {
       const json_t *t = json_array_get(tasks, j);
@@ -73,8 +74,9 @@ static void print_steps(const json_t *plan, const json_t *done, FILE *out,
     }
     if (total == 0)
       continue;
+    /* plan.json may be cut or edited: a step without a kind is "?". */
     fprintf(out, "  #%lld %-12s %6zu / %-6zu tasks done%s\n", (long long)id,
-            json_string_value(json_object_get(n, "kind")), finished, total,
+            node_kind ? node_kind : "?", finished, total,
             finished == total ? "" : "  <-");
     *ndone += finished;
     *ntotal += total;
