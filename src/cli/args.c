@@ -1,7 +1,7 @@
 /*
- * args.c - what the tool's commands share in parsing their arguments: the
+ * args.c - what the tool's commands share: in parsing their arguments, the
  * usage error, whole numbers, and the session options of every command
- * that runs a job.
+ * that runs a job; and the report of an error.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -78,4 +78,14 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
   default:
     return 0;
   }
+}
+
+void sp_cli_print_error(const sp_error *err, const char *job_dir)
+{
+  fprintf(stderr, "smallpond: error: %s\n", sp_error_message(err));
+  if (sp_error_sql(err))
+    fprintf(stderr, "smallpond: SQL of the failing task:\n  %s\n",
+            sp_error_sql(err));
+  if (job_dir && sp_error_task(err))
+    fprintf(stderr, "smallpond: logs are in %s/log\n", job_dir);
 }

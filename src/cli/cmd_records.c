@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cmd_records.h"
 
 /* Uniform keys: 80 bits of the record's hash. */
 #define KEY_UNIFORM \
@@ -163,22 +163,13 @@ static void valsort_usage(FILE *f)
   fputs(session_help, f);
 }
 
-struct record_args {
-  sp_config cfg;
-  long long records, partitions, seed;
-  int skew, have_records;
-  const char *input; /* valsort --input */
-  const char *dir;   /* the one operand */
-};
-
-/* Parses both commands' options; those a command does not take are
- * refused. Returns SP_EXIT_OK, SP_EXIT_USAGE, or -1 after --help. */
-static int parse_args(const char *cmd, int argc, char **argv,
-                      struct record_args *a)
+int sp_cli_records_parse(int argc, char **argv, struct record_args *a)
 {
+  const char *cmd = argv[0];
   int gen = strcmp(cmd, "gensort") == 0;
   int c, rc;
 
+  memset(a, 0, sizeof(*a));
   sp_config_init(&a->cfg);
   a->cfg.progress = 1;
   a->partitions = 1;
@@ -232,6 +223,8 @@ static int parse_args(const char *cmd, int argc, char **argv,
   if (gen && !a->have_records)
     return sp_cli_usage_error(cmd, "--records N is required");
   a->dir = argv[optind];
+  if (strlen(a->dir) > 4000 || (a->input && strlen(a->input) > 4000))
+    return sp_cli_usage_error(cmd, "folder name too long");
   return SP_EXIT_OK;
 }
 
@@ -391,12 +384,9 @@ int sp_cmd_records(int argc, char **argv)
   sp_error *err = NULL;
   int code;
 
-  memset(&a, 0, sizeof(a));
-  code = parse_args(cmd, argc, argv, &a);
+  code = sp_cli_records_parse(argc, argv, &a);
   if (code != SP_EXIT_OK)
     return code < 0 ? SP_EXIT_OK : code;
-  if (strlen(a.dir) > 4000 || (a.input && strlen(a.input) > 4000))
-    return sp_cli_usage_error(cmd, "folder name too long");
   if (sp_init(&a.cfg, &s, &err) != SP_OK) {
     sp_cli_print_error(err, NULL);
     sp_error_free(&err);

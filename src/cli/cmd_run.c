@@ -13,64 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd_run.h"
 
-#define MAX_ITEMS 256
-
-enum step_kind {
-  STEP_REPARTITION, STEP_SQL, STEP_MAP, STEP_FILTER, STEP_FLAT_MAP,
-  STEP_PARTIAL_SORT, STEP_LIMIT, STEP_RANDOM_SHUFFLE, STEP_SORT
-};
-
-struct step {
-  enum step_kind kind;
-  long long n;               /* REPARTITION, SORT: partitions (SORT: 0 =
-                                as many as before); LIMIT: rows */
-  const char *hash_by[64];   /* REPARTITION: columns, into hash_text */
-  size_t nhash_by;
-  char *hash_text;
-  int by_rows;
-  const char *by;            /* REPARTITION: partition expression */
-  const char *range_by;      /* REPARTITION: a sort order */
-  const char *dimension;     /* REPARTITION: its dimension's name */
-  int nested;
-  const char *text;          /* SQL, MAP, FILTER, FLAT_MAP, PARTIAL_SORT,
-                                SORT */
-};
-
-enum consumer {
-  CONSUME_NONE, CONSUME_WRITE, CONSUME_COUNT, CONSUME_TAKE, CONSUME_TAKE_ALL
-};
-
-enum source { SOURCE_NONE, SOURCE_PARQUET, SOURCE_CSV, SOURCE_JSON,
-              SOURCE_SQL };
-
-struct run_args {
-  sp_config cfg;
-  enum source source;
-  const char *reads[MAX_ITEMS];  /* the globs of a file source */
-  size_t nreads;
-  const char *from_sql;
-  char *schema_text;             /* --schema, split in place */
-  const char *columns[MAX_ITEMS], *types[MAX_ITEMS];
-  size_t ncolumns;
-  const char *delimiter;
-  int header;
-  int recursive;
-  struct step steps[MAX_ITEMS];
-  size_t nsteps;
-  enum consumer consumer;
-  const char *out_dir;
-  int explain;                   /* print the plan instead of running */
-  sp_node_options out;           /* --write-parquet's Parquet settings */
-  int out_options;               /* 1 if any was given */
-  long long take;
-  int mpi;                       /* --launcher mpi */
-  sp_mpi_launch launch;
-  char *extra[MAX_ITEMS];        /* --mpirun-arg */
-};
-
-/* Sources, then steps, then consumers: the order parse_args relies on. */
+/* Sources, then steps, then consumers: the order sp_cli_run_parse relies
+ * on. */
 enum {
   OPT_THREADS = 256, OPT_MEMORY, OPT_MAX_ATTEMPTS, OPT_EXPLAIN,
   OPT_NO_SPECULATION, OPT_TASK_TIMEOUT,
@@ -395,7 +341,7 @@ static int split_schema(struct run_args *a, const char *arg)
   return depth == 0 ? 0 : -1;
 }
 
-static void free_args(struct run_args *a)
+void sp_cli_run_free(struct run_args *a)
 {
   size_t i;
 
@@ -404,14 +350,15 @@ static void free_args(struct run_args *a)
     free(a->steps[i].hash_text);
 }
 
-/* Fills *a from argv. Returns SP_EXIT_OK, or SP_EXIT_USAGE after printing
- * why; -1 when --help was printed. */
-static int parse_args(int argc, char **argv, struct run_args *a)
+int sp_cli_run_parse(int argc, char **argv, struct run_args *a)
 {
   struct step *last;
   long long v;
   int c, code;
 
+  memset(a, 0, sizeof(*a));
+  sp_config_init(&a->cfg);
+  a->cfg.progress = 1; /* --quiet turns it off */
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
@@ -735,11 +682,9 @@ int sp_cmd_run(int argc, char **argv)
     fputs("smallpond: out of memory\n", stderr);
     return SP_EXIT_ERROR;
   }
-  sp_config_init(&a->cfg);
-  a->cfg.progress = 1; /* --quiet turns it off */
-  code = parse_args(argc, argv, a);
+  code = sp_cli_run_parse(argc, argv, a);
   if (code != SP_EXIT_OK) {
-    free_args(a);
+    sp_cli_run_free(a);
     free(a);
     return code < 0 ? SP_EXIT_OK : code;
   }
@@ -748,7 +693,7 @@ int sp_cmd_run(int argc, char **argv)
     a->launch.mpirun = getenv("SP_MPIRUN") && *getenv("SP_MPIRUN")
                            ? getenv("SP_MPIRUN") : "mpirun";
     code = sp_cli_exec_mpirun(&a->launch, argc, argv);
-    free_args(a);
+    sp_cli_run_free(a);
     free(a);
     return code;
   }
@@ -759,7 +704,7 @@ int sp_cmd_run(int argc, char **argv)
   }
   sp_close(&s);
   sp_error_free(&err);
-  free_args(a);
+  sp_cli_run_free(a);
   free(a);
   return code;
 }

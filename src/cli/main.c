@@ -27,16 +27,6 @@ static void usage(FILE *f)
         "  --help      print this help\n", f);
 }
 
-void sp_cli_print_error(const sp_error *err, const char *job_dir)
-{
-  fprintf(stderr, "smallpond: error: %s\n", sp_error_message(err));
-  if (sp_error_sql(err))
-    fprintf(stderr, "smallpond: SQL of the failing task:\n  %s\n",
-            sp_error_sql(err));
-  if (job_dir && sp_error_task(err))
-    fprintf(stderr, "smallpond: logs are in %s/log\n", job_dir);
-}
-
 int main(int argc, char **argv)
 {
   if (argc < 2) {
