@@ -173,7 +173,9 @@ int sp_cli_records_parse(int argc, char **argv, struct record_args *a)
   sp_config_init(&a->cfg);
   a->cfg.progress = 1;
   a->partitions = 1;
-  optind = 1;
+  /* 0, not 1: glibc's getopt then forgets where it was, which matters
+   * when a parser runs twice (tests/fuzz) after stopping inside "-hx". */
+  optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+h", record_options, NULL)) != -1) {
     if ((c == OPT_INPUT && gen) ||

@@ -359,7 +359,9 @@ int sp_cli_run_parse(int argc, char **argv, struct run_args *a)
   memset(a, 0, sizeof(*a));
   sp_config_init(&a->cfg);
   a->cfg.progress = 1; /* --quiet turns it off */
-  optind = 1;
+  /* 0, not 1: glibc's getopt then forgets where it was, which matters
+   * when a parser runs twice (tests/fuzz) after stopping inside "-hx". */
+  optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
     last = a->nsteps ? &a->steps[a->nsteps - 1] : NULL;
