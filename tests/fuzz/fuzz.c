@@ -125,8 +125,9 @@ void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b)
     const sp_piece *p = &a->pieces[i], *q = &b->pieces[i];
     FUZZ_CHECK(strcmp(p->path, q->path) == 0);
     FUZZ_CHECK(p->rows == q->rows);
-    FUZZ_CHECK(p->end == q->end);
-    FUZZ_CHECK(!sp_piece_is_range(p) || p->begin == q->begin);
+    FUZZ_CHECK(sp_piece_is_range(p) == sp_piece_is_range(q));
+    FUZZ_CHECK(!sp_piece_is_range(p) ||
+               (p->begin == q->begin && p->end == q->end));
     FUZZ_CHECK(p->user == q->user);
     FUZZ_CHECK(same_string(p->reader, q->reader));
   }

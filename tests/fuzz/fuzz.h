@@ -49,8 +49,8 @@ void fuzz_quiet(void);
 json_t *fuzz_recv_json(const uint8_t *data, size_t size);
 
 /* Checks that b holds the pieces of a, as decoding what a encodes to
- * gives: a whole file's begin is not encoded, so it is compared only for
- * row ranges. */
+ * gives: a whole file (end < 0) is encoded without its begin and end, so
+ * they are compared only for row ranges. */
 void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b);
 
 /* Encodes d, decodes the JSON again, and checks both agree; then encodes
