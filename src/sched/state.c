@@ -94,11 +94,17 @@ static const char *path_problem(const char *path, const sp_task *t)
   return NULL;
 }
 
+/* The file last checked, and its fingerprint: ranges of one file follow
+ * each other. */
+typedef struct checked_file {
+  sp_buf path;
+  sp_fingerprint print;
+} checked_file;
+
 /* Makes piece p's path absolute after checking it and its file, whose
- * fingerprint is compared (the last file checked is remembered in *last:
- * ranges of one file follow each other). */
+ * fingerprint must be the one p records. */
 static sp_status check_piece(sp_piece *p, const sp_task *t,
-                             const char *job_dir, sp_buf *last,
+                             const char *job_dir, checked_file *last,
                              sp_error **err)
 {
   const char *why = p->user ? "it is an input file outside the job folder"
@@ -114,18 +120,20 @@ static sp_status check_piece(sp_piece *p, const sp_task *t,
   sp_buf_appendf(&abs, "%s/%s", job_dir, p->path);
   if (sp_buf_oom(&abs))
     return sp_error_oom(err);
-  if (!last->data || strcmp(last->data, abs.data) != 0) {
-    if ((st = sp_parquet_fingerprint(abs.data, &now, err)) == SP_OK &&
-        (now.bytes != p->fingerprint.bytes ||
-         now.footer != p->fingerprint.footer))
-      st = sp_error_set(err, SP_EIO, "file %s has changed since it was "
-                        "written (%lld bytes, then %lld)", abs.data,
-                        (long long)p->fingerprint.bytes,
-                        (long long)now.bytes);
-    sp_buf_reset(last);
-    if (st == SP_OK)
-      sp_buf_puts(last, abs.data);
+  if (last->path.data && strcmp(last->path.data, abs.data) == 0) {
+    now = last->print;
+  } else {
+    sp_buf_reset(&last->path);
+    if ((st = sp_parquet_fingerprint(abs.data, &now, err)) == SP_OK) {
+      sp_buf_puts(&last->path, abs.data);
+      last->print = now;
+    }
   }
+  if (st == SP_OK && (now.bytes != p->fingerprint.bytes ||
+                      now.footer != p->fingerprint.footer))
+    st = sp_error_set(err, SP_EIO, "file %s has changed since it was "
+                      "written (%lld bytes then, %lld now)", abs.data,
+                      (long long)p->fingerprint.bytes, (long long)now.bytes);
   if (st == SP_OK) {
     sp_free(p->path);
     p->path = sp_buf_detach(&abs);
@@ -143,7 +151,7 @@ sp_status sp_state_reuse(const json_t *line, const sp_task *t,
   json_t *outs = json_object_get(line, "outputs"),
          *n_rows = json_object_get(line, "rows");
   size_t n = json_array_size(outs), i, j;
-  sp_buf last = SP_BUF_INIT;
+  checked_file last = {SP_BUF_INIT, {0, 0}};
   sp_dataset *ds = NULL;
   sp_status st = SP_OK;
 
@@ -160,7 +168,7 @@ sp_status sp_state_reuse(const json_t *line, const sp_task *t,
     for (j = 0; st == SP_OK && j < ds[i].len; j++)
       st = check_piece(&ds[i].pieces[j], t, job_dir, &last, err);
   }
-  sp_buf_release(&last);
+  sp_buf_release(&last.path);
   if (st != SP_OK) {
     sp_datasets_free(ds, n);
     return st;
