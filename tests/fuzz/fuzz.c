@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exec/input.h"
+#include "plan/reader.h"
 #include "util/frame.h"
 
 /* The stderr that fuzz_quiet replaced, for fuzz_fail. */
@@ -130,6 +131,8 @@ void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b)
                (p->begin == q->begin && p->end == q->end));
     FUZZ_CHECK(p->user == q->user);
     FUZZ_CHECK(same_string(p->reader, q->reader));
+    FUZZ_CHECK(p->fingerprint.bytes == q->fingerprint.bytes &&
+               p->fingerprint.footer == q->fingerprint.footer);
   }
 }
 
