@@ -124,10 +124,12 @@ static sp_status parquet_from_json(const json_t *j, sp_parquet_settings *pq,
   memset(pq, 0, sizeof(*pq));
   if (!j) /* the defaults */
     return SP_OK;
+  /* The codec goes into the worker's COPY options: a known name only. */
   if (json_unpack((json_t *)j, "{s:s, s:i, s:I, s:b}", "compression", &codec,
                   "level", &pq->compression_level, "row_group_size", &rows,
                   "no_dictionary", &pq->no_dictionary) ||
-      strlen(codec) >= sizeof(pq->compression))
+      (*codec && !sp_parquet_codec_known(codec)) ||
+      pq->compression_level < 0 || pq->compression_level > 22 || rows < 0)
     return sp_error_set(err, SP_EINTERNAL, "malformed Parquet settings");
   snprintf(pq->compression, sizeof(pq->compression), "%s", codec);
   pq->row_group_size = rows;
@@ -174,6 +176,11 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
+  if (d->attempt < 0 || d->partition < 0 || d->nslots < 0 ||
+      d->threads < 0 || mem < 0)
+    return sp_error_set(err, SP_EINTERNAL, "task descriptor: attempt, "
+                        "partition, slots, threads or memory_limit out of "
+                        "range");
   if (k == SP_TASK_SHUFFLE &&
       (!d->partition_key || (d->range && json_array_size(inputs) != 2)))
     return sp_error_set(err, SP_EINTERNAL, "shuffle task without a "

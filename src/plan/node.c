@@ -103,19 +103,25 @@ static sp_status set_dims(sp_node *n, const sp_dim *dims, size_t ndims,
 
 /* Checks opt and copies it into n. Parquet settings are part of the
  * node's definition (they change the files); resources are not. */
-static sp_status apply_options(sp_node *n, const sp_node_options *opt,
-                               sp_error **err)
+int sp_parquet_codec_known(const char *name)
 {
   static const char *const codecs[] = {"zstd", "snappy", "gzip", "lz4",
                                        "brotli", "uncompressed"};
-  sp_parquet_settings *pq = &n->parquet;
-  const char *codec = opt && opt->compression ? opt->compression : "zstd";
   size_t i;
 
   for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
-    if (strcmp(codec, codecs[i]) == 0)
-      break;
-  if (i == sizeof(codecs) / sizeof(codecs[0]))
+    if (strcmp(name, codecs[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static sp_status apply_options(sp_node *n, const sp_node_options *opt,
+                               sp_error **err)
+{
+  sp_parquet_settings *pq = &n->parquet;
+  const char *codec = opt && opt->compression ? opt->compression : "zstd";
+
+  if (!sp_parquet_codec_known(codec))
     return sp_error_set(err, SP_EINVAL, "unknown Parquet compression '%s' "
                         "(use zstd, snappy, gzip, lz4, brotli or "
                         "uncompressed)", codec);

@@ -64,6 +64,10 @@ typedef struct sp_parquet_settings {
   int no_dictionary;
 } sp_parquet_settings;
 
+/* 1 if name is a Parquet codec smallpond lets DuckDB write: zstd, snappy,
+ * gzip, lz4, brotli or uncompressed. */
+int sp_parquet_codec_known(const char *name);
+
 /* How a REPARTITION node splits. Strings are copied by the plan. */
 typedef struct sp_split_spec {
   sp_split_kind kind;

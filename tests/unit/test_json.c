@@ -388,6 +388,26 @@ static void test_desc_malformed(void **state)
     /* unknown task kind */
     "{\"kind\": \"hash\", " DESC_GOOD_PREFIX
     "\"inputs\": [], \"partition_key\": \"1\"}",
+    /* values out of range: each would reach the worker's SQL or its
+     * allocations */
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": [], "
+    "\"parquet\": {\"compression\": \"lz4, FORMAT csv\", "
+    "\"level\": 0, \"row_group_size\": 0, \"no_dictionary\": false}}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": [], "
+    "\"parquet\": {\"compression\": \"zstd\", \"level\": 23, "
+    "\"row_group_size\": 0, \"no_dictionary\": false}}",
+    "{\"kind\": \"sql\", " DESC_GOOD_PREFIX "\"inputs\": [], "
+    "\"parquet\": {\"compression\": \"\", \"level\": 0, "
+    "\"row_group_size\": -1, \"no_dictionary\": false}}",
+    "{\"kind\": \"sql\", \"key\": \"k\", \"attempt\": 1, \"partition\": 0, "
+    "\"slots\": -1, \"out\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "
+    "\"memory_limit\": 1, \"seed\": 1, \"inputs\": []}",
+    "{\"kind\": \"sql\", \"key\": \"k\", \"attempt\": 1, \"partition\": 0, "
+    "\"slots\": 1, \"out\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": -2, "
+    "\"memory_limit\": 1, \"seed\": 1, \"inputs\": []}",
+    "{\"kind\": \"sql\", \"key\": \"k\", \"attempt\": 1, \"partition\": 0, "
+    "\"slots\": 1, \"out\": \"/o\", \"tmp_dir\": \"/t\", \"threads\": 1, "
+    "\"memory_limit\": -1, \"seed\": 1, \"inputs\": []}",
   };
   size_t i;
 
