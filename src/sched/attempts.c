@@ -87,11 +87,15 @@ void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
     for (j = 0; j < ds[i].len; j++) {
       const sp_piece *p = &ds[i].pieces[j];
       struct stat sb;
-      if (p->rows < 0 || *rows < 0)
+      /* Counts come from messages: a sum past 64 bits is unknown. */
+      if (p->rows < 0 || *rows < 0 || p->rows > INT64_MAX - *rows)
         *rows = -1;
       else
         *rows += p->rows;
-      if (stat(p->path, &sb) == 0)
+      /* A file smallpond wrote knows its size; the user's are asked. */
+      if (p->fingerprint.bytes > 0)
+        *bytes += p->fingerprint.bytes;
+      else if (stat(p->path, &sb) == 0)
         *bytes += (int64_t)sb.st_size;
     }
 }

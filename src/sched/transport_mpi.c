@@ -241,6 +241,28 @@ static sp_status rank_send(void *ctx, const json_t *msg, sp_error **err)
   return send_json(0, TAG_RESULT, msg, err);
 }
 
+/* Reads the driver's settings from hello into opts (strings borrowed from
+ * it), checked: 0, or -1 when any is missing or out of range. */
+static int hello_opts(json_t *hello, sp_worker_opts *opts)
+{
+  json_int_t memory = 0;
+
+  opts->token_path = opts->token = NULL;
+  if (json_unpack(hello, "{s:s, s:i, s:i, s:I, s:F, s:i, s:i, s?s, s?s}",
+                  "job_dir", &opts->job_dir, "index", &opts->index,
+                  "threads", &opts->threads, "memory", &memory,
+                  "fault_rate", &opts->env.fault_rate, "slow_partition",
+                  &opts->env.slow_partition, "slow_ms", &opts->env.slow_ms,
+                  "token_path", &opts->token_path, "token", &opts->token))
+    return -1;
+  opts->memory = memory;
+  return opts->index < 1 || opts->threads < 0 || opts->memory < 0 ||
+                 !(opts->env.fault_rate >= 0 && opts->env.fault_rate < 1) ||
+                 (!opts->token_path != !opts->token)
+             ? -1
+             : 0;
+}
+
 int sp_mpi_serve(const sp_worker_opts *base, int owned)
 {
   sp_channel ch = {rank_send, rank_recv, NULL};
@@ -253,20 +275,16 @@ int sp_mpi_serve(const sp_worker_opts *base, int owned)
    * could not open the job. */
   switch (rank_recv(NULL, &hello, &err)) {
   case SP_OK:
-    opts.job_dir = json_string_value(json_object_get(hello, "job_dir"));
-    opts.index = (int)json_integer_value(json_object_get(hello, "index"));
-    opts.threads = (int)json_integer_value(json_object_get(hello, "threads"));
-    opts.memory = json_integer_value(json_object_get(hello, "memory"));
-    opts.env.fault_rate =
-        json_real_value(json_object_get(hello, "fault_rate"));
-    opts.env.slow_partition =
-        (int)json_integer_value(json_object_get(hello, "slow_partition"));
-    opts.env.slow_ms =
-        (int)json_integer_value(json_object_get(hello, "slow_ms"));
-    opts.token_path =
-        json_string_value(json_object_get(hello, "token_path"));
-    opts.token = json_string_value(json_object_get(hello, "token"));
-    code = opts.job_dir ? sp_worker_serve(&ch, &opts) : 2;
+    if (hello_opts(hello, &opts) == 0) {
+      code = sp_worker_serve(&ch, &opts);
+    } else {
+      json_t *no = json_pack("{s:b, s:s}", "ready", 0, "error", "malformed "
+                             "settings from the driver");
+      if (no)
+        rank_send(NULL, no, NULL);
+      json_decref(no);
+      code = 2;
+    }
     /* A rank that could not start said why; the driver reports it and
      * stops us. Leaving first would make mpirun kill the driver. */
     if (code == 2) {
