@@ -98,8 +98,10 @@ void sp_job_status_print(const sp_job_files *f, FILE *out)
     n--;
   status[n] = '\0';
   fprintf(out, "job %s\n", f->job_dir);
-  if (f->driver != 0)
+  if (f->driver > 0)
     fprintf(out, "state: running (driver pid %d)\n", f->driver);
+  else if (f->driver < 0)
+    fprintf(out, "state: running (its driver's pid is unknown)\n");
   else if (strncmp(status, "running", 7) == 0)
     fprintf(out, "state: stopped: its driver is gone (killed or crashed); "
             "rerun it with the same job id to resume (status file: %s)\n",

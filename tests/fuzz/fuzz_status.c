@@ -53,8 +53,10 @@ static void head(const sp_job_files *f, sp_buf *b)
   while (n > 0 && f->status[n - 1] == '\n')
     n--;
   sp_buf_puts(b, "job " JOB_DIR "\nstate: ");
-  if (f->driver)
+  if (f->driver > 0)
     sp_buf_appendf(b, "running (driver pid %d)\n", f->driver);
+  else if (f->driver < 0)
+    sp_buf_puts(b, "running (its driver's pid is unknown)\n");
   else if (n >= 7 && strncmp(f->status, "running", 7) == 0)
     sp_buf_appendf(b, "stopped: its driver is gone (killed or crashed); "
                    "rerun it with the same job id to resume (status file: "
