@@ -184,12 +184,8 @@ sp_status sp_arrow_stream_to_parquet(struct ArrowArrayStream *stream,
   sp_status st;
 
   memset(&schema, 0, sizeof(schema));
-  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     goto out;
-  if (duckdb_connect(db, &con) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-    goto out;
-  }
   if (stream->get_schema(stream, &schema) != 0) {
     const char *why = stream->get_last_error(stream);
     st = sp_error_set(err, SP_EINVAL, "from_arrow: no schema: %s",
@@ -214,9 +210,6 @@ out:
     schema.release(&schema);
   if (stream->release)
     stream->release(stream);
-  if (con)
-    duckdb_disconnect(&con);
-  if (db)
-    duckdb_close(&db);
+  sp_duck_close(&db, &con);
   return st;
 }

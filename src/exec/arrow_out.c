@@ -91,8 +91,7 @@ static void stream_release(struct ArrowArrayStream *stream)
   if (s->options)
     duckdb_destroy_arrow_options(&s->options);
   duckdb_destroy_result(&s->res);
-  duckdb_disconnect(&s->con);
-  duckdb_close(&s->db);
+  sp_duck_close(&s->db, &s->con);
   sp_free(s);
   stream->release = NULL;
   stream->private_data = NULL;
@@ -109,13 +108,9 @@ sp_status sp_arrow_stream_open(const sp_dataset *d,
   if (!s)
     return sp_error_oom(err);
   /* One thread keeps the rows in file order. */
-  if ((st = sp_duck_open(1, 0, NULL, &s->db, err)) != SP_OK) {
+  if ((st = sp_duck_open_connected(&s->db, &s->con, err)) != SP_OK) {
     sp_free(s);
     return st;
-  }
-  if (duckdb_connect(s->db, &s->con) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-    goto out_fail;
   }
   sp_buf_puts(&sql, "SELECT * FROM (\n");
   if ((st = sp_input_select(&sql, d, err)) != SP_OK)
@@ -141,9 +136,7 @@ sp_status sp_arrow_stream_open(const sp_dataset *d,
 out_fail:
   sp_buf_release(&sql);
   duckdb_destroy_result(&s->res);
-  if (s->con)
-    duckdb_disconnect(&s->con);
-  duckdb_close(&s->db);
+  sp_duck_close(&s->db, &s->con);
   sp_free(s);
   return st;
 }

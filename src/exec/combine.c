@@ -404,12 +404,8 @@ sp_status sp_combine_split(const char *query, const char *input_sql,
   expand_plain(query, &sql);
   if (!sql)
     return SP_OK;
-  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     goto out;
-  if (duckdb_connect(db, &con) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-    goto out;
-  }
   /* A query DuckDB cannot parse is left for the task to report. */
   if (sp_duck_query_text(con, "SELECT json_serialize_sql($1::VARCHAR)", sql,
                          &text, &ignored) != SP_OK || !text ||
@@ -464,9 +460,6 @@ out:
   sp_buf_release(&f);
   sp_buf_release(&n);
   sp_free(wide);
-  if (con)
-    duckdb_disconnect(&con);
-  if (db)
-    duckdb_close(&db);
+  sp_duck_close(&db, &con);
   return st;
 }

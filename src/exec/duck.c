@@ -56,6 +56,32 @@ sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
   return st;
 }
 
+sp_status sp_duck_open_connected(duckdb_database *db, duckdb_connection *con,
+                                 sp_error **err)
+{
+  sp_status st;
+
+  *con = NULL;
+  if ((st = sp_duck_open(1, 0, NULL, db, err)) != SP_OK)
+    return st;
+  if (duckdb_connect(*db, con) == DuckDBError) {
+    duckdb_close(db);
+    *con = NULL;
+    return sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
+  }
+  return SP_OK;
+}
+
+void sp_duck_close(duckdb_database *db, duckdb_connection *con)
+{
+  if (*con)
+    duckdb_disconnect(con);
+  if (*db)
+    duckdb_close(db);
+  *con = NULL;
+  *db = NULL;
+}
+
 sp_status sp_duck_result_error(duckdb_result *res, sp_error **err)
 {
   duckdb_error_type type = duckdb_result_error_type(res);

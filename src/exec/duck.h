@@ -23,6 +23,16 @@ const char *sp_duck_version(void);
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err);
 
+/* Opens a short-lived DuckDB of one thread for the driver's own queries
+ * (schemas, metadata, reading results back) and connects to it. On
+ * failure nothing stays open. Close with sp_duck_close. */
+sp_status sp_duck_open_connected(duckdb_database *db, duckdb_connection *con,
+                                 sp_error **err);
+
+/* Disconnects con and closes db, either of which may be NULL (unopened);
+ * both are NULL after. */
+void sp_duck_close(duckdb_database *db, duckdb_connection *con);
+
 /* Sets *err from a failed result, with a status by DuckDB's error type:
  * SP_ENOMEM when it ran out of memory, SP_EIO for a file system error
  * (both may succeed when tried again), SP_ESQL for the rest. Returns the

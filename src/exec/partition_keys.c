@@ -114,12 +114,8 @@ sp_status sp_read_partition_keys(const char *const *paths, size_t n,
     if ((found[i] = hive_key(paths[i], dimension)) == -1)
       missing++;
   if (missing) {
-    if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+    if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
       goto out;
-    if (duckdb_connect(db, &con) == DuckDBError) {
-      st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-      goto out;
-    }
     if ((st = read_metadata(con, paths, n, dimension, found, err)) != SP_OK)
       goto out;
   }
@@ -140,10 +136,7 @@ sp_status sp_read_partition_keys(const char *const *paths, size_t n,
     keys[i] = (int)found[i];
   }
 out:
-  if (con)
-    duckdb_disconnect(&con);
-  if (db)
-    duckdb_close(&db);
+  sp_duck_close(&db, &con);
   sp_free(found);
   return st;
 }

@@ -119,12 +119,8 @@ sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
   if (!(rows = sp_calloc(1, sizeof(*rows))))
     return sp_error_oom(err);
   /* One thread keeps the rows in file order. */
-  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     goto out;
-  if (duckdb_connect(db, &con) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-    goto out;
-  }
   sp_buf_puts(&sql, "CREATE TEMP VIEW __sp_rows AS\n");
   if ((st = sp_input_select(&sql, d, err)) != SP_OK)
     goto out;
@@ -133,10 +129,7 @@ sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
     st = read_values(con, limit, rows, err);
 out:
   sp_buf_release(&sql);
-  if (con)
-    duckdb_disconnect(&con);
-  if (db)
-    duckdb_close(&db);
+  sp_duck_close(&db, &con);
   if (st != SP_OK) {
     sp_rows_free(&rows);
     return st;

@@ -73,12 +73,8 @@ sp_status sp_union_schema(const char *const *paths, size_t n,
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = sp_duck_open(1, 0, NULL, &db, err)) != SP_OK)
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     goto out;
-  if (duckdb_connect(db, &con) == DuckDBError) {
-    st = sp_error_set(err, SP_ESQL, "cannot connect to DuckDB");
-    goto out;
-  }
   if (duckdb_prepare(con, sql.data, &prep) == DuckDBError) {
     st = sp_error_set(err, SP_ESQL, "%s", duckdb_prepare_error(prep));
     goto out;
@@ -100,10 +96,7 @@ out:
     *schema = NULL;
   }
   duckdb_destroy_prepare(&prep);
-  if (con)
-    duckdb_disconnect(&con);
-  if (db)
-    duckdb_close(&db);
+  sp_duck_close(&db, &con);
   sp_buf_release(&sql);
   return st;
 }
