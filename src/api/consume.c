@@ -98,14 +98,16 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
                               const char *staging, size_t *nfiles,
                               sp_error **err)
 {
-  sp_buf dst = SP_BUF_INIT, dir = SP_BUF_INIT;
+  sp_buf dst = SP_BUF_INIT, dir = SP_BUF_INIT, data = SP_BUF_INIT;
   sp_dataset d = {0};
-  const char *fallback = NULL, *job_dir = s->job.layout.job_dir;
-  size_t n = strlen(job_dir);
+  char *fallback = NULL, *real = NULL;
   sp_status st = SP_OK;
   int p;
 
   *nfiles = 0;
+  sp_layout_file(&s->job.layout, &data, "data");
+  if (sp_buf_oom(&data))
+    st = sp_error_oom(err);
   for (p = 0; p < node->npartitions && st == SP_OK; p++) {
     size_t i, kept = 0;
     sp_dataset_release(&d);
@@ -113,16 +115,21 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
       break;
     for (i = 0; i < d.len && st == SP_OK; i++) {
       const sp_piece *piece = &d.pieces[i];
-      /* Only the job's own files are ever published. */
-      if (piece->user || strncmp(piece->path, job_dir, n) != 0 ||
-          piece->path[n] != '/') {
+      sp_free(real);
+      real = NULL;
+      /* Only the job's own files are ever published, links resolved. */
+      if (piece->user ||
+          sp_path_check_inside(piece->path, data.data, &real, err)) {
+        sp_error_free(err);
         st = sp_error_set(err, SP_EINTERNAL, "publish: %s is not a file of "
                           "the job", piece->path);
         break;
       }
       if (piece->rows == 0) {
-        if (!fallback)
-          fallback = sp_strdup(piece->path);
+        if (!fallback) {
+          fallback = real;
+          real = NULL;
+        }
         continue;
       }
       if (kept == 0 &&
@@ -131,7 +138,7 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
       sp_buf_reset(&dst);
       sp_buf_appendf(&dst, "%s/part-%05d-%03zu.parquet", dir.data, p, kept++);
       st = sp_buf_oom(&dst) ? sp_error_oom(err)
-                            : sp_link_or_copy(piece->path, dst.data, err);
+                            : sp_link_or_copy(real, dst.data, err);
     }
     *nfiles += kept;
   }
@@ -143,10 +150,12 @@ static sp_status link_outputs(sp_session *s, const sp_node *node,
                           : sp_link_or_copy(fallback, dst.data, err);
     *nfiles = 1;
   }
-  sp_free((void *)fallback);
+  sp_free(fallback);
+  sp_free(real);
   sp_dataset_release(&d);
   sp_buf_release(&dst);
   sp_buf_release(&dir);
+  sp_buf_release(&data);
   return st;
 }
 

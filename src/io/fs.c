@@ -385,6 +385,30 @@ int64_t sp_file_size(const char *path, sp_error **err)
   return (int64_t)sb.st_size;
 }
 
+sp_status sp_path_check_inside(const char *path, const char *dir,
+                               char **real, sp_error **err)
+{
+  char *p = NULL, *d = NULL;
+  sp_status st;
+  size_t n;
+
+  if ((st = sp_realpath(path, &p, err)) != SP_OK ||
+      (st = sp_realpath(dir, &d, err)) != SP_OK)
+    goto out;
+  n = strlen(d);
+  if (strncmp(p, d, n) != 0 || p[n] != '/')
+    st = sp_error_set(err, SP_EINVAL, "%s is not inside %s: it resolves to "
+                      "%s", path, dir, p);
+out:
+  if (st == SP_OK && real) {
+    *real = p;
+    p = NULL;
+  }
+  sp_free(p);
+  sp_free(d);
+  return st;
+}
+
 sp_status sp_realpath(const char *path, char **out, sp_error **err)
 {
   char *p = realpath(path, NULL);

@@ -68,6 +68,14 @@ sp_status sp_read_file(const char *path, char **out, size_t *len,
 /* Size of a regular file in bytes, or -1 (with err). */
 int64_t sp_file_size(const char *path, sp_error **err);
 
+/* Checks that path, with every symbolic link in it resolved, names an
+ * existing file inside the folder dir (resolved as well). Fails with
+ * SP_EINVAL naming path when it resolves elsewhere, SP_EIO when it cannot
+ * be resolved. On success *real (may be NULL) gets the resolved path, for
+ * the caller to free with sp_free. */
+sp_status sp_path_check_inside(const char *path, const char *dir,
+                               char **real, sp_error **err);
+
 /* An absolute, normalized form of path (which must exist); caller frees
  * with sp_free. */
 sp_status sp_realpath(const char *path, char **out, sp_error **err);

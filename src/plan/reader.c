@@ -50,13 +50,17 @@ static int is_name(const json_t *s)
   return json_is_string(s) && json_string_length(s) > 0;
 }
 
-/* 1 if t can be pasted into SQL as a type: words, digits, spaces, and
- * ( ) , [ ] . between them, and double-quoted names ("" for a quote), as
- * sp_duck_type_sql spells a type. Nothing else gets through, so no string,
- * comment or second statement can hide in it. */
+/* 1 if t can be pasted into SQL as a type, as sp_duck_type_sql spells
+ * one: words, digits, spaces and '.', double-quoted names ("" for a
+ * quote), and ( ) [ ] that balance, with ',' only inside them. Pasted into
+ * CAST(NULL AS <t>), it can then never close that CAST: no string,
+ * comment, FROM or second statement can hide in it, and DuckDB takes only
+ * constants as type modifiers. */
 static int is_type(const json_t *type)
 {
   const char *t = json_string_value(type);
+  char open[64];
+  size_t depth = 0;
 
   if (!t || !*t)
     return 0;
@@ -66,11 +70,19 @@ static int is_type(const json_t *type)
         ;
       if (!*t)
         return 0;
-    } else if (!isalnum((unsigned char)*t) && !strchr(" _(),[].", *t)) {
+    } else if (*t == '(' || *t == '[') {
+      if (depth == sizeof(open))
+        return 0;
+      open[depth++] = *t;
+    } else if (*t == ')' || *t == ']') {
+      if (depth == 0 || open[--depth] != (*t == ')' ? '(' : '['))
+        return 0;
+    } else if (*t == ',' ? depth == 0
+                          : !isalnum((unsigned char)*t) && !strchr(" _.", *t)) {
       return 0;
     }
   }
-  return 1;
+  return depth == 0;
 }
 
 /* Checks "schema": [name, type] pairs of types SQL may hold as they are. */

@@ -525,9 +525,10 @@ static sp_status commit_files(sp_job *job, const sp_task *t,
     goto out;
   }
   /* A rename replaces a file, not a folder: a folder left by a run that
-   * died between its rename and its log line is stale, and goes. */
+   * died between its rename and its log line is stale, and goes; so does
+   * anything else in the way (a link a line could not be reused for). */
   if (rename(from.data, to.data) != 0 &&
-      ((errno != ENOTEMPTY && errno != EEXIST) ||
+      ((errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR) ||
        (st = sp_rm_rf(to.data, err)) != SP_OK ||
        rename(from.data, to.data) != 0)) {
     if (st == SP_OK)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "io/fs.h"
 #include "io/jsonl.h"
 #include "io/parquet.h"
 #include "util/alloc.h"
@@ -109,38 +110,48 @@ static sp_status check_piece(sp_piece *p, const sp_task *t,
 {
   const char *why = p->user ? "it is an input file outside the job folder"
                             : path_problem(p->path, t);
-  sp_buf abs = SP_BUF_INIT;
+  sp_buf abs = SP_BUF_INIT, data = SP_BUF_INIT;
   sp_fingerprint now;
   sp_status st = SP_OK;
+  char *real = NULL;
 
   if (!why && p->fingerprint.bytes <= 0)
     why = "it has no recorded size and footer";
+  if (!why && p->reader)
+    why = "it names a reader, and smallpond reads its own files with none";
   if (why)
     return sp_error_set(err, SP_EINVAL, "file %s: %s", p->path, why);
   sp_buf_appendf(&abs, "%s/%s", job_dir, p->path);
-  if (sp_buf_oom(&abs))
-    return sp_error_oom(err);
+  sp_buf_appendf(&data, "%s/data", job_dir);
+  if (sp_buf_oom(&abs) || sp_buf_oom(&data)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
   if (last->path.data && strcmp(last->path.data, abs.data) == 0) {
     now = last->print;
   } else {
     sp_buf_reset(&last->path);
-    if ((st = sp_parquet_fingerprint(abs.data, &now, err)) == SP_OK) {
-      sp_buf_puts(&last->path, abs.data);
-      last->print = now;
-    }
+    /* A link anywhere on the way could lead out of the job: resolved. */
+    if ((st = sp_path_check_inside(abs.data, data.data, &real, err)) ||
+        (st = sp_parquet_fingerprint(real, &now, err)))
+      goto out;
+    sp_buf_puts(&last->path, abs.data);
+    last->print = now;
   }
-  if (st == SP_OK && (now.bytes != p->fingerprint.bytes ||
-                      now.footer != p->fingerprint.footer))
+  if (now.bytes != p->fingerprint.bytes ||
+      now.footer != p->fingerprint.footer) {
     st = sp_error_set(err, SP_EIO, "file %s has changed since it was "
                       "written (%lld bytes then, %lld now)", abs.data,
                       (long long)p->fingerprint.bytes, (long long)now.bytes);
-  if (st == SP_OK) {
-    sp_free(p->path);
-    p->path = sp_buf_detach(&abs);
-    if (!p->path)
-      st = sp_error_oom(err);
+    goto out;
   }
+  sp_free(p->path);
+  if (!(p->path = sp_buf_detach(&abs)))
+    st = sp_error_oom(err);
+out:
+  sp_free(real);
   sp_buf_release(&abs);
+  sp_buf_release(&data);
   return st;
 }
 

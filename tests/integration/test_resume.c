@@ -277,6 +277,47 @@ static void test_moved_root(void **state)
   json_decref(after);
 }
 
+/* A shuffle's folder moved outside the job and linked back: its files are
+ * the same, fingerprints and all, but they resolve outside data/, so the
+ * shuffle runs again (nothing outside the job is reused or published). */
+static void test_link_out_of_job(void **state)
+{
+  fixture *f = *state;
+  const char *outside = tk_path(f->dir, "elsewhere");
+  const char *out = tk_path(f->dir, "linked-2");
+  json_t *lines, *j;
+  json_int_t shuffle;
+  char *log;
+  size_t i;
+  int moved = 0;
+
+  run_pipeline(f, f->root, "linked", AGG, tk_path(f->dir, "linked-1"));
+  assert_int_equal(tk_mkdir_p(outside), 0);
+  lines = read_state(state_path(f->root, "linked"));
+  shuffle = last_node(lines, "shuffle");
+  json_array_foreach(lines, i, j) {
+    const char *key = json_string_value(json_object_get(j, "key"));
+    const char *dir = tk_fmt("%s/linked/data/%s", f->root, key);
+    if (!is_step(j, "shuffle", shuffle))
+      continue;
+    assert_int_equal(rename(dir, tk_path(outside, key)), 0);
+    assert_int_equal(symlink(tk_path(outside, key), dir), 0);
+    moved++;
+  }
+  json_decref(lines);
+  assert_true(moved >= 2);
+  run_pipeline(f, f->root, "linked", AGG2, out);
+  tk_assert_same_rows(expected(f, AGG2),
+                      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')",
+                             out));
+  log = driver_log(f->root, "linked");
+  assert_int_equal(tk_count(log, "is not inside"), moved);
+  free(log);
+  /* The link went, what it led to stays. */
+  assert_true(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/*/*')",
+                                 outside)) >= moved);
+}
+
 /* Malformed reader specs on the files a later step reads: the lines are
  * skipped with a warning and their tasks run again; no worker crashes. */
 static void test_malformed_reader(void **state)
@@ -332,6 +373,7 @@ int main(void)
     cmocka_unit_test(test_path_outside_job),
     cmocka_unit_test(test_damaged_file),
     cmocka_unit_test(test_moved_root),
+    cmocka_unit_test(test_link_out_of_job),
     cmocka_unit_test(test_malformed_reader),
   };
 

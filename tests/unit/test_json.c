@@ -54,6 +54,10 @@ static void make_dataset(sp_dataset *d, int variant)
     {.path = "/abs/\"quoted\" 'it''s' \xc3\xa9.parquet",
      .rows = INT64_C(5000000000), .begin = INT64_C(4000000000),
      .end = INT64_C(9000000000), .user = 1},
+    {.path = "/abs/union.parquet", .rows = -1, .end = -1, .user = 1,
+     .reader = "{\"format\":\"parquet\",\"schema\":[[\"a\","
+               "\"DECIMAL(18, 3)\"],[\"b\",\"STRUCT(\\\"x )\\\" INTEGER[3], "
+               "y MAP(VARCHAR, DOUBLE[]))\"]],\"union_by_name\":true}"},
     {.path = "/abs/data.csv", .rows = -1, .end = -1, .user = 1,
      .reader = "{\"columns\":[[\"a\",\"BIGINT\"]],\"format\":\"csv\"}"},
   };
@@ -190,6 +194,21 @@ static void test_dataset_malformed(void **state)
     "\"columns\": [[\"a\", \"INT\"]], \"delimiter\": \"\"}}]",
     "[{\"path\": \"/a\", \"reader\": {\"format\": \"csv\", "
     "\"columns\": [[\"a\", \"INT\"]], \"sql\": \"x\"}}]",
+    /* Schema types are pasted into CAST(NULL AS <type>): none may close
+     * it (a reviewer read another file through this one). */
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"BIGINT) AS \\\"x\\\", \\\"secret\\\" FROM "
+    "\\\"/tmp/s.csv\\\" UNION ALL BY NAME SELECT CAST(NULL AS BIGINT\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"INTEGER[\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"MAP(VARCHAR, INT))(\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"INT, b\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"VARCHAR(')\"]]}}]",
+    "[{\"path\": \"/a\", \"reader\": {\"format\": \"parquet\", "
+    "\"schema\": [[\"a\", \"INT -- x\"]]}}]",
   };
   size_t i;
 
