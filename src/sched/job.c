@@ -17,6 +17,7 @@
 #include "sched/attempts.h"
 #include "sched/state.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -374,12 +375,61 @@ out_fail:
   return st;
 }
 
+/* How long sp_job_close waits for MPI ranks still running an attempt
+ * (stopped at its task timeout, or lost to a duplicate). */
+#define DRAIN_MS (10 * 1000)
+
+/* Takes the late results of ranks still running an attempt, so that their
+ * sends end and they read STOP, and removes what those attempts wrote. */
+static void drain_ranks(sp_job *job)
+{
+  sp_workers *ws = &job->workers;
+  int64_t until = sp_clock_ms() + DRAIN_MS;
+  unsigned char *watch = sp_calloc((size_t)ws->n + 1, 2);
+  sp_buf out = SP_BUF_INIT;
+  int i, left = 1;
+
+  while (watch && left > 0 && sp_clock_ms() < until) {
+    for (i = 0, left = 0; i < ws->n; i++)
+      left += watch[i] = ws->items[i].task >= 0;
+    if (!left ||
+        sp_workers_poll(ws, watch, watch + ws->n,
+                        (int)(until - sp_clock_ms()), NULL) <= 0)
+      break;
+    for (i = 0; i < ws->n; i++) {
+      sp_worker *w = &ws->items[i];
+      json_t *msg = NULL;
+      if (!watch[ws->n + i])
+        continue;
+      if (sp_worker_recv(ws, w, &msg, NULL) == SP_OK)
+        json_decref(msg);
+      sp_buf_reset(&out);
+      sp_layout_attempt_out(&job->layout, &out, w->key, w->attempt);
+      if (!sp_buf_oom(&out))
+        sp_rm_rf(out.data, NULL);
+      sp_buf_puts(&out, ".parquet");
+      if (!sp_buf_oom(&out))
+        (void)unlink(out.data);
+      w->task = -1;
+    }
+  }
+  sp_free(watch);
+  sp_buf_release(&out);
+}
+
 void sp_job_close(sp_job *job)
 {
   int discard = job->runs == 0;
   size_t i;
 
+  if (job->workers.mpi)
+    drain_ranks(job);
   sp_workers_stop(&job->workers);
+  if (job->workers.mpi_stuck)
+    SP_LOG(&job->log, SP_LOG_ERROR, "%d rank%s still ran an attempt stopped "
+           "at its task timeout and did not answer when the job closed: MPI is not "
+           "finalized, so mpirun ends the job", job->workers.mpi_stuck,
+           job->workers.mpi_stuck == 1 ? "" : "s");
   SP_LOG(&job->log, SP_LOG_INFO, "job closed");
   for (i = 0; i < job->ntasks; i++)
     sp_datasets_free(job->tasks[i].outputs, (size_t)job->tasks[i].noutputs);

@@ -71,6 +71,8 @@ typedef struct sp_run {
   stage_times *stages;
   size_t nstages, stages_cap;
   int failed;
+  int awaiting_ranks;    /* nothing runs, but a rank stopped at its task
+                            timeout may yet answer and serve again */
   size_t resumed, ran, retried, speculated;
   sp_progress progress;
 } sp_run;
@@ -354,6 +356,14 @@ static void hold(sp_workers *ws, sp_worker *w, int threads, int64_t memory)
   h->memory_used += memory;
 }
 
+/* 1 when w is an MPI rank whose attempt ran past its task timeout: it
+ * cannot be stopped, so it holds its host's capacity until its result
+ * comes, but the attempt no longer counts as running. */
+static int attempt_abandoned(const sp_workers *ws, const sp_worker *w)
+{
+  return ws->mpi && w->timed_out;
+}
+
 /* Worker w's attempt ended: it is idle, its capacity free again. */
 static void unhold(sp_run *run, sp_worker *w)
 {
@@ -365,7 +375,7 @@ static void unhold(sp_run *run, sp_worker *w)
   }
   w->cpus_held = 0;
   w->memory_held = 0;
-  if (w->task >= 0) {
+  if (w->task >= 0 && !attempt_abandoned(ws, w)) {
     run->job->tasks[w->task].running--;
     run->running--;
   }
@@ -442,6 +452,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   if (st != SP_OK)
     goto out;
   w->started_ms = sp_wall_ms();
+  w->started_mono = sp_clock_ms();
   sp_progress_started(&run->progress, t);
   sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
@@ -464,6 +475,7 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   ts->attempts++;
   ts->running++;
   w->task = (long)t->index;
+  snprintf(w->key, sizeof(w->key), "%s", t->key);
   w->attempt = d.attempt;
   w->cancelled = 0;
   w->timed_out = 0;
@@ -742,6 +754,17 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   task_what(t, what, sizeof(what));
   if (sp_worker_recv(&job->workers, w, &msg, NULL) != SP_OK)
     return on_worker_lost(run, w, t, err);
+  if (w->timed_out) {
+    json_decref(msg);
+    /* Killed at its timeout, but its result came first: as if lost. */
+    if (!job->workers.mpi)
+      return on_worker_lost(run, w, t, err);
+    /* A rank answering after its timeout: dropped; it serves again. */
+    drop_attempt(run, t, w, "it came after its task timeout");
+    w->timed_out = 0;
+    w->live = 1;
+    return SP_OK;
+  }
   st = sp_task_result_from_json(msg, &r, err);
   json_decref(msg);
   if (st != SP_OK) {
@@ -792,7 +815,7 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   if (t->kind != SP_TASK_SPLIT_ROWS)
     sp_attempts_measure(r.outputs, (size_t)r.noutputs, &rows_known, &bytes);
   log_attempt(job, t, w, "ok", NULL, r.rows, bytes);
-  stage_finished(run, t, sp_wall_ms() - w->started_ms);
+  stage_finished(run, t, sp_clock_ms() - w->started_mono);
   sp_progress_done(&run->progress, t, r.rows, bytes);
   SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
          what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
@@ -815,6 +838,34 @@ static int live_workers(const sp_job *job)
 
   for (i = 0; i < job->workers.n; i++)
     n += job->workers.items[i].live;
+  return n;
+}
+
+/* When an MPI rank stopped at its task timeout counts as hung: twice
+ * its timeout after its attempt started. Until then it may answer and
+ * serve again. */
+static int64_t hung_after_ms(const sp_run *run, const sp_worker *w)
+{
+  return w->started_mono +
+         2 * task_timeout_ms(run->job, run->g->tasks[w->task]);
+}
+
+/* MPI ranks out of service until their late result comes; *waiting gets
+ * how many of them may still answer (hung_after_ms). */
+static int abandoned_ranks(const sp_run *run, int *waiting)
+{
+  const sp_workers *ws = &run->job->workers;
+  int64_t now = sp_clock_ms();
+  int i, n = 0;
+
+  *waiting = 0;
+  for (i = 0; i < ws->n; i++) {
+    const sp_worker *w = &ws->items[i];
+    if (w->task < 0 || !attempt_abandoned(ws, w))
+      continue;
+    n++;
+    *waiting += now < hung_after_ms(run, w);
+  }
   return n;
 }
 
@@ -869,11 +920,21 @@ static sp_status start_ready(sp_run *run, sp_error **err)
                                  (long long)(memory >> 20),
                                  (long long)(job->max_memory >> 20));
       }
-      return run->running > 0 || live_workers(job) > 0
-                 ? SP_OK
-                 : sp_error_set(err, SP_EWORKER, "no worker is left: all %d "
-                                "died; start a new session",
-                                job->workers.n);
+      int stopped, waiting;
+      if (run->running > 0 || live_workers(job) > 0)
+        return SP_OK;
+      if ((stopped = abandoned_ranks(run, &waiting)) > 0 && waiting > 0) {
+        run->awaiting_ranks = 1;
+        return SP_OK;
+      }
+      if (stopped > 0)
+        return sp_error_set(err, SP_EWORKER, "no worker is left: %d of the "
+                            "%d ranks still run attempts stopped at their "
+                            "task timeout, twice that long now (an MPI "
+                            "rank cannot be stopped)", stopped,
+                            job->workers.n);
+      return sp_error_set(err, SP_EWORKER, "no worker is left: all %d died; "
+                          "start a new session", job->workers.n);
     }
     run->head++;
     st = w ? dispatch(run, t, w, err) : run_inline(run, t, err);
@@ -920,7 +981,7 @@ static int64_t straggler_ms(stage_times *st)
 static sp_status speculate(sp_run *run, int *watching, sp_error **err)
 {
   sp_job *job = run->job;
-  int64_t now = sp_wall_ms();
+  int64_t now = sp_clock_ms();
   sp_status st = SP_OK;
   int i, never;
 
@@ -939,7 +1000,7 @@ static sp_status speculate(sp_run *run, int *watching, sp_error **err)
         job->tasks[t->index].attempts >= job->max_attempts ||
         !(stage = stage_of(run, t)))
       continue;
-    if (!(limit = straggler_ms(stage)) || now - w->started_ms < limit) {
+    if (!(limit = straggler_ms(stage)) || now - w->started_mono < limit) {
       *watching = 1;
       continue;
     }
@@ -949,7 +1010,7 @@ static sp_status speculate(sp_run *run, int *watching, sp_error **err)
     run->speculated++;
     SP_LOG(&job->log, SP_LOG_WARN, "task %s has run %.1f s on worker %d, "
            "over %.1f s for its stage: starting a duplicate on worker %d",
-           t->key, (now - w->started_ms) / 1000.0, w->index, limit / 1000.0,
+           t->key, (now - w->started_mono) / 1000.0, w->index, limit / 1000.0,
            idle->index);
     st = dispatch(run, t, idle, err);
   }
@@ -957,60 +1018,81 @@ static sp_status speculate(sp_run *run, int *watching, sp_error **err)
 }
 
 /* Stops every attempt that has run past its task's timeout, which then
- * fails like one whose worker died: a local worker is killed (its stream
- * ends and on_worker_lost retries the task); an MPI rank cannot be, so
- * the attempt fails here and the rank gets no more tasks. *next_ms is set
- * to when the next running attempt reaches its timeout, -1 for never. */
-static sp_status expire_attempts(sp_run *run, int64_t *next_ms,
-                                 sp_error **err)
+ * fails like one whose worker died. A local worker is killed: its stream
+ * ends and on_worker_lost retries the task. An MPI rank cannot be: its
+ * attempt stops counting and fails here (unless another attempt of the
+ * task runs or won), and the rank gets no task until its result comes
+ * (attempt_abandoned). */
+static sp_status expire_attempts(sp_run *run, sp_error **err)
 {
   sp_job *job = run->job;
-  int64_t now = sp_wall_ms();
+  int64_t now = sp_clock_ms(), limit;
   sp_status st = SP_OK;
-  char what[160], why[96];
+  char what[160], why[112];
   int i;
 
-  *next_ms = -1;
   for (i = 0; i < job->workers.n && st == SP_OK; i++) {
     sp_worker *w = &job->workers.items[i];
+    sp_task_state *ts;
     const sp_task *t;
-    int64_t limit, left;
-    if (w->task < 0 || w->cancelled || w->timed_out)
+    /* A cancelled local attempt is being killed already; a cancelled
+     * rank's one times out too, or the run would wait for it. */
+    if (w->task < 0 || w->timed_out || (w->cancelled && !job->workers.mpi))
       continue;
     t = run->g->tasks[w->task];
-    if (!(limit = task_timeout_ms(job, t)))
+    ts = &job->tasks[t->index];
+    if (!(limit = task_timeout_ms(job, t)) || now - w->started_mono < limit)
       continue;
-    if ((left = w->started_ms + limit - now) > 0) {
-      if (*next_ms < 0 || left < *next_ms)
-        *next_ms = left;
-      continue;
-    }
     w->timed_out = 1;
-    SP_LOG(&job->log, SP_LOG_WARN, "%s attempt %d on worker %d ran past its "
+    SP_LOG(&job->log, SP_LOG_WARN, "%s attempt %d on %s %d ran past its "
            "task timeout of %.1f s: stopping it",
-           task_what(t, what, sizeof(what)), w->attempt, w->index,
-           limit / 1000.0);
+           task_what(t, what, sizeof(what)), w->attempt,
+           job->workers.mpi ? "rank" : "worker", w->index, limit / 1000.0);
     if (!job->workers.mpi) {
       sp_worker_kill(w);
       continue;
     }
-    snprintf(why, sizeof(why), "ran past its task timeout of %.1f s; rank "
-             "%d gets no more tasks", limit / 1000.0, w->index);
     w->live = 0;
-    if (job->tasks[t->index].running > 1 || job->tasks[t->index].done) {
-      drop_attempt(run, t, w, why);
-    } else if (retry(run, t, w, SP_EWORKER, why)) {
+    ts->running--;
+    run->running--;
+    if (w->cancelled || ts->done || ts->running > 0)
+      continue;
+    snprintf(why, sizeof(why), "ran past its task timeout of %.1f s; rank "
+             "%d gets no task until it answers", limit / 1000.0, w->index);
+    if (retry(run, t, w, SP_EWORKER, why)) {
       log_attempt(job, t, w, "retry", why, -1, -1);
-      unhold(run, w);
     } else {
       log_attempt(job, t, w, "failed", why, -1, -1);
-      unhold(run, w);
       st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
                              "times; the last time on rank %d: %s", what,
-                             job->tasks[t->index].attempts, w->index, why);
+                             ts->attempts, w->index, why);
     }
   }
   return st;
+}
+
+/* Milliseconds until the first running attempt reaches its task timeout
+ * (0 when one has), or while the run awaits ranks stopped at theirs, one
+ * counts as hung; -1 when none of these comes. */
+static int64_t next_timeout_ms(const sp_run *run)
+{
+  const sp_job *job = run->job;
+  int64_t now = sp_clock_ms(), next = -1, limit, left;
+  int i;
+
+  for (i = 0; i < job->workers.n; i++) {
+    const sp_worker *w = &job->workers.items[i];
+    if (w->task < 0 || (w->cancelled && !job->workers.mpi) ||
+        (w->timed_out && !run->awaiting_ranks) ||
+        !(limit = task_timeout_ms(job, run->g->tasks[w->task])))
+      continue;
+    left = (w->timed_out ? hung_after_ms(run, w) : w->started_mono + limit) -
+           now;
+    left = left > 0 ? left : 0;
+    if (next < 0 || left < next)
+      next = left;
+  }
+  return next;
 }
 
 /* Waits for at least one result (or timeout_ms, -1 for no limit) and
@@ -1101,10 +1183,10 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
          "reused from state.jsonl", run.pending, run.resumed);
   while (st == SP_OK || run.running > 0) {
     int watching = 0;
-    int64_t next_timeout = -1;
+    int64_t wait_ms;
+    run.awaiting_ranks = 0;
     /* Also while a failed run waits for its last attempts. */
-    sp_status expired = expire_attempts(&run, &next_timeout,
-                                        st == SP_OK ? err : NULL);
+    sp_status expired = expire_attempts(&run, st == SP_OK ? err : NULL);
     if (st == SP_OK)
       st = expired;
     if (st == SP_OK)
@@ -1113,15 +1195,16 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
       st = speculate(&run, &watching, err);
     if (st != SP_OK)
       run.failed = 1;
-    if (run.running == 0)
+    if (run.running == 0 && !run.awaiting_ranks)
       break;
-    /* While an attempt may turn out a straggler, look again each 100 ms;
-     * and when the next one reaches its timeout. */
-    if (watching && (next_timeout < 0 || next_timeout > 100))
-      next_timeout = 100;
-    if (next_timeout > INT_MAX)
-      next_timeout = INT_MAX;
-    sp_status s = wait_results(&run, (int)next_timeout, err);
+    /* Until the next attempt, just sent out or not, reaches its timeout;
+     * while one may turn out a straggler, look again each 100 ms. */
+    wait_ms = next_timeout_ms(&run);
+    if (watching && (wait_ms < 0 || wait_ms > 100))
+      wait_ms = 100;
+    if (wait_ms > INT_MAX)
+      wait_ms = INT_MAX;
+    sp_status s = wait_results(&run, (int)wait_ms, err);
     if (st == SP_OK)
       st = s;
   }

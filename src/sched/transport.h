@@ -33,12 +33,17 @@ typedef struct sp_worker {
   int host;        /* index into sp_workers.hosts */
   /* The attempt it runs, for the scheduler: */
   long task;       /* the task's index, or -1 when idle */
+  char key[17];    /* its key and attempt: where it writes */
   int attempt;
-  int64_t started_ms;
+  int64_t started_ms;   /* wall clock, for log/tasks.csv */
+  int64_t started_mono; /* monotonic, for timeouts and stragglers */
   int cpus_held;   /* what it holds of its host's capacity */
   int64_t memory_held;
   int cancelled;   /* another attempt of its task won */
-  int timed_out;   /* killed for running past its task timeout */
+  int timed_out;   /* stopped for running past its task timeout: a local
+                      worker killed; an MPI rank, which cannot be, is out
+                      of service until its result comes, which is then
+                      dropped (its attempt no longer counts as running) */
 } sp_worker;
 
 /* A machine the workers run on, and what its tasks may use at once. */
@@ -58,6 +63,9 @@ typedef struct sp_workers {
   int mpi;         /* 1: the MPI transport */
   int mpi_owned;   /* we initialized MPI, so we finalize it */
   int mpi_stopped; /* the ranks were told to stop */
+  int mpi_stuck;   /* ranks that still ran an attempt when told to stop
+                      (stopped at a task timeout, no answer): MPI is then
+                      not finalized, and mpirun ends the job */
 } sp_workers;
 
 /* Starts n local workers serving with opts (index is set per worker). */

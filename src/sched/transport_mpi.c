@@ -208,12 +208,16 @@ void sp_mpi_stop(sp_workers *ws)
   if (ws->mpi_stopped)
     return;
   ws->mpi_stopped = 1;
+  for (i = 0; i < ws->n; i++)
+    ws->mpi_stuck += ws->items[i].task >= 0;
   /* Every rank but 0 serves, whether the job got as far as saying hello
    * or not. */
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (i = 1; i < size; i++)
     send_json(i, TAG_STOP, NULL, NULL);
-  if (ws->mpi_owned)
+  /* A rank that never answered would keep MPI_Finalize waiting: leave it
+   * to mpirun, which ends the job when this process exits without. */
+  if (ws->mpi_owned && !ws->mpi_stuck)
     MPI_Finalize();
 }
 
