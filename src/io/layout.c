@@ -3,6 +3,7 @@
  */
 #include "io/layout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,8 +50,10 @@ static void side_name(sp_buf *b, const char *root, const char *job_id,
                  (int)getpid(), (long)ts.tv_sec, (long)ts.tv_nsec);
 }
 
-/* 1 once fd's exclusive lock is ours. A few tries over 0.2 s: `smallpond
- * status` holds a shared lock for an instant to see if a driver runs. */
+/* 0 once fd's exclusive lock is ours; EWOULDBLOCK while another process
+ * holds it, or the errno of a lock that cannot be taken at all (ENOLCK on
+ * an NFS mount without its lock service). A few tries over 0.2 s:
+ * `smallpond status` holds a shared lock for an instant. */
 static int take_lock(int fd)
 {
   struct timespec pause = {0, 10 * 1000 * 1000};
@@ -58,12 +61,12 @@ static int take_lock(int fd)
 
   for (i = 0; i < 20; i++) {
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-      return 1;
-    if (errno != EWOULDBLOCK)
       return 0;
+    if (errno != EWOULDBLOCK)
+      return errno;
     nanosleep(&pause, NULL);
   }
-  return 0;
+  return EWOULDBLOCK;
 }
 
 /* Writes this process's pid into the lock file fd. */
@@ -80,16 +83,14 @@ static sp_status note_owner(int fd, const char *path, sp_error **err)
 
 /* Makes the whole job folder under a name of its own (marker, lock taken,
  * subfolders), then renames it into place: another driver sees either no
- * folder or a complete one whose lock is held. Renaming over an empty
- * folder replaces it, so an empty folder is taken as no folder; a folder
- * with entries makes the rename fail, and *lost is set. */
+ * folder or a complete one whose lock is held. A folder that appeared
+ * there meanwhile with entries makes the rename fail, and *lost is set. */
 static sp_status create_job_dir(sp_layout *l, const char *root,
                                 const char *job_id, int *lost,
                                 sp_error **err)
 {
   sp_buf side = SP_BUF_INIT, path = SP_BUF_INIT;
   sp_status st = SP_OK;
-  struct stat sb;
   size_t i;
   int fd = -1;
 
@@ -102,9 +103,6 @@ static sp_status create_job_dir(sp_layout *l, const char *root,
                       strerror(errno));
     goto out;
   }
-  /* An empty folder the user made keeps its permissions. */
-  if (stat(l->job_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-    (void)chmod(side.data, sb.st_mode & 07777);
   for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && st == SP_OK; i++) {
     sp_buf_reset(&path);
     sp_buf_appendf(&path, "%s/%s", side.data, subdirs[i]);
@@ -138,7 +136,12 @@ static sp_status create_job_dir(sp_layout *l, const char *root,
     l->created = 1;
     fd = -1;
   } else {
-    sp_rm_rf(side.data, NULL); /* ours alone: never renamed into place */
+    /* Ours alone, never renamed into place. Unlocked first: on NFS an open
+     * file that is removed stays as .nfsXXXX, and its folder with it. */
+    if (fd >= 0)
+      close(fd);
+    fd = -1;
+    sp_rm_rf(side.data, NULL);
   }
 out:
   if (fd >= 0)
@@ -148,9 +151,29 @@ out:
   return st;
 }
 
-/* Takes the lock of the existing job folder. *again is set when the folder
- * went away or was replaced while we waited for its lock (its creator
- * discarded it): the caller starts over. */
+/* 1 if the folder holds nothing but, maybe, a lock file: an empty folder
+ * a driver is claiming. */
+static int only_a_lock(const char *dir)
+{
+  struct dirent *de;
+  DIR *d = opendir(dir);
+  int other = 0;
+
+  if (!d)
+    return 0;
+  while (!other && (de = readdir(d)))
+    other = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            strcmp(de->d_name, JOB_LOCK) != 0;
+  closedir(d);
+  return !other;
+}
+
+/* Takes the lock of an existing folder: a job folder, or an empty one (or
+ * a link to one), which is then made a job folder in place, so that it
+ * stays the user's (its owner, mode and ACL; it is never removed). A
+ * folder with other entries and no marker is refused, untouched. *again is
+ * set when the folder went away or was replaced while we waited for its
+ * lock (its creator discarded it): the caller starts over. */
 static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
                               sp_error **err)
 {
@@ -160,7 +183,7 @@ static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
   sp_status st = SP_OK;
   ssize_t n;
   size_t i;
-  int fd = -1;
+  int fd = -1, rc;
 
   *again = 0;
   sp_layout_file(l, &marker, JOB_MARKER);
@@ -169,7 +192,7 @@ static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
     st = sp_error_oom(err);
     goto out;
   }
-  if (!sp_path_exists(marker.data)) {
+  if (!sp_path_exists(marker.data) && !only_a_lock(l->job_dir)) {
     if (!sp_path_exists(l->job_dir))
       *again = 1;
     else
@@ -186,7 +209,7 @@ static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
                         strerror(errno));
     goto out;
   }
-  if (!take_lock(fd)) {
+  if ((rc = take_lock(fd)) == EWOULDBLOCK) {
     n = pread(fd, owner, sizeof(owner) - 1, 0);
     owner[n > 0 ? n : 0] = '\0';
     owner[strcspn(owner, "\n")] = '\0';
@@ -194,21 +217,30 @@ static sp_status lock_job_dir(sp_layout *l, const char *job_id, int *again,
                       "(pid %s)", job_id, *owner ? owner : "unknown");
     goto out;
   }
+  if (rc != 0) {
+    st = sp_error_set(err, SP_EIO, "cannot lock %s: %s (a file system "
+                      "without locks cannot hold a job folder)", lock.data,
+                      strerror(rc));
+    goto out;
+  }
   /* The lock is ours, but is it still the job folder's lock file? */
   if (fstat(fd, &held) != 0 || stat(lock.data, &named) != 0 ||
-      held.st_ino != named.st_ino || held.st_dev != named.st_dev ||
-      !sp_path_exists(marker.data)) {
+      held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
     *again = 1;
     goto out;
   }
   if ((st = note_owner(fd, l->job_dir, err)) != SP_OK)
     goto out;
-  /* A folder left by an older version may lack a subfolder. */
+  /* An empty folder claimed: the marker last, so that another driver sees
+   * a job folder only once it is one. A folder left by an older version
+   * may lack a subfolder. */
   for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && st == SP_OK; i++) {
     sp_buf_reset(&lock);
     sp_layout_file(l, &lock, subdirs[i]);
     st = sp_buf_oom(&lock) ? sp_error_oom(err) : sp_mkdir_p(lock.data, err);
   }
+  if (st == SP_OK && !sp_path_exists(marker.data))
+    st = sp_write_file_atomic(marker.data, "", 0, err);
   if (st == SP_OK) {
     l->lock_fd = fd;
     fd = -1;
@@ -227,7 +259,7 @@ sp_status sp_layout_open(const char *data_root, const char *job_id,
   sp_buf path = SP_BUF_INIT;
   char *root = NULL;
   sp_status st;
-  int tries, has, retry = 1;
+  int tries, retry = 1;
 
   memset(out, 0, sizeof(*out));
   out->lock_fd = -1;
@@ -258,12 +290,11 @@ sp_status sp_layout_open(const char *data_root, const char *job_id,
   /* Each turn either ends or saw another driver create or discard the
    * folder in between; a few turns settle any race. */
   for (tries = 0; tries < 8 && retry && st == SP_OK; tries++) {
-    if ((st = sp_dir_has_entries(out->job_dir, &has, err)) != SP_OK)
+    if (!sp_path_exists(out->job_dir) &&
+        ((st = create_job_dir(out, root, job_id, &retry, err)) != SP_OK ||
+         !retry))
       break;
-    if (!has && (st = create_job_dir(out, root, job_id, &retry, err)))
-      break;
-    if (retry || has)
-      st = lock_job_dir(out, job_id, &retry, err);
+    st = lock_job_dir(out, job_id, &retry, err);
   }
   if (st == SP_OK && retry)
     st = sp_error_set(err, SP_EEXIST, "job %s: its folder %s keeps being "
@@ -280,16 +311,22 @@ void sp_layout_close(sp_layout *l, int discard)
 {
   sp_buf gone = SP_BUF_INIT, parent = SP_BUF_INIT, base = SP_BUF_INIT;
 
-  /* Renamed away first, then removed: a driver waiting for the lock finds
-   * no folder, never a half-removed one, and creates its own. */
+  /* Renamed away first, while locked, then removed: a driver waiting for
+   * the lock finds no folder, never a half-removed one, and creates its
+   * own. Unlocked before the removal: on NFS an open file that is removed
+   * stays as .nfsXXXX, and its folder with it. */
   if (discard && l->created && l->lock_fd >= 0 && l->job_dir) {
     sp_path_split(l->job_dir, &parent, &base);
-    side_name(&gone, parent.data, base.data, "gone");
-    if (!sp_buf_oom(&gone) && rename(l->job_dir, gone.data) == 0)
+    if (!sp_buf_oom(&parent) && !sp_buf_oom(&base))
+      side_name(&gone, parent.data, base.data, "gone");
+    if (gone.len && !sp_buf_oom(&gone) && rename(l->job_dir, gone.data) == 0) {
+      close(l->lock_fd);
+      l->lock_fd = -1;
       sp_rm_rf(gone.data, NULL);
+    }
   }
   if (l->lock_fd >= 0)
-    close(l->lock_fd); /* after the removal: the folder stays ours */
+    close(l->lock_fd);
   sp_buf_release(&gone);
   sp_buf_release(&parent);
   sp_buf_release(&base);

@@ -22,24 +22,28 @@
 
 typedef struct sp_layout {
   char *job_dir; /* absolute */
-  int created;   /* this driver created the job folder */
+  int created;   /* this driver created the job folder (renamed it into
+                    place): only such a folder is ever discarded */
   int lock_fd;   /* the held lock file; -1 in a worker's copy */
 } sp_layout;
 
 /* Opens the job folder <data_root>/<job_id> for a driver and takes its
  * lock, so that two drivers never run one job at once; fills *out. A new
  * job folder is made complete under another name and renamed into place,
- * so another driver never sees a half-made one; an existing job folder (or
- * an empty folder) is reused. Fails with SP_EEXIST when another driver
- * holds the lock (naming its pid) or when the folder has entries but is
- * not a job folder (no marker file .smallpond-job). */
+ * so another driver never sees a half-made one; an existing job folder is
+ * reused, and an existing empty folder (or a link to one) is made a job
+ * folder in place, staying the user's. Fails with SP_EEXIST when another
+ * driver holds the lock (naming its pid) or when the folder has entries
+ * but is not a job folder (no marker file .smallpond-job), and with
+ * SP_EIO when the file system cannot lock (NFS without its lock service).
+ * On NFS, locks hold between hosts only when the mount has them. */
 sp_status sp_layout_open(const char *data_root, const char *job_id,
                          sp_layout *out, sp_error **err);
 
 /* Releases the lock and frees l. With discard, a folder this driver
- * created is removed first (renamed away, then deleted): bad input found
- * before anything ran leaves nothing behind. A folder it did not create is
- * never removed. */
+ * created (not one that existed, even empty) is removed first: renamed
+ * away, unlocked, deleted. Bad input found before anything ran leaves
+ * nothing behind. */
 void sp_layout_close(sp_layout *l, int discard);
 
 /* The pid of the driver holding the lock of the job in job_dir (-1 if it

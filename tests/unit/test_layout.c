@@ -197,21 +197,35 @@ static void test_layout_open(void **state)
   sp_free(root);
 }
 
-/* An empty folder becomes the job folder and keeps its mode; a folder with
+/* An empty folder, or a link to one, becomes the job folder in place: the
+ * same folder, its mode kept, never removed on discard; a folder with
  * other entries is refused and left as it was. */
 static void test_layout_open_existing(void **state)
 {
   const char *dir = *state;
   char *job = join(dir, "empty"), *other = join(dir, "other");
+  char *target = join(dir, "target"), *link = join(dir, "linked");
+  char *marker = join(target, ".smallpond-job");
   sp_layout l;
   sp_error *err = NULL;
-  struct stat sb;
+  struct stat before, sb;
 
   assert_int_equal(mkdir(job, 0700), 0);
+  assert_int_equal(stat(job, &before), 0);
   assert_int_equal(sp_layout_open(dir, "empty", &l, &err), SP_OK);
+  assert_false(l.created);
   assert_int_equal(stat(job, &sb), 0);
   assert_int_equal(sb.st_mode & 0777, 0700);
-  sp_layout_close(&l, 0);
+  assert_int_equal(sb.st_ino, before.st_ino);
+  sp_layout_close(&l, 1);
+  assert_true(is_dir(job));
+  assert_int_equal(mkdir(target, 0750), 0);
+  assert_int_equal(symlink(target, link), 0);
+  assert_int_equal(sp_layout_open(dir, "linked", &l, &err), SP_OK);
+  sp_layout_close(&l, 1);
+  assert_int_equal(lstat(link, &sb), 0);
+  assert_true(S_ISLNK(sb.st_mode));
+  assert_true(sp_path_exists(marker));
   assert_int_equal(mkdir(other, 0777), 0);
   write_text(other, "mine.txt", "keep me");
   assert_int_equal(sp_layout_open(dir, "other", &l, &err), SP_EEXIST);
@@ -220,6 +234,9 @@ static void test_layout_open_existing(void **state)
   assert_int_equal(count_entries(other), 1);
   sp_free(job);
   sp_free(other);
+  sp_free(target);
+  sp_free(link);
+  sp_free(marker);
 }
 
 /* Two drivers open one new job at the same moment, many times over: one
