@@ -386,6 +386,24 @@ static void test_task_timeout_of_step(void **state)
   tk_fixture_free(f);
 }
 
+/* One worker, the hung attempt the only one running while others wait:
+ * the timeout still fires (it once waited for any result first). */
+static void timeout_one_worker(sp_config *cfg)
+{
+  timeout_3s(cfg);
+  cfg->workers = 1;
+}
+
+static void test_task_timeout_one_worker(void **state)
+{
+  tk_fixture *f = slowed("3:60000", "timeout-one", timeout_one_worker);
+
+  (void)state;
+  eight_partitions(f, tk_path(f->dir, "out"));
+  assert_timed_out_once(f);
+  tk_fixture_free(f);
+}
+
 /* With no attempt left, a timeout fails the job, saying so. */
 static void timeout_one_attempt(sp_config *cfg)
 {
@@ -467,6 +485,7 @@ int main(void)
     cmocka_unit_test(test_speculation_off),
     cmocka_unit_test(test_task_timeout),
     cmocka_unit_test(test_task_timeout_of_step),
+    cmocka_unit_test(test_task_timeout_one_worker),
     cmocka_unit_test(test_task_timeout_fails_job),
     cmocka_unit_test(test_task_resources_against_capacity),
   };
