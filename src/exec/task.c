@@ -240,35 +240,52 @@ sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
   return st;
 }
 
-/* 1 when text may hold a HUGEINT: a sum, a cast to one, or an integer
- * literal past BIGINT (19 digits or more). A lexical test on the safe
- * side; inputs read from Parquet never hold one. */
-static int may_name_hugeint(const char *text)
+/* 1 when text names one of words[0..n), ignoring case. */
+static int mentions(const char *text, const char *const *words, size_t n)
 {
+  size_t i;
+
+  for (i = 0; text && i < n; i++)
+    if (strcasestr(text, words[i]))
+      return 1;
+  return 0;
+}
+
+/* 1 when SQL text may make a HUGEINT: a sum, a cast to one, factorial, an
+ * integer literal past BIGINT (19 digits or more), or an expression that
+ * unites an unsigned 64-bit value with signed ones (DuckDB's common type
+ * of UBIGINT and BIGINT is HUGEINT). A lexical test on the safe side. */
+static int sql_may_make_hugeint(const char *text)
+{
+  static const char *const words[] = {
+    "sum", "hugeint", "int128", "factorial", "ubigint", "uint64", "hash",
+    "case", "coalesce", "ifnull", "greatest", "least", "union"};
   size_t digits = 0;
 
-  if (!text)
-    return 0;
-  if (strcasestr(text, "sum") || strcasestr(text, "hugeint") ||
-      strcasestr(text, "int128"))
+  if (mentions(text, words, sizeof(words) / sizeof(words[0])))
     return 1;
-  for (; *text; text++)
+  for (; text && *text; text++)
     if ((digits = *text >= '0' && *text <= '9' ? digits + 1 : 0) >= 19)
       return 1;
   return 0;
 }
 
-/* 1 when the task's result may have a HUGEINT or UHUGEINT column: its SQL
- * or a reader of its inputs (a CSV column declared so) may make one. */
-static int may_make_hugeint(const sp_task_desc *d)
+/* 1 when the task's result may have a HUGEINT or UHUGEINT column: see
+ * sp_exec_lossless_select. */
+static int may_make_hugeint(const sp_exec_ctx *x)
 {
+  /* The types a CSV or JSON reader may declare. */
+  static const char *const types[] = {"hugeint", "int128", "ubigint",
+                                      "uint64"};
+  const sp_task_desc *d = x->desc;
   size_t i, j;
 
-  if (may_name_hugeint(d->sql))
+  if ((x->env && x->env->own_functions) || sql_may_make_hugeint(d->sql))
     return 1;
   for (i = 0; i < d->ninputs; i++)
     for (j = 0; j < d->inputs[i].len; j++)
-      if (may_name_hugeint(d->inputs[i].pieces[j].reader))
+      if (mentions(d->inputs[i].pieces[j].reader, types,
+                   sizeof(types) / sizeof(types[0])))
         return 1;
   return 0;
 }
@@ -277,41 +294,52 @@ sp_status sp_exec_lossless_select(sp_exec_ctx *x, const char *select,
                                   sp_buf *b, sp_error **err)
 {
   duckdb_prepared_statement prep = NULL;
-  sp_buf casts = SP_BUF_INIT, type = SP_BUF_INIT;
+  sp_buf list = SP_BUF_INIT, names = SP_BUF_INIT, type = SP_BUF_INIT;
   idx_t i, n;
-  int changed;
+  int changed, any = 0;
 
   /* A query that does not bind fails in the COPY with the same error. */
-  if (!may_make_hugeint(x->desc) ||
+  if (!may_make_hugeint(x) ||
       duckdb_prepare(x->con, select, &prep) == DuckDBError) {
     duckdb_destroy_prepare(&prep);
     sp_buf_puts(b, select);
     return sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
   }
+  /* By position: names may repeat, or differ only in case. */
   n = duckdb_prepared_statement_column_count(prep);
   for (i = 0; i < n; i++) {
     duckdb_logical_type t = duckdb_prepared_statement_column_logical_type(
         prep, i);
     const char *name = duckdb_prepared_statement_column_name(prep, i);
     sp_buf_reset(&type);
+    changed = 0;
+    sp_buf_appendf(&names, "%s\"c%llu\"", i ? ", " : "",
+                   (unsigned long long)i);
     if (sp_duck_type_parquet_sql(t, &type, &changed) == 0 && changed &&
         !sp_buf_oom(&type)) {
-      sp_buf_puts(&casts, casts.len ? ", CAST(" : "CAST(");
-      sp_buf_append_ident(&casts, name ? name : "");
-      sp_buf_appendf(&casts, " AS %s) AS ", type.data);
-      sp_buf_append_ident(&casts, name ? name : "");
+      sp_buf_appendf(&list, "%sCAST(\"c%llu\" AS %s) AS ", i ? ", " : "",
+                     (unsigned long long)i, type.data);
+      any = 1;
+    } else {
+      sp_buf_appendf(&list, "%s\"c%llu\" AS ", i ? ", " : "",
+                     (unsigned long long)i);
     }
+    sp_buf_append_ident(&list, name ? name : "");
     duckdb_free((void *)name);
     duckdb_destroy_logical_type(&t);
   }
   duckdb_destroy_prepare(&prep);
-  if (casts.len)
-    sp_buf_appendf(b, "SELECT * REPLACE (%s) FROM (%s)", casts.data, select);
+  if (any)
+    sp_buf_appendf(b, "SELECT %s FROM (%s) AS \"__sp_rows\"(%s)", list.data,
+                   select, names.data);
   else
     sp_buf_puts(b, select);
-  sp_buf_release(&casts);
+  sp_buf_release(&list);
+  sp_buf_release(&names);
   sp_buf_release(&type);
-  return sp_buf_oom(b) || sp_buf_oom(&casts) ? sp_error_oom(err) : SP_OK;
+  return sp_buf_oom(b) || sp_buf_oom(&list) || sp_buf_oom(&names)
+             ? sp_error_oom(err)
+             : SP_OK;
 }
 
 /* 1 when text may draw random numbers (random(), uuid(), USING SAMPLE,

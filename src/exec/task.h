@@ -17,6 +17,8 @@ typedef struct sp_exec_env {
                         fail on purpose, for tests */
   int slow_partition; /* SP_FAULT_SLOW: the first attempt of tasks of */
   int slow_ms;        /* this partition sleeps this long, for tests */
+  int own_functions;  /* the program's duckdb_setup ran: its functions and
+                         macros may return any type */
 } sp_exec_env;
 
 /* The function named name among fns[0..n), or NULL. */
@@ -78,8 +80,12 @@ sp_status sp_exec_input_ctes(sp_exec_ctx *x, const char *const *names,
  * loss: select itself, or select with its HUGEINT and UHUGEINT columns
  * (at any depth) cast to DECIMAL(38, 0), which DuckDB would otherwise
  * write as DOUBLE. Binding select to learn its types costs a tiny task a
- * fifth of its time, so it happens only when the task's SQL or its inputs'
- * readers could make such a column (a sum, a cast, a CSV column). */
+ * third of its time, so it happens only when something could make such a
+ * column: the task's SQL (a sum, a cast, factorial, a 19-digit number, or
+ * what mixes a UBIGINT with signed values: hash, CASE, coalesce, greatest,
+ * least, UNION), its inputs' readers (a CSV column), or the program's own
+ * SQL functions. What it cannot see: arithmetic between a UBIGINT column
+ * of the input files and a signed one, with none of those words. */
 sp_status sp_exec_lossless_select(sp_exec_ctx *x, const char *select,
                                   sp_buf *b, sp_error **err);
 

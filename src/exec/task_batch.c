@@ -363,15 +363,20 @@ static sp_status write_output(batch_run *b, const char *path, int64_t *rows,
   }
   if (st != SP_OK)
     return st;
-  if (b->x->desc->batch_mode == SP_BATCH_FILTER)
-    sp_buf_puts(&sql, "COPY (SELECT * FROM " IN_TABLE " WHERE rowid IN "
-                "(SELECT r FROM " KEEP_TABLE ") ORDER BY rowid) TO ");
-  else
-    sp_buf_puts(&sql, "COPY " OUT_TABLE " TO ");
+  sp_buf_puts(&sql, "COPY (");
+  st = sp_exec_lossless_select(
+      b->x,
+      b->x->desc->batch_mode == SP_BATCH_FILTER
+          ? "SELECT * FROM " IN_TABLE " WHERE rowid IN (SELECT r FROM "
+            KEEP_TABLE ") ORDER BY rowid"
+          : "SELECT * FROM " OUT_TABLE,
+      &sql, err);
+  sp_buf_puts(&sql, ") TO ");
   sp_buf_append_literal(&sql, path);
   sp_exec_parquet_options(b->x->desc, 0, NULL, &sql);
-  st = sp_buf_oom(&sql) ? sp_error_oom(err)
-                        : sp_duck_query_i64(b->x->con, sql.data, rows, err);
+  if (st == SP_OK)
+    st = sp_buf_oom(&sql) ? sp_error_oom(err)
+                          : sp_duck_query_i64(b->x->con, sql.data, rows, err);
   sp_buf_release(&sql);
   return st;
 }

@@ -127,6 +127,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   sp_error *err = NULL;
   sp_exec_settings settings = {opts->threads > 0 ? opts->threads : 1,
                                opts->memory, NULL};
+  sp_exec_env env = opts->env;
   sp_log log = {0};
   sp_status st;
   char who[32];
@@ -154,6 +155,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
   if ((st = send_ready(ch, NULL, 0, &err)) != SP_OK)
     goto out;
   started = 1;
+  env.own_functions = opts->setup != NULL;
   SP_LOG(&log, SP_LOG_INFO, "ready (DuckDB %s)", sp_duck_version());
   for (;;) {
     json_t *msg = NULL;
@@ -163,7 +165,7 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
       break;
     }
     if (st == SP_OK)
-      st = serve_one(ch, db, &settings, &opts->env, msg, &arena, &log, &err);
+      st = serve_one(ch, db, &settings, &env, msg, &arena, &log, &err);
     json_decref(msg);
     sp_arena_reset(&arena);
     if (st != SP_OK) {

@@ -51,9 +51,9 @@ static int combining(tk_fixture *f)
 
 /* The same query straight over the files: {0} the files, {{ and }}
  * single braces. */
-static const char *direct(tk_fixture *f, const char *query)
+static const char *direct_over(const char *glob, const char *query)
 {
-  const char *from = tk_fmt("read_parquet('%s')", f->glob);
+  const char *from = tk_fmt("read_parquet('%s')", glob);
   char buf[4096];
   size_t n = 0;
   const char *p;
@@ -70,6 +70,11 @@ static const char *direct(tk_fixture *f, const char *query)
   }
   buf[n] = '\0';
   return tk_fmt("%s", buf);
+}
+
+static const char *direct(tk_fixture *f, const char *query)
+{
+  return direct_over(f->glob, query);
 }
 
 /* Same rows, and the same column names and types as DuckDB gives the
@@ -278,6 +283,45 @@ static void test_sum_beyond_2_53(void **state)
   tk_fixture_free(f);
 }
 
+/* Shapes that make a HUGEINT without a plain sum, each written exactly:
+ * repeated and case-twin column names, factorial, and the common type of
+ * a UBIGINT column and a signed one. Compared as text with DuckDB. */
+static void test_hugeint_shapes(void **state)
+{
+  static const char *const queries[] = {
+    "SELECT sum(id * 100000000000007), sum(id * 100000000000007) FROM {0}",
+    "SELECT sum(id) * 1000000000007 AS s, sum(k) AS \"S\" FROM {0}",
+    "SELECT factorial(25) AS f, count(*) AS n FROM {0}",
+    "SELECT coalesce(u, -id) AS c FROM {0}",
+    "SELECT CASE WHEN id % 2 = 0 THEN u ELSE -id END AS c FROM {0}",
+  };
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "huge-shapes", NULL);
+  const char *u = tk_path(f->dir, "unsigned.parquet");
+  sp_error *err = NULL;
+  size_t i;
+
+  (void)state;
+  assert_non_null(f);
+  /* u: a 64-bit unsigned column past BIGINT, and id. */
+  tk_duck_exec(tk_fmt("COPY (SELECT id, (hash(id) | (1::UBIGINT << 63)) AS u "
+                      "FROM read_parquet('%s')) TO '%s'", f->glob, u));
+  for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    const char *out = tk_path(f->dir, tk_fmt("shape-%zu", i));
+    const char *src = i < 3 ? f->glob : u;
+    sp_df *df = NULL;
+    tk_check(sp_read_parquet(f->s, &src, 1, NULL, &df, &err), &err);
+    tk_check(sp_partial_sql(f->s, queries[i], &df, 1, NULL, &df, &err),
+             &err);
+    tk_check(sp_write_parquet(df, out, NULL, &err), &err);
+    tk_assert_same_rows(
+        tk_fmt("SELECT COLUMNS(*)::VARCHAR FROM (%s)",
+               tk_fmt("%s", direct_over(src, queries[i]))),
+        tk_fmt("SELECT COLUMNS(*)::VARCHAR FROM read_parquet('%s/*.parquet')",
+               out));
+  }
+  tk_fixture_free(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -286,6 +330,7 @@ int main(void)
     cmocka_unit_test(test_not_combined),
     cmocka_unit_test(test_combiner_keeps_meaning),
     cmocka_unit_test(test_sum_beyond_2_53),
+    cmocka_unit_test(test_hugeint_shapes),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
