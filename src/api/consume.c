@@ -196,9 +196,9 @@ static sp_status publish(sp_session *s, const sp_node *node,
       st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);
     if (st == SP_OK &&
         (st = sp_move_entries(staging.data, dir, err)) == SP_OK &&
-        rmdir(staging.data) != 0)
-      st = sp_error_set(err, SP_EIO, "cannot remove %s: %s", staging.data,
-                        strerror(errno));
+        rmdir(staging.data) != 0) /* the output is in place all the same */
+      SP_LOG(&s->job.log, SP_LOG_WARN, "cannot remove %s: %s", staging.data,
+             strerror(errno));
   } else {
     if ((st = sp_dir_has_entries(dir, &has, err)) == SP_OK && has)
       st = sp_error_set(err, SP_EEXIST, "output folder %s is not empty", dir);

@@ -1,6 +1,7 @@
 /*
  * fs.c - file system helpers (see fs.h).
  */
+#define _GNU_SOURCE /* renameat2 */
 #include "io/fs.h"
 
 #include <dirent.h>
@@ -186,9 +187,27 @@ sp_status sp_check_output_dir(const char *path, sp_error **err)
   return sp_path_exists(path) ? SP_OK : sp_check_creatable(path, err);
 }
 
-/* Renames the first n names of `names` from folder a to folder b. */
-static int move_names(const char *a, const char *b, char **names, size_t n,
-                      sp_buf *from, sp_buf *to)
+/* rename(2) that never replaces: fails with EEXIST when to exists. Where
+ * the file system cannot promise that (EINVAL), a check just before. */
+static int rename_new(const char *from, const char *to)
+{
+  struct stat sb;
+
+  if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL)
+    return -1;
+  if (lstat(to, &sb) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return rename(from, to);
+}
+
+/* Renames the first n names of `names` from folder a to folder b, each
+ * only where b has no such name. Returns how many went. */
+static size_t move_names(const char *a, const char *b, char **names, size_t n,
+                         sp_buf *from, sp_buf *to)
 {
   size_t i;
 
@@ -198,10 +217,10 @@ static int move_names(const char *a, const char *b, char **names, size_t n,
     sp_buf_appendf(from, "%s/%s", a, names[i]);
     sp_buf_appendf(to, "%s/%s", b, names[i]);
     if (sp_buf_oom(from) || sp_buf_oom(to) ||
-        rename(from->data, to->data) != 0)
-      return (int)i;
+        rename_new(from->data, to->data) != 0)
+      return i;
   }
-  return (int)n;
+  return n;
 }
 
 sp_status sp_move_entries(const char *from_dir, const char *to_dir,
@@ -209,7 +228,7 @@ sp_status sp_move_entries(const char *from_dir, const char *to_dir,
 {
   sp_buf from = SP_BUF_INIT, to = SP_BUF_INIT;
   char **names = NULL;
-  size_t n = 0, cap = 0, i, moved;
+  size_t n = 0, cap = 0, i, moved, back;
   sp_status st = SP_OK;
   struct dirent *de;
   DIR *d = opendir(from_dir);
@@ -227,13 +246,16 @@ sp_status sp_move_entries(const char *from_dir, const char *to_dir,
     }
     n++;
   }
-  moved = (size_t)move_names(from_dir, to_dir, names, n, &from, &to);
+  moved = move_names(from_dir, to_dir, names, n, &from, &to);
   if (moved < n) {
     st = sp_error_set(err, SP_EIO, "cannot move %s to %s: %s", from.data,
                       to.data, sp_buf_oom(&to) ? "out of memory"
                                                : strerror(errno));
     /* All or nothing: what went over comes back. */
-    move_names(to_dir, from_dir, names, moved, &from, &to);
+    back = move_names(to_dir, from_dir, names, moved, &from, &to);
+    if (back < moved)
+      sp_error_prefix(err, "%zu entries stay in %s, which could not be "
+                      "moved back", moved - back, to_dir);
   }
 out:
   closedir(d);

@@ -355,6 +355,39 @@ static void test_mkdir_p_and_rm_rf(void **state)
   sp_free(top);
 }
 
+/* Moving a folder's entries is all or nothing and never replaces an entry
+ * that appeared in the way: nothing is lost, everything goes back. */
+static void test_move_entries(void **state)
+{
+  const char *dir = *state;
+  char *from = join(dir, "from"), *to = join(dir, "to");
+  char *theirs = join(to, "b.txt");
+  sp_error *err = NULL;
+  char *text = NULL;
+
+  assert_int_equal(sp_mkdir_p(from, NULL), SP_OK);
+  assert_int_equal(sp_mkdir_p(to, NULL), SP_OK);
+  write_text(from, "a.txt", "a");
+  write_text(from, "b.txt", "b");
+  write_text(from, "c.txt", "c");
+  write_text(to, "b.txt", "theirs");
+  assert_int_equal(sp_move_entries(from, to, &err), SP_EIO);
+  assert_non_null(strstr(sp_error_message(err), "b.txt"));
+  sp_error_free(&err);
+  assert_int_equal(count_entries(from), 3);
+  assert_int_equal(count_entries(to), 1);
+  assert_int_equal(sp_read_file(theirs, &text, NULL, NULL), SP_OK);
+  assert_string_equal(text, "theirs");
+  sp_free(text);
+  assert_int_equal(unlink(theirs), 0);
+  assert_int_equal(sp_move_entries(from, to, &err), SP_OK);
+  assert_int_equal(count_entries(from), 0);
+  assert_int_equal(count_entries(to), 3);
+  sp_free(from);
+  sp_free(to);
+  sp_free(theirs);
+}
+
 static void test_dir_has_entries(void **state)
 {
   const char *dir = *state;
@@ -783,6 +816,8 @@ int main(void)
                                     teardown_tmpdir),
     cmocka_unit_test(test_path_split),
     cmocka_unit_test_setup_teardown(test_mkdir_p_and_rm_rf, setup_tmpdir,
+                                    teardown_tmpdir),
+    cmocka_unit_test_setup_teardown(test_move_entries, setup_tmpdir,
                                     teardown_tmpdir),
     cmocka_unit_test_setup_teardown(test_dir_has_entries, setup_tmpdir,
                                     teardown_tmpdir),
