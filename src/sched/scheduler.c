@@ -699,6 +699,27 @@ static void drop_attempt(sp_run *run, const sp_task *t, sp_worker *w,
   unhold(run, w);
 }
 
+/* The attempt of t on w ended without a result, for why, and no other
+ * attempt covers it: another attempt when it may, else the task fails. */
+static sp_status retry_or_fail(sp_run *run, const sp_task *t,
+                               const sp_worker *w, const char *why,
+                               sp_error **err)
+{
+  char what[160];
+
+  if (retry(run, t, w, SP_EWORKER, why)) {
+    log_attempt(run->job, t, w, "retry", why, -1, -1);
+    return SP_OK;
+  }
+  log_attempt(run->job, t, w, "failed", why, -1, -1);
+  return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
+                           "times; the last time on %s %d: %s",
+                           task_what(t, what, sizeof(what)),
+                           run->job->tasks[t->index].attempts,
+                           run->job->workers.mpi ? "rank" : "worker",
+                           w->index, why);
+}
+
 /* Worker w's stream broke while it ran t: it died, or we killed it. */
 static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
                                 sp_error **err)
@@ -725,14 +746,7 @@ static sp_status on_worker_lost(sp_run *run, sp_worker *w, const sp_task *t,
     drop_attempt(run, t, w, why);
   } else {
     drop_staging(job, t, w);
-    if (retry(run, t, w, SP_EWORKER, why)) {
-      log_attempt(job, t, w, "retry", why, -1, -1);
-    } else {
-      log_attempt(job, t, w, "failed", why, -1, -1);
-      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
-                             "times; the last time on worker %d: %s", what,
-                             ts->attempts, w->index, why);
-    }
+    st = retry_or_fail(run, t, w, why, err);
     unhold(run, w);
   }
   replace_worker(job, w);
@@ -1059,14 +1073,7 @@ static sp_status expire_attempts(sp_run *run, sp_error **err)
       continue;
     snprintf(why, sizeof(why), "ran past its task timeout of %.1f s; rank "
              "%d gets no task until it answers", limit / 1000.0, w->index);
-    if (retry(run, t, w, SP_EWORKER, why)) {
-      log_attempt(job, t, w, "retry", why, -1, -1);
-    } else {
-      log_attempt(job, t, w, "failed", why, -1, -1);
-      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
-                             "times; the last time on rank %d: %s", what,
-                             ts->attempts, w->index, why);
-    }
+    st = retry_or_fail(run, t, w, why, err);
   }
   return st;
 }
