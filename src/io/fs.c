@@ -187,9 +187,7 @@ sp_status sp_check_output_dir(const char *path, sp_error **err)
   return sp_path_exists(path) ? SP_OK : sp_check_creatable(path, err);
 }
 
-/* rename(2) that never replaces: fails with EEXIST when to exists. Where
- * the file system cannot promise that (EINVAL), a check just before. */
-static int rename_new(const char *from, const char *to)
+int sp_rename_new(const char *from, const char *to)
 {
   struct stat sb;
 
@@ -217,7 +215,7 @@ static size_t move_names(const char *a, const char *b, char **names, size_t n,
     sp_buf_appendf(from, "%s/%s", a, names[i]);
     sp_buf_appendf(to, "%s/%s", b, names[i]);
     if (sp_buf_oom(from) || sp_buf_oom(to) ||
-        rename_new(from->data, to->data) != 0)
+        sp_rename_new(from->data, to->data) != 0)
       return i;
   }
   return n;

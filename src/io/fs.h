@@ -43,6 +43,12 @@ sp_status sp_check_creatable(const char *path, sp_error **err);
  * when it is a link to nothing. */
 sp_status sp_check_output_dir(const char *path, sp_error **err);
 
+/* rename(2) that never replaces anything at to: -1 with errno EEXIST when
+ * to exists (also an empty folder, which rename(2) would replace). Where
+ * the file system cannot promise that (NFS), a check just before. 0 or -1
+ * with errno, as rename(2). */
+int sp_rename_new(const char *from, const char *to);
+
 /* Renames every entry of folder from_dir into folder to_dir (same file
  * system), all or nothing: on failure what was moved is moved back. */
 sp_status sp_move_entries(const char *from_dir, const char *to_dir,

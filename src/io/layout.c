@@ -83,8 +83,9 @@ static sp_status note_owner(int fd, const char *path, sp_error **err)
 
 /* Makes the whole job folder under a name of its own (marker, lock taken,
  * subfolders), then renames it into place: another driver sees either no
- * folder or a complete one whose lock is held. A folder that appeared
- * there meanwhile with entries makes the rename fail, and *lost is set. */
+ * folder or a complete one whose lock is held. Anything that appeared
+ * there meanwhile (another driver's folder, or the user's empty one) makes
+ * the rename fail, never replaced, and *lost is set. */
 static sp_status create_job_dir(sp_layout *l, const char *root,
                                 const char *job_id, int *lost,
                                 sp_error **err)
@@ -124,7 +125,7 @@ static sp_status create_job_dir(sp_layout *l, const char *root,
                       strerror(errno));
   if (st == SP_OK)
     st = note_owner(fd, side.data, err);
-  if (st == SP_OK && rename(side.data, l->job_dir) != 0) {
+  if (st == SP_OK && sp_rename_new(side.data, l->job_dir) != 0) {
     if (errno == ENOTEMPTY || errno == EEXIST)
       *lost = 1;
     else
