@@ -605,6 +605,54 @@ SP_API sp_status sp_union(sp_df *const *dfs, size_t n, sp_df **out,
 /* The number of partitions of df. */
 SP_API int sp_df_num_partitions(const sp_df *df);
 
+/* ------------------------------------------------------------------------
+ * SQL: one ordinary query over files and registered DataFrames.
+ * ------------------------------------------------------------------------ */
+
+/* How sp_sql plans. Fill with zeros (or pass NULL) for the defaults; fields
+ * are only ever appended. */
+typedef struct sp_sql_options {
+  /* Reserved for the distributed planner (partition counts, the broadcast
+   * threshold, whether a shape that cannot be split may fall back to one
+   * task); leave 0. */
+  int reserved;
+} sp_sql_options;
+
+/* Names df name for the queries of sp_sql, as a table: FROM name. Names
+ * match without regard to case, as in DuckDB; registering a name again
+ * replaces it. name is copied; df stays the session's. */
+SP_API sp_status sp_register_table(sp_session *s, const char *name, sp_df *df,
+                                   sp_error **err);
+
+/* A DataFrame of the rows of query, one ordinary SQL query as DuckDB takes
+ * it (SELECT, WITH, FROM, VALUES; joins, GROUP BY, windows, subqueries,
+ * ...), over registered tables (sp_register_table) and files named in it:
+ * FROM 'lake/orders.parquet' (a path or glob pattern DuckDB reads by its
+ * extension), read_parquet(...), read_csv(...), read_json(...). It has
+ * DuckDB's column names and types, and its rows are DuckDB's for the same
+ * query on the same files; sp_take and sp_to_arrow give them with those
+ * types (a written file holds a HUGEINT as DECIMAL(38,0): see
+ * sp_node_options). Write, collect or process the result further like any
+ * DataFrame; sp_explain prints its stages.
+ *
+ * Now: the query runs whole as one task over all of its inputs, with the
+ * threads of a host (docs/sql.md says which shapes will be split into
+ * distributed stages).
+ *
+ * The query is parsed and bound before anything of it runs: a syntax error
+ * fails with DuckDB's message and its line and column (SP_ESQL); an
+ * unknown table names it and the registered ones (SP_EINVAL); an unknown
+ * column, with DuckDB's message (SP_ESQL); a pattern that matches no file
+ * names it (SP_ENOENT). Only a query runs: COPY, EXPORT, ATTACH, INSTALL,
+ * LOAD, CREATE, INSERT, SET, PRAGMA and several statements are refused
+ * (SP_EINVAL), so a query cannot write files or change settings on the
+ * workers. To bind the query, the registered DataFrames it reads are
+ * computed first (reused by later steps, as by any consumer). opt may be
+ * NULL. */
+SP_API sp_status sp_sql(sp_session *s, const char *query,
+                        const sp_sql_options *opt, sp_df **out,
+                        sp_error **err);
+
 /* Makes the next consumer compute df again, and every step computed from
  * it (already built or built later), instead of reusing their results:
  * from earlier in this session, or from state.jsonl of an earlier run

@@ -7,6 +7,7 @@
 #include "plan/graph.h"
 #include "plan/node.h"
 #include "sched/job.h"
+#include "sql/tables.h"
 #include "smallpond.h"
 
 struct sp_df {
@@ -14,6 +15,9 @@ struct sp_df {
   sp_node *node;     /* owned by the session's plan */
   char *publish_dir; /* a lazy write_parquet's folder, until published */
   int publish_hive;  /* ... in <dimension>=<index>/ folders */
+  json_t *sql_schema; /* sp_sql: [[name, type], ...] of the result, which
+                         sp_take and sp_to_arrow give back exactly */
+  char *sql_explain;  /* sp_sql: its stages, for sp_explain */
 };
 
 struct sp_session {
@@ -27,6 +31,9 @@ struct sp_session {
   void **owned;           /* memory that lives as long as the session */
   size_t nowned, owned_cap;
   int64_t recomputes;     /* sp_recompute calls, to make keys anew */
+  sp_sql_table *tables;   /* sp_register_table: name (owned) and the
+                             DataFrame (arg) */
+  size_t ntables, tables_cap;
 };
 
 /* Frees p (with sp_free) when the session closes; on failure frees it now
@@ -38,6 +45,15 @@ sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 sp_status sp_range_repartition(sp_df *df, int npartitions,
                                const sp_repartition_options *opt,
                                sp_node **out, sp_error **err);
+
+/* Runs what df needs and sets *files to all of its partitions' files, in
+ * order (zeroed by the caller; release it). */
+sp_status sp_df_files(sp_df *df, sp_dataset *files, sp_error **err);
+
+/* The SELECT over SP_INPUT_RAW (exec/input.h) that gives df's rows back with
+ * the types its step meant: for an sp_sql result, DuckDB's (a HUGEINT
+ * written as DECIMAL(38,0) is a HUGEINT again); NULL for every other. */
+sp_status sp_df_shape(const sp_df *df, char **select, sp_error **err);
 
 /* Wraps node in a new DataFrame owned by s. */
 sp_status sp_df_new(sp_session *s, sp_node *node, sp_df **out,

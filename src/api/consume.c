@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "exec/arrow_out.h"
+#include "exec/input.h"
 #include "exec/rows.h"
 #include "io/fs.h"
 #include "util/alloc.h"
@@ -373,20 +374,62 @@ sp_status sp_count(sp_df *df, int64_t *out, sp_error **err)
   return sp_job_finish(&s->job, st, err);
 }
 
-/* Reads up to n rows of node's partitions, in order. */
-static sp_status read_rows(sp_session *s, const sp_node *node,
+sp_status sp_df_files(sp_df *df, sp_dataset *files, sp_error **err)
+{
+  const sp_task_input *parts;
+  sp_status st;
+  int p;
+
+  if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
+    return sp_job_finish(&df->session->job, st, err);
+  for (p = 0; p < df->node->npartitions && st == SP_OK; p++)
+    st = sp_job_resolve(&df->session->job, &parts[p], files, err);
+  return sp_job_finish(&df->session->job, st, err);
+}
+
+sp_status sp_df_shape(const sp_df *df, char **select, sp_error **err)
+{
+  sp_buf b = SP_BUF_INIT;
+  size_t i;
+  json_t *c;
+
+  *select = NULL;
+  if (!df->sql_schema)
+    return SP_OK;
+  /* By position: names may repeat. The types were written without loss
+   * (DECIMAL(38,0) for HUGEINT), so the casts restore them exactly. */
+  sp_buf_puts(&b, "SELECT ");
+  json_array_foreach(df->sql_schema, i, c) {
+    sp_buf_appendf(&b, "%sCAST(\"c%zu\" AS %s) AS ", i ? ", " : "", i,
+                   json_string_value(json_array_get(c, 1)));
+    sp_buf_append_ident(&b, json_string_value(json_array_get(c, 0)));
+  }
+  sp_buf_puts(&b, " FROM " SP_INPUT_RAW " AS \"__sp_typed\"(");
+  json_array_foreach(df->sql_schema, i, c)
+    sp_buf_appendf(&b, "%s\"c%zu\"", i ? ", " : "", i);
+  sp_buf_putc(&b, ')');
+  if (!(*select = sp_buf_detach(&b)))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+/* Reads up to n rows of node's partitions, in order, typed as df's. */
+static sp_status read_rows(const sp_df *df, const sp_node *node,
                            const sp_task_input *parts, int64_t n,
                            sp_rows **out, sp_error **err)
 {
   sp_dataset all = {0};
-  sp_status st = SP_OK;
+  char *shape = NULL;
+  sp_status st;
   int p;
 
+  st = sp_df_shape(df, &shape, err);
   for (p = 0; p < node->npartitions && st == SP_OK; p++)
-    st = sp_job_resolve(&s->job, &parts[p], &all, err);
+    st = sp_job_resolve(&df->session->job, &parts[p], &all, err);
   if (st == SP_OK)
-    st = sp_rows_read(&all, n, out, err);
+    st = sp_rows_read(&all, n, shape, out, err);
   sp_dataset_release(&all);
+  sp_free(shape);
   return st;
 }
 
@@ -395,6 +438,7 @@ sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
 {
   const sp_task_input *parts;
   sp_dataset all = {0};
+  char *shape = NULL;
   sp_status st;
   int p;
 
@@ -403,11 +447,13 @@ sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
                         !df ? "df" : "out");
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
     return st;
+  st = sp_df_shape(df, &shape, err);
   for (p = 0; p < df->node->npartitions && st == SP_OK; p++)
     st = sp_job_resolve(&df->session->job, &parts[p], &all, err);
   if (st == SP_OK)
-    st = sp_arrow_stream_open(&all, out, err);
+    st = sp_arrow_stream_open(&all, shape, out, err);
   sp_dataset_release(&all);
+  sp_free(shape);
   return sp_job_finish(&df->session->job, st, err);
 }
 
@@ -422,7 +468,7 @@ sp_status sp_take_all(sp_df *df, sp_rows **out, sp_error **err)
   *out = NULL;
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
     return sp_job_finish(&df->session->job, st, err);
-  st = read_rows(df->session, df->node, parts, INT64_MAX, out, err);
+  st = read_rows(df, df->node, parts, INT64_MAX, out, err);
   return sp_job_finish(&df->session->job, st, err);
 }
 
@@ -445,6 +491,6 @@ sp_status sp_take(sp_df *df, int64_t n, sp_rows **out, sp_error **err)
   snprintf(suffix, sizeof(suffix), " LIMIT %lld", (long long)n);
   if ((st = add_select(s, df->node, suffix, NULL, &limited, err)) == SP_OK &&
       (st = run_node(s, limited, &parts, err)) == SP_OK)
-    st = read_rows(s, limited, parts, n, out, err);
+    st = read_rows(df, limited, parts, n, out, err);
   return sp_job_finish(&s->job, st, err);
 }

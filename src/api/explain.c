@@ -104,6 +104,8 @@ sp_status sp_explain(sp_df *df, FILE *out, sp_error **err)
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_explain: %s is NULL",
                         !df ? "df" : "out");
+  if (df->sql_explain)
+    fprintf(out, "query stages:\n%s\n", df->sql_explain);
   if ((st = sp_graph_plan(&df->session->graph, df->node, &parts, err)))
     return st;
   g = &df->session->graph;

@@ -300,9 +300,14 @@ void sp_close(sp_session **sp)
   sp_plan_release(&s->plan);
   for (i = 0; i < s->ndfs; i++) {
     sp_free(s->dfs[i]->publish_dir);
+    json_decref(s->dfs[i]->sql_schema);
+    sp_free(s->dfs[i]->sql_explain);
     sp_free(s->dfs[i]);
   }
   sp_free(s->dfs);
+  for (i = 0; i < s->ntables; i++)
+    sp_free((char *)s->tables[i].name);
+  sp_free(s->tables);
   for (i = 0; i < s->nowned; i++)
     sp_free(s->owned[i]);
   sp_free(s->owned);

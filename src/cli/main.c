@@ -18,6 +18,8 @@ static void usage(FILE *f)
         "commands:\n"
         "  run      run a DataFrame pipeline given as options\n"
         "           (smallpond run --help lists them)\n"
+        "  sql      run one SQL query over files and named tables\n"
+        "           (smallpond sql --help)\n"
         "  status   a job's state and progress: smallpond status JOB_DIR\n"
         "  gensort  make sort-benchmark records (100 bytes, 10-byte keys)\n"
         "  valsort  check that records are sorted and complete\n"
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "run") == 0)
     return sp_cmd_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "sql") == 0)
+    return sp_cmd_sql(argc - 1, argv + 1);
   if (strcmp(argv[1], "status") == 0)
     return sp_cmd_status(argc - 1, argv + 1);
   if (strcmp(argv[1], "gensort") == 0 || strcmp(argv[1], "valsort") == 0)

@@ -97,7 +97,7 @@ static void stream_release(struct ArrowArrayStream *stream)
   stream->private_data = NULL;
 }
 
-sp_status sp_arrow_stream_open(const sp_dataset *d,
+sp_status sp_arrow_stream_open(const sp_dataset *d, const char *shape,
                                struct ArrowArrayStream *out, sp_error **err)
 {
   stream_state *s = sp_calloc(1, sizeof(*s));
@@ -113,7 +113,7 @@ sp_status sp_arrow_stream_open(const sp_dataset *d,
     return st;
   }
   sp_buf_puts(&sql, "SELECT * FROM (\n");
-  if ((st = sp_input_select(&sql, d, err)) != SP_OK)
+  if ((st = sp_input_select_shaped(&sql, d, shape, err)) != SP_OK)
     goto out_fail;
   sp_buf_puts(&sql, "\n)");
   if (sp_buf_oom(&sql)) {

@@ -10,8 +10,9 @@
 #include "plan/dataset.h"
 #include "smallpond.h"
 
-/* Fills *out with a stream over every row of d, in order. */
-sp_status sp_arrow_stream_open(const sp_dataset *d,
+/* Fills *out with a stream over every row of d, in order, as shape gives
+ * them (sp_input_select_shaped; NULL: as they are). */
+sp_status sp_arrow_stream_open(const sp_dataset *d, const char *shape,
                                struct ArrowArrayStream *out, sp_error **err);
 
 #endif

@@ -250,6 +250,20 @@ sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err)
   return st ? st : sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
 }
 
+sp_status sp_input_select_shaped(sp_buf *b, const sp_dataset *d,
+                                 const char *shape, sp_error **err)
+{
+  sp_status st;
+
+  if (!shape)
+    return sp_input_select(b, d, err);
+  sp_buf_puts(b, "WITH " SP_INPUT_RAW " AS (\n");
+  if ((st = sp_input_select(b, d, err)) != SP_OK)
+    return st;
+  sp_buf_appendf(b, "\n)\n%s", shape);
+  return sp_buf_oom(b) ? sp_error_oom(err) : SP_OK;
+}
+
 void sp_input_view_name(sp_buf *b, size_t i)
 {
   char name[32];

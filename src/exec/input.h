@@ -17,6 +17,15 @@
  * is described in plan/reader.h. */
 sp_status sp_input_select(sp_buf *b, const sp_dataset *d, sp_error **err);
 
+/* The name sp_input_select_shaped gives the rows of the dataset. */
+#define SP_INPUT_RAW "__sp_raw"
+
+/* Appends to b the rows of d as shape gives them: a SELECT over
+ * SP_INPUT_RAW (the rows as sp_input_select reads them), or NULL for
+ * those rows as they are. */
+sp_status sp_input_select_shaped(sp_buf *b, const sp_dataset *d,
+                                 const char *shape, sp_error **err);
+
 /* The name of input view i, quoted: "{<i>}", so that DuckDB's messages
  * show the placeholder the user wrote. */
 void sp_input_view_name(sp_buf *b, size_t i);

@@ -106,8 +106,8 @@ static sp_status read_values(duckdb_connection con, int64_t limit,
   return st;
 }
 
-sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
-                       sp_error **err)
+sp_status sp_rows_read(const sp_dataset *d, int64_t limit, const char *shape,
+                       sp_rows **out, sp_error **err)
 {
   duckdb_database db = NULL;
   duckdb_connection con = NULL;
@@ -122,7 +122,7 @@ sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
   if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     goto out;
   sp_buf_puts(&sql, "CREATE TEMP VIEW __sp_rows AS\n");
-  if ((st = sp_input_select(&sql, d, err)) != SP_OK)
+  if ((st = sp_input_select_shaped(&sql, d, shape, err)) != SP_OK)
     goto out;
   if ((st = sp_duck_exec(con, sql.data, err)) == SP_OK &&
       (st = read_columns(con, rows, err)) == SP_OK)

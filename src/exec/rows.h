@@ -16,9 +16,10 @@ struct sp_rows {
   char **values; /* nrows * ncols, row-major; NULL for SQL NULL */
 };
 
-/* Reads up to limit rows of the concatenation of d, in order, with every
- * value cast to VARCHAR. *out is freed with sp_rows_free(). */
-sp_status sp_rows_read(const sp_dataset *d, int64_t limit, sp_rows **out,
-                       sp_error **err);
+/* Reads up to limit rows of the concatenation of d, in order, as shape
+ * gives them (sp_input_select_shaped; NULL: as they are), with every value
+ * cast to VARCHAR. *out is freed with sp_rows_free(). */
+sp_status sp_rows_read(const sp_dataset *d, int64_t limit, const char *shape,
+                       sp_rows **out, sp_error **err);
 
 #endif

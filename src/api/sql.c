@@ -1,0 +1,117 @@
+/*
+ * sql.c - sp_sql and sp_register_table: one ordinary query over files and
+ * registered DataFrames, planned by the SQL front end (src/sql).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "exec/duck.h"
+#include "sql/parse.h"
+#include "sql/plan.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+sp_status sp_register_table(sp_session *s, const char *name, sp_df *df,
+                            sp_error **err)
+{
+  char *copy;
+  size_t i;
+
+  if (!s || !name || !df)
+    return sp_error_set(err, SP_EINVAL, "sp_register_table: %s is NULL",
+                        !s ? "s" : !name ? "name" : "df");
+  if (!*name)
+    return sp_error_set(err, SP_EINVAL, "sp_register_table: an empty name");
+  if (df->session != s)
+    return sp_error_set(err, SP_EINVAL, "sp_register_table: %s belongs to "
+                        "another session", name);
+  /* Names match as DuckDB's do: without regard to case. */
+  for (i = 0; i < s->ntables; i++)
+    if (strcasecmp(s->tables[i].name, name) == 0) {
+      s->tables[i].arg = df;
+      return SP_OK;
+    }
+  if (sp_grow((void **)&s->tables, &s->tables_cap, s->ntables + 1,
+              sizeof(*s->tables)) ||
+      !(copy = sp_strdup(name)))
+    return sp_error_oom(err);
+  s->tables[s->ntables].name = copy;
+  s->tables[s->ntables].arg = df;
+  s->ntables++;
+  return SP_OK;
+}
+
+/* The DuckDB threads of a task that runs alone on a host: the most CPUs
+ * any host offers. */
+static int host_threads(const sp_session *s)
+{
+  const sp_workers *ws = &s->job.workers;
+  int i, most = 1;
+
+  for (i = 0; i < ws->nhosts; i++)
+    if (ws->hosts[i].cpus > most)
+      most = ws->hosts[i].cpus;
+  return most;
+}
+
+sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
+                 sp_df **out, sp_error **err)
+{
+  duckdb_database db = NULL;
+  duckdb_connection con = NULL;
+  sp_sql_input *inputs = NULL;
+  sp_sql_planned planned = {0};
+  sp_sql_refs refs = {0};
+  json_t *stmt = NULL;
+  sp_status st;
+  size_t k;
+
+  (void)opt; /* reserved: partition counts, broadcast size, fallbacks */
+  if (!s || !query || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
+                        !s ? "s" : !query ? "query" : "out");
+  *out = NULL;
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
+    return st;
+  if ((st = sp_sql_parse(con, query, &stmt, err)) != SP_OK ||
+      (st = sp_sql_resolve(stmt, s->tables, s->ntables, &refs, err)) != SP_OK)
+    goto out;
+  if (refs.nused && !(inputs = sp_calloc(refs.nused, sizeof(*inputs)))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  /* The tables are computed first: the planner binds the query against
+   * their real columns. */
+  for (k = 0; k < refs.nused && st == SP_OK; k++) {
+    sp_df *df = s->tables[refs.used[k]].arg;
+    sp_dataset *files = sp_calloc(1, sizeof(*files));
+    inputs[k].name = s->tables[refs.used[k]].name;
+    inputs[k].node = df->node;
+    inputs[k].files = files;
+    st = files ? sp_df_files(df, files, err) : sp_error_oom(err);
+  }
+  if (st == SP_OK)
+    st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs,
+                     host_threads(s), &planned, err);
+  if (st == SP_OK && (st = sp_df_new(s, planned.node, out, err)) == SP_OK) {
+    (*out)->sql_schema = planned.schema;
+    (*out)->sql_explain = planned.explain;
+    planned.schema = NULL;
+    planned.explain = NULL;
+  }
+out:
+  for (k = 0; inputs && k < refs.nused; k++)
+    if (inputs[k].files) {
+      sp_dataset_release((sp_dataset *)inputs[k].files);
+      sp_free((sp_dataset *)inputs[k].files);
+    }
+  sp_free(inputs);
+  sp_sql_planned_release(&planned);
+  sp_sql_refs_release(&refs);
+  json_decref(stmt);
+  sp_duck_close(&db, &con);
+  if (st != SP_OK)
+    sp_error_prefix(err, "sql");
+  return st;
+}

@@ -1,0 +1,48 @@
+/*
+ * plan.h - a query planned into stages of plan nodes (plan/node.h), the
+ * same nodes the DataFrame API makes, so that scheduling, retries,
+ * speculation, resume and MPI work unchanged.
+ *
+ * The driver binds the query first, with the tables it reads as views
+ * over their files: errors in the query (an unknown column, a type
+ * mismatch) come back before anything runs, with DuckDB's message, and
+ * the result's column names and types are DuckDB's own.
+ */
+#ifndef SP_SQL_PLAN_H
+#define SP_SQL_PLAN_H
+
+#include <duckdb.h>
+#include <jansson.h>
+
+#include "plan/dataset.h"
+#include "plan/node.h"
+#include "sql/tables.h"
+#include "util/buf.h"
+
+/* A registered table the query reads: its node and, computed, its files. */
+typedef struct sp_sql_input {
+  const char *name;
+  sp_node *node;
+  const sp_dataset *files;
+} sp_sql_input;
+
+/* What planning gives back. */
+typedef struct sp_sql_planned {
+  sp_node *node;     /* the result: a node of plan */
+  json_t *schema;    /* [[name, type], ...]: DuckDB's result columns */
+  char *explain;     /* the stages, as sp_explain prints them */
+} sp_sql_planned;
+
+/* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,
+ * sql/tables.h), reading inputs[k] for refs->used[k], into nodes of plan.
+ * threads: the DuckDB threads of a task that runs alone on a host (a stage
+ * that cannot be split). con is a driver-side DuckDB connection, left as it
+ * was. Release *out with sp_sql_planned_release. */
+sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
+                      const json_t *stmt, const sp_sql_refs *refs,
+                      const sp_sql_input *inputs, int threads,
+                      sp_sql_planned *out, sp_error **err);
+
+void sp_sql_planned_release(sp_sql_planned *p);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * tables.c - the tables of a query, resolved (see tables.h).
+ */
+#include "sql/tables.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "io/glob.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Table functions that read files named by their first argument. */
+static const char *const readers[] = {
+  "read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json",
+  "read_json_auto", "read_ndjson", "read_ndjson_auto", "read_json_objects",
+  "read_ndjson_objects", "read_text", "read_blob"};
+
+/* What a walk of the tree carries: the CTE names in scope and the
+ * registered tables. */
+typedef struct walk {
+  const sp_sql_table *tables;
+  size_t ntables;
+  const char **ctes; /* a stack: names of enclosing WITH clauses */
+  size_t nctes, ctes_cap;
+  sp_sql_refs *refs;
+} walk;
+
+static const char *str(const json_t *o, const char *key)
+{
+  return json_string_value(json_object_get(o, key));
+}
+
+/* 1 if o's key is a non-empty string (the parse tree spells "none" ""). */
+static int has(const json_t *o, const char *key)
+{
+  const char *s = str(o, key);
+
+  return s && *s;
+}
+
+/* 1 if o is a table reference of kind type (expressions have a class). */
+static int is_table(const json_t *o, const char *type)
+{
+  const char *t = str(o, "type");
+
+  return !json_object_get(o, "class") && t && strcmp(t, type) == 0;
+}
+
+/* 1 if a table name is a file path or pattern rather than a name: it has a
+ * '/' or a pattern character, or ends in a data file's extension. */
+static int looks_like_path(const char *name)
+{
+  static const char *const exts[] = {".parquet", ".csv", ".tsv", ".json",
+                                     ".jsonl", ".ndjson", ".gz", ".zst"};
+  size_t n = strlen(name), i;
+
+  if (strpbrk(name, "/*?["))
+    return 1;
+  for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+    size_t e = strlen(exts[i]);
+    if (n > e && strcasecmp(name + n - e, exts[i]) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* *abs: path made absolute against the working folder, after checking that
+ * the pattern matches a file (caller frees with sp_free). */
+static sp_status absolute_pattern(const char *path, char **abs,
+                                  sp_error **err)
+{
+  sp_file_list files = {0};
+  sp_buf b = SP_BUF_INIT;
+  char cwd[4096];
+  sp_status st;
+
+  *abs = NULL;
+  if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+    return sp_error_set(err, SP_EIO, "cannot find the working folder for "
+                        "%s", path);
+  if (path[0] == '/')
+    sp_buf_puts(&b, path);
+  else
+    sp_buf_appendf(&b, "%s/%s", cwd, path[0] == '.' && path[1] == '/'
+                                         ? path + 2 : path);
+  if (sp_buf_oom(&b))
+    return sp_error_oom(err);
+  st = sp_list_files((const char *const *)&b.data, 1,
+                     strstr(b.data, "**") != NULL, &files, err);
+  if (st != SP_OK)
+    sp_error_prefix(err, "table '%s'", path);
+  sp_file_list_release(&files);
+  if (st == SP_OK && !(*abs = sp_buf_detach(&b)))
+    st = sp_error_oom(err);
+  sp_buf_release(&b);
+  return st;
+}
+
+/* Makes a VARCHAR constant c, a path argument, absolute; other constants
+ * and expressions stay (DuckDB checks them when it reads). */
+static sp_status fix_path_constant(json_t *c, sp_error **err)
+{
+  json_t *value = json_object_get(c, "value");
+  const char *path = str(value, "value");
+  const char *type = str(json_object_get(value, "type"), "id");
+  char *abs;
+  sp_status st;
+
+  if (!path || !type || strcmp(type, "VARCHAR") != 0)
+    return SP_OK;
+  if ((st = absolute_pattern(path, &abs, err)) != SP_OK)
+    return st;
+  st = json_object_set_new(value, "value", json_string(abs))
+           ? sp_error_oom(err)
+           : SP_OK;
+  sp_free(abs);
+  return st;
+}
+
+/* The path argument of a reader table function: a constant or a list of
+ * constants. */
+static sp_status fix_reader(json_t *fn, sp_error **err)
+{
+  json_t *first = json_array_get(json_object_get(fn, "children"), 0), *c;
+  const char *name = str(fn, "function_name");
+  sp_status st = SP_OK;
+  size_t i;
+
+  for (i = 0; name && i < sizeof(readers) / sizeof(readers[0]); i++)
+    if (strcmp(name, readers[i]) == 0)
+      break;
+  if (!name || i == sizeof(readers) / sizeof(readers[0]) || !first)
+    return SP_OK;
+  if (strcmp(str(first, "class") ? str(first, "class") : "", "CONSTANT") == 0)
+    return fix_path_constant(first, err);
+  if (str(first, "function_name") &&
+      strcmp(str(first, "function_name"), "list_value") == 0)
+    json_array_foreach(json_object_get(first, "children"), i, c)
+      if (st == SP_OK &&
+          strcmp(str(c, "class") ? str(c, "class") : "", "CONSTANT") == 0)
+        st = fix_path_constant(c, err);
+  return st;
+}
+
+static int in_cte_scope(const walk *w, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < w->nctes; i++)
+    if (strcasecmp(w->ctes[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+/* The error for an unknown table name, listing the registered ones. */
+static sp_status unknown_table(const walk *w, const char *name,
+                               sp_error **err)
+{
+  sp_buf b = SP_BUF_INIT;
+  sp_status st;
+  size_t i;
+
+  for (i = 0; i < w->ntables; i++)
+    sp_buf_appendf(&b, "%s%s", i ? ", " : "", w->tables[i].name);
+  if (sp_buf_oom(&b))
+    return sp_error_oom(err);
+  st = sp_error_set(err, SP_EINVAL, "unknown table %s: %s%s", name,
+                    w->ntables ? "the registered tables are " : "no table "
+                    "is registered (sp_register_table, smallpond sql "
+                    "--table NAME=PATH)", w->ntables ? b.data : "");
+  sp_buf_release(&b);
+  return st;
+}
+
+/* Resolves the BASE_TABLE o: a CTE stays; a registered table becomes a
+ * placeholder; a path becomes absolute. */
+static sp_status resolve_base(walk *w, json_t *o, sp_error **err)
+{
+  const char *name = str(o, "table_name");
+  sp_sql_refs *r = w->refs;
+  char *abs = NULL, place[64];
+  sp_status st;
+  size_t i, k;
+
+  if (!name)
+    return sp_error_set(err, SP_EINVAL, "a table without a name");
+  if (!has(o, "schema_name") && !has(o, "catalog_name") &&
+      in_cte_scope(w, name))
+    return SP_OK;
+  for (i = 0; i < w->ntables; i++)
+    if (strcasecmp(w->tables[i].name, name) == 0)
+      break;
+  if (i < w->ntables && !has(o, "schema_name") && !has(o, "catalog_name")) {
+    for (k = 0; k < r->nused && r->used[k] != i; k++)
+      ;
+    if (k == r->nused) {
+      size_t cap = r->nused;
+      if (sp_grow((void **)&r->used, &cap, r->nused + 1, sizeof(*r->used)))
+        return sp_error_oom(err);
+      r->used[r->nused++] = i;
+    }
+    snprintf(place, sizeof(place), "%s%zu", r->tag, k);
+    /* Columns qualified by the table's name still find it. */
+    if (!has(o, "alias") &&
+        json_object_set_new(o, "alias", json_string(name)))
+      return sp_error_oom(err);
+    return json_object_set_new(o, "table_name", json_string(place))
+               ? sp_error_oom(err)
+               : SP_OK;
+  }
+  if (has(o, "schema_name") || has(o, "catalog_name") ||
+      !looks_like_path(name))
+    return unknown_table(w, name, err);
+  if ((st = absolute_pattern(name, &abs, err)) != SP_OK)
+    return st;
+  st = json_object_set_new(o, "table_name", json_string(abs))
+           ? sp_error_oom(err)
+           : SP_OK;
+  sp_free(abs);
+  return st;
+}
+
+/* Pushes the names of o's WITH clause, if any; *pushed gets how many. */
+static sp_status push_ctes(walk *w, const json_t *o, size_t *pushed,
+                           sp_error **err)
+{
+  json_t *map = json_object_get(json_object_get(o, "cte_map"), "map"), *e;
+  size_t i;
+
+  *pushed = 0;
+  json_array_foreach(map, i, e) {
+    const char *name = str(e, "key");
+    if (!name)
+      continue;
+    if (sp_grow((void **)&w->ctes, &w->ctes_cap, w->nctes + 1,
+                sizeof(*w->ctes)))
+      return sp_error_oom(err);
+    w->ctes[w->nctes++] = name;
+    (*pushed)++;
+  }
+  return SP_OK;
+}
+
+static sp_status walk_tree(walk *w, json_t *o, sp_error **err)
+{
+  const char *key;
+  size_t pushed = 0, i;
+  sp_status st = SP_OK;
+  json_t *v;
+
+  if (json_is_array(o)) {
+    json_array_foreach(o, i, v)
+      if ((st = walk_tree(w, v, err)) != SP_OK)
+        return st;
+    return SP_OK;
+  }
+  if (!json_is_object(o))
+    return SP_OK;
+  if (is_table(o, "BASE_TABLE"))
+    return resolve_base(w, o, err);
+  if (is_table(o, "TABLE_FUNCTION") &&
+      (st = fix_reader(json_object_get(o, "function"), err)) != SP_OK)
+    return st;
+  if ((st = push_ctes(w, o, &pushed, err)) != SP_OK)
+    return st;
+  json_object_foreach(o, key, v)
+    if ((st = walk_tree(w, v, err)) != SP_OK)
+      break;
+  w->nctes -= pushed;
+  return st;
+}
+
+sp_status sp_sql_resolve(json_t *stmt, const sp_sql_table *tables,
+                         size_t ntables, sp_sql_refs *refs, sp_error **err)
+{
+  walk w = {tables, ntables, NULL, 0, 0, refs};
+  sp_buf tag = SP_BUF_INIT;
+  unsigned char rnd[6];
+  FILE *f = fopen("/dev/urandom", "rb");
+  sp_status st;
+  size_t i;
+
+  memset(refs, 0, sizeof(*refs));
+  /* A prefix no query spells: the placeholders are found again in the
+   * printed SQL by text. */
+  if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd)) {
+    if (f)
+      fclose(f);
+    return sp_error_set(err, SP_EIO, "cannot read /dev/urandom");
+  }
+  fclose(f);
+  sp_buf_puts(&tag, "__sp_table_");
+  for (i = 0; i < sizeof(rnd); i++)
+    sp_buf_appendf(&tag, "%02x", rnd[i]);
+  sp_buf_putc(&tag, '_');
+  if (!(refs->tag = sp_buf_detach(&tag)))
+    return sp_error_oom(err);
+  st = walk_tree(&w, json_object_get(stmt, "node"), err);
+  sp_free(w.ctes);
+  if (st != SP_OK)
+    sp_sql_refs_release(refs);
+  return st;
+}
+
+void sp_sql_refs_release(sp_sql_refs *refs)
+{
+  sp_free(refs->used);
+  sp_free(refs->tag);
+  memset(refs, 0, sizeof(*refs));
+}
