@@ -1,0 +1,499 @@
+/*
+ * test_sql.c - sp_sql against plain DuckDB. Every query of the corpus
+ * (tests/sql/corpus.sql) runs through sp_sql, over tables registered as
+ * DataFrames split into a number of partitions, and through one DuckDB
+ * over the same files: the results must have the same column names and
+ * types, and the same rows (as multisets, or in order where the corpus
+ * says so), doubles to 9 significant digits. Each query runs with 1, 2 and
+ * 4 workers and the tables in 1, 3 and 4 partitions. Then bad input: each
+ * kind is refused before anything runs, with a message that names it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "smallpond.h"
+#include "testkit.h"
+#include "tpch.h"
+
+#define MAX_QUERIES 256
+
+typedef struct query {
+  char *name;
+  char *sql;
+  int ordered;
+} query;
+
+typedef struct fixture {
+  char *dir;       /* the test's folder */
+  char data[4096]; /* <dir>/data/<table>/part-*.parquet */
+  query queries[MAX_QUERIES];
+  size_t nqueries;
+  duckdb_database db; /* plain DuckDB, with a view per table */
+  duckdb_connection con;
+} fixture;
+
+/* The tables of the corpus. */
+static const char *const tables[] = {
+  "region", "nation", "supplier", "customer", "part", "partsupp", "orders",
+  "lineitem", "g", "t", "u"};
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+/* The trap and H2O-shaped tables, made like bench/tpch.c's: seeded
+ * hashes; __i spreads the rows over files and is not written. */
+static const char *const extra_sql[][2] = {
+  {"t", "SELECT i AS id, CASE WHEN i % 17 = 0 THEN NULL ELSE i % 300 END AS k, "
+        "i % 7 AS g, CASE WHEN i % 29 = 0 THEN NULL ELSE (hash(i, 3) % 1000) "
+        "/ 8.0 END AS x, 's' || (i % 11) AS s, i AS __i FROM range(20000) "
+        "r(i)"},
+  {"u", "SELECT CASE WHEN i = 77 THEN NULL ELSE i * 2 END AS k, i AS __i "
+        "FROM range(200) r(i)"},
+  {"g", "SELECT 'id' || lpad((hash(i, 1) % 10)::VARCHAR, 3, '0') AS id1, "
+        "'id' || lpad((hash(i, 2) % 10)::VARCHAR, 3, '0') AS id2, "
+        "'id' || lpad((hash(i, 3) % 200)::VARCHAR, 10, '0') AS id3, "
+        "(hash(i, 4) % 10)::INTEGER AS id4, (hash(i, 5) % 10)::INTEGER AS id5, "
+        "(hash(i, 6) % 200)::INTEGER AS id6, (hash(i, 7) % 5 + 1)::INTEGER AS "
+        "v1, (hash(i, 8) % 15 + 1)::INTEGER AS v2, CASE WHEN i % 97 = 0 THEN "
+        "NULL ELSE round((hash(i, 9) % 100000) / 1000.0, 6) END AS v3, "
+        "i AS __i FROM range(20000) r(i)"},
+};
+
+/* Reads the corpus into f->queries. */
+static void load_corpus(fixture *f)
+{
+  char *text = tk_read(SP_SQL_CORPUS), *p, *line;
+  query *q = NULL;
+
+  assert_non_null(text);
+  for (p = text; p && *p; p = line) {
+    char *end = strchr(p, '\n');
+    line = end ? end + 1 : NULL;
+    if (end)
+      *end = '\0';
+    if (strncmp(p, "-- name: ", 9) == 0) {
+      assert_true(f->nqueries < MAX_QUERIES);
+      q = &f->queries[f->nqueries++];
+      q->name = strdup(p + 9);
+      q->sql = strdup("");
+    } else if (q && strncmp(p, "-- flags: ", 10) == 0) {
+      q->ordered = strstr(p, "ordered") != NULL;
+    } else if (q && strncmp(p, "--", 2) != 0) {
+      size_t n = strlen(q->sql);
+      q->sql = realloc(q->sql, n + strlen(p) + 2);
+      sprintf(q->sql + n, "%s%s", n ? "\n" : "", p);
+    }
+  }
+  free(text);
+  assert_true(f->nqueries >= 60);
+  /* Without the closing ';', so that DuckDB's side can wrap the query. */
+  for (size_t i = 0; i < f->nqueries; i++) {
+    char *sql = f->queries[i].sql;
+    size_t n = strlen(sql);
+    while (n > 0 && (sql[n - 1] == ';' || sql[n - 1] == ' ' ||
+                     sql[n - 1] == '\n'))
+      sql[--n] = '\0';
+  }
+}
+
+/* The query's text with @DATA@ for the data folder. */
+static char *expand(const fixture *f, const char *sql)
+{
+  const char *at = strstr(sql, "@DATA@");
+  char *out;
+
+  if (!at)
+    return strdup(sql);
+  out = malloc(strlen(sql) + strlen(f->data) + 1);
+  sprintf(out, "%.*s%s%s", (int)(at - sql), sql, f->data, at + 6);
+  return out;
+}
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+  size_t i;
+
+  if (!f || !(f->dir = tk_tmpdir()))
+    return -1;
+  snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+  if (mkdir(f->data, 0777) != 0 || dc_open(&f->db, &f->con) != 0 ||
+      tpch_write(f->con, f->data, 0.01, 4, 7) != 0)
+    return -1;
+  for (i = 0; i < sizeof(extra_sql) / sizeof(extra_sql[0]); i++) {
+    const char *name = extra_sql[i][0];
+    int k;
+    assert_int_equal(tk_mkdir_p(tk_fmt("%s/%s", f->data, name)), 0);
+    for (k = 0; k < 3; k++)
+      if (dc_exec(f->con, tk_fmt("COPY (SELECT * EXCLUDE (__i) FROM (%s) "
+                                 "WHERE __i %% 3 = %d) TO "
+                                 "'%s/%s/part-%d.parquet'", extra_sql[i][1],
+                                 k, f->data, name, k)))
+        return -1;
+  }
+  /* The same tables for plain DuckDB, as views over the same files. */
+  dc_close(&f->db, &f->con);
+  if (dc_open(&f->db, &f->con) != 0)
+    return -1;
+  for (i = 0; i < NTABLES; i++)
+    if (dc_exec(f->con, tk_fmt("CREATE VIEW %s AS SELECT * FROM read_parquet"
+                               "('%s/%s/*.parquet')", tables[i], f->data,
+                               tables[i])))
+      return -1;
+  load_corpus(f);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  size_t i;
+
+  dc_close(&f->db, &f->con);
+  for (i = 0; i < f->nqueries; i++) {
+    free(f->queries[i].name);
+    free(f->queries[i].sql);
+  }
+  tk_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+/* Rows as text, normalized for comparing. */
+typedef struct result {
+  size_t ncols, nrows;
+  char **names, **types;
+  char **rows; /* nrows lines: the row's values joined by '\x1f' */
+} result;
+
+static void result_free(result *t)
+{
+  size_t i;
+
+  for (i = 0; i < t->ncols; i++) {
+    free(t->names[i]);
+    free(t->types[i]);
+  }
+  for (i = 0; i < t->nrows; i++)
+    free(t->rows[i]);
+  free(t->names);
+  free(t->types);
+  free(t->rows);
+  memset(t, 0, sizeof(*t));
+}
+
+/* A value as compared: doubles to 9 significant digits, -0 as 0. */
+static void normal(const char *type, const char *v, char *out, size_t len)
+{
+  if (!v) {
+    snprintf(out, len, "NULL");
+  } else if (strcmp(type, "DOUBLE") == 0 || strcmp(type, "FLOAT") == 0) {
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || d != d)
+      snprintf(out, len, "%s", v);
+    else
+      snprintf(out, len, "%.9g", d == 0 ? 0.0 : d);
+  } else {
+    snprintf(out, len, "%s", v);
+  }
+}
+
+/* Appends row values[0..ncols) to t, normalized. */
+static void add_row(result *t, const char *const *values)
+{
+  size_t c, n = 0, cap = 64;
+  char *line = malloc(cap), v[512];
+
+  line[0] = '\0';
+  for (c = 0; c < t->ncols; c++) {
+    size_t add;
+    normal(t->types[c], values[c], v, sizeof(v));
+    add = strlen(v) + 2;
+    if (n + add >= cap) {
+      cap = (n + add) * 2;
+      line = realloc(line, cap);
+    }
+    n += (size_t)sprintf(line + n, "%s%s", c ? "\x1f" : "", v);
+  }
+  t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
+  t->rows[t->nrows++] = line;
+}
+
+/* sp_sql's result, read with sp_take_all. */
+static void result_of_rows(const sp_rows *r, result *t)
+{
+  size_t i, c;
+  const char **values;
+
+  memset(t, 0, sizeof(*t));
+  t->ncols = sp_rows_column_count(r);
+  t->names = calloc(t->ncols + 1, sizeof(char *));
+  t->types = calloc(t->ncols + 1, sizeof(char *));
+  values = calloc(t->ncols + 1, sizeof(char *));
+  for (c = 0; c < t->ncols; c++) {
+    t->names[c] = strdup(sp_rows_column_name(r, c));
+    t->types[c] = strdup(sp_rows_column_type(r, c));
+  }
+  for (i = 0; i < sp_rows_count(r); i++) {
+    for (c = 0; c < t->ncols; c++)
+      values[c] = sp_rows_value(r, i, c);
+    add_row(t, values);
+  }
+  free(values);
+}
+
+/* Plain DuckDB's result of sql. */
+static void result_of_duckdb(fixture *f, const char *sql, result *t)
+{
+  duckdb_result res;
+  const char **values;
+  idx_t i, c;
+
+  memset(t, 0, sizeof(*t));
+  if (duckdb_query(f->con, tk_fmt("DESCRIBE %s", sql), &res) == DuckDBError)
+    fail_msg("DuckDB: %s\n  in: %s", duckdb_result_error(&res), sql);
+  t->ncols = duckdb_row_count(&res);
+  t->names = calloc(t->ncols + 1, sizeof(char *));
+  t->types = calloc(t->ncols + 1, sizeof(char *));
+  for (i = 0; i < t->ncols; i++) {
+    char *name = duckdb_value_varchar(&res, 0, i);
+    char *type = duckdb_value_varchar(&res, 1, i);
+    t->names[i] = strdup(name);
+    t->types[i] = strdup(type);
+    duckdb_free(name);
+    duckdb_free(type);
+  }
+  duckdb_destroy_result(&res);
+  if (duckdb_query(f->con, tk_fmt("SELECT COLUMNS(*)::VARCHAR FROM (%s)",
+                                  sql), &res) == DuckDBError)
+    fail_msg("DuckDB: %s\n  in: %s", duckdb_result_error(&res), sql);
+  values = calloc(t->ncols + 1, sizeof(char *));
+  for (i = 0; i < duckdb_row_count(&res); i++) {
+    for (c = 0; c < t->ncols; c++)
+      values[c] = duckdb_value_is_null(&res, c, i)
+                      ? NULL
+                      : duckdb_value_varchar(&res, c, i);
+    add_row(t, values);
+    for (c = 0; c < t->ncols; c++)
+      duckdb_free((void *)values[c]);
+  }
+  free(values);
+  duckdb_destroy_result(&res);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fails the test unless mine and theirs agree, naming the query. */
+static void assert_same(const query *q, result *mine, result *theirs,
+                        const char *where)
+{
+  size_t i;
+
+  if (mine->ncols != theirs->ncols)
+    fail_msg("%s (%s): %zu columns, DuckDB %zu", q->name, where, mine->ncols,
+             theirs->ncols);
+  for (i = 0; i < mine->ncols; i++)
+    if (strcmp(mine->names[i], theirs->names[i]) != 0 ||
+        strcmp(mine->types[i], theirs->types[i]) != 0)
+      fail_msg("%s (%s): column %zu is %s %s, DuckDB's %s %s", q->name,
+               where, i, mine->names[i], mine->types[i], theirs->names[i],
+               theirs->types[i]);
+  if (mine->nrows != theirs->nrows)
+    fail_msg("%s (%s): %zu rows, DuckDB %zu", q->name, where, mine->nrows,
+             theirs->nrows);
+  if (!q->ordered) {
+    qsort(mine->rows, mine->nrows, sizeof(char *), cmp_line);
+    qsort(theirs->rows, theirs->nrows, sizeof(char *), cmp_line);
+  }
+  for (i = 0; i < mine->nrows; i++)
+    if (strcmp(mine->rows[i], theirs->rows[i]) != 0)
+      fail_msg("%s (%s): row %zu differs%s:\n  mine:   %s\n  DuckDB: %s",
+               q->name, where, i, q->ordered ? "" : " (sorted)",
+               mine->rows[i], theirs->rows[i]);
+}
+
+/* The corpus with `workers` workers and every table in `parts`
+ * partitions (split by files). */
+static void run_corpus(fixture *f, int workers, int parts)
+{
+  sp_session *s = tk_session(tk_path(f->dir, "root"), workers,
+                             tk_fmt("corpus-%d", workers));
+  const char *where = tk_fmt("%d workers, %d partitions", workers, parts);
+  sp_error *err = NULL;
+  size_t i;
+
+  for (i = 0; i < NTABLES; i++) {
+    const char *glob = tk_fmt("%s/%s/*.parquet", f->data, tables[i]);
+    sp_df *df = NULL;
+    tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+    if (parts > 1)
+      tk_check(sp_repartition(df, parts, NULL, &df, &err), &err);
+    tk_check(sp_register_table(s, tables[i], df, &err), &err);
+  }
+  for (i = 0; i < f->nqueries; i++) {
+    const query *q = &f->queries[i];
+    char *sql = expand(f, q->sql);
+    result mine, theirs;
+    sp_rows *rows = NULL;
+    sp_df *df = NULL;
+    if (sp_sql(s, sql, NULL, &df, &err) != SP_OK ||
+        sp_take_all(df, &rows, &err) != SP_OK)
+      fail_msg("%s (%s): %s", q->name, where, sp_error_message(err));
+    result_of_rows(rows, &mine);
+    result_of_duckdb(f, sql, &theirs);
+    assert_same(q, &mine, &theirs, where);
+    result_free(&mine);
+    result_free(&theirs);
+    sp_rows_free(&rows);
+    free(sql);
+  }
+  sp_close(&s);
+}
+
+static void test_corpus_one_worker(void **state) { run_corpus(*state, 1, 1); }
+static void test_corpus_two_workers(void **state) { run_corpus(*state, 2, 3); }
+static void test_corpus_four_workers(void **state) { run_corpus(*state, 4, 4); }
+
+/* Bad input is refused before anything runs, naming what is wrong. */
+static void test_bad_input(void **state)
+{
+  static const struct {
+    const char *sql;
+    sp_status st;
+    const char *says;
+  } bad[] = {
+    {"SELEC 1", SP_ESQL, "syntax error"},
+    {"SELECT *\nFROM orders\nWHERE o_orderkey = = 1", SP_ESQL, "LINE 3"},
+    {"SELECT * FROM nosuch", SP_EINVAL, "unknown table nosuch: the "
+                                        "registered tables are orders"},
+    {"SELECT nosuch_column FROM orders", SP_ESQL, "nosuch_column"},
+    {"SELECT * FROM 'no/such/*.parquet'", SP_ENOENT, "no/such/*.parquet"},
+    {"SELECT * FROM read_csv('no-such.csv')", SP_ENOENT, "no-such.csv"},
+    {"COPY (SELECT 1) TO 'x.csv'", SP_EINVAL, "got a COPY statement"},
+    {"EXPORT DATABASE 'x'", SP_EINVAL, "got a EXPORT statement"},
+    {"ATTACH 'x.db'", SP_EINVAL, "got a ATTACH statement"},
+    {"INSTALL httpfs", SP_EINVAL, "got a INSTALL statement"},
+    {"LOAD httpfs", SP_EINVAL, "got a LOAD statement"},
+    {"CREATE TABLE x AS SELECT 1", SP_EINVAL, "got a CREATE statement"},
+    {"INSERT INTO orders VALUES (1)", SP_EINVAL, "got a INSERT statement"},
+    {"SET threads = 1", SP_EINVAL, "got a SET statement"},
+    {"PRAGMA version", SP_EINVAL, "got a PRAGMA statement"},
+    {"SELECT 1; SELECT 2", SP_EINVAL, "got 2 statements"},
+    {"SELECT 1; COPY (SELECT 1) TO 'y.csv'", SP_EINVAL, "got 2 statements"},
+    {"", SP_EINVAL, "empty"},
+  };
+  fixture *f = *state;
+  sp_session *s = tk_session(tk_path(f->dir, "root"), 1, "bad-input");
+  const char *glob = tk_fmt("%s/orders/*.parquet", f->data);
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  size_t i;
+
+  tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+  tk_check(sp_register_table(s, "orders", df, &err), &err);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    sp_status st = sp_sql(s, bad[i].sql, NULL, &df, &err);
+    if (st != bad[i].st || !strstr(sp_error_message(err), bad[i].says))
+      fail_msg("'%s': status %d (wanted %d): %s", bad[i].sql, st, bad[i].st,
+               sp_error_message(err));
+    sp_error_free(&err);
+  }
+  /* Nothing ran: no task was sent to a worker, no file written. */
+  assert_false(tk_exists("x.csv") || tk_exists("y.csv") ||
+               tk_exists("x.db"));
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM read_csv('%s/"
+                                      "log/tasks.csv')",
+                                      sp_session_job_dir(s))), 0);
+  sp_close(&s);
+}
+
+/* smallpond sql: a table, a query file, standard input, --take, --explain,
+ * --write-parquet; exit 1 for a failed query, 2 for bad options. */
+static void test_cli(void **state)
+{
+  fixture *f = *state;
+  const char *table = tk_fmt("orders=%s/orders/*.parquet", f->data);
+  const char *root = tk_path(f->dir, "cli-root");
+  const char *qfile = tk_path(f->dir, "q.sql");
+  const char *out = tk_path(f->dir, "cli-out");
+  char *o = NULL, *e = NULL;
+  FILE *fp;
+
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table, "SELECT "
+                                           "count(*) AS n FROM orders", NULL},
+                          &o, &e), 0);
+  assert_non_null(strstr(o, tk_fmt("%lld", (long long)tk_duck_i64(tk_fmt(
+      "SELECT count(*) FROM '%s/orders/*.parquet'", f->data)))));
+  assert_non_null(strstr(o, "(1 row)"));
+  free(o);
+  free(e);
+  assert_non_null(fp = fopen(qfile, "w"));
+  fputs("SELECT o_orderkey FROM orders ORDER BY o_orderkey LIMIT 3\n", fp);
+  fclose(fp);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table, "-f",
+                                           qfile, "--take", "2", NULL},
+                          &o, &e), 0);
+  assert_non_null(strstr(o, "(2 rows)"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table,
+                                           "--explain", "SELECT count(*) "
+                                           "FROM orders", NULL}, &o, &e), 0);
+  assert_non_null(strstr(o, "stage 1"));
+  assert_non_null(strstr(o, "single because"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table,
+                                           "--write-parquet", out, "SELECT * "
+                                           "FROM orders WHERE o_orderkey < 100",
+                                           NULL}, &o, &e), 0);
+  tk_assert_same_rows(tk_fmt("SELECT * FROM '%s/orders/*.parquet' WHERE "
+                             "o_orderkey < 100", f->data),
+                      tk_fmt("SELECT * FROM '%s/*.parquet'", out));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "SELECT * FROM nosuch",
+                                           NULL}, &o, &e), 1);
+  assert_non_null(strstr(e, "unknown table nosuch"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--table", "noequals",
+                                           "SELECT 1", NULL}, &o, &e), 2);
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--take", "2",
+                                           "--explain", "SELECT 1", NULL},
+                          &o, &e), 2);
+  free(o);
+  free(e);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_cli),
+    cmocka_unit_test(test_corpus_one_worker),
+    cmocka_unit_test(test_corpus_two_workers),
+    cmocka_unit_test(test_corpus_four_workers),
+  };
+
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
