@@ -11,9 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli.h"
-
-#define MAX_TABLES 256
+#include "cmd_sql.h"
 
 enum {
   OPT_TABLE = 256, OPT_FILE, OPT_WRITE_PARQUET, OPT_TAKE, OPT_EXPLAIN
@@ -28,18 +26,6 @@ static const struct option sql_options[] = {
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
-};
-
-struct sql_args {
-  sp_config cfg;
-  const char *table_name[MAX_TABLES];
-  const char *table_path[MAX_TABLES];
-  int ntables;
-  const char *file;      /* -f FILE, "-" for standard input */
-  const char *query;     /* the operand */
-  const char *out_dir;   /* --write-parquet */
-  long long take;        /* --take N; -1: every row */
-  int explain;
 };
 
 static void usage(FILE *f)
@@ -88,9 +74,7 @@ static void usage(FILE *f)
 
 #define usage_error(...) sp_cli_usage_error("sql", __VA_ARGS__)
 
-/* Parses argv into *a. Returns SP_EXIT_OK, SP_EXIT_USAGE after printing
- * why, or -1 after --help. */
-static int parse(int argc, char **argv, struct sql_args *a)
+int sp_cli_sql_parse(int argc, char **argv, struct sql_args *a)
 {
   long long v;
   int c, code;
@@ -292,7 +276,7 @@ int sp_cmd_sql(int argc, char **argv)
   sp_session *s = NULL;
   sp_error *err = NULL;
   char *query = NULL;
-  int code = parse(argc, argv, &a);
+  int code = sp_cli_sql_parse(argc, argv, &a);
 
   if (code != SP_EXIT_OK)
     return code < 0 ? SP_EXIT_OK : code;

@@ -1,7 +1,8 @@
 /*
  * fuzz_cli.c - the command line of the smallpond tool (src/cli): the
- * options of `run`, `gensort` and `valsort`, parsed by sp_cli_run_parse
- * and sp_cli_records_parse, which start nothing.
+ * options of `run`, `gensort`, `valsort` and `sql`, parsed by
+ * sp_cli_run_parse, sp_cli_records_parse and sp_cli_sql_parse, which start
+ * nothing.
  *
  * The input is argv, its strings separated by NUL bytes; the first names
  * the command. Checked: parsing the same argv twice gives the same result
@@ -17,6 +18,7 @@
 
 #include "cli/cmd_records.h"
 #include "cli/cmd_run.h"
+#include "cli/cmd_sql.h"
 #include "fuzz.h"
 #include "util/buf.h"
 
@@ -251,6 +253,46 @@ static void fuzz_records(char **args, size_t n)
   free(copy_a);
 }
 
+/* `smallpond sql`: two parses agree, and a successful one holds what the
+ * options promise: NAME=PATH tables with both parts, one way to give the
+ * query, one way to use the result. */
+static void fuzz_sql(char **args, size_t n)
+{
+  char *copy1[MAX_ARGS + 1], *copy2[MAX_ARGS + 1];
+  struct sql_args a, b;
+  int r1, r2, i;
+  size_t k;
+
+  for (k = 0; k < n; k++) {
+    copy1[k] = fuzz_strndup((const uint8_t *)args[k], strlen(args[k]));
+    copy2[k] = fuzz_strndup((const uint8_t *)args[k], strlen(args[k]));
+  }
+  copy1[n] = copy2[n] = NULL;
+  r1 = sp_cli_sql_parse((int)n, copy1, &a);
+  r2 = sp_cli_sql_parse((int)n, copy2, &b);
+  FUZZ_CHECK(r1 == r2);
+  if (r1 == SP_EXIT_OK) {
+    FUZZ_CHECK(a.ntables == b.ntables && a.take == b.take &&
+               a.explain == b.explain);
+    FUZZ_CHECK(same_string(a.query, b.query) &&
+               same_string(a.file, b.file) &&
+               same_string(a.out_dir, b.out_dir));
+    FUZZ_CHECK(a.ntables >= 0 && a.ntables <= MAX_TABLES);
+    for (i = 0; i < a.ntables; i++) {
+      FUZZ_CHECK(strcmp(a.table_name[i], b.table_name[i]) == 0);
+      FUZZ_CHECK(a.table_path[i] > a.table_name[i] &&
+                 a.table_path[i][-1] == '=' && *a.table_path[i]);
+    }
+    FUZZ_CHECK(!(a.query && a.file));
+    FUZZ_CHECK((a.out_dir != NULL) + (a.take >= 0) + a.explain <= 1);
+    FUZZ_CHECK(a.take >= -1);
+  }
+  for (k = 0; k < n; k++) {
+    free(copy1[k]);
+    free(copy2[k]);
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *args[MAX_ARGS];
@@ -263,6 +305,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   else if (strcmp(args[0], "gensort") == 0 ||
            strcmp(args[0], "valsort") == 0)
     fuzz_records(args, n);
+  else if (strcmp(args[0], "sql") == 0)
+    fuzz_sql(args, n);
   fuzz_free_strings(args, n);
   return 0;
 }
