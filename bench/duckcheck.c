@@ -73,6 +73,72 @@ int64_t dc_i64(duckdb_connection con, const char *sql)
   return v;
 }
 
+/* q with its columns renamed c0, c1, ... and each DOUBLE or FLOAT (by
+ * types[i]) rounded to 9 significant digits, in a new string. */
+static char *rounded(const char *q, char **types, size_t n)
+{
+  size_t len = strlen(q) + n * 220 + 64, off = 0, i;
+  char *sql = malloc(len);
+
+  if (!sql)
+    return NULL;
+  off += (size_t)snprintf(sql + off, len - off, "SELECT ");
+  for (i = 0; i < n; i++) {
+    int dbl = strcmp(types[i], "DOUBLE") == 0 || strcmp(types[i], "FLOAT") == 0;
+    /* As DOUBLE on both sides: DuckDB writes a HUGEINT as one. */
+    if (dbl)
+      off += (size_t)snprintf(sql + off, len - off, "%sCASE WHEN c%zu::DOUBLE "
+                              "= 0 OR NOT isfinite(c%zu::DOUBLE) THEN "
+                              "c%zu::DOUBLE ELSE round(c%zu::DOUBLE, (8 - "
+                              "floor(log10(abs(c%zu::DOUBLE))))::INTEGER) END",
+                              i ? ", " : "", i, i, i, i, i);
+    else
+      off += (size_t)snprintf(sql + off, len - off, "%sc%zu", i ? ", " : "",
+                              i);
+  }
+  off += (size_t)snprintf(sql + off, len - off, " FROM (%s) AS t(", q);
+  for (i = 0; i < n; i++)
+    off += (size_t)snprintf(sql + off, len - off, "%sc%zu", i ? ", " : "", i);
+  snprintf(sql + off, len - off, ")");
+  return sql;
+}
+
+int dc_same_rows_rounded(duckdb_connection con, const char *a,
+                         const char *b, char *why, size_t why_len)
+{
+  size_t len = strlen(a) + 64, n, i;
+  char *sql = malloc(len), **types = NULL, *ra = NULL, *rb = NULL;
+  duckdb_result res;
+  int rc = -1;
+
+  if (!sql)
+    return -1;
+  snprintf(sql, len, "DESCRIBE %s", a);
+  if (duckdb_query(con, sql, &res) == DuckDBError) {
+    fprintf(stderr, "duckcheck: %s\n", duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+    free(sql);
+    return -1;
+  }
+  n = duckdb_row_count(&res);
+  if ((types = calloc(n + 1, sizeof(*types)))) {
+    for (i = 0; i < n; i++)
+      types[i] = duckdb_value_varchar(&res, 1, i);
+    ra = rounded(a, types, n);
+    rb = rounded(b, types, n);
+    if (ra && rb)
+      rc = dc_same_rows(con, ra, rb, why, why_len);
+    for (i = 0; i < n; i++)
+      duckdb_free(types[i]);
+  }
+  duckdb_destroy_result(&res);
+  free(types);
+  free(ra);
+  free(rb);
+  free(sql);
+  return rc;
+}
+
 int dc_same_rows(duckdb_connection con, const char *a, const char *b,
                  char *why, size_t why_len)
 {

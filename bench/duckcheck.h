@@ -26,4 +26,10 @@ int64_t dc_i64(duckdb_connection con, const char *sql);
 int dc_same_rows(duckdb_connection con, const char *a, const char *b,
                  char *why, size_t why_len);
 
+/* The same, with DOUBLE and FLOAT columns (by the types of a) compared to
+ * 9 significant digits: sums of doubles differ in their last digits with
+ * the order of addition. */
+int dc_same_rows_rounded(duckdb_connection con, const char *a,
+                         const char *b, char *why, size_t why_len);
+
 #endif

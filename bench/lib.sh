@@ -59,6 +59,17 @@ same() {
   }
 }
 
+# same_rounded EXPECTED_SQL ACTUAL_SQL: the same, with doubles compared to
+# 9 significant digits (their sums differ in the last digits with the
+# order of addition).
+same_rounded() {
+  "$bin/sp-compare" --rounded "$1" "$2" >"$work/compare.log" || {
+    cat "$work/compare.log" >&2
+    echo "$(basename "$0"): results differ from DuckDB's" >&2
+    exit 1
+  }
+}
+
 # report NAME SMALLPOND_S DUCKDB_S: one line with the ratio.
 report() {
   awk -v n="$1" -v s="$2" -v d="$3" -v w="$workers" 'BEGIN {

@@ -1,0 +1,66 @@
+#!/bin/sh
+# sql.sh [SF]: TPC-H-shaped tables at scale SF (default 1; sp-gen-tpch,
+# 8 files a table), then each of the 22 tpch_* queries of the test corpus
+# (tests/sql/corpus.sql, our own) timed with `smallpond sql` (2 workers)
+# against one DuckDB (2 threads), each writing the result as Parquet,
+# alternating, whole processes from the same state; every result checked
+# equal to DuckDB's (doubles to 9 significant digits). Prints each query's
+# medians and ratio, the geometric mean of the ratios, and the bytes the
+# query's exchanges moved. Targets (SF 1, 2 CPUs): geometric mean <= 1.5,
+# no query above 3.
+. "$(dirname "$0")/lib.sh"
+sf=${1:-1}
+data="$work/tpch"
+"$bin/sp-gen-tpch" "$data" "$sf" 8 >/dev/null
+tables="region nation supplier customer part partsupp orders lineitem"
+
+# The queries, one file each, without their closing ';'.
+mkdir -p "$work/q"
+awk -v dir="$work/q" '
+  /^-- name: tpch_/ { name = $3; file = dir "/" name ".sql"; next }
+  /^-- name:/ { file = ""; next }
+  /^--/ { next }
+  file != "" { print > file }' "$top/tests/sql/corpus.sql"
+for f in "$work"/q/*.sql; do sed -i -e 's/;[[:space:]]*$//' "$f"; done
+
+views=""
+table_args=""
+for t in $tables; do
+  views="$views CREATE VIEW $t AS SELECT * FROM read_parquet('$data/$t/*.parquet');"
+  table_args="$table_args --table $t=$data/$t/*.parquet"
+done
+
+total_log=0
+n=0
+printf '%-34s %9s %9s %6s %12s\n' query smallpond duckdb ratio exchanged
+for f in "$work"/q/*.sql; do
+  name=$(basename "$f" .sql)
+  q=$(cat "$f")
+  : >"$work/t_sp"
+  : >"$work/t_duck"
+  for r in $(seq "$runs"); do
+    rm -rf "$work/out" "$work/root" "$work/duck.parquet"
+    sync
+    # shellcheck disable=SC2086
+    timed "$bin/smallpond" sql --quiet --workers "$workers" \
+      --data-root "$work/root" $table_args --write-parquet "$work/out" \
+      "$q" >>"$work/t_sp" 2>"$work/sp.log" || { cat "$work/sp.log" >&2; exit 1; }
+    sync
+    timed duck "$views" "COPY ($q) TO '$work/duck.parquet' (FORMAT parquet)" \
+      >>"$work/t_duck"
+  done
+  same_rounded "SELECT * FROM '$work/duck.parquet'" \
+               "SELECT * FROM '$work/out/*.parquet'"
+  bytes=$(awk -F, 'NR > 1 && $3 == "shuffle" { b += $13 } END { print b + 0 }' \
+            "$work"/root/*/log/tasks.csv)
+  s=$(median <"$work/t_sp")
+  d=$(median <"$work/t_duck")
+  printf '%-34s %9.3f %9.3f %6.2f %12s\n' "$name" "$s" "$d" \
+    "$(awk -v s="$s" -v d="$d" 'BEGIN { print s / d }')" "$bytes"
+  total_log=$(awk -v t="$total_log" -v s="$s" -v d="$d" \
+                'BEGIN { print t + log(s / d) }')
+  n=$((n + 1))
+done
+awk -v t="$total_log" -v n="$n" -v sf="$sf" -v w="$workers" 'BEGIN {
+  printf "sql          SF %s: geometric mean of %d ratios %.2f (%d workers vs %d threads)\n",
+         sf, n, exp(t / n), w, w }'
