@@ -1,0 +1,173 @@
+/*
+ * aggregate.c - aggregates split into partial and final (see aggregate.h).
+ */
+#include "sql/aggregate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/tree.h"
+
+typedef enum { SPLIT_SAME, SPLIT_COUNT, SPLIT_AVG, SPLIT_VAR } split_kind;
+
+/* What each aggregate that splits becomes. final: the final aggregate of
+ * SAME; VAR: the statistic (pop, samp, and whether a square root). */
+static const struct {
+  const char *name;
+  split_kind kind;
+  const char *final;
+} splits[] = {
+  {"count", SPLIT_COUNT, NULL},      {"count_star", SPLIT_COUNT, NULL},
+  {"count_if", SPLIT_COUNT, NULL},   {"countif", SPLIT_COUNT, NULL},
+  {"sum", SPLIT_SAME, "sum"},        {"sum_no_overflow", SPLIT_SAME, "sum"},
+  {"fsum", SPLIT_SAME, "fsum"},      {"sumkahan", SPLIT_SAME, "fsum"},
+  {"kahan_sum", SPLIT_SAME, "fsum"}, {"min", SPLIT_SAME, "min"},
+  {"max", SPLIT_SAME, "max"},        {"bool_and", SPLIT_SAME, "bool_and"},
+  {"bool_or", SPLIT_SAME, "bool_or"}, {"bit_and", SPLIT_SAME, "bit_and"},
+  {"bit_or", SPLIT_SAME, "bit_or"},  {"bit_xor", SPLIT_SAME, "bit_xor"},
+  {"any_value", SPLIT_SAME, "any_value"},
+  {"product", SPLIT_SAME, "product"},
+  {"avg", SPLIT_AVG, NULL},          {"mean", SPLIT_AVG, NULL},
+  {"var_pop", SPLIT_VAR, "pop"},     {"var_samp", SPLIT_VAR, "samp"},
+  {"variance", SPLIT_VAR, "samp"},   {"stddev_pop", SPLIT_VAR, "pop sqrt"},
+  {"stddev_samp", SPLIT_VAR, "samp sqrt"},
+  {"stddev", SPLIT_VAR, "samp sqrt"},
+};
+
+static int split_of(const json_t *agg)
+{
+  const char *fn = sp_tree_str(agg, "function_name");
+  const json_t *orders = json_object_get(json_object_get(agg, "order_bys"),
+                                         "orders");
+  size_t i;
+
+  if (json_is_true(json_object_get(agg, "distinct")) ||
+      json_is_true(json_object_get(agg, "export_state")) ||
+      json_array_size(orders) > 0 || *sp_tree_str(agg, "schema") ||
+      *sp_tree_str(agg, "catalog"))
+    return -1;
+  for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++)
+    if (strcasecmp(fn, splits[i].name) == 0)
+      break;
+  if (i == sizeof(splits) / sizeof(splits[0]))
+    return -1;
+  /* Every one of these takes one argument but count(*). */
+  if (json_array_size(json_object_get(agg, "children")) !=
+      (splits[i].kind == SPLIT_COUNT && strcasecmp(fn, "count_star") == 0
+           ? 0u
+           : 1u))
+    return -1;
+  return (int)i;
+}
+
+int sp_agg_splits(const json_t *agg)
+{
+  return split_of(agg) >= 0;
+}
+
+/* Appends a partial: agg as fn (NULL: as it is), aliased <partial><k>;
+ * the column's name to *col. */
+static int add_partial(const json_t *agg, const char *fn,
+                       const sp_agg_names *names, json_t *partials,
+                       char *col, size_t collen)
+{
+  json_t *p = json_deep_copy(agg);
+
+  snprintf(col, collen, "%s%zu", names->partial, json_array_size(partials));
+  if (!p || (fn && json_object_set_new(p, "function_name", json_string(fn))) ||
+      json_object_set_new(p, "alias", json_string(col)) ||
+      json_array_append_new(partials, p)) {
+    json_decref(p);
+    return -1;
+  }
+  return 0;
+}
+
+/* The variance family: count n, mean m and second moment v * n per
+ * partial; the group's mean g = sum(n * m) / sum(n) from a window; the
+ * pooled moment M2 = sum(v * n) + sum(n * (m - g)^2), exact in algebra
+ * and stable in floating point (no big sums of squares subtracted). */
+static int split_var(const json_t *agg, const char *stat,
+                     const sp_agg_names *names, json_t *partials,
+                     sp_buf *final, sp_buf *windows, int *nwindows)
+{
+  char n[64], m[64], v[64], g[64];
+  int samp = strstr(stat, "samp") != NULL, root = strstr(stat, "sqrt") != NULL;
+
+  if (add_partial(agg, "count", names, partials, n, sizeof(n)) ||
+      add_partial(agg, "avg", names, partials, m, sizeof(m)) ||
+      add_partial(agg, "var_pop", names, partials, v, sizeof(v)))
+    return -1;
+  snprintf(g, sizeof(g), "%s%d", names->window, (*nwindows)++);
+  sp_buf_puts(windows, ", sum(");
+  sp_buf_append_ident(windows, n);
+  sp_buf_puts(windows, " * ");
+  sp_buf_append_ident(windows, m);
+  sp_buf_appendf(windows, ") OVER (%s) / sum(", names->over);
+  sp_buf_append_ident(windows, n);
+  sp_buf_appendf(windows, ") OVER (%s) AS ", names->over);
+  sp_buf_append_ident(windows, g);
+
+  sp_buf_appendf(final, "CASE WHEN sum(");
+  sp_buf_append_ident(final, n);
+  sp_buf_appendf(final, ") > %d THEN %s((sum(", samp, root ? "sqrt" : "");
+  sp_buf_append_ident(final, v);
+  sp_buf_puts(final, " * ");
+  sp_buf_append_ident(final, n);
+  sp_buf_puts(final, ") + sum(");
+  sp_buf_append_ident(final, n);
+  sp_buf_puts(final, " * (");
+  sp_buf_append_ident(final, m);
+  sp_buf_puts(final, " - ");
+  sp_buf_append_ident(final, g);
+  sp_buf_puts(final, ") * (");
+  sp_buf_append_ident(final, m);
+  sp_buf_puts(final, " - ");
+  sp_buf_append_ident(final, g);
+  sp_buf_puts(final, "))) / (sum(");
+  sp_buf_append_ident(final, n);
+  sp_buf_appendf(final, ")%s)) END", samp ? " - 1" : "");
+  return 0;
+}
+
+int sp_agg_split(const json_t *agg, const sp_agg_names *names,
+                 json_t *partials, sp_buf *final, sp_buf *windows,
+                 int *nwindows)
+{
+  int i = split_of(agg);
+  char a[64], b[64];
+
+  if (i < 0)
+    return -1;
+  switch (splits[i].kind) {
+  case SPLIT_SAME:
+    if (add_partial(agg, NULL, names, partials, a, sizeof(a)))
+      return -1;
+    sp_buf_appendf(final, "%s(", splits[i].final);
+    sp_buf_append_ident(final, a);
+    sp_buf_putc(final, ')');
+    return 0;
+  case SPLIT_COUNT:
+    if (add_partial(agg, NULL, names, partials, a, sizeof(a)))
+      return -1;
+    sp_buf_puts(final, "coalesce(sum(");
+    sp_buf_append_ident(final, a);
+    sp_buf_puts(final, "), 0)");
+    return 0;
+  case SPLIT_AVG:
+    if (add_partial(agg, "sum", names, partials, a, sizeof(a)) ||
+        add_partial(agg, "count", names, partials, b, sizeof(b)))
+      return -1;
+    sp_buf_puts(final, "sum(");
+    sp_buf_append_ident(final, a);
+    sp_buf_puts(final, ") / sum(");
+    sp_buf_append_ident(final, b);
+    sp_buf_putc(final, ')');
+    return 0;
+  case SPLIT_VAR:
+    return split_var(agg, splits[i].final, names, partials, final, windows,
+                     nwindows);
+  }
+  return -1;
+}

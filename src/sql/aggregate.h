@@ -1,0 +1,47 @@
+/*
+ * aggregate.h - an aggregate split into partial aggregates, computed
+ * where the rows are, and a final expression that combines their results
+ * after an exchange (research/distributed-sql.md, the decomposition
+ * table).
+ *
+ *   count(x), count(*), count_if  partial: itself    final: coalesce(sum, 0)
+ *   sum, min, max, bool_and/or,   partial: itself    final: the same
+ *   bit_and/or/xor, any_value,
+ *   product, fsum
+ *   avg(x)                        partial: sum, count   final: sum / sum
+ *   var_pop, var_samp, variance,  partial: count, avg, var_pop * count
+ *   stddev, stddev_pop/samp       final: the pooled second moment, with
+ *                                 the group's mean from a window
+ *
+ * A FILTER clause stays on every partial. DISTINCT, ORDER BY inside the
+ * call, and any other aggregate (median, quantile, string_agg, corr, ...)
+ * do not split: the planner hashes the rows on the group keys first.
+ */
+#ifndef SP_SQL_AGGREGATE_H
+#define SP_SQL_AGGREGATE_H
+
+#include <jansson.h>
+
+#include "util/buf.h"
+
+/* Where the final expressions find their inputs. */
+typedef struct sp_agg_names {
+  const char *partial; /* partial k is the column <partial><k> */
+  const char *window;  /* window column k is <window><k> */
+  const char *over;    /* the window's OVER (...) contents: the group
+                          columns' PARTITION BY, or "" */
+} sp_agg_names;
+
+/* 1 if agg, a FUNCTION node of an aggregate, splits. */
+int sp_agg_splits(const json_t *agg);
+
+/* Splits agg: appends its partial aggregates (new trees, aliased
+ * <partial><k> for k from json_array_size(partials)) to partials, its
+ * final expression over them to final (SQL text), and the window columns
+ * it needs (SQL text, `expr AS <window><k>`, each after ", ") to windows,
+ * k from *nwindows, which grows. -1 when out of memory. */
+int sp_agg_split(const json_t *agg, const sp_agg_names *names,
+                 json_t *partials, sp_buf *final, sp_buf *windows,
+                 int *nwindows);
+
+#endif
