@@ -609,14 +609,26 @@ SP_API int sp_df_num_partitions(const sp_df *df);
  * SQL: one ordinary query over files and registered DataFrames.
  * ------------------------------------------------------------------------ */
 
+/* Whether sp_sql splits a query into distributed stages. */
+typedef enum sp_sql_mode {
+  SP_SQL_AUTO = 0,    /* split what the planner knows how to; the rest
+                         runs on one task, and sp_explain says why */
+  SP_SQL_SINGLE = 1,  /* the whole query on one task */
+  SP_SQL_SPLIT = 2    /* split, or fail with SP_EPLAN saying why not */
+} sp_sql_mode;
+
 /* How sp_sql plans. Fill with zeros (or pass NULL) for the defaults; fields
  * are only ever appended. */
 typedef struct sp_sql_options {
-  /* Reserved for the distributed planner (partition counts, the broadcast
-   * threshold, whether a shape that cannot be split may fall back to one
-   * task); leave 0. */
-  int reserved;
+  sp_sql_mode mode;
+  /* The partitions of each exchange (hash on group keys, ...); 0: one per
+   * worker slot, fewer for small inputs (one per SP_SQL_PARTITION_BYTES of
+   * input files). */
+  int partitions;
 } sp_sql_options;
+
+/* The input bytes per partition by default (sp_sql_options.partitions). */
+#define SP_SQL_PARTITION_BYTES (64 * 1024 * 1024)
 
 /* Names df name for the queries of sp_sql, as a table: FROM name. Names
  * match without regard to case, as in DuckDB; registering a name again
@@ -635,9 +647,11 @@ SP_API sp_status sp_register_table(sp_session *s, const char *name, sp_df *df,
  * sp_node_options). Write, collect or process the result further like any
  * DataFrame; sp_explain prints its stages.
  *
- * Now: the query runs whole as one task over all of its inputs, with the
- * threads of a host (docs/sql.md says which shapes will be split into
- * distributed stages).
+ * The query is cut into stages joined by exchanges, each stage one DuckDB
+ * query per partition (docs/sql.md lists the shapes that split: scans,
+ * GROUP BY, global aggregates, DISTINCT, ORDER BY and LIMIT over a
+ * registered table so far). Anything else runs whole on one task over all
+ * of its inputs, with the threads of a host, and sp_explain says why.
  *
  * The query is parsed and bound before anything of it runs: a syntax error
  * fails with DuckDB's message and its line and column (SP_ESQL); an

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "api/api.h"
 #include "exec/duck.h"
@@ -55,6 +56,25 @@ static int host_threads(const sp_session *s)
   return most;
 }
 
+/* The partitions of an exchange by default: one per worker, fewer when
+ * the inputs are small (one per SP_SQL_PARTITION_BYTES of their files). */
+static int default_partitions(const sp_session *s, const sp_sql_input *in,
+                              size_t n)
+{
+  int64_t bytes = 0, parts;
+  struct stat sb;
+  size_t k, i;
+
+  for (k = 0; k < n; k++)
+    for (i = 0; i < in[k].files->len; i++)
+      if (stat(in[k].files->pieces[i].path, &sb) == 0)
+        bytes += sb.st_size;
+  parts = (bytes + SP_SQL_PARTITION_BYTES - 1) / SP_SQL_PARTITION_BYTES;
+  if (parts > s->job.workers.n)
+    parts = s->job.workers.n;
+  return parts < 1 ? 1 : (int)parts;
+}
+
 sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
                  sp_df **out, sp_error **err)
 {
@@ -62,15 +82,20 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   duckdb_connection con = NULL;
   sp_sql_input *inputs = NULL;
   sp_sql_planned planned = {0};
+  sp_sql_setup setup = {0};
   sp_sql_refs refs = {0};
   json_t *stmt = NULL;
   sp_status st;
   size_t k;
 
-  (void)opt; /* reserved: partition counts, broadcast size, fallbacks */
   if (!s || !query || !out)
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
                         !s ? "s" : !query ? "query" : "out");
+  if (opt && (opt->mode < SP_SQL_AUTO || opt->mode > SP_SQL_SPLIT ||
+              opt->partitions < 0))
+    return sp_error_set(err, SP_EINVAL, "sp_sql: %s",
+                        opt->partitions < 0 ? "partitions is negative"
+                                            : "mode is none of SP_SQL_*");
   *out = NULL;
   if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     return st;
@@ -91,9 +116,14 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     inputs[k].files = files;
     st = files ? sp_df_files(df, files, err) : sp_error_oom(err);
   }
+  setup.mode = opt ? opt->mode : SP_SQL_AUTO;
+  setup.threads = host_threads(s);
+  setup.partitions = opt && opt->partitions
+                         ? opt->partitions
+                         : default_partitions(s, inputs, refs.nused);
   if (st == SP_OK)
-    st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs,
-                     host_threads(s), &planned, err);
+    st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs, &setup,
+                     &planned, err);
   if (st == SP_OK && (st = sp_df_new(s, planned.node, out, err)) == SP_OK) {
     (*out)->sql_schema = planned.schema;
     (*out)->sql_explain = planned.explain;

@@ -14,7 +14,8 @@
 #include "cmd_sql.h"
 
 enum {
-  OPT_TABLE = 256, OPT_FILE, OPT_WRITE_PARQUET, OPT_TAKE, OPT_EXPLAIN
+  OPT_TABLE = 256, OPT_FILE, OPT_WRITE_PARQUET, OPT_TAKE, OPT_EXPLAIN,
+  OPT_PARTITIONS, OPT_PLAN
 };
 
 static const struct option sql_options[] = {
@@ -24,6 +25,8 @@ static const struct option sql_options[] = {
   {"write-parquet", required_argument, NULL, OPT_WRITE_PARQUET},
   {"take", required_argument, NULL, OPT_TAKE},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
+  {"partitions", required_argument, NULL, OPT_PARTITIONS},
+  {"plan", required_argument, NULL, OPT_PLAN},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
 };
@@ -49,6 +52,11 @@ static void usage(FILE *f)
 "  --take N              print only the first N rows\n"
 "  --explain             print the query's stages and what the plan runs;\n"
 "                        nothing runs but the tables the query reads\n"
+"  --partitions N        partitions of each exchange (default: one per\n"
+"                        worker, fewer for inputs under 64 MiB each)\n"
+"  --plan MODE           auto: split what the planner can, the rest on\n"
+"                        one task (default); single: the whole query on\n"
+"                        one task; split: fail if the query cannot be split\n"
 "\n"
 "Files may also be named in the query: FROM 'lake/orders.parquet',\n"
 "FROM read_parquet('lake/orders/part-*.parquet'), read_csv(...), ...\n"
@@ -115,6 +123,23 @@ int sp_cli_sql_parse(int argc, char **argv, struct sql_args *a)
       break;
     case OPT_EXPLAIN:
       a->explain = 1;
+      break;
+    case OPT_PARTITIONS:
+      if (sp_cli_parse_int(optarg, 1, 1 << 20, &v))
+        return usage_error("--partitions: expected a number from 1 to "
+                           "%d, got '%s'", 1 << 20, optarg);
+      a->sql.partitions = (int)v;
+      break;
+    case OPT_PLAN:
+      if (strcmp(optarg, "auto") == 0)
+        a->sql.mode = SP_SQL_AUTO;
+      else if (strcmp(optarg, "single") == 0)
+        a->sql.mode = SP_SQL_SINGLE;
+      else if (strcmp(optarg, "split") == 0)
+        a->sql.mode = SP_SQL_SPLIT;
+      else
+        return usage_error("--plan: expected auto, single or split, got "
+                           "'%s'", optarg);
       break;
     case 'h':
       usage(stdout);
@@ -252,7 +277,7 @@ static sp_status run_query(sp_session *s, const struct sql_args *a,
   for (i = 0; i < a->ntables && st == SP_OK; i++)
     st = register_table(s, a->table_name[i], a->table_path[i], err);
   if (st == SP_OK)
-    st = sp_sql(s, query, NULL, &df, err);
+    st = sp_sql(s, query, &a->sql, &df, err);
   if (st != SP_OK)
     return st;
   if (a->explain)

@@ -19,6 +19,7 @@ struct sql_args {
   const char *out_dir;   /* --write-parquet */
   long long take;        /* --take N; -1: every row */
   int explain;
+  sp_sql_options sql;    /* --partitions, --plan */
 };
 
 /* Parses the options of `smallpond sql` into *a (strings borrowed from

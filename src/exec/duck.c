@@ -346,7 +346,7 @@ sp_status sp_duck_query_text(duckdb_connection con, const char *query,
     st = sp_error_set(err, SP_ESQL, "%s", duckdb_prepare_error(prep));
     goto out;
   }
-  if (duckdb_bind_varchar(prep, 1, arg) == DuckDBError) {
+  if (arg && duckdb_bind_varchar(prep, 1, arg) == DuckDBError) {
     st = sp_error_set(err, SP_EINTERNAL, "cannot bind a parameter of: %s",
                       query);
     goto out;

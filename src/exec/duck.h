@@ -47,7 +47,8 @@ sp_status sp_duck_exec(duckdb_connection con, const char *sql,
 sp_status sp_duck_query_i64(duckdb_connection con, const char *sql,
                             int64_t *out, sp_error **err);
 
-/* Runs query (one $1 parameter, bound to arg as VARCHAR) and returns its
+/* Runs query (one $1 parameter, bound to arg as VARCHAR; none when arg
+ * is NULL) and returns its
  * first value as text in *out (caller frees with sp_free; NULL for SQL
  * NULL). */
 sp_status sp_duck_query_text(duckdb_connection con, const char *query,

@@ -33,14 +33,21 @@ typedef struct sp_sql_planned {
   char *explain;     /* the stages, as sp_explain prints them */
 } sp_sql_planned;
 
+/* How to plan. */
+typedef struct sp_sql_setup {
+  sp_sql_mode mode;
+  int partitions; /* of each exchange */
+  int threads;    /* the DuckDB threads of a task that runs alone on a
+                     host (a stage on one partition) */
+} sp_sql_setup;
+
 /* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,
  * sql/tables.h), reading inputs[k] for refs->used[k], into nodes of plan.
- * threads: the DuckDB threads of a task that runs alone on a host (a stage
- * that cannot be split). con is a driver-side DuckDB connection, left as it
- * was. Release *out with sp_sql_planned_release. */
+ * con is a driver-side DuckDB connection, left as it was. Release *out
+ * with sp_sql_planned_release. */
 sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                       const json_t *stmt, const sp_sql_refs *refs,
-                      const sp_sql_input *inputs, int threads,
+                      const sp_sql_input *inputs, const sp_sql_setup *setup,
                       sp_sql_planned *out, sp_error **err);
 
 void sp_sql_planned_release(sp_sql_planned *p);

@@ -1,0 +1,1239 @@
+/*
+ * distribute.c - a query cut into distributed stages (see distribute.h).
+ *
+ * Each route edits copies of DuckDB's parse tree of the query and prints
+ * them back with DuckDB, so that every stage is DuckDB's own SQL; the
+ * pieces grafted in are parsed from text built with the quoting helpers.
+ * A route that does not bind, or whose result is not the query's exact
+ * names and types, is dropped for the next (sql/plan.c), so a rewrite can
+ * only ever cost speed, never the answer.
+ */
+#include "sql/distribute.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/aggregate.h"
+#include "sql/tree.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* Column names of our own between stages. */
+#define GROUP_COL "__sp_g"    /* a group key */
+#define PARTIAL_COL "__sp_p"  /* a partial aggregate */
+#define WINDOW_COL "__sp_w"   /* a window over partials */
+#define HASH_COL "__sp_h"     /* a computed hash key */
+#define DISTINCT_COL "__sp_d" /* a column of a DISTINCT */
+#define ITEM_COL "__sp_c"     /* a result column before the last stage */
+#define ORDER_COL "__sp_o"    /* a sort key that is not a result column */
+#define INNER_ALIAS "__sp_t"
+#define RESULT_ALIAS "__sp_result"
+
+/* A one-table query block, read. */
+typedef struct block {
+  sp_stages *s;
+  const json_t *node;    /* the query's SELECT node */
+  const json_t *schema;  /* its result: [[name, type], ...] */
+  int table;             /* its table's placeholder */
+  const char *alias;     /* the table's name in the query */
+  json_t *groups;        /* the group expressions, resolved */
+  json_t *aggs;          /* the aggregate calls, each once */
+  json_t *order_mod;     /* the ORDER modifier, or NULL */
+  json_t *orders;        /* its expressions, resolved */
+  int64_t limit, offset; /* -1: none */
+  int distinct, star;
+  int partitions;
+} block;
+
+static void block_release(block *b)
+{
+  json_decref(b->groups);
+  json_decref(b->aggs);
+  json_decref(b->orders);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the block                                                    */
+
+static const char *const volatile_functions[] = {
+  "now", "random", "uuid", "gen_random_uuid", "uuidv4", "uuidv7",
+  "get_current_time", "get_current_timestamp", "transaction_timestamp",
+  "today", "current_localtime", "current_localtimestamp", "setseed",
+  "nextval", "currval",
+};
+static const char *const volatile_columns[] = {
+  "current_date", "current_time", "current_timestamp", "localtime",
+  "localtimestamp",
+};
+
+static int in_list(const char *name, const char *const *list, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (strcasecmp(name, list[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* 1 if j calls something whose value changes from task to task. */
+static int has_volatile(const json_t *j)
+{
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+      if (has_volatile(v))
+        return 1;
+    return 0;
+  }
+  if (!json_is_object(j))
+    return 0;
+  if (sp_tree_is(j, "FUNCTION") &&
+      in_list(sp_tree_str(j, "function_name"), volatile_functions,
+              sizeof(volatile_functions) / sizeof(*volatile_functions)))
+    return 1;
+  if (sp_tree_column(j, NULL) &&
+      in_list(sp_tree_column(j, NULL), volatile_columns,
+              sizeof(volatile_columns) / sizeof(*volatile_columns)))
+    return 1;
+  json_object_foreach((json_t *)j, key, v)
+    if (has_volatile(v))
+      return 1;
+  return 0;
+}
+
+/* What kind of function DuckDB knows name as: "aggregate", "macro", ... */
+static const char *function_kind(const block *b, const json_t *call)
+{
+  char lower[256];
+  const char *name = sp_tree_str(call, "function_name");
+  size_t i;
+
+  for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
+    lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+                                                         : name[i]);
+  lower[i] = '\0';
+  return json_string_value(json_object_get(b->s->aggregates, lower));
+}
+
+static int is_aggregate(const block *b, const json_t *e)
+{
+  const char *kind;
+
+  if (!sp_tree_is(e, "FUNCTION") ||
+      json_is_true(json_object_get(e, "is_operator")))
+    return 0;
+  kind = function_kind(b, e);
+  return kind && strcmp(kind, "aggregate") == 0;
+}
+
+/* Appends every aggregate call in j to b->aggs, each once. Sets *macro
+ * when j calls a macro, whose body may hold one. */
+static int collect_aggs(block *b, const json_t *j, int *macro)
+{
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+      if (collect_aggs(b, v, macro))
+        return -1;
+    return 0;
+  }
+  if (!json_is_object(j))
+    return 0;
+  if (is_aggregate(b, j)) {
+    json_array_foreach(b->aggs, i, v)
+      if (sp_tree_equal(v, j, b->alias))
+        return 0;
+    return json_array_append(b->aggs, (json_t *)j);
+  }
+  if (sp_tree_is(j, "FUNCTION")) {
+    const char *kind = function_kind(b, j);
+    if (kind && strcmp(kind, "aggregate") != 0)
+      *macro = 1;
+  }
+  json_object_foreach((json_t *)j, key, v)
+    if (collect_aggs(b, v, macro))
+      return -1;
+  return 0;
+}
+
+/* The table column (its own spelling) that name is, or NULL. */
+static const char *table_column(const block *b, const char *name)
+{
+  const json_t *cols = sp_stages_schema(b->s, b->table), *c;
+  size_t i;
+
+  json_array_foreach(cols, i, c) {
+    const char *col = json_string_value(json_array_get(c, 0));
+    if (name && col && strcasecmp(col, name) == 0)
+      return col;
+  }
+  return NULL;
+}
+
+/* The select item e stands for, by position (ORDER BY 2, GROUP BY 1) or
+ * by alias; NULL if none. by_alias_first: an alias wins over a table
+ * column of the same name (ORDER BY), else the column does (GROUP BY),
+ * as DuckDB binds them. */
+static const json_t *select_item(const block *b, const json_t *e,
+                                 int by_alias_first)
+{
+  const json_t *items = json_object_get(b->node, "select_list"), *item;
+  const json_t *value = json_object_get(json_object_get(e, "value"), "value");
+  const char *name = sp_tree_column(e, NULL);
+  size_t i;
+
+  if (sp_tree_is(e, "CONSTANT") && json_is_integer(value) && !b->star) {
+    json_int_t k = json_integer_value(value);
+    return k >= 1 && (size_t)k <= json_array_size(items)
+               ? json_array_get(items, (size_t)k - 1)
+               : NULL;
+  }
+  if (!name || (!by_alias_first && table_column(b, name)))
+    return NULL;
+  json_array_foreach(items, i, item)
+    if (strcasecmp(sp_tree_str(item, "alias"), name) == 0)
+      return item;
+  return NULL;
+}
+
+/* A copy of e with what it stands for resolved, without its alias. */
+static json_t *resolved(const block *b, const json_t *e, int by_alias_first)
+{
+  const json_t *item = select_item(b, e, by_alias_first);
+  json_t *copy = json_deep_copy(item ? item : e);
+
+  if (copy && json_object_set_new(copy, "alias", json_string(""))) {
+    json_decref(copy);
+    return NULL;
+  }
+  return copy;
+}
+
+static int append_resolved(const block *b, json_t *to, const json_t *e,
+                           int by_alias_first)
+{
+  json_t *r = resolved(b, e, by_alias_first);
+
+  return r ? json_array_append_new(to, r) : -1;
+}
+
+/* The group expressions: GROUP BY ALL's are the items without an
+ * aggregate. */
+static const char *read_groups(block *b)
+{
+  const json_t *groups = json_object_get(b->node, "group_expressions");
+  const json_t *sets = json_object_get(b->node, "group_sets"), *e;
+  int all = strcmp(sp_tree_str(b->node, "aggregate_handling"),
+                   "FORCE_AGGREGATES") == 0;
+  size_t i;
+
+  if (json_array_size(sets) > 1 ||
+      (json_array_size(sets) == 1 &&
+       json_array_size(json_array_get(sets, 0)) != json_array_size(groups)))
+    return "GROUPING SETS, ROLLUP and CUBE are not split yet";
+  if (all) {
+    if (b->star)
+      return "GROUP BY ALL over * is not split yet";
+    json_array_foreach(json_object_get(b->node, "select_list"), i, e) {
+      json_t *one = json_array();
+      int macro = 0;
+      json_t *saved = b->aggs;
+      if (!one)
+        return "out of memory";
+      b->aggs = one;
+      if (collect_aggs(b, e, &macro)) {
+        b->aggs = saved;
+        json_decref(one);
+        return "out of memory";
+      }
+      b->aggs = saved;
+      if (json_array_size(one) == 0 && !macro &&
+          append_resolved(b, b->groups, e, 0)) {
+        json_decref(one);
+        return "out of memory";
+      }
+      json_decref(one);
+    }
+    return NULL;
+  }
+  json_array_foreach(groups, i, e)
+    if (append_resolved(b, b->groups, e, 0))
+      return "out of memory";
+  return NULL;
+}
+
+static int constant_count(const json_t *e, int64_t *out)
+{
+  const json_t *value = json_object_get(json_object_get(e, "value"), "value");
+
+  if (json_is_null(e) || !e) {
+    *out = -1;
+    return 0;
+  }
+  if (!sp_tree_is(e, "CONSTANT") || !json_is_integer(value) ||
+      json_integer_value(value) < 0)
+    return -1;
+  *out = json_integer_value(value);
+  return 0;
+}
+
+static const char *read_modifiers(block *b)
+{
+  const json_t *mods = json_object_get(b->node, "modifiers"), *m, *o;
+  size_t i, k;
+
+  json_array_foreach(mods, i, m) {
+    const char *type = sp_tree_str(m, "type");
+    if (strcmp(type, "DISTINCT_MODIFIER") == 0) {
+      if (json_array_size(json_object_get(m, "distinct_on_targets")))
+        return "DISTINCT ON is not split yet";
+      b->distinct = 1;
+    } else if (strcmp(type, "ORDER_MODIFIER") == 0 && !b->order_mod) {
+      b->order_mod = (json_t *)m;
+      json_array_foreach(json_object_get(m, "orders"), k, o) {
+        const json_t *e = json_object_get(o, "expression");
+        if (sp_tree_is(e, "STAR"))
+          return "ORDER BY ALL is not split yet";
+        if (append_resolved(b, b->orders, e, 1))
+          return "out of memory";
+      }
+    } else if (strcmp(type, "LIMIT_MODIFIER") == 0 && b->limit < 0 &&
+               b->offset < 0) {
+      if (constant_count(json_object_get(m, "limit"), &b->limit) ||
+          constant_count(json_object_get(m, "offset"), &b->offset))
+        return "a LIMIT or OFFSET that is not a constant is not split yet";
+    } else {
+      return "this LIMIT (a percentage, or more than one) is not split yet";
+    }
+  }
+  return NULL;
+}
+
+/* Reads the block, or says why it is not one this planner splits. */
+static const char *read_block(block *b)
+{
+  const json_t *node = b->node, *from = json_object_get(node, "from_table");
+  const char *tag = b->s->refs->tag, *name, *why;
+  size_t taglen = strlen(tag), i;
+  const json_t *e;
+  int macro = 0;
+  char *end;
+  long k;
+
+  if (strcmp(sp_tree_str(node, "type"), "SELECT_NODE") != 0)
+    return "a UNION, INTERSECT or EXCEPT is not split yet";
+  if (json_array_size(json_object_get(json_object_get(node, "cte_map"),
+                                      "map")))
+    return "a WITH clause is not split yet";
+  if (strcmp(sp_tree_str(from, "type"), "BASE_TABLE") != 0)
+    return strcmp(sp_tree_str(from, "type"), "JOIN") == 0
+               ? "joins are not split yet"
+           : strcmp(sp_tree_str(from, "type"), "TABLE_FUNCTION") == 0
+               ? "files named in the query are read whole; register them "
+                 "as a table to split the scan"
+               : "a FROM subquery or VALUES is not split yet";
+  name = sp_tree_str(from, "table_name");
+  if (strncmp(name, tag, taglen) != 0)
+    return "a table that is not registered is read whole";
+  k = strtol(name + taglen, &end, 10);
+  if (*end || k < 0 || (size_t)k >= b->s->refs->nused)
+    return "a table that is not registered is read whole";
+  b->table = (int)k;
+  b->alias = sp_tree_str(from, "alias");
+  if (!json_is_null(json_object_get(from, "sample")) ||
+      !json_is_null(json_object_get(node, "sample")))
+    return "TABLESAMPLE is not split";
+  if (json_array_size(json_object_get(from, "column_name_alias")))
+    return "a column alias list on the table is not split yet";
+  if (!json_is_null(json_object_get(node, "qualify")) ||
+      sp_tree_has_class(node, "WINDOW"))
+    return "window functions are not split yet";
+  if (sp_tree_has_class(node, "SUBQUERY"))
+    return "subqueries are not split yet";
+  if (has_volatile(node))
+    return "now(), current_date, random() and the like are evaluated "
+           "once, on one task";
+  json_array_foreach(json_object_get(node, "select_list"), i, e)
+    if (sp_tree_is(e, "STAR"))
+      b->star = 1;
+  if ((why = read_groups(b)) || (why = read_modifiers(b)))
+    return why;
+  if (collect_aggs(b, json_object_get(node, "select_list"), &macro) ||
+      collect_aggs(b, json_object_get(node, "having"), &macro) ||
+      collect_aggs(b, b->orders, &macro))
+    return "out of memory";
+  if (macro)
+    return "a macro is not looked into: the query runs whole";
+  if (b->distinct && (json_array_size(b->aggs) || json_array_size(b->groups)))
+    return "DISTINCT over an aggregate is not split yet";
+  if (!json_array_size(b->groups) && !json_array_size(b->aggs) &&
+      (!json_is_null(json_object_get(node, "having")) ||
+       strcmp(sp_tree_str(node, "aggregate_handling"), "FORCE_AGGREGATES") ==
+           0))
+    return "an aggregate without aggregates is not split";
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building stages                                                      */
+
+/* A new SELECT node parsed from text. */
+static json_t *parse_node(const block *b, const sp_buf *text, sp_status *st,
+                          sp_error **err)
+{
+  json_t *node = NULL;
+
+  if (sp_buf_oom(text))
+    *st = sp_error_oom(err);
+  else
+    *st = sp_tree_parse_select(b->s->con, text->data, &node, err);
+  return node;
+}
+
+/* The FROM of `SELECT * FROM <from text>`, parsed. */
+static json_t *parse_from(const block *b, const sp_buf *from, sp_status *st,
+                          sp_error **err)
+{
+  sp_buf text = SP_BUF_INIT;
+  json_t *node, *table = NULL;
+
+  sp_buf_puts(&text, "SELECT * FROM ");
+  sp_buf_append(&text, from->data ? from->data : "", from->len);
+  if ((node = parse_node(b, &text, st, err)))
+    table = json_incref(json_object_get(node, "from_table"));
+  json_decref(node);
+  sp_buf_release(&text);
+  return table;
+}
+
+static json_t *column_ref(const char *prefix, size_t k)
+{
+  char name[64];
+
+  snprintf(name, sizeof(name), "%s%zu", prefix, k);
+  return sp_tree_column_ref(name);
+}
+
+/* A copy of the block's node with everything after FROM/WHERE cleared:
+ * no grouping, HAVING, QUALIFY, DISTINCT, ORDER or LIMIT. */
+static json_t *bare_copy(const block *b)
+{
+  json_t *t = json_deep_copy(b->node);
+
+  if (t && (json_object_set_new(t, "modifiers", json_array()) ||
+            json_object_set_new(t, "group_expressions", json_array()) ||
+            json_object_set_new(t, "group_sets", json_array()) ||
+            json_object_set_new(t, "aggregate_handling",
+                                json_string("STANDARD_HANDLING")) ||
+            json_object_set_new(t, "having", json_null()) ||
+            json_object_set_new(t, "qualify", json_null()))) {
+    json_decref(t);
+    return NULL;
+  }
+  return t;
+}
+
+/* Sets t's grouping to exprs, one grouping set of all of them. */
+static int set_groups(json_t *t, json_t *exprs)
+{
+  json_t *set = json_array(), *sets = json_array();
+  size_t i;
+
+  for (i = 0; set && i < json_array_size(exprs); i++)
+    if (json_array_append_new(set, json_integer((json_int_t)i)))
+      break;
+  if (!set || !sets || i < json_array_size(exprs) ||
+      (json_array_size(exprs) && json_array_append(sets, set)) ||
+      json_object_set(t, "group_expressions", exprs) ||
+      json_object_set_new(t, "group_sets", sets) ||
+      json_object_set_new(t, "aggregate_handling",
+                          json_string("STANDARD_HANDLING"))) {
+    json_decref(set);
+    if (!json_object_get(t, "group_sets") ||
+        json_object_get(t, "group_sets") != sets)
+      json_decref(sets);
+    return -1;
+  }
+  json_decref(set);
+  return 0;
+}
+
+/* Sets e's alias to <prefix><k>. */
+static int set_alias(json_t *e, const char *prefix, size_t k)
+{
+  char name[64];
+
+  snprintf(name, sizeof(name), "%s%zu", prefix, k);
+  return json_object_set_new(e, "alias", json_string(name));
+}
+
+/* Prints tree into *out (SQL over placeholders). */
+static sp_status print_tree(const block *b, const json_t *tree, char **out,
+                            sp_error **err)
+{
+  return sp_tree_print(b->s->con, tree, out, err);
+}
+
+/* `SELECT "c0" AS "<name0>", ... FROM (<inner>) AS r("c0", ...)`: inner's
+ * columns renamed by position, the first len(names) to names (NULL: to
+ * ITEM_COL<i>), the rest to ORDER_COL<j>. */
+static void wrap_renamed(sp_buf *out, const char *inner, const json_t *names,
+                         size_t nitems, size_t nextra)
+{
+  size_t i;
+
+  sp_buf_puts(out, "SELECT ");
+  for (i = 0; i < nitems + nextra; i++) {
+    char name[64];
+    sp_buf_appendf(out, "%s\"c%zu\" AS ", i ? ", " : "", i);
+    if (names && i < nitems) {
+      sp_buf_append_ident(out, json_string_value(json_array_get(
+                                   json_array_get(names, i), 0)));
+      continue;
+    }
+    snprintf(name, sizeof(name), "%s%zu", i < nitems ? ITEM_COL : ORDER_COL,
+             i < nitems ? i : i - nitems);
+    sp_buf_append_ident(out, name);
+  }
+  sp_buf_puts(out, "\nFROM (\n");
+  sp_buf_puts(out, inner);
+  sp_buf_puts(out, "\n) AS \"" RESULT_ALIAS "\"(");
+  for (i = 0; i < nitems + nextra; i++)
+    sp_buf_appendf(out, "%s\"c%zu\"", i ? ", " : "", i);
+  sp_buf_putc(out, ')');
+}
+
+static sp_status add_stage(block *b, sp_stage *stage, const sp_buf *sql,
+                           const char *note, int *out, sp_error **err)
+{
+  if (sql && sp_buf_oom(sql))
+    return sp_error_oom(err);
+  if ((sql && !(stage->sql = sp_strdup(sql->data))) ||
+      (note && !(stage->note = sp_strdup(note)))) {
+    sp_free(stage->sql);
+    sp_free(stage->note);
+    return sp_error_oom(err);
+  }
+  return sp_stages_add(b->s, stage, out, err);
+}
+
+/* The ORDER BY clause of the last stage, over ITEM_COL / ORDER_COL
+ * columns: position[j] is item j (>= 0) or extra -1-j'. */
+static void append_order_by(const block *b, sp_buf *out, const int *position)
+{
+  const json_t *orders = json_object_get(b->order_mod, "orders"), *o;
+  size_t j;
+
+  json_array_foreach(orders, j, o) {
+    const char *dir = sp_tree_str(o, "type");
+    const char *nulls = sp_tree_str(o, "null_order");
+    char name[64];
+    if (position[j] >= 0)
+      snprintf(name, sizeof(name), "%s%d", ITEM_COL, position[j]);
+    else
+      snprintf(name, sizeof(name), "%s%d", ORDER_COL, -1 - position[j]);
+    sp_buf_puts(out, j ? ", " : "\nORDER BY ");
+    sp_buf_append_ident(out, name);
+    if (strstr(dir, "DESC"))
+      sp_buf_puts(out, " DESC");
+    else if (strstr(dir, "ASC"))
+      sp_buf_puts(out, " ASC");
+    if (strstr(nulls, "FIRST"))
+      sp_buf_puts(out, " NULLS FIRST");
+    else if (strstr(nulls, "LAST"))
+      sp_buf_puts(out, " NULLS LAST");
+  }
+}
+
+/* Gives tree (copied) an ORDER BY of orders and a LIMIT of n. */
+static int set_top_n(const block *b, json_t *tree, const json_t *orders,
+                     int64_t n)
+{
+  json_t *mods = json_object_get(tree, "modifiers");
+  json_t *order = NULL, *limit;
+  size_t j;
+
+  if (b->order_mod) {
+    if (!(order = json_deep_copy(b->order_mod)))
+      return -1;
+    for (j = 0; j < json_array_size(orders); j++)
+      if (json_object_set(json_array_get(json_object_get(order, "orders"), j),
+                          "expression", json_array_get(orders, j)))
+        goto fail;
+    if (json_array_append_new(mods, order))
+      return -1;
+  }
+  limit = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:{s:s, s:n}, s:b, s:I}}, "
+                    "s:n}",
+                    "type", "LIMIT_MODIFIER", "limit", "class", "CONSTANT",
+                    "type", "VALUE_CONSTANT", "alias", "", "value", "type",
+                    "id", "BIGINT", "type_info", "is_null", 0, "value",
+                    (json_int_t)n, "offset");
+  return limit ? json_array_append_new(mods, limit) : -1;
+fail:
+  json_decref(order);
+  return -1;
+}
+
+/* Adds the stage that computes tree (a SELECT node whose items are the
+ * query's result columns, in order) on each partition of placeholder in,
+ * and then what ORDER BY, LIMIT and OFFSET need: orders are the sort
+ * keys, over tree's FROM. */
+static sp_status finish(block *b, json_t *tree, int in, const json_t *orders,
+                        int items_match, sp_error **err)
+{
+  json_t *items = json_object_get(tree, "select_list"), *o, *item;
+  size_t nitems = json_array_size(b->schema), nextra = 0, j, i;
+  int post = b->order_mod || b->limit >= 0 || b->offset >= 0;
+  int *position = NULL, bucket = -1, out = -1;
+  sp_buf sql = SP_BUF_INIT;
+  sp_stage stage = {0};
+  char *printed = NULL;
+  sp_status st = SP_OK;
+
+  if (post && !(position = sp_calloc(json_array_size(orders) + 1,
+                                     sizeof(*position))))
+    return sp_error_oom(err);
+  json_array_foreach(orders, j, o) {
+    for (i = 0; items_match && i < json_array_size(items); i++)
+      if (sp_tree_equal(json_array_get(items, i), o, b->alias))
+        break;
+    if (items_match && i < json_array_size(items)) {
+      position[j] = (int)i;
+      continue;
+    }
+    if (b->distinct) {
+      st = sp_error_set(err, SP_EPLAN, "an ORDER BY key that is not "
+                        "a DISTINCT column");
+      goto out;
+    }
+    if (!(item = json_deep_copy(o)) || json_array_append_new(items, item)) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+    position[j] = -1 - (int)nextra++;
+  }
+  if (post && b->limit >= 0 &&
+      set_top_n(b, tree, orders, b->limit + (b->offset > 0 ? b->offset : 0))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
+    goto out;
+  wrap_renamed(&sql, printed, post ? NULL : b->schema, nitems, nextra);
+  stage.kind = SP_STAGE_SQL;
+  if (sp_stage_read(&stage, in)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if (sp_stages_partitions(b->s, in) == 1)
+    stage.threads = b->s->host_threads;
+  if ((st = add_stage(b, &stage, &sql, post && b->limit >= 0
+                                           ? "a top-N on each partition"
+                                           : NULL,
+                      &bucket, err)) != SP_OK || !post)
+    goto out;
+
+  stage.kind = SP_STAGE_GATHER;
+  if (sp_stage_read(&stage, bucket)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = add_stage(b, &stage, NULL, NULL, &out, err)) != SP_OK)
+    goto out;
+
+  sp_buf_reset(&sql);
+  sp_buf_puts(&sql, "SELECT ");
+  for (i = 0; i < nitems; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", ITEM_COL, i);
+    sp_buf_puts(&sql, i ? ", " : "");
+    sp_buf_append_ident(&sql, name);
+    sp_buf_puts(&sql, " AS ");
+    sp_buf_append_ident(&sql, json_string_value(json_array_get(
+                                  json_array_get(b->schema, i), 0)));
+  }
+  sp_buf_puts(&sql, "\nFROM ");
+  sp_stages_append_typed(b->s, &sql, out, -1);
+  sp_buf_puts(&sql, " AS \"" INNER_ALIAS "\"");
+  if (b->order_mod)
+    append_order_by(b, &sql, position);
+  if (b->limit >= 0)
+    sp_buf_appendf(&sql, "\nLIMIT %" PRId64, b->limit);
+  if (b->offset >= 0)
+    sp_buf_appendf(&sql, "\nOFFSET %" PRId64, b->offset);
+  stage.kind = SP_STAGE_SQL;
+  if (sp_stage_read(&stage, out)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  stage.threads = b->s->host_threads;
+  st = add_stage(b, &stage, &sql,
+                 b->order_mod ? "one task: the final order (and limit) "
+                                "of what every partition gave"
+                              : "one task: the final limit",
+                 &out, err);
+out:
+  sp_stage_release(&stage);
+  sp_free(position);
+  sp_free(printed);
+  sp_buf_release(&sql);
+  return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Substitution: expressions of the final stage over exchanged columns  */
+
+typedef struct substitution {
+  const block *b;
+  const json_t *from; /* expressions ... */
+  const json_t *to;   /* ... and what each becomes */
+} substitution;
+
+static int substitute_one(json_t **e, void *arg)
+{
+  const substitution *sub = arg;
+  const json_t *f;
+  size_t i;
+
+  json_array_foreach(sub->from, i, f)
+    if (sp_tree_equal(f, *e, sub->b->alias))
+      return sp_tree_replace(e, json_array_get(sub->to, i)) ? -1 : 1;
+  return 0;
+}
+
+/* Replaces, in *e, each of from by the same place in to. */
+static int substitute(const block *b, json_t **e, const json_t *from,
+                      const json_t *to)
+{
+  substitution sub = {b, from, to};
+
+  return sp_tree_map(e, substitute_one, &sub);
+}
+
+/* ------------------------------------------------------------------ */
+/* Routes                                                               */
+
+/* Makes tree's FROM read placeholder n. */
+static sp_status rename_table(const block *b, json_t *tree, int n,
+                              sp_error **err)
+{
+  json_t *from = json_object_get(tree, "from_table");
+  char name[128];
+
+  snprintf(name, sizeof(name), "%s%d", b->s->refs->tag, n);
+  if (json_object_set_new(from, "table_name", json_string(name)))
+    return sp_error_oom(err);
+  return SP_OK;
+}
+
+/* Scan: the query on each partition of the table, its files split into
+ * partitions first when it has one. */
+static sp_status route_scan(block *b, sp_error **err)
+{
+  int in = b->table, files = (int)b->s->inputs[b->table].files->len;
+  json_t *tree = bare_copy(b);
+  sp_stage split = {0};
+  sp_status st = SP_OK;
+
+  if (!tree)
+    return sp_error_oom(err);
+  if (sp_stages_partitions(b->s, in) == 1 && files > 1 && b->partitions > 1) {
+    split.kind = SP_STAGE_SPLIT;
+    split.partitions = files < b->partitions ? files : b->partitions;
+    st = sp_stage_read(&split, in)
+             ? sp_error_oom(err)
+             : add_stage(b, &split, NULL,
+                         "the table's files split, no rows moved", &in, err);
+  }
+  if (st == SP_OK && in != b->table)
+    st = rename_table(b, tree, in, err);
+  if (st == SP_OK)
+    st = finish(b, tree, in, b->orders, !b->star, err);
+  sp_stage_release(&split);
+  json_decref(tree);
+  return st;
+}
+
+/* The types of the aggregates, as the query computes them. */
+static sp_status aggregate_types(block *b, json_t **schema, sp_error **err)
+{
+  json_t *probe = bare_copy(b), *items = json_array(), *e;
+  char *printed = NULL;
+  sp_status st;
+  size_t i;
+
+  *schema = NULL;
+  if (!probe || !items || set_groups(probe, b->groups)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  json_array_foreach(b->aggs, i, e)
+    if (json_array_append_new(items, json_deep_copy(e))) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+  if (json_object_set(probe, "select_list", items)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = print_tree(b, probe, &printed, err)) == SP_OK)
+    st = sp_sql_bind(b->s->con, printed, schema, err);
+out:
+  json_decref(probe);
+  json_decref(items);
+  sp_free(printed);
+  return st;
+}
+
+/* GROUP BY whose aggregates all split, or a global aggregate: partials
+ * on each producer, hashed on the group keys (gathered when there are
+ * none), the final aggregate per partition. */
+static sp_status route_split_aggregate(block *b, sp_error **err)
+{
+  size_t ngroups = json_array_size(b->groups), i;
+  json_t *types = NULL, *partial = NULL, *partials = json_array();
+  json_t *finals = NULL, *keys = json_array(), *tree = NULL, *from = NULL;
+  json_t *e, *items = NULL;
+  sp_buf over = SP_BUF_INIT, windows = SP_BUF_INIT, text = SP_BUF_INIT;
+  sp_agg_names names = {PARTIAL_COL, WINDOW_COL, NULL};
+  sp_stage stage = {0};
+  char *printed = NULL;
+  int nwindows = 0, x = -1;
+  sp_status st;
+
+  if (!partials || !keys) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = aggregate_types(b, &types, err)) != SP_OK)
+    goto out;
+  for (i = 0; i < ngroups; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", GROUP_COL, i);
+    sp_buf_puts(&over, i ? ", " : "PARTITION BY ");
+    sp_buf_append_ident(&over, name);
+    if (json_array_append_new(keys, column_ref(GROUP_COL, i)))
+      goto oom;
+  }
+  if (sp_buf_oom(&over))
+    goto oom;
+  names.over = over.data ? over.data : "";
+  json_array_foreach(b->aggs, i, e) {
+    sp_buf_puts(&text, i ? ", CAST((" : "CAST((");
+    if (sp_agg_split(e, &names, partials, &text, &windows, &nwindows))
+      goto oom;
+    sp_buf_appendf(&text, ") AS %s)",
+                   json_string_value(json_array_get(
+                       json_array_get(types, i), 1)));
+  }
+  if (sp_buf_oom(&text) || sp_buf_oom(&windows))
+    goto oom;
+  if ((st = sp_tree_parse_items(b->s->con, text.data, &finals, err)))
+    goto out;
+
+  /* Each producer: the group keys and the partial aggregates. */
+  if (!(partial = bare_copy(b)) || set_groups(partial, b->groups) ||
+      !(items = json_array()))
+    goto oom;
+  json_array_foreach(b->groups, i, e) {
+    json_t *g = json_deep_copy(e);
+    if (!g || set_alias(g, GROUP_COL, i) || json_array_append_new(items, g))
+      goto oom;
+  }
+  if (json_array_extend(items, partials) ||
+      json_object_set(partial, "select_list", items))
+    goto oom;
+  if ((st = print_tree(b, partial, &printed, err)) != SP_OK)
+    goto out;
+  sp_buf_reset(&text);
+  sp_buf_puts(&text, printed);
+  if (sp_stage_read(&stage, b->table))
+    goto oom;
+  if (ngroups) {
+    stage.kind = SP_STAGE_HASH;
+    stage.partitions = b->partitions;
+    if (!(stage.keys = sp_calloc(ngroups, sizeof(*stage.keys))))
+      goto oom;
+    for (i = 0; i < ngroups; i++) {
+      char name[64];
+      snprintf(name, sizeof(name), "%s%zu", GROUP_COL, i);
+      if (!(stage.keys[stage.nkeys++] = sp_strdup(name)))
+        goto oom;
+    }
+  } else {
+    stage.kind = SP_STAGE_GATHER;
+  }
+  if ((st = add_stage(b, &stage, &text,
+                      ngroups ? "partial aggregates on each producer"
+                              : "partial aggregates on each producer, "
+                                "gathered",
+                      &x, err)) != SP_OK)
+    goto out;
+
+  /* Each partition: the final aggregate over the exchanged partials. */
+  sp_buf_reset(&text);
+  sp_buf_puts(&text, "(SELECT *");
+  sp_buf_append(&text, windows.data ? windows.data : "", windows.len);
+  sp_buf_puts(&text, " FROM ");
+  sp_stages_append_typed(b->s, &text, x, -1);
+  sp_buf_puts(&text, " AS \"" INNER_ALIAS "\") AS ");
+  sp_buf_append_ident(&text, b->alias);
+  if (!(from = parse_from(b, &text, &st, err)))
+    goto out;
+  if (!(tree = json_deep_copy(b->node)) ||
+      json_object_set(tree, "from_table", from) ||
+      json_object_set_new(tree, "where_clause", json_null()) ||
+      json_object_set_new(tree, "modifiers", json_array()) ||
+      set_groups(tree, keys))
+    goto oom;
+  /* Aggregates first: a group expression inside one stays as it is. */
+  if (substitute(b, &tree, b->aggs, finals) ||
+      substitute(b, &tree, b->groups, keys))
+    goto oom;
+  /* The sort keys, over the same columns. */
+  {
+    json_t *orders = json_deep_copy(b->orders);
+    if (!orders || substitute(b, &orders, b->aggs, finals) ||
+        substitute(b, &orders, b->groups, keys)) {
+      json_decref(orders);
+      goto oom;
+    }
+    st = finish(b, tree, x, orders, 1, err);
+    json_decref(orders);
+  }
+  goto out;
+oom:
+  st = sp_error_oom(err);
+out:
+  sp_stage_release(&stage);
+  json_decref(types);
+  json_decref(partial);
+  json_decref(partials);
+  json_decref(finals);
+  json_decref(keys);
+  json_decref(tree);
+  json_decref(from);
+  json_decref(items);
+  sp_free(printed);
+  sp_buf_release(&over);
+  sp_buf_release(&windows);
+  sp_buf_release(&text);
+  return st;
+}
+
+/* The table columns the block reads after WHERE, in the table's order;
+ * all of them when it has a *. */
+static json_t *needed_columns(const block *b)
+{
+  const json_t *cols = sp_stages_schema(b->s, b->table), *c;
+  json_t *out = json_array(), *parts = json_array();
+  size_t i;
+
+  if (!out || !parts ||
+      json_array_append(parts, json_object_get(b->node, "select_list")) ||
+      json_array_append(parts, b->groups) ||
+      json_array_append(parts, json_object_get(b->node, "having")) ||
+      json_array_append(parts, b->orders))
+    goto fail;
+  json_array_foreach(cols, i, c) {
+    const char *name = json_string_value(json_array_get(c, 0));
+    json_t *ref = sp_tree_column_ref(name);
+    int used = b->star;
+    size_t k;
+    for (k = 0; !used && k < json_array_size(parts); k++)
+      used = sp_tree_has_column(json_array_get(parts, k), name);
+    if (!ref || (used && json_array_append(out, ref))) {
+      json_decref(ref);
+      goto fail;
+    }
+    json_decref(ref);
+  }
+  json_decref(parts);
+  return out;
+fail:
+  json_decref(parts);
+  json_decref(out);
+  return NULL;
+}
+
+/* GROUP BY with an aggregate that does not split: the rows hashed on the
+ * group keys, then the whole aggregate on each partition. */
+static sp_status route_hash_aggregate(block *b, sp_error **err)
+{
+  json_t *needed = needed_columns(b), *items = NULL, *tree = NULL;
+  json_t *from = NULL, *e;
+  size_t nneeded, i, k;
+  sp_buf text = SP_BUF_INIT;
+  sp_stage stage = {.kind = SP_STAGE_HASH};
+  char *printed = NULL;
+  sp_status st = SP_OK;
+  int x = -1;
+
+  if (!needed || !(items = json_deep_copy(needed)) ||
+      !(stage.keys = sp_calloc(json_array_size(b->groups),
+                               sizeof(*stage.keys))))
+    goto oom;
+  nneeded = json_array_size(needed);
+  json_array_foreach(b->groups, i, e) {
+    const char *col = table_column(b, sp_tree_column(e, b->alias));
+    char name[64];
+    if (col) {
+      for (k = 0; k < nneeded; k++)
+        if (strcmp(sp_tree_column(json_array_get(needed, k), NULL), col) == 0)
+          break;
+      if (k == nneeded) {
+        st = sp_error_set(err, SP_EPLAN, "group key %s not read", col);
+        goto out;
+      }
+      if (!(stage.keys[stage.nkeys++] = sp_strdup(col)))
+        goto oom;
+      continue;
+    }
+    json_t *h = json_deep_copy(e);
+    snprintf(name, sizeof(name), "%s%zu", HASH_COL, i);
+    if (!h || set_alias(h, HASH_COL, i) || json_array_append_new(items, h) ||
+        !(stage.keys[stage.nkeys++] = sp_strdup(name)))
+      goto oom;
+  }
+  if (!(tree = bare_copy(b)) || json_object_set(tree, "select_list", items))
+    goto oom;
+  if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
+    goto out;
+  sp_buf_puts(&text, printed);
+  stage.partitions = b->partitions;
+  if (sp_stage_read(&stage, b->table))
+    goto oom;
+  if ((st = add_stage(b, &stage, &text,
+                      "rows hashed on the group keys, the aggregate whole "
+                      "on each partition",
+                      &x, err)) != SP_OK)
+    goto out;
+
+  sp_buf_reset(&text);
+  sp_stages_append_typed(b->s, &text, x, (int)nneeded);
+  sp_buf_puts(&text, " AS ");
+  sp_buf_append_ident(&text, b->alias);
+  if (!(from = parse_from(b, &text, &st, err)))
+    goto out;
+  json_decref(tree);
+  if (!(tree = json_deep_copy(b->node)) ||
+      json_object_set(tree, "from_table", from) ||
+      json_object_set_new(tree, "where_clause", json_null()) ||
+      json_object_set_new(tree, "modifiers", json_array()))
+    goto oom;
+  st = finish(b, tree, x, b->orders, !b->star, err);
+  goto out;
+oom:
+  st = sp_error_oom(err);
+out:
+  sp_stage_release(&stage);
+  json_decref(needed);
+  json_decref(items);
+  json_decref(tree);
+  json_decref(from);
+  sp_free(printed);
+  sp_buf_release(&text);
+  return st;
+}
+
+/* SELECT DISTINCT: distinct on each producer, hashed on every column,
+ * distinct again on each partition. */
+static sp_status route_distinct(block *b, sp_error **err)
+{
+  const json_t *items = json_object_get(b->node, "select_list");
+  size_t n = json_array_size(items), i;
+  json_t *tree = json_deep_copy(b->node), *refs = json_array(), *e;
+  json_t *orders = NULL, *final = NULL;
+  sp_buf text = SP_BUF_INIT;
+  sp_stage stage = {.kind = SP_STAGE_HASH};
+  char *printed = NULL;
+  sp_status st = SP_OK;
+  int x = -1;
+
+  if (b->star) {
+    st = sp_error_set(err, SP_EPLAN, "DISTINCT * is not split yet");
+    goto out;
+  }
+  if (!tree || !refs || !(orders = json_deep_copy(b->orders)) ||
+      !(stage.keys = sp_calloc(n, sizeof(*stage.keys))))
+    goto oom;
+  /* Each producer: the distinct rows of the query's columns, by name. */
+  json_array_foreach(json_object_get(tree, "select_list"), i, e) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", DISTINCT_COL, i);
+    if (set_alias(e, DISTINCT_COL, i) ||
+        json_array_append_new(refs, column_ref(DISTINCT_COL, i)) ||
+        !(stage.keys[stage.nkeys++] = sp_strdup(name)))
+      goto oom;
+  }
+  {
+    json_t *mods = json_pack("[{s:s, s:[]}]", "type", "DISTINCT_MODIFIER",
+                             "distinct_on_targets");
+    if (!mods || json_object_set_new(tree, "modifiers", mods))
+      goto oom;
+  }
+  if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
+    goto out;
+  sp_buf_puts(&text, printed);
+  stage.partitions = b->partitions;
+  if (sp_stage_read(&stage, b->table))
+    goto oom;
+  if ((st = add_stage(b, &stage, &text, "distinct rows on each producer",
+                      &x, err)) != SP_OK)
+    goto out;
+
+  /* Each partition: DISTINCT again, over the exchanged columns. */
+  sp_buf_reset(&text);
+  sp_buf_puts(&text, "SELECT DISTINCT ");
+  for (i = 0; i < n; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", DISTINCT_COL, i);
+    sp_buf_puts(&text, i ? ", " : "");
+    sp_buf_append_ident(&text, name);
+  }
+  sp_buf_puts(&text, " FROM ");
+  sp_stages_append_typed(b->s, &text, x, -1);
+  sp_buf_puts(&text, " AS \"" INNER_ALIAS "\"");
+  if (!(final = parse_node(b, &text, &st, err)))
+    goto out;
+  /* Sort keys are DISTINCT columns (DuckDB insists): by their names. */
+  if (substitute(b, &orders, items, refs))
+    goto oom;
+  st = finish(b, final, x, orders, 1, err);
+  goto out;
+oom:
+  st = sp_error_oom(err);
+out:
+  sp_stage_release(&stage);
+  json_decref(tree);
+  json_decref(refs);
+  json_decref(orders);
+  json_decref(final);
+  sp_free(printed);
+  sp_buf_release(&text);
+  return st;
+}
+
+static int all_split(const block *b)
+{
+  const json_t *e;
+  size_t i;
+
+  json_array_foreach(b->aggs, i, e)
+    if (!sp_agg_splits(e))
+      return 0;
+  return 1;
+}
+
+sp_status sp_sql_distribute(sp_stages *s, const json_t *stmt,
+                            const json_t *schema, int partitions, int hashed,
+                            const char **why, sp_error **err)
+{
+  block b = {.s = s, .node = json_object_get(stmt, "node"),
+             .schema = schema, .limit = -1, .offset = -1,
+             .partitions = partitions > 0 ? partitions : 1};
+  sp_status st = SP_OK;
+  int grouped;
+
+  *why = NULL;
+  if (!(b.groups = json_array()) || !(b.aggs = json_array()) ||
+      !(b.orders = json_array())) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((*why = read_block(&b)))
+    goto out;
+  grouped = json_array_size(b.groups) > 0;
+  if (!grouped && !json_array_size(b.aggs))
+    st = b.distinct ? route_distinct(&b, err) : route_scan(&b, err);
+  else if (!hashed && all_split(&b))
+    st = route_split_aggregate(&b, err);
+  else if (grouped)
+    st = route_hash_aggregate(&b, err);
+  else
+    *why = "a global aggregate that does not split (median, "
+           "count(DISTINCT), ...) runs on one task";
+out:
+  block_release(&b);
+  return st;
+}
+
+typedef struct retarget_arg {
+  const char *from, *to;
+} retarget_arg;
+
+static int retarget_one(json_t **e, void *arg)
+{
+  const retarget_arg *r = arg;
+
+  if (strcmp(sp_tree_str(*e, "type"), "BASE_TABLE") != 0 ||
+      strcmp(sp_tree_str(*e, "table_name"), r->from) != 0)
+    return 0;
+  return json_object_set_new(*e, "table_name", json_string(r->to)) ? -1 : 1;
+}
+
+/* Makes every FROM of placeholder from in *tree read placeholder to. */
+static int retarget(const sp_stages *s, json_t **tree, int from, int to)
+{
+  char a[128], b[128];
+  retarget_arg r = {a, b};
+
+  snprintf(a, sizeof(a), "%s%d", s->refs->tag, from);
+  snprintf(b, sizeof(b), "%s%d", s->refs->tag, to);
+  return sp_tree_map(tree, retarget_one, &r);
+}
+
+sp_status sp_sql_single(sp_stages *s, const json_t *stmt,
+                        const json_t *schema, const char *why,
+                        sp_error **err)
+{
+  sp_stage stage = {.kind = SP_STAGE_SQL};
+  sp_buf sql = SP_BUF_INIT, note = SP_BUF_INIT;
+  json_t *tree = json_deep_copy(json_object_get(stmt, "node"));
+  char *printed = NULL;
+  sp_status st = tree ? SP_OK : sp_error_oom(err);
+  size_t k;
+  int in;
+
+  for (k = 0; k < s->refs->nused && st == SP_OK; k++) {
+    sp_stage gather = {.kind = SP_STAGE_GATHER};
+    in = (int)k;
+    if (sp_stages_partitions(s, in) > 1) {
+      st = sp_stage_read(&gather, in) ? sp_error_oom(err)
+                                      : sp_stages_add(s, &gather, &in, err);
+      if (st == SP_OK && retarget(s, &tree, (int)k, in))
+        st = sp_error_oom(err);
+    }
+    sp_stage_release(&gather);
+    if (st == SP_OK && sp_stage_read(&stage, in))
+      st = sp_error_oom(err);
+  }
+  if (st != SP_OK || (st = sp_tree_print(s->con, tree, &printed, err)))
+    goto out;
+  wrap_renamed(&sql, printed, schema, json_array_size(schema), 0);
+  sp_buf_appendf(&note, "single because: %s", why);
+  stage.threads = s->host_threads;
+  if (sp_buf_oom(&sql) || sp_buf_oom(&note) ||
+      !(stage.sql = sp_strdup(sql.data)) ||
+      !(stage.note = sp_strdup(note.data)))
+    st = sp_error_oom(err);
+  else
+    st = sp_stages_add(s, &stage, &in, err);
+out:
+  sp_stage_release(&stage);
+  json_decref(tree);
+  sp_free(printed);
+  sp_buf_release(&sql);
+  sp_buf_release(&note);
+  return st;
+}
