@@ -8,6 +8,7 @@
  * 4 workers and the tables in 1, 3 and 4 partitions. Then bad input: each
  * kind is refused before anything runs, with a message that names it.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,8 @@ typedef struct query {
   char *name;
   char *sql;
   int ordered;
+  char *expect; /* "-- expect:" words: the stage kinds its plan must have
+                   ("hash", "gather", "split"); NULL: it may run whole */
 } query;
 
 typedef struct fixture {
@@ -84,6 +87,8 @@ static void load_corpus(fixture *f)
       q->sql = strdup("");
     } else if (q && strncmp(p, "-- flags: ", 10) == 0) {
       q->ordered = strstr(p, "ordered") != NULL;
+    } else if (q && strncmp(p, "-- expect: ", 11) == 0) {
+      q->expect = strdup(p + 11);
     } else if (q && strncmp(p, "--", 2) != 0) {
       size_t n = strlen(q->sql);
       q->sql = realloc(q->sql, n + strlen(p) + 2);
@@ -160,6 +165,7 @@ static int teardown(void **state)
   for (i = 0; i < f->nqueries; i++) {
     free(f->queries[i].name);
     free(f->queries[i].sql);
+    free(f->queries[i].expect);
   }
   tk_rm_rf(f->dir);
   free(f->dir);
@@ -295,6 +301,27 @@ static int cmp_line(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* 1 if lines a and b hold the same values: equal text, or numbers that
+ * differ by at most one unit in their 9th significant digit (two ways of
+ * summing doubles round apart, and a value can sit on a rounding edge). */
+static int same_line(const char *a, const char *b)
+{
+  while (strcmp(a, b) != 0) {
+    size_t la = strcspn(a, "\x1f"), lb = strcspn(b, "\x1f");
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+    if (!(la == lb && strncmp(a, b, la) == 0) &&
+        (ea != a + la || eb != b + lb || fabs(x - y) > 1e-8 * scale))
+      return 0;
+    if (!a[la] || !b[lb])
+      return !a[la] && !b[lb];
+    a += la + 1;
+    b += lb + 1;
+  }
+  return 1;
+}
+
 /* Fails the test unless mine and theirs agree, naming the query. */
 static void assert_same(const query *q, result *mine, result *theirs,
                         const char *where)
@@ -318,10 +345,44 @@ static void assert_same(const query *q, result *mine, result *theirs,
     qsort(theirs->rows, theirs->nrows, sizeof(char *), cmp_line);
   }
   for (i = 0; i < mine->nrows; i++)
-    if (strcmp(mine->rows[i], theirs->rows[i]) != 0)
+    if (!same_line(mine->rows[i], theirs->rows[i]))
       fail_msg("%s (%s): row %zu differs%s:\n  mine:   %s\n  DuckDB: %s",
                q->name, where, i, q->ordered ? "" : " (sorted)",
                mine->rows[i], theirs->rows[i]);
+}
+
+/* Checks that the plan of df is split as q expects: a stage of each kind
+ * it names ("stage N: hash"), and no part of the query run whole on one
+ * task ("single because"). */
+static void assert_plan(const query *q, sp_df *df, const char *where)
+{
+  char *text = NULL, *words, *word, *save = NULL;
+  size_t len = 0;
+  sp_error *err = NULL;
+  FILE *f = open_memstream(&text, &len);
+
+  assert_non_null(f);
+  tk_check(sp_explain(df, f, &err), &err);
+  fclose(f);
+  if (q->expect && strstr(text, "single because"))
+    fail_msg("%s (%s): expected %s, the plan runs it whole:\n%s", q->name,
+             where, q->expect, text);
+  words = strdup(q->expect ? q->expect : "");
+  for (word = strtok_r(words, " ", &save); word;
+       word = strtok_r(NULL, " ", &save)) {
+    char *kind = NULL;
+    int found = 0;
+    for (kind = strstr(text, "stage "); kind && !found;
+         kind = strstr(kind + 1, "stage ")) {
+      const char *colon = strchr(kind, ':');
+      found = colon && strncmp(colon + 2, word, strlen(word)) == 0;
+    }
+    if (!found)
+      fail_msg("%s (%s): no %s stage in the plan:\n%s", q->name, where, word,
+               text);
+  }
+  free(words);
+  free(text);
 }
 
 /* The corpus with `workers` workers and every table in `parts`
@@ -331,6 +392,9 @@ static void run_corpus(fixture *f, int workers, int parts)
   sp_session *s = tk_session(tk_path(f->dir, "root"), workers,
                              tk_fmt("corpus-%d", workers));
   const char *where = tk_fmt("%d workers, %d partitions", workers, parts);
+  /* Exchanges into more partitions than workers, and than the tables
+   * have: buckets that wait, and buckets that are empty. */
+  sp_sql_options opt = {.partitions = workers + 2};
   sp_error *err = NULL;
   size_t i;
 
@@ -348,9 +412,10 @@ static void run_corpus(fixture *f, int workers, int parts)
     result mine, theirs;
     sp_rows *rows = NULL;
     sp_df *df = NULL;
-    if (sp_sql(s, sql, NULL, &df, &err) != SP_OK ||
+    if (sp_sql(s, sql, &opt, &df, &err) != SP_OK ||
         sp_take_all(df, &rows, &err) != SP_OK)
       fail_msg("%s (%s): %s", q->name, where, sp_error_message(err));
+    assert_plan(q, df, where);
     result_of_rows(rows, &mine);
     result_of_duckdb(f, sql, &theirs);
     assert_same(q, &mine, &theirs, where);
@@ -454,8 +519,45 @@ static void test_cli(void **state)
                                            root, "--table", table,
                                            "--explain", "SELECT count(*) "
                                            "FROM orders", NULL}, &o, &e), 0);
-  assert_non_null(strstr(o, "stage 1"));
-  assert_non_null(strstr(o, "single because"));
+  assert_non_null(strstr(o, "stage 1: gather"));
+  assert_non_null(strstr(o, "partial aggregates"));
+  assert_null(strstr(o, "single because"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table, "--plan",
+                                           "single", "--explain",
+                                           "SELECT count(*) FROM orders",
+                                           NULL}, &o, &e), 0);
+  assert_non_null(strstr(o, "single because: the whole query was asked"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table,
+                                           "--partitions", "3", "--explain",
+                                           "SELECT o_custkey, count(*) FROM "
+                                           "orders GROUP BY 1", NULL},
+                          &o, &e), 0);
+  assert_non_null(strstr(o, "stage 1: hash on (__sp_g0), 3 partitions"));
+  free(o);
+  free(e);
+  /* --plan split refuses what it cannot split, saying why. */
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table, "--plan",
+                                           "split", "SELECT count(*) FROM "
+                                           "(SELECT * FROM orders LIMIT 3)",
+                                           NULL}, &o, &e), 1);
+  assert_non_null(strstr(e, "not split: a FROM subquery"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--partitions", "0",
+                                           "SELECT 1", NULL}, &o, &e), 2);
+  assert_non_null(strstr(e, "--partitions"));
+  free(o);
+  free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--plan", "fast",
+                                           "SELECT 1", NULL}, &o, &e), 2);
+  assert_non_null(strstr(e, "--plan"));
   free(o);
   free(e);
   assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",

@@ -9,10 +9,13 @@
 -- (traps: NULL keys; u has one NULL k).
 --
 -- Format: "-- name: NAME" starts a query; "-- flags: ordered" says its
--- order must be DuckDB's.
+-- order must be DuckDB's; "-- expect: KIND..." names the stages its plan
+-- must have (hash, gather, split, sql), and that no part of it may run
+-- whole on one task.
 
 -- name: tpch_pricing_summary
 -- flags: ordered
+-- expect: hash gather
 SELECT l_returnflag, l_linestatus, sum(l_quantity) AS qty,
        sum(l_extendedprice) AS base, sum(l_extendedprice * (1 - l_discount)) AS net,
        sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS gross,
@@ -217,10 +220,12 @@ SELECT cntrycode, count(*) AS numcust, sum(c_acctbal) AS totacctbal FROM (
 GROUP BY cntrycode ORDER BY cntrycode;
 
 -- name: scan_filter_project
+-- expect: sql
 SELECT l_orderkey, l_linenumber, l_extendedprice * (1 - l_discount) AS net
 FROM lineitem WHERE l_quantity > 45 AND l_shipmode = 'AIR';
 
 -- name: count_star
+-- expect: gather
 SELECT count(*) AS n FROM lineitem;
 
 -- name: global_aggregates
@@ -230,29 +235,35 @@ SELECT count(*), sum(l_quantity), min(l_shipdate), max(l_shipdate), avg(l_extend
 FROM lineitem;
 
 -- name: group_by_decomposable
+-- expect: hash
 SELECT l_suppkey, count(*), sum(l_quantity), min(l_extendedprice), max(l_extendedprice),
        avg(l_discount), stddev_pop(l_quantity), corr(l_quantity, l_extendedprice),
        sum(l_quantity) FILTER (WHERE l_returnflag = 'R') AS returned
 FROM lineitem GROUP BY l_suppkey;
 
 -- name: group_by_holistic
+-- expect: hash
 SELECT l_returnflag, l_shipmode, median(l_quantity) AS med, quantile_cont(l_extendedprice, 0.9) AS p90,
        mode(l_linenumber) AS common, approx_count_distinct(l_partkey) AS parts
 FROM lineitem GROUP BY l_returnflag, l_shipmode;
 
 -- name: group_by_string_agg_ordered
+-- expect: hash
 SELECT o_custkey, string_agg(o_orderkey::VARCHAR, ',' ORDER BY o_orderkey) AS keys
 FROM orders GROUP BY o_custkey;
 
 -- name: count_distinct_grouped
+-- expect: hash
 SELECT o_orderpriority, count(DISTINCT o_custkey) AS customers, count(DISTINCT o_clerk) AS clerks
 FROM orders GROUP BY o_orderpriority;
 
 -- name: sum_bigint_beyond_2_53
+-- expect: hash
 SELECT l_shipmode, sum(l_orderkey * 100000000000007) AS big, sum(l_linenumber::BIGINT) AS small
 FROM lineitem GROUP BY l_shipmode;
 
 -- name: global_sum_hugeint
+-- expect: gather
 SELECT sum(o_orderkey * 100000000000037) AS total FROM orders;
 
 -- name: grouping_sets
@@ -264,6 +275,7 @@ SELECT year(o_orderdate) AS y, o_orderpriority, count(*) AS n
 FROM orders GROUP BY ROLLUP (year(o_orderdate), o_orderpriority);
 
 -- name: having_filter
+-- expect: hash
 SELECT o_custkey, count(*) AS n FROM orders GROUP BY o_custkey HAVING count(*) > 14;
 
 -- name: inner_join_two
@@ -306,6 +318,7 @@ SELECT count(*) AS n FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.k = t.k);
 SELECT u.k, t.id FROM u LEFT JOIN t ON u.k = t.k;
 
 -- name: trap_avg_of_averages
+-- expect: hash
 SELECT g, avg(x) AS a FROM t GROUP BY g;
 
 -- name: trap_window_on_non_shuffle_key
@@ -315,20 +328,24 @@ FROM t;
 
 -- name: trap_ties_order_limit
 -- flags: ordered
+-- expect: gather
 SELECT x FROM t ORDER BY x DESC LIMIT 7;
 
 -- name: order_by_full
 -- flags: ordered
+-- expect: gather
 SELECT o_orderkey, o_totalprice FROM orders ORDER BY o_totalprice DESC, o_orderkey;
 
 -- name: order_by_limit_offset
 -- flags: ordered
+-- expect: gather
 SELECT l_orderkey, l_linenumber FROM lineitem ORDER BY l_orderkey DESC, l_linenumber LIMIT 20 OFFSET 5;
 
 -- name: limit_without_order
 SELECT count(*) AS n FROM (SELECT * FROM lineitem LIMIT 100);
 
 -- name: distinct_rows
+-- expect: hash
 SELECT DISTINCT l_shipmode, l_returnflag FROM lineitem;
 
 -- name: union_distinct
@@ -374,27 +391,34 @@ WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20)
 SELECT n, (SELECT count(*) FROM nation WHERE n_nationkey < n) AS c FROM r;
 
 -- name: h2o_sum_by_id1
+-- expect: hash
 SELECT id1, sum(v1) AS v1 FROM g GROUP BY id1;
 
 -- name: h2o_sum_by_id1_id2
+-- expect: hash
 SELECT id1, id2, sum(v1) AS v1 FROM g GROUP BY id1, id2;
 
 -- name: h2o_sum_mean_by_id3
+-- expect: hash
 SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM g GROUP BY id3;
 
 -- name: h2o_median_sd_by_id4_id5
+-- expect: hash
 SELECT id4, id5, median(v3) AS median_v3, stddev(v3) AS sd_v3 FROM g GROUP BY id4, id5;
 
 -- name: h2o_range_by_id3
+-- expect: hash
 SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM g GROUP BY id3;
 
 -- name: h2o_top2_by_id6
 SELECT id6, v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS rn FROM g WHERE v3 IS NOT NULL) s WHERE rn <= 2;
 
 -- name: h2o_corr_by_id2_id4
+-- expect: hash
 SELECT id2, id4, pow(corr(v1, v2), 2) AS r2 FROM g GROUP BY id2, id4;
 
 -- name: h2o_sum_count_by_all
+-- expect: hash
 SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS n FROM g GROUP BY id1, id2, id3, id4, id5, id6;
 
 -- name: files_named_inline_and_now
@@ -402,3 +426,79 @@ SELECT count(*) AS n, current_date - current_date AS zero FROM read_parquet('@DA
 
 -- name: values_and_from_first
 FROM (VALUES (1, 'a'), (2, 'b')) v(i, s) SELECT i * 2 AS d, s ORDER BY d;
+
+-- Shapes of one table, each split (docs/sql.md).
+
+-- name: group_by_position_alias_and_all
+-- expect: hash
+SELECT k % 10 AS d, g, count(*) AS n, sum(x) AS sx FROM t GROUP BY d, 2;
+
+-- name: group_by_all_null_keys
+-- expect: hash
+SELECT k, g, count(x), count_if(x > 60), min(s), max(s) FROM t GROUP BY ALL;
+
+-- name: group_by_computed_key_holistic
+-- expect: hash
+SELECT k % 13 AS m, median(x) AS med, count(DISTINCT s) AS ds FROM t GROUP BY k % 13;
+
+-- name: variance_family_small_groups
+-- expect: hash
+SELECT id % 4001 AS grp, var_pop(x), var_samp(x), variance(x), stddev(x), stddev_pop(x),
+       stddev_samp(x), avg(x), count(x) FROM t GROUP BY grp;
+
+-- name: variance_global_with_filter
+-- expect: gather
+SELECT var_samp(x) FILTER (WHERE g = 3) AS v3, stddev_pop(x) FILTER (WHERE k IS NULL) AS sk,
+       avg(id) FILTER (WHERE s = 's4') AS a4, count(*) FILTER (WHERE x IS NULL) AS nulls FROM t;
+
+-- name: global_aggregate_of_no_rows
+-- expect: gather
+SELECT count(*), count(x), sum(x), avg(x), min(s), var_pop(x), bool_or(x > 1) FROM t WHERE id < 0;
+
+-- name: decimal_sum_and_avg_stay_exact
+-- expect: hash
+SELECT l_returnflag, sum(l_extendedprice) AS s, avg(l_extendedprice) AS a, sum(l_quantity * l_discount) AS qd,
+       min(l_shipdate) AS first, max(l_commitdate) AS last, product(l_linenumber::DOUBLE / 4) AS p
+FROM lineitem GROUP BY l_returnflag;
+
+-- name: avg_of_dates_keeps_its_type
+-- expect: hash
+SELECT o_orderpriority, avg(o_orderdate) AS mid FROM orders GROUP BY o_orderpriority;
+
+-- name: having_on_an_aggregate_not_selected
+-- expect: hash
+SELECT g, sum(x) AS sx FROM t GROUP BY g HAVING avg(x) > 62 AND count(*) > 10;
+
+-- name: order_by_aggregate_not_selected_limit
+-- flags: ordered
+-- expect: hash gather
+SELECT o_custkey FROM orders GROUP BY o_custkey ORDER BY sum(o_totalprice) DESC, o_custkey LIMIT 12;
+
+-- name: order_by_expression_not_selected
+-- flags: ordered
+-- expect: gather
+SELECT id, s FROM t WHERE g = 2 ORDER BY x * -1 NULLS FIRST, id LIMIT 30 OFFSET 3;
+
+-- name: order_by_alias_over_column
+-- flags: ordered
+-- expect: gather
+SELECT id AS x, k FROM t WHERE k < 5 ORDER BY x DESC, k;
+
+-- name: distinct_ordered_limit
+-- flags: ordered
+-- expect: hash gather
+SELECT DISTINCT g, s FROM t ORDER BY s DESC, g LIMIT 9;
+
+-- name: bit_and_bool_aggregates_grouped
+-- expect: hash
+SELECT g, bit_and(id), bit_or(id), bit_xor(id), bool_and(x > 1), bool_or(x > 120) FROM t GROUP BY g;
+
+-- name: qualified_columns_and_lateral_alias
+-- expect: hash
+SELECT t.g AS grp, sum(t.x) AS total, total / count(*) AS mean FROM t AS t GROUP BY t.g;
+
+-- name: offset_without_limit
+-- flags: ordered
+-- expect: gather
+SELECT id FROM t WHERE k = 3 ORDER BY id OFFSET 50;
+
