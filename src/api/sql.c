@@ -56,19 +56,28 @@ static int host_threads(const sp_session *s)
   return most;
 }
 
+static int64_t files_bytes(const sp_dataset *files)
+{
+  int64_t bytes = 0;
+  struct stat sb;
+  size_t i;
+
+  for (i = 0; i < files->len; i++)
+    if (stat(files->pieces[i].path, &sb) == 0)
+      bytes += sb.st_size;
+  return bytes;
+}
+
 /* The partitions of an exchange by default: one per worker, fewer when
  * the inputs are small (one per SP_SQL_PARTITION_BYTES of their files). */
 static int default_partitions(const sp_session *s, const sp_sql_input *in,
                               size_t n)
 {
   int64_t bytes = 0, parts;
-  struct stat sb;
-  size_t k, i;
+  size_t k;
 
   for (k = 0; k < n; k++)
-    for (i = 0; i < in[k].files->len; i++)
-      if (stat(in[k].files->pieces[i].path, &sb) == 0)
-        bytes += sb.st_size;
+    bytes += in[k].bytes;
   parts = (bytes + SP_SQL_PARTITION_BYTES - 1) / SP_SQL_PARTITION_BYTES;
   if (parts > s->job.workers.n)
     parts = s->job.workers.n;
@@ -115,12 +124,17 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     inputs[k].node = df->node;
     inputs[k].files = files;
     st = files ? sp_df_files(df, files, err) : sp_error_oom(err);
+    inputs[k].bytes = st == SP_OK ? files_bytes(files) : 0;
   }
   setup.mode = opt ? opt->mode : SP_SQL_AUTO;
   setup.threads = host_threads(s);
   setup.partitions = opt && opt->partitions
                          ? opt->partitions
                          : default_partitions(s, inputs, refs.nused);
+  /* Small inputs: one partition by default, and then one task does it
+   * all, without the stages' fixed costs. */
+  setup.small = setup.mode == SP_SQL_AUTO && !(opt && opt->partitions) &&
+                setup.partitions == 1;
   if (st == SP_OK)
     st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs, &setup,
                      &planned, err);

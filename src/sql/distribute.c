@@ -29,6 +29,7 @@
 #define ITEM_COL "__sp_c"     /* a result column before the last stage */
 #define ORDER_COL "__sp_o"    /* a sort key that is not a result column */
 #define INNER_ALIAS "__sp_t"
+#define FROM_ALIAS "__sp_from" /* the exchanged rows of a join */
 #define RESULT_ALIAS "__sp_result"
 
 /* A one-table query block, read. */
@@ -36,8 +37,19 @@ typedef struct block {
   sp_stages *s;
   const json_t *node;    /* the query's SELECT node */
   const json_t *schema;  /* its result: [[name, type], ...] */
-  int table;             /* its table's placeholder */
-  const char *alias;     /* the table's name in the query */
+  int table;             /* its table's placeholder; with joins, the
+                            biggest table's (the one split) */
+  const char *alias;     /* the table's name in the query; NULL with
+                            joins */
+  int joined;            /* FROM joins tables */
+  int staged;            /* what each producer computes is a stage of
+                            its own (joins, subqueries), not the combine
+                            of an exchange */
+  json_t *leaves;        /* every table's placeholder, as FROM names them */
+  json_t *source;        /* with the sources prepared: the node, FROM
+                            reading them */
+  int *inputs;           /* the sources: the split table's, then every */
+  size_t ninputs;        /* other one's, whole */
   json_t *groups;        /* the group expressions, resolved */
   json_t *aggs;          /* the aggregate calls, each once */
   json_t *order_mod;     /* the ORDER modifier, or NULL */
@@ -49,6 +61,9 @@ typedef struct block {
 
 static void block_release(block *b)
 {
+  json_decref(b->leaves);
+  json_decref(b->source);
+  sp_free(b->inputs);
   json_decref(b->groups);
   json_decref(b->aggs);
   json_decref(b->orders);
@@ -56,56 +71,6 @@ static void block_release(block *b)
 
 /* ------------------------------------------------------------------ */
 /* Reading the block                                                    */
-
-static const char *const volatile_functions[] = {
-  "now", "random", "uuid", "gen_random_uuid", "uuidv4", "uuidv7",
-  "get_current_time", "get_current_timestamp", "transaction_timestamp",
-  "today", "current_localtime", "current_localtimestamp", "setseed",
-  "nextval", "currval",
-};
-static const char *const volatile_columns[] = {
-  "current_date", "current_time", "current_timestamp", "localtime",
-  "localtimestamp",
-};
-
-static int in_list(const char *name, const char *const *list, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    if (strcasecmp(name, list[i]) == 0)
-      return 1;
-  return 0;
-}
-
-/* 1 if j calls something whose value changes from task to task. */
-static int has_volatile(const json_t *j)
-{
-  const char *key;
-  json_t *v;
-  size_t i;
-
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (has_volatile(v))
-        return 1;
-    return 0;
-  }
-  if (!json_is_object(j))
-    return 0;
-  if (sp_tree_is(j, "FUNCTION") &&
-      in_list(sp_tree_str(j, "function_name"), volatile_functions,
-              sizeof(volatile_functions) / sizeof(*volatile_functions)))
-    return 1;
-  if (sp_tree_column(j, NULL) &&
-      in_list(sp_tree_column(j, NULL), volatile_columns,
-              sizeof(volatile_columns) / sizeof(*volatile_columns)))
-    return 1;
-  json_object_foreach((json_t *)j, key, v)
-    if (has_volatile(v))
-      return 1;
-  return 0;
-}
 
 /* What kind of function DuckDB knows name as: "aggregate", "macro", ... */
 static const char *function_kind(const block *b, const json_t *call)
@@ -168,13 +133,16 @@ static int collect_aggs(block *b, const json_t *j, int *macro)
 /* The table column (its own spelling) that name is, or NULL. */
 static const char *table_column(const block *b, const char *name)
 {
-  const json_t *cols = sp_stages_schema(b->s, b->table), *c;
-  size_t i;
+  const json_t *cols, *c, *leaf;
+  size_t i, k;
 
-  json_array_foreach(cols, i, c) {
-    const char *col = json_string_value(json_array_get(c, 0));
-    if (name && col && strcasecmp(col, name) == 0)
-      return col;
+  json_array_foreach(b->leaves, k, leaf) {
+    cols = sp_stages_schema(b->s, (int)json_integer_value(leaf));
+    json_array_foreach(cols, i, c) {
+      const char *col = json_string_value(json_array_get(c, 0));
+      if (name && col && strcasecmp(col, name) == 0)
+        return col;
+    }
   }
   return NULL;
 }
@@ -318,50 +286,136 @@ static const char *read_modifiers(block *b)
   return NULL;
 }
 
+/* Reads the tables FROM names into b->leaves, or says why not. */
+static const char *read_from(block *b, const json_t *from)
+{
+  const char *type = sp_tree_str(from, "type"), *tag = b->s->refs->tag;
+  const char *name, *why;
+  char *end;
+  long k;
+
+  if (strcmp(type, "JOIN") == 0) {
+    const char *ref = sp_tree_str(from, "ref_type");
+    if (strcmp(ref, "REGULAR") != 0 && strcmp(ref, "CROSS") != 0 &&
+        strcmp(ref, "NATURAL") != 0)
+      return "an ASOF, POSITIONAL or LATERAL join is not split";
+    if ((why = read_from(b, json_object_get(from, "left"))))
+      return why;
+    return read_from(b, json_object_get(from, "right"));
+  }
+  if (strcmp(type, "BASE_TABLE") != 0)
+    return strcmp(type, "TABLE_FUNCTION") == 0
+               ? "files named in the query are read whole; register them "
+                 "as a table to split the scan"
+               : "a FROM subquery or VALUES is not split yet";
+  name = sp_tree_str(from, "table_name");
+  if (strncmp(name, tag, strlen(tag)) != 0)
+    return "a table that is not registered is read whole";
+  k = strtol(name + strlen(tag), &end, 10);
+  if (*end || k < 0 || k >= sp_stages_next(b->s))
+    return "a table that is not registered is read whole";
+  if (!json_is_null(json_object_get(from, "sample")))
+    return "TABLESAMPLE is not split";
+  if (json_array_size(json_object_get(from, "column_name_alias")))
+    return "a column alias list on a table is not split yet";
+  if (json_array_append_new(b->leaves, json_integer(k)))
+    return "out of memory";
+  if (!b->alias)
+    b->alias = sp_tree_str(from, "alias");
+  return NULL;
+}
+
+/* 1 if the join tree from reads placeholder n. */
+static int reads(const block *b, const json_t *from, int n)
+{
+  const char *tag = b->s->refs->tag;
+  char name[128];
+
+  if (strcmp(sp_tree_str(from, "type"), "JOIN") == 0)
+    return reads(b, json_object_get(from, "left"), n) ||
+           reads(b, json_object_get(from, "right"), n);
+  snprintf(name, sizeof(name), "%s%d", tag, n);
+  return strcmp(sp_tree_str(from, "table_name"), name) == 0;
+}
+
+/* NULL if every join on the way to placeholder n gives the same rows when
+ * n is split and every other table is read whole: each row of n meets
+ * every row it could match in its own partition, so a join may not keep
+ * unmatched rows of a side other than n's (outer joins preserve n's
+ * side, semi and anti joins keep n's). */
+static const char *split_keeps_joins(const block *b, const json_t *from,
+                                     int n)
+{
+  const char *type;
+  int left, right;
+
+  if (strcmp(sp_tree_str(from, "type"), "JOIN") != 0)
+    return NULL;
+  type = sp_tree_str(from, "join_type");
+  left = reads(b, json_object_get(from, "left"), n);
+  right = reads(b, json_object_get(from, "right"), n);
+  if (!left && !right)
+    return NULL;
+  if (strcmp(type, "FULL") == 0 ||
+      (right && strcmp(type, "INNER") != 0 && strcmp(type, "RIGHT") != 0) ||
+      (left && strcmp(type, "INNER") != 0 && strcmp(type, "LEFT") != 0 &&
+       strcmp(type, "SEMI") != 0 && strcmp(type, "ANTI") != 0))
+    return "the biggest table is on a side of an outer, semi or anti join "
+           "whose rows a split would lose or repeat (a hash join is not "
+           "planned yet)";
+  return split_keeps_joins(b, json_object_get(from, left ? "left" : "right"),
+                           n);
+}
+
+/* With joins: the table to split is the biggest; the others are read
+ * whole by every partition. */
+static const char *choose_split_table(block *b, const json_t *from)
+{
+  const json_t *leaf;
+  int64_t most = -1;
+  size_t i, uses = 0;
+
+  b->joined = json_array_size(b->leaves) > 1;
+  json_array_foreach(b->leaves, i, leaf) {
+    int k = (int)json_integer_value(leaf);
+    if (sp_stages_bytes(b->s, k) > most) {
+      most = sp_stages_bytes(b->s, k);
+      b->table = k;
+    }
+  }
+  if (!b->joined)
+    return NULL;
+  b->alias = NULL;
+  json_array_foreach(b->leaves, i, leaf)
+    uses += json_integer_value(leaf) == b->table;
+  if (uses > 1)
+    return "a self-join of the biggest table is not split yet";
+  return split_keeps_joins(b, from, b->table);
+}
+
 /* Reads the block, or says why it is not one this planner splits. */
 static const char *read_block(block *b)
 {
   const json_t *node = b->node, *from = json_object_get(node, "from_table");
-  const char *tag = b->s->refs->tag, *name, *why;
-  size_t taglen = strlen(tag), i;
+  const char *why;
   const json_t *e;
   int macro = 0;
-  char *end;
-  long k;
+  size_t i;
 
   if (strcmp(sp_tree_str(node, "type"), "SELECT_NODE") != 0)
     return "a UNION, INTERSECT or EXCEPT is not split yet";
   if (json_array_size(json_object_get(json_object_get(node, "cte_map"),
                                       "map")))
     return "a WITH clause is not split yet";
-  if (strcmp(sp_tree_str(from, "type"), "BASE_TABLE") != 0)
-    return strcmp(sp_tree_str(from, "type"), "JOIN") == 0
-               ? "joins are not split yet"
-           : strcmp(sp_tree_str(from, "type"), "TABLE_FUNCTION") == 0
-               ? "files named in the query are read whole; register them "
-                 "as a table to split the scan"
-               : "a FROM subquery or VALUES is not split yet";
-  name = sp_tree_str(from, "table_name");
-  if (strncmp(name, tag, taglen) != 0)
-    return "a table that is not registered is read whole";
-  k = strtol(name + taglen, &end, 10);
-  if (*end || k < 0 || (size_t)k >= b->s->refs->nused)
-    return "a table that is not registered is read whole";
-  b->table = (int)k;
-  b->alias = sp_tree_str(from, "alias");
-  if (!json_is_null(json_object_get(from, "sample")) ||
-      !json_is_null(json_object_get(node, "sample")))
+  if ((why = read_from(b, from)))
+    return why;
+  if ((why = choose_split_table(b, from)))
+    return why;
+  if (!json_is_null(json_object_get(node, "sample")))
     return "TABLESAMPLE is not split";
-  if (json_array_size(json_object_get(from, "column_name_alias")))
-    return "a column alias list on the table is not split yet";
   if (!json_is_null(json_object_get(node, "qualify")) ||
       sp_tree_has_class(node, "WINDOW"))
     return "window functions are not split yet";
-  if (sp_tree_has_class(node, "SUBQUERY"))
-    return "subqueries are not split yet";
-  if (has_volatile(node))
-    return "now(), current_date, random() and the like are evaluated "
-           "once, on one task";
   json_array_foreach(json_object_get(node, "select_list"), i, e)
     if (sp_tree_is(e, "STAR"))
       b->star = 1;
@@ -385,6 +439,13 @@ static const char *read_block(block *b)
 
 /* ------------------------------------------------------------------ */
 /* Building stages                                                      */
+
+/* The name the final stage gives the exchanged rows: the table's, so that
+ * what the query qualifies with it still binds. */
+static const char *from_alias(const block *b)
+{
+  return b->alias && *b->alias ? b->alias : FROM_ALIAS;
+}
 
 /* A new SELECT node parsed from text. */
 static json_t *parse_node(const block *b, const sp_buf *text, sp_status *st,
@@ -427,7 +488,7 @@ static json_t *column_ref(const char *prefix, size_t k)
  * no grouping, HAVING, QUALIFY, DISTINCT, ORDER or LIMIT. */
 static json_t *bare_copy(const block *b)
 {
-  json_t *t = json_deep_copy(b->node);
+  json_t *t = json_deep_copy(b->source ? b->source : b->node);
 
   if (t && (json_object_set_new(t, "modifiers", json_array()) ||
             json_object_set_new(t, "group_expressions", json_array()) ||
@@ -588,8 +649,8 @@ fail:
  * query's result columns, in order) on each partition of placeholder in,
  * and then what ORDER BY, LIMIT and OFFSET need: orders are the sort
  * keys, over tree's FROM. */
-static sp_status finish(block *b, json_t *tree, int in, const json_t *orders,
-                        int items_match, sp_error **err)
+static sp_status finish(block *b, json_t *tree, const int *in, size_t nin,
+                        const json_t *orders, int items_match, sp_error **err)
 {
   json_t *items = json_object_get(tree, "select_list"), *o, *item;
   size_t nitems = json_array_size(b->schema), nextra = 0, j, i;
@@ -631,15 +692,18 @@ static sp_status finish(block *b, json_t *tree, int in, const json_t *orders,
     goto out;
   wrap_renamed(&sql, printed, post ? NULL : b->schema, nitems, nextra);
   stage.kind = SP_STAGE_SQL;
-  if (sp_stage_read(&stage, in)) {
-    st = sp_error_oom(err);
-    goto out;
-  }
-  if (sp_stages_partitions(b->s, in) == 1)
+  for (i = 0; i < nin; i++)
+    if (sp_stage_read(&stage, in[i])) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+  if (sp_stages_partitions(b->s, in[0]) == 1)
     stage.threads = b->s->host_threads;
-  if ((st = add_stage(b, &stage, &sql, post && b->limit >= 0
-                                           ? "a top-N on each partition"
-                                           : NULL,
+  if ((st = add_stage(b, &stage, &sql,
+                      post && b->limit >= 0 ? "a top-N on each partition"
+                      : b->joined ? "the join on each partition of the "
+                                    "biggest table, the others read whole"
+                                  : NULL,
                       &bucket, err)) != SP_OK || !post)
     goto out;
 
@@ -723,43 +787,142 @@ static int substitute(const block *b, json_t **e, const json_t *from,
 /* ------------------------------------------------------------------ */
 /* Routes                                                               */
 
-/* Makes tree's FROM read placeholder n. */
-static sp_status rename_table(const block *b, json_t *tree, int n,
-                              sp_error **err)
-{
-  json_t *from = json_object_get(tree, "from_table");
-  char name[128];
+typedef struct retarget_arg {
+  const char *from, *to;
+} retarget_arg;
 
-  snprintf(name, sizeof(name), "%s%d", b->s->refs->tag, n);
-  if (json_object_set_new(from, "table_name", json_string(name)))
+static int retarget_one(json_t **e, void *arg)
+{
+  const retarget_arg *r = arg;
+
+  if (strcmp(sp_tree_str(*e, "type"), "BASE_TABLE") != 0 ||
+      strcmp(sp_tree_str(*e, "table_name"), r->from) != 0)
+    return 0;
+  return json_object_set_new(*e, "table_name", json_string(r->to)) ? -1 : 1;
+}
+
+/* Makes every FROM of placeholder from in *tree read placeholder to. */
+static int retarget(const sp_stages *s, json_t **tree, int from, int to)
+{
+  char a[128], b[128];
+  retarget_arg r = {a, b};
+
+  snprintf(a, sizeof(a), "%s%d", s->refs->tag, from);
+  snprintf(b, sizeof(b), "%s%d", s->refs->tag, to);
+  return sp_tree_map(tree, retarget_one, &r);
+}
+
+/* Adds a stage that only moves files (kind SPLIT into n, or GATHER) of
+ * placeholder *in, which becomes the stage's. */
+static sp_status move_files(block *b, sp_stage_kind kind, int n, int *in,
+                            const char *note, sp_error **err)
+{
+  sp_stage stage = {.kind = kind, .partitions = n};
+  sp_status st = sp_stage_read(&stage, *in)
+                     ? sp_error_oom(err)
+                     : add_stage(b, &stage, NULL, note, in, err);
+
+  sp_stage_release(&stage);
+  return st;
+}
+
+/* The sources the query reads on each partition: the table to split (its
+ * files split into partitions when it has one partition), every other
+ * table whole (gathered when it has partitions). b->source is the node
+ * reading them. */
+static sp_status prepare_sources(block *b, sp_error **err)
+{
+  int split = b->table, files = sp_stages_files(b->s, b->table);
+  const json_t *leaf;
+  sp_status st = SP_OK;
+  size_t i, k;
+
+  if (!(b->source = json_deep_copy(b->node)) ||
+      !(b->inputs = sp_calloc(json_array_size(b->leaves), sizeof(int))))
+    return sp_error_oom(err);
+  if (sp_stages_partitions(b->s, split) == 1 && files > 1 &&
+      b->partitions > 1 &&
+      (st = move_files(b, SP_STAGE_SPLIT,
+                       files < b->partitions ? files : b->partitions, &split,
+                       "the table's files split, no rows moved", err)))
+    return st;
+  b->inputs[b->ninputs++] = split;
+  json_array_foreach(b->leaves, i, leaf) {
+    int in = (int)json_integer_value(leaf);
+    for (k = 0; k < b->ninputs && b->inputs[k] != in; k++)
+      ;
+    if (in == b->table || k < b->ninputs)
+      continue;
+    if (sp_stages_partitions(b->s, in) > 1 &&
+        (st = move_files(b, SP_STAGE_GATHER, 1, &in,
+                         "read whole by every partition", err)))
+      return st;
+    b->inputs[b->ninputs++] = in;
+    if (in != (int)json_integer_value(leaf) &&
+        retarget(b->s, &b->source, (int)json_integer_value(leaf), in))
+      return sp_error_oom(err);
+  }
+  if (split != b->table && retarget(b->s, &b->source, b->table, split))
     return sp_error_oom(err);
   return SP_OK;
 }
 
-/* Scan: the query on each partition of the table, its files split into
- * partitions first when it has one. */
+/* Adds the exchange of what sql (a query over the block's tables) gives
+ * on each producer: rows hashed on keys into b->partitions (HASH), or all
+ * into one (GATHER). Over one table, sql runs on the exchange's producers;
+ * over joins, it is a stage of its own over the prepared sources. */
+static sp_status exchange(block *b, sp_stage_kind kind, const sp_buf *sql,
+                          char **keys, size_t nkeys, const char *note,
+                          int *out, sp_error **err)
+{
+  sp_stage stage = {.kind = kind, .partitions = b->partitions};
+  sp_status st = SP_OK;
+  size_t i;
+
+  if (b->staged) {
+    stage.kind = SP_STAGE_SQL;
+    for (i = 0; i < b->ninputs && st == SP_OK; i++)
+      if (sp_stage_read(&stage, b->inputs[i]))
+        st = sp_error_oom(err);
+    if (st == SP_OK)
+      st = add_stage(b, &stage, sql,
+                     b->joined ? "the join on each partition of the "
+                                 "biggest table, the others read whole"
+                               : "on each partition, with what its "
+                                 "subqueries gave",
+                     out, err);
+    sp_stage_release(&stage);
+    sql = NULL;
+    stage.kind = kind;
+    stage.partitions = b->partitions;
+  }
+  if (st == SP_OK && sp_stage_read(&stage, b->staged ? *out : b->table))
+    st = sp_error_oom(err);
+  if (st == SP_OK && nkeys) {
+    if (!(stage.keys = sp_calloc(nkeys, sizeof(*stage.keys))))
+      st = sp_error_oom(err);
+    for (i = 0; i < nkeys && st == SP_OK; i++)
+      if (!(stage.keys[stage.nkeys++] = sp_strdup(keys[i])))
+        st = sp_error_oom(err);
+  }
+  if (st == SP_OK)
+    st = add_stage(b, &stage, sql, note, out, err);
+  sp_stage_release(&stage);
+  return st;
+}
+
+/* Scan: the query on each partition of the table (with joins, the
+ * biggest), its files split into partitions first when it has one. */
 static sp_status route_scan(block *b, sp_error **err)
 {
-  int in = b->table, files = (int)b->s->inputs[b->table].files->len;
-  json_t *tree = bare_copy(b);
-  sp_stage split = {0};
-  sp_status st = SP_OK;
+  json_t *tree = NULL;
+  sp_status st;
 
-  if (!tree)
+  if (!b->source && (st = prepare_sources(b, err)) != SP_OK)
+    return st;
+  if (!(tree = bare_copy(b)))
     return sp_error_oom(err);
-  if (sp_stages_partitions(b->s, in) == 1 && files > 1 && b->partitions > 1) {
-    split.kind = SP_STAGE_SPLIT;
-    split.partitions = files < b->partitions ? files : b->partitions;
-    st = sp_stage_read(&split, in)
-             ? sp_error_oom(err)
-             : add_stage(b, &split, NULL,
-                         "the table's files split, no rows moved", &in, err);
-  }
-  if (st == SP_OK && in != b->table)
-    st = rename_table(b, tree, in, err);
-  if (st == SP_OK)
-    st = finish(b, tree, in, b->orders, !b->star, err);
-  sp_stage_release(&split);
+  st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star, err);
   json_decref(tree);
   return st;
 }
@@ -806,8 +969,7 @@ static sp_status route_split_aggregate(block *b, sp_error **err)
   json_t *e, *items = NULL;
   sp_buf over = SP_BUF_INIT, windows = SP_BUF_INIT, text = SP_BUF_INIT;
   sp_agg_names names = {PARTIAL_COL, WINDOW_COL, NULL};
-  sp_stage stage = {0};
-  char *printed = NULL;
+  char **keynames = NULL, *printed = NULL;
   int nwindows = 0, x = -1;
   sp_status st;
 
@@ -857,27 +1019,20 @@ static sp_status route_split_aggregate(block *b, sp_error **err)
     goto out;
   sp_buf_reset(&text);
   sp_buf_puts(&text, printed);
-  if (sp_stage_read(&stage, b->table))
+  if (ngroups && !(keynames = sp_calloc(ngroups, sizeof(*keynames))))
     goto oom;
-  if (ngroups) {
-    stage.kind = SP_STAGE_HASH;
-    stage.partitions = b->partitions;
-    if (!(stage.keys = sp_calloc(ngroups, sizeof(*stage.keys))))
+  for (i = 0; i < ngroups; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", GROUP_COL, i);
+    if (!(keynames[i] = sp_strdup(name)))
       goto oom;
-    for (i = 0; i < ngroups; i++) {
-      char name[64];
-      snprintf(name, sizeof(name), "%s%zu", GROUP_COL, i);
-      if (!(stage.keys[stage.nkeys++] = sp_strdup(name)))
-        goto oom;
-    }
-  } else {
-    stage.kind = SP_STAGE_GATHER;
   }
-  if ((st = add_stage(b, &stage, &text,
-                      ngroups ? "partial aggregates on each producer"
-                              : "partial aggregates on each producer, "
-                                "gathered",
-                      &x, err)) != SP_OK)
+  if ((st = exchange(b, ngroups ? SP_STAGE_HASH : SP_STAGE_GATHER, &text,
+                     keynames, ngroups,
+                     ngroups ? "partial aggregates on each producer"
+                             : "partial aggregates on each producer, "
+                               "gathered",
+                     &x, err)) != SP_OK)
     goto out;
 
   /* Each partition: the final aggregate over the exchanged partials. */
@@ -887,7 +1042,7 @@ static sp_status route_split_aggregate(block *b, sp_error **err)
   sp_buf_puts(&text, " FROM ");
   sp_stages_append_typed(b->s, &text, x, -1);
   sp_buf_puts(&text, " AS \"" INNER_ALIAS "\") AS ");
-  sp_buf_append_ident(&text, b->alias);
+  sp_buf_append_ident(&text, from_alias(b));
   if (!(from = parse_from(b, &text, &st, err)))
     goto out;
   if (!(tree = json_deep_copy(b->node)) ||
@@ -908,14 +1063,16 @@ static sp_status route_split_aggregate(block *b, sp_error **err)
       json_decref(orders);
       goto oom;
     }
-    st = finish(b, tree, x, orders, 1, err);
+    st = finish(b, tree, &x, 1, orders, 1, err);
     json_decref(orders);
   }
   goto out;
 oom:
   st = sp_error_oom(err);
 out:
-  sp_stage_release(&stage);
+  for (i = 0; keynames && i < ngroups; i++)
+    sp_free(keynames[i]);
+  sp_free(keynames);
   json_decref(types);
   json_decref(partial);
   json_decref(partials);
@@ -1010,19 +1167,16 @@ static sp_status route_hash_aggregate(block *b, sp_error **err)
   if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
     goto out;
   sp_buf_puts(&text, printed);
-  stage.partitions = b->partitions;
-  if (sp_stage_read(&stage, b->table))
-    goto oom;
-  if ((st = add_stage(b, &stage, &text,
-                      "rows hashed on the group keys, the aggregate whole "
-                      "on each partition",
-                      &x, err)) != SP_OK)
+  if ((st = exchange(b, SP_STAGE_HASH, &text, stage.keys, stage.nkeys,
+                     "rows hashed on the group keys, the aggregate whole "
+                     "on each partition",
+                     &x, err)) != SP_OK)
     goto out;
 
   sp_buf_reset(&text);
   sp_stages_append_typed(b->s, &text, x, (int)nneeded);
   sp_buf_puts(&text, " AS ");
-  sp_buf_append_ident(&text, b->alias);
+  sp_buf_append_ident(&text, from_alias(b));
   if (!(from = parse_from(b, &text, &st, err)))
     goto out;
   json_decref(tree);
@@ -1031,7 +1185,7 @@ static sp_status route_hash_aggregate(block *b, sp_error **err)
       json_object_set_new(tree, "where_clause", json_null()) ||
       json_object_set_new(tree, "modifiers", json_array()))
     goto oom;
-  st = finish(b, tree, x, b->orders, !b->star, err);
+  st = finish(b, tree, &x, 1, b->orders, !b->star, err);
   goto out;
 oom:
   st = sp_error_oom(err);
@@ -1052,8 +1206,8 @@ static sp_status route_distinct(block *b, sp_error **err)
 {
   const json_t *items = json_object_get(b->node, "select_list");
   size_t n = json_array_size(items), i;
-  json_t *tree = json_deep_copy(b->node), *refs = json_array(), *e;
-  json_t *orders = NULL, *final = NULL;
+  json_t *tree = json_deep_copy(b->source ? b->source : b->node);
+  json_t *refs = json_array(), *orders = NULL, *final = NULL, *e;
   sp_buf text = SP_BUF_INIT;
   sp_stage stage = {.kind = SP_STAGE_HASH};
   char *printed = NULL;
@@ -1085,11 +1239,8 @@ static sp_status route_distinct(block *b, sp_error **err)
   if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
     goto out;
   sp_buf_puts(&text, printed);
-  stage.partitions = b->partitions;
-  if (sp_stage_read(&stage, b->table))
-    goto oom;
-  if ((st = add_stage(b, &stage, &text, "distinct rows on each producer",
-                      &x, err)) != SP_OK)
+  if ((st = exchange(b, SP_STAGE_HASH, &text, stage.keys, stage.nkeys,
+                     "distinct rows on each producer", &x, err)) != SP_OK)
     goto out;
 
   /* Each partition: DISTINCT again, over the exchanged columns. */
@@ -1109,7 +1260,7 @@ static sp_status route_distinct(block *b, sp_error **err)
   /* Sort keys are DISTINCT columns (DuckDB insists): by their names. */
   if (substitute(b, &orders, items, refs))
     goto oom;
-  st = finish(b, final, x, orders, 1, err);
+  st = finish(b, final, &x, 1, orders, 1, err);
   goto out;
 oom:
   st = sp_error_oom(err);
@@ -1135,25 +1286,39 @@ static int all_split(const block *b)
   return 1;
 }
 
-sp_status sp_sql_distribute(sp_stages *s, const json_t *stmt,
-                            const json_t *schema, int partitions, int hashed,
-                            const char **why, sp_error **err)
+sp_status sp_sql_route(sp_stages *s, const json_t *node,
+                       const json_t *schema, int staged, int partitions,
+                       int hashed, int *out, const char **why,
+                       sp_error **err)
 {
-  block b = {.s = s, .node = json_object_get(stmt, "node"),
-             .schema = schema, .limit = -1, .offset = -1,
+  block b = {.s = s, .node = node, .schema = schema, .staged = staged,
+             .limit = -1, .offset = -1,
              .partitions = partitions > 0 ? partitions : 1};
   sp_status st = SP_OK;
   int grouped;
 
   *why = NULL;
   if (!(b.groups = json_array()) || !(b.aggs = json_array()) ||
-      !(b.orders = json_array())) {
+      !(b.orders = json_array()) || !(b.leaves = json_array())) {
     st = sp_error_oom(err);
     goto out;
   }
   if ((*why = read_block(&b)))
     goto out;
   grouped = json_array_size(b.groups) > 0;
+  if (b.joined && (json_array_size(b.aggs) || grouped) &&
+      (hashed || !all_split(&b))) {
+    *why = "an aggregate over a join that does not split into partials "
+           "(median, count(DISTINCT), ...) is not split yet";
+    goto out;
+  }
+  if (b.joined && b.distinct) {
+    *why = "DISTINCT over a join is not split yet";
+    goto out;
+  }
+  b.staged |= b.joined;
+  if (b.staged && (st = prepare_sources(&b, err)) != SP_OK)
+    goto out;
   if (!grouped && !json_array_size(b.aggs))
     st = b.distinct ? route_distinct(&b, err) : route_scan(&b, err);
   else if (!hashed && all_split(&b))
@@ -1164,59 +1329,68 @@ sp_status sp_sql_distribute(sp_stages *s, const json_t *stmt,
     *why = "a global aggregate that does not split (median, "
            "count(DISTINCT), ...) runs on one task";
 out:
+  if (st == SP_OK && !*why)
+    *out = sp_stages_next(s) - 1;
   block_release(&b);
   return st;
 }
 
-typedef struct retarget_arg {
-  const char *from, *to;
-} retarget_arg;
-
-static int retarget_one(json_t **e, void *arg)
+/* Appends to list (once each) the placeholders the tree's FROMs read. */
+static int collect_tables(const sp_stages *s, const json_t *j, json_t *list)
 {
-  const retarget_arg *r = arg;
+  const char *tag = s->refs->tag, *key;
+  json_t *v;
+  size_t i;
 
-  if (strcmp(sp_tree_str(*e, "type"), "BASE_TABLE") != 0 ||
-      strcmp(sp_tree_str(*e, "table_name"), r->from) != 0)
+  if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+      if (collect_tables(s, v, list))
+        return -1;
     return 0;
-  return json_object_set_new(*e, "table_name", json_string(r->to)) ? -1 : 1;
+  }
+  if (!json_is_object(j))
+    return 0;
+  if (strcmp(sp_tree_str(j, "type"), "BASE_TABLE") == 0 &&
+      strncmp(sp_tree_str(j, "table_name"), tag, strlen(tag)) == 0) {
+    json_int_t n = strtol(sp_tree_str(j, "table_name") + strlen(tag), NULL,
+                          10);
+    json_array_foreach(list, i, v)
+      if (json_integer_value(v) == n)
+        return 0;
+    return json_array_append_new(list, json_integer(n));
+  }
+  json_object_foreach((json_t *)j, key, v)
+    if (collect_tables(s, v, list))
+      return -1;
+  return 0;
 }
 
-/* Makes every FROM of placeholder from in *tree read placeholder to. */
-static int retarget(const sp_stages *s, json_t **tree, int from, int to)
-{
-  char a[128], b[128];
-  retarget_arg r = {a, b};
-
-  snprintf(a, sizeof(a), "%s%d", s->refs->tag, from);
-  snprintf(b, sizeof(b), "%s%d", s->refs->tag, to);
-  return sp_tree_map(tree, retarget_one, &r);
-}
-
-sp_status sp_sql_single(sp_stages *s, const json_t *stmt,
-                        const json_t *schema, const char *why,
+sp_status sp_sql_single(sp_stages *s, const json_t *node,
+                        const json_t *schema, const char *why, int *out,
                         sp_error **err)
 {
   sp_stage stage = {.kind = SP_STAGE_SQL};
   sp_buf sql = SP_BUF_INIT, note = SP_BUF_INIT;
-  json_t *tree = json_deep_copy(json_object_get(stmt, "node"));
+  json_t *tree = json_deep_copy(node), *tables = json_array(), *v;
   char *printed = NULL;
-  sp_status st = tree ? SP_OK : sp_error_oom(err);
+  sp_status st = tree && tables && !collect_tables(s, tree, tables)
+                     ? SP_OK
+                     : sp_error_oom(err);
   size_t k;
-  int in;
 
-  for (k = 0; k < s->refs->nused && st == SP_OK; k++) {
+  /* Every table gathered into one partition, no rows moved. */
+  json_array_foreach(tables, k, v) {
     sp_stage gather = {.kind = SP_STAGE_GATHER};
-    in = (int)k;
+    int in = (int)json_integer_value(v);
+    if (st != SP_OK)
+      break;
     if (sp_stages_partitions(s, in) > 1) {
       st = sp_stage_read(&gather, in) ? sp_error_oom(err)
                                       : sp_stages_add(s, &gather, &in, err);
-      if (st == SP_OK && retarget(s, &tree, (int)k, in))
+      if (st == SP_OK && retarget(s, &tree, (int)json_integer_value(v), in))
         st = sp_error_oom(err);
     }
     sp_stage_release(&gather);
-    if (st == SP_OK && sp_stage_read(&stage, in))
-      st = sp_error_oom(err);
   }
   if (st != SP_OK || (st = sp_tree_print(s->con, tree, &printed, err)))
     goto out;
@@ -1228,10 +1402,11 @@ sp_status sp_sql_single(sp_stages *s, const json_t *stmt,
       !(stage.note = sp_strdup(note.data)))
     st = sp_error_oom(err);
   else
-    st = sp_stages_add(s, &stage, &in, err);
+    st = sp_stages_add(s, &stage, out, err);
 out:
   sp_stage_release(&stage);
   json_decref(tree);
+  json_decref(tables);
   sp_free(printed);
   sp_buf_release(&sql);
   sp_buf_release(&note);

@@ -15,7 +15,8 @@
  *                 a top-N per partition when there is a LIMIT, then one
  *                 task orders, limits and offsets what they kept
  *
- * Anything else stays one stage, and why is said.
+ * Anything else stays one stage, and why is said. sql/blocks.h cuts a
+ * query into its blocks (CTEs, subqueries) first.
  */
 #ifndef SP_SQL_DISTRIBUTE_H
 #define SP_SQL_DISTRIBUTE_H
@@ -24,23 +25,28 @@
 
 #include "sql/stage.h"
 
-/* Cuts the query stmt, whose result is schema ([[name, type], ...]), into
- * stages of s, each exchange into `partitions` partitions. hashed: a
- * GROUP BY hashes its rows on the keys, never splitting aggregates into
- * partials (for when the partials do not give DuckDB's types). When the
- * query has no shape that splits, s stays empty and *why (static text)
- * says why. The last stage's result is named as schema; the caller checks
- * its types. A failure with SP_EPLAN or SP_ESQL means the shape did not
- * hold: s is to be cleared and the query planned otherwise. */
-sp_status sp_sql_distribute(sp_stages *s, const json_t *stmt,
-                            const json_t *schema, int partitions, int hashed,
-                            const char **why, sp_error **err);
+/* Cuts one query block, node (a SELECT whose tables are placeholders of
+ * s: the query's tables, or stages that computed its CTEs and FROM
+ * subqueries), whose result is schema ([[name, type], ...]), into stages
+ * of s, each exchange into `partitions` partitions; *out is the last
+ * one's placeholder, its result named as schema. staged: the block has
+ * subqueries in its expressions, now over placeholders of one partition,
+ * which every partition reads. hashed: a GROUP BY hashes its rows on the
+ * keys, never splitting aggregates into partials (for when the partials
+ * do not give DuckDB's types). When the block has no shape that splits,
+ * nothing is added and *why (static text) says why. A failure with
+ * SP_EPLAN or SP_ESQL means a shape did not hold: the stages are to be
+ * cleared and the query planned otherwise. */
+sp_status sp_sql_route(sp_stages *s, const json_t *node,
+                       const json_t *schema, int staged, int partitions,
+                       int hashed, int *out, const char **why,
+                       sp_error **err);
 
-/* The one-stage plan: each table's partitions gathered, the whole query on
- * one task, with the threads of a host; why (static text) goes into
- * explain. */
-sp_status sp_sql_single(sp_stages *s, const json_t *stmt,
-                        const json_t *schema, const char *why,
+/* One block on one task: each table it reads gathered into one partition,
+ * with the threads of a host; why (static text) goes into explain. *out:
+ * its placeholder. */
+sp_status sp_sql_single(sp_stages *s, const json_t *node,
+                        const json_t *schema, const char *why, int *out,
                         sp_error **err);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "exec/duck.h"
 #include "exec/input.h"
+#include "sql/blocks.h"
 #include "sql/distribute.h"
 #include "sql/parse.h"
 #include "sql/stage.h"
@@ -150,7 +151,12 @@ static sp_status try_distribute(sp_stages *s, const json_t *stmt,
     sp_error_free(&soft);
   }
   if (reason) {
-    sp_buf_reset(why);
+    /* Why the split plan failed first says more than why the hashed one
+     * does not apply. */
+    if (!hashed || !why->len || !strstr(why->data, "distributed stages"))
+      sp_buf_reset(why);
+    else
+      sp_buf_puts(why, "; then: ");
     sp_buf_puts(why, reason);
   }
   if (s->len == 0 || reason)
@@ -167,14 +173,19 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                  .host_threads = setup->threads};
   sp_buf explain = SP_BUF_INIT, why = SP_BUF_INIT;
   sp_status st;
+  int last;
 
   memset(out, 0, sizeof(*out));
   if ((st = input_views(con, refs, inputs, 1, err)) != SP_OK ||
       (st = sp_sql_bind(con, text, &out->schema, err)) != SP_OK ||
       (st = read_catalog(&s, err)) != SP_OK)
     goto out;
-  sp_buf_puts(&why, "the whole query was asked for on one task");
-  if (setup->mode != SP_SQL_SINGLE &&
+  sp_buf_puts(&why, setup->small
+                        ? "the inputs are small enough for one task (under "
+                          "one partition's worth by default; set the "
+                          "partitions to split them)"
+                        : "the whole query was asked for on one task");
+  if (setup->mode != SP_SQL_SINGLE && !setup->small &&
       (st = try_distribute(&s, stmt, out->schema, setup, &why, err)))
     goto out;
   if (s.len == 0 && setup->mode == SP_SQL_SPLIT) {
@@ -182,7 +193,8 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
     goto out;
   }
   if (s.len == 0 &&
-      (st = sp_sql_single(&s, stmt, out->schema, why.data, err)) != SP_OK)
+      (st = sp_sql_single(&s, json_object_get(stmt, "node"), out->schema,
+                          why.data, &last, err)) != SP_OK)
     goto out;
   if ((st = sp_stages_emit(&s, plan, &out->node, err)) != SP_OK)
     goto out;

@@ -24,6 +24,7 @@ typedef struct sp_sql_input {
   const char *name;
   sp_node *node;
   const sp_dataset *files;
+  int64_t bytes; /* the files' sizes */
 } sp_sql_input;
 
 /* What planning gives back. */
@@ -39,6 +40,8 @@ typedef struct sp_sql_setup {
   int partitions; /* of each exchange */
   int threads;    /* the DuckDB threads of a task that runs alone on a
                      host (a stage on one partition) */
+  int small;      /* the inputs are too small to split by default: one
+                     task, without the stages' fixed costs */
 } sp_sql_setup;
 
 /* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,

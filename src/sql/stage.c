@@ -68,6 +68,20 @@ int sp_stages_partitions(const sp_stages *s, int n)
   return st ? st->partitions : s->inputs[n].node->npartitions;
 }
 
+int64_t sp_stages_bytes(const sp_stages *s, int n)
+{
+  const sp_stage *st = stage_of(s, n);
+
+  return st ? st->bytes : s->inputs[n].bytes;
+}
+
+int sp_stages_files(const sp_stages *s, int n)
+{
+  const sp_stage *st = stage_of(s, n);
+
+  return st ? 1 : (int)s->inputs[n].files->len;
+}
+
 const json_t *sp_stages_schema(const sp_stages *s, int n)
 {
   const sp_stage *st = stage_of(s, n);
@@ -157,11 +171,58 @@ static sp_status stage_view(sp_stages *s, int n, int create, sp_error **err)
   return st;
 }
 
+/* Calls fn(n, arg) for each placeholder sql names, in order. */
+static void each_placeholder(const char *sql, const char *tag,
+                             void (*fn)(int n, void *arg), void *arg)
+{
+  size_t taglen = strlen(tag);
+  const char *p;
+
+  for (p = strstr(sql, tag); p; p = strstr(p + 1, tag)) {
+    int n = 0, digits = 0;
+    while (isdigit((unsigned char)p[taglen + digits]) && n < 100000)
+      n = n * 10 + (p[taglen + digits++] - '0');
+    if (digits)
+      fn(n, arg);
+  }
+}
+
+typedef struct {
+  sp_stage *stage;
+  int count, oom;
+} reads_arg;
+
+static void read_one(int n, void *arg)
+{
+  reads_arg *r = arg;
+  size_t i;
+
+  for (i = 0; i < r->stage->ninputs; i++)
+    if (r->stage->inputs[i] == n)
+      return;
+  r->count++;
+  if (r->stage->kind == SP_STAGE_SQL && sp_stage_read(r->stage, n))
+    r->oom = 1;
+}
+
 sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
                         sp_error **err)
 {
   sp_status st = SP_OK;
   size_t i;
+
+  /* A query reads every placeholder it names; a combine only its one. */
+  if (stage->sql) {
+    reads_arg r = {stage, 0, 0};
+    each_placeholder(stage->sql, s->refs->tag, read_one, &r);
+    if (r.oom)
+      st = sp_error_oom(err);
+    else if (r.count && stage->kind != SP_STAGE_SQL)
+      st = sp_error_set(err, SP_EINTERNAL, "a combine reads more than its "
+                        "input");
+    if (st != SP_OK)
+      goto fail;
+  }
 
   if (!stage->ninputs && stage->kind != SP_STAGE_SQL)
     st = sp_error_set(err, SP_EINTERNAL, "an exchange without input");
@@ -171,9 +232,18 @@ sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
                         stage->inputs[i]);
   if (st != SP_OK)
     goto fail;
+  for (i = 0; i < stage->ninputs; i++)
+    stage->bytes += sp_stages_bytes(s, stage->inputs[i]);
   switch (stage->kind) {
-  case SP_STAGE_SQL:
   case SP_STAGE_HASH:
+    if (!stage->sql) {
+      if (!(stage->schema =
+                json_deep_copy(sp_stages_schema(s, stage->inputs[0]))))
+        st = sp_error_oom(err);
+      break;
+    }
+    /* fall through */
+  case SP_STAGE_SQL:
     st = sp_sql_bind(s->con, stage->sql, &stage->schema, err);
     if (stage->kind == SP_STAGE_SQL)
       stage->partitions =
@@ -291,7 +361,7 @@ sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
       spec.kind = SP_SPLIT_HASH;
       spec.hash_by = (const char *const *)stage->keys;
       spec.nhash_by = stage->nkeys;
-      spec.combine = tmpl.data;
+      spec.combine = stage->sql ? tmpl.data : NULL;
       st = sp_plan_add_repartition(plan, in[0], stage->partitions, &spec,
                                    &opt, &nodes[ntables + k], err);
       break;

@@ -22,8 +22,10 @@
 typedef enum {
   SP_STAGE_SQL,    /* a query per partition of its inputs */
   SP_STAGE_HASH,   /* rows hashed on keys into partitions; sql (a query
-                      over its one input) runs on each producer first */
-  SP_STAGE_GATHER, /* every partition into one, no rows moved */
+                      over its one input), if any, runs on each producer
+                      first */
+  SP_STAGE_GATHER, /* every partition into one: no rows moved, or, with
+                      sql, what sql gives on each producer */
   SP_STAGE_SPLIT   /* one partition's files split into partitions */
 } sp_stage_kind;
 
@@ -39,6 +41,8 @@ typedef struct sp_stage {
   int threads;                   /* 0: the session's */
   char *note;                    /* for explain: what the stage does */
   json_t *schema;                /* [[name, type], ...] once bound */
+  int64_t bytes;                 /* a guess of its output's size: what
+                                    it reads */
 } sp_stage;
 
 /* The stages of a query and the planner's context. */
@@ -63,6 +67,13 @@ int sp_stages_next(const sp_stages *s);
 
 /* The number of partitions placeholder n has. */
 int sp_stages_partitions(const sp_stages *s, int n);
+
+/* The bytes of placeholder n: its files' for a table, a guess (what it
+ * reads) for a stage. */
+int64_t sp_stages_bytes(const sp_stages *s, int n);
+
+/* The files of placeholder n, for splitting: a table's; 1 for a stage. */
+int sp_stages_files(const sp_stages *s, int n);
 
 /* The columns ([[name, type], ...]) placeholder n has: borrowed. */
 const json_t *sp_stages_schema(const sp_stages *s, int n);
