@@ -38,6 +38,7 @@ ORDER BY s_acctbal DESC, n_name, s_name, p_partkey LIMIT 50;
 
 -- name: tpch_shipping_priority
 -- flags: ordered
+-- expect: hash gather
 SELECT l_orderkey, sum(l_extendedprice * (1 - l_discount)) AS revenue, o_orderdate, o_shippriority
 FROM customer JOIN orders ON c_custkey = o_custkey JOIN lineitem ON l_orderkey = o_orderkey
 WHERE c_mktsegment = 'MACHINERY' AND o_orderdate < DATE '1995-04-01' AND l_shipdate > DATE '1995-04-01'
@@ -53,6 +54,7 @@ GROUP BY o_orderpriority ORDER BY o_orderpriority;
 
 -- name: tpch_local_supplier_volume
 -- flags: ordered
+-- expect: hash gather
 SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue
 FROM customer, orders, lineitem, supplier, nation, region
 WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND l_suppkey = s_suppkey
@@ -61,12 +63,14 @@ WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND l_suppkey = s_suppke
 GROUP BY n_name ORDER BY revenue DESC, n_name;
 
 -- name: tpch_forecast_revenue
+-- expect: gather
 SELECT sum(l_extendedprice * l_discount) AS revenue FROM lineitem
 WHERE l_shipdate >= DATE '1996-01-01' AND l_shipdate < DATE '1997-01-01'
   AND l_discount BETWEEN 0.03 AND 0.05 AND l_quantity < 25;
 
 -- name: tpch_volume_shipping
 -- flags: ordered
+-- expect: hash gather
 SELECT supp_nation, cust_nation, yr, sum(volume) AS revenue FROM (
   SELECT n1.n_name AS supp_nation, n2.n_name AS cust_nation, year(l_shipdate) AS yr,
          l_extendedprice * (1 - l_discount) AS volume
@@ -79,6 +83,7 @@ GROUP BY supp_nation, cust_nation, yr ORDER BY supp_nation, cust_nation, yr;
 
 -- name: tpch_market_share
 -- flags: ordered
+-- expect: hash gather
 SELECT yr, sum(CASE WHEN nation = 'NATION B' THEN volume ELSE 0 END) / sum(volume) AS share FROM (
   SELECT year(o_orderdate) AS yr, l_extendedprice * (1 - l_discount) AS volume, n2.n_name AS nation
   FROM part, supplier, lineitem, orders, customer, nation n1, nation n2, region
@@ -90,6 +95,7 @@ GROUP BY yr ORDER BY yr;
 
 -- name: tpch_product_type_profit
 -- flags: ordered
+-- expect: hash gather
 SELECT nation, yr, sum(amount) AS profit FROM (
   SELECT n_name AS nation, year(o_orderdate) AS yr,
          l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity AS amount
@@ -101,6 +107,7 @@ GROUP BY nation, yr ORDER BY nation, yr DESC;
 
 -- name: tpch_returned_items
 -- flags: ordered
+-- expect: hash gather
 SELECT c_custkey, c_name, sum(l_extendedprice * (1 - l_discount)) AS revenue, c_acctbal, n_name
 FROM customer, orders, lineitem, nation
 WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey
@@ -110,6 +117,7 @@ GROUP BY c_custkey, c_name, c_acctbal, n_name ORDER BY revenue DESC, c_custkey L
 
 -- name: tpch_important_stock
 -- flags: ordered
+-- expect: hash gather
 SELECT ps_partkey, sum(ps_supplycost * ps_availqty) AS value
 FROM partsupp, supplier, nation WHERE ps_suppkey = s_suppkey AND s_nationkey = n_nationkey AND n_name = 'NATION D'
 GROUP BY ps_partkey
@@ -120,6 +128,7 @@ ORDER BY value DESC, ps_partkey;
 
 -- name: tpch_shipping_modes
 -- flags: ordered
+-- expect: hash gather
 SELECT l_shipmode,
        sum(CASE WHEN o_orderpriority IN ('1-URGENT', '2-HIGH') THEN 1 ELSE 0 END) AS high,
        sum(CASE WHEN o_orderpriority NOT IN ('1-URGENT', '2-HIGH') THEN 1 ELSE 0 END) AS low
@@ -137,12 +146,14 @@ SELECT c_count, count(*) AS custdist FROM (
 GROUP BY c_count ORDER BY custdist DESC, c_count DESC;
 
 -- name: tpch_promotion_effect
+-- expect: gather
 SELECT 100.00 * sum(CASE WHEN p_type LIKE 'PROMO%' THEN l_extendedprice * (1 - l_discount) ELSE 0 END)
        / sum(l_extendedprice * (1 - l_discount)) AS promo_revenue
 FROM lineitem, part WHERE l_partkey = p_partkey AND l_shipdate >= DATE '1995-08-01' AND l_shipdate < DATE '1995-09-01';
 
 -- name: tpch_top_supplier
 -- flags: ordered
+-- expect: hash gather
 WITH revenue AS (
   SELECT l_suppkey AS supplier_no, sum(l_extendedprice * (1 - l_discount)) AS total_revenue
   FROM lineitem WHERE l_shipdate >= DATE '1996-04-01' AND l_shipdate < DATE '1996-07-01'
@@ -169,6 +180,7 @@ WHERE p_partkey = l_partkey AND p_brand = 'Brand#33' AND p_container = 'MED BOX'
 
 -- name: tpch_large_volume_customer
 -- flags: ordered
+-- expect: hash gather
 SELECT c_name, c_custkey, o_orderkey, o_orderdate, o_totalprice, sum(l_quantity) AS qty
 FROM customer, orders, lineitem
 WHERE o_orderkey IN (SELECT l_orderkey FROM lineitem GROUP BY l_orderkey HAVING sum(l_quantity) > 250)
@@ -177,6 +189,7 @@ GROUP BY c_name, c_custkey, o_orderkey, o_orderdate, o_totalprice
 ORDER BY o_totalprice DESC, o_orderdate, o_orderkey LIMIT 100;
 
 -- name: tpch_discounted_revenue
+-- expect: gather
 SELECT sum(l_extendedprice * (1 - l_discount)) AS revenue
 FROM lineitem, part
 WHERE p_partkey = l_partkey AND (
@@ -279,6 +292,7 @@ FROM orders GROUP BY ROLLUP (year(o_orderdate), o_orderpriority);
 SELECT o_custkey, count(*) AS n FROM orders GROUP BY o_custkey HAVING count(*) > 14;
 
 -- name: inner_join_two
+-- expect: sql
 SELECT o_orderkey, c_name, o_totalprice FROM orders JOIN customer ON o_custkey = c_custkey
 WHERE c_nationkey = 7;
 
@@ -298,17 +312,21 @@ SELECT c_custkey FROM customer SEMI JOIN orders ON c_custkey = o_custkey;
 SELECT c_custkey FROM customer ANTI JOIN orders ON c_custkey = o_custkey;
 
 -- name: join_three_tables
+-- expect: hash
 SELECT n_name, count(*) AS n, sum(o_totalprice) AS total
 FROM orders JOIN customer ON o_custkey = c_custkey JOIN nation ON c_nationkey = n_nationkey
 GROUP BY n_name;
 
 -- name: join_keys_of_different_types
+-- expect: gather
 SELECT count(*) AS n FROM lineitem JOIN part ON l_partkey = p_size::BIGINT * 0 + p_partkey::DECIMAL(18,0);
 
 -- name: trap_not_in_with_nulls
+-- expect: gather
 SELECT count(*) AS n FROM t WHERE k NOT IN (SELECT k FROM u);
 
 -- name: trap_not_in_without_nulls
+-- expect: gather
 SELECT count(*) AS n FROM t WHERE k NOT IN (SELECT k FROM u WHERE k IS NOT NULL);
 
 -- name: trap_not_exists
@@ -342,6 +360,7 @@ SELECT o_orderkey, o_totalprice FROM orders ORDER BY o_totalprice DESC, o_orderk
 SELECT l_orderkey, l_linenumber FROM lineitem ORDER BY l_orderkey DESC, l_linenumber LIMIT 20 OFFSET 5;
 
 -- name: limit_without_order
+-- expect: gather
 SELECT count(*) AS n FROM (SELECT * FROM lineitem LIMIT 100);
 
 -- name: distinct_rows
@@ -374,16 +393,19 @@ SELECT o_orderkey, sum(o_totalprice) OVER (ORDER BY o_orderkey ROWS BETWEEN 2 PR
 FROM orders;
 
 -- name: cte_used_twice
+-- expect: hash gather
 WITH big AS (SELECT o_custkey, sum(o_totalprice) AS spent FROM orders GROUP BY o_custkey)
 SELECT a.o_custkey, a.spent FROM big a WHERE a.spent > (SELECT avg(spent) FROM big);
 
 -- name: scalar_subquery_uncorrelated
+-- expect: gather
 SELECT o_orderkey FROM orders WHERE o_totalprice > (SELECT max(o_totalprice) * 0.95 FROM orders);
 
 -- name: correlated_scalar
 SELECT c_custkey, (SELECT max(o_totalprice) FROM orders WHERE o_custkey = c_custkey) AS biggest FROM customer;
 
 -- name: in_subquery
+-- expect: gather
 SELECT p_partkey FROM part WHERE p_partkey IN (SELECT l_partkey FROM lineitem WHERE l_quantity = 50);
 
 -- name: recursive_cte
@@ -501,4 +523,28 @@ SELECT t.g AS grp, sum(t.x) AS total, total / count(*) AS mean FROM t AS t GROUP
 -- flags: ordered
 -- expect: gather
 SELECT id FROM t WHERE k = 3 ORDER BY id OFFSET 50;
+
+-- Blocks: CTEs and subqueries planned on their own (sql/blocks.h).
+
+-- name: scalar_subquery_in_having
+-- expect: hash gather
+SELECT g, sum(x) AS sx FROM t GROUP BY g HAVING sum(x) > (SELECT avg(x) * 2800 FROM t);
+
+-- name: scalar_subquery_in_select_list
+-- expect: gather
+SELECT id, x - (SELECT avg(x) FROM t) AS dx FROM t WHERE id % 500 = 0;
+
+-- name: from_subquery_with_column_aliases
+-- expect: hash
+SELECT a, count(*) AS n, max(b) AS top FROM (SELECT g, k FROM t WHERE x > 10) s(a, b) GROUP BY a;
+
+-- name: cte_chain_read_twice
+-- expect: hash gather
+WITH a AS (SELECT g, k, x FROM t WHERE k IS NOT NULL),
+     b AS (SELECT g, sum(x) AS sx FROM a GROUP BY g)
+SELECT b.g, sx, (SELECT count(*) FROM a) AS n FROM b;
+
+-- name: in_subquery_of_an_aggregate_with_nulls
+-- expect: gather
+SELECT count(*) AS n, sum(x) AS sx FROM t WHERE k NOT IN (SELECT max(k) FROM u GROUP BY k % 7);
 
