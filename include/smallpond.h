@@ -625,10 +625,18 @@ typedef struct sp_sql_options {
    * worker slot, fewer for small inputs (one per SP_SQL_PARTITION_BYTES of
    * input files). */
   int partitions;
+  /* A join reads every table but its biggest whole in each partition
+   * (broadcast) when they hold at most this many bytes together (their
+   * files, or a guess for what a stage computes), and hashes the tables on
+   * their join key otherwise; 0: SP_SQL_BROADCAST_BYTES. */
+  int64_t broadcast_bytes;
 } sp_sql_options;
 
 /* The input bytes per partition by default (sp_sql_options.partitions). */
 #define SP_SQL_PARTITION_BYTES (64 * 1024 * 1024)
+
+/* The broadcast size by default (sp_sql_options.broadcast_bytes). */
+#define SP_SQL_BROADCAST_BYTES (64 * 1024 * 1024)
 
 /* Names df name for the queries of sp_sql, as a table: FROM name. Names
  * match without regard to case, as in DuckDB; registering a name again

@@ -101,10 +101,12 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
                         !s ? "s" : !query ? "query" : "out");
   if (opt && (opt->mode < SP_SQL_AUTO || opt->mode > SP_SQL_SPLIT ||
-              opt->partitions < 0))
+              opt->partitions < 0 || opt->broadcast_bytes < 0))
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s",
                         opt->partitions < 0 ? "partitions is negative"
-                                            : "mode is none of SP_SQL_*");
+                        : opt->broadcast_bytes < 0
+                            ? "broadcast_bytes is negative"
+                            : "mode is none of SP_SQL_*");
   *out = NULL;
   if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
     return st;
@@ -128,6 +130,8 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   }
   setup.mode = opt ? opt->mode : SP_SQL_AUTO;
   setup.threads = host_threads(s);
+  setup.broadcast_bytes = opt && opt->broadcast_bytes ? opt->broadcast_bytes
+                                                      : SP_SQL_BROADCAST_BYTES;
   setup.partitions = opt && opt->partitions
                          ? opt->partitions
                          : default_partitions(s, inputs, refs.nused);

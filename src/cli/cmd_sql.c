@@ -15,7 +15,7 @@
 
 enum {
   OPT_TABLE = 256, OPT_FILE, OPT_WRITE_PARQUET, OPT_TAKE, OPT_EXPLAIN,
-  OPT_PARTITIONS, OPT_PLAN
+  OPT_PARTITIONS, OPT_PLAN, OPT_BROADCAST
 };
 
 static const struct option sql_options[] = {
@@ -27,6 +27,7 @@ static const struct option sql_options[] = {
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"partitions", required_argument, NULL, OPT_PARTITIONS},
   {"plan", required_argument, NULL, OPT_PLAN},
+  {"broadcast-mib", required_argument, NULL, OPT_BROADCAST},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
 };
@@ -54,6 +55,9 @@ static void usage(FILE *f)
 "                        nothing runs but the tables the query reads\n"
 "  --partitions N        partitions of each exchange (default: one per\n"
 "                        worker, fewer for inputs under 64 MiB each)\n"
+"  --broadcast-mib N     join tables under N MiB together are read whole\n"
+"                        by each partition of the biggest; bigger ones\n"
+"                        are hashed on the join key (default: 64)\n"
 "  --plan MODE           auto: split what the planner can, the rest on\n"
 "                        one task (default); single: the whole query on\n"
 "                        one task; split: fail if the query cannot be split\n"
@@ -129,6 +133,13 @@ int sp_cli_sql_parse(int argc, char **argv, struct sql_args *a)
         return usage_error("--partitions: expected a number from 1 to "
                            "%d, got '%s'", 1 << 20, optarg);
       a->sql.partitions = (int)v;
+      break;
+    case OPT_BROADCAST:
+      if (sp_cli_parse_int(optarg, 0, (long long)1 << 30, &v))
+        return usage_error("--broadcast-mib: expected a number of MiB, got "
+                           "'%s'", optarg);
+      /* 0 reads nothing whole: every join hashed. */
+      a->sql.broadcast_bytes = v ? v * 1024 * 1024 : 1;
       break;
     case OPT_PLAN:
       if (strcmp(optarg, "auto") == 0)

@@ -346,8 +346,9 @@ static sp_status plan_block(planner *p, const json_t *node,
   }
   if ((st = block_schema(p, tree, names, &schema, err)) != SP_OK)
     goto out;
-  if (!why && correlated)
-    why = "a subquery that refers to the outer query is not split yet";
+  /* A correlated subquery stays in the block: its tables are read whole
+   * or hashed with the outer ones (sql/sources.c). */
+  staged |= correlated;
   if (!why &&
       (st = sp_sql_route(p->s, tree, schema, staged, p->partitions,
                          p->hashed, out, &why, err)) != SP_OK)

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "sql/aggregate.h"
+#include "sql/block.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -32,36 +33,10 @@
 #define FROM_ALIAS "__sp_from" /* the exchanged rows of a join */
 #define RESULT_ALIAS "__sp_result"
 
-/* A one-table query block, read. */
-typedef struct block {
-  sp_stages *s;
-  const json_t *node;    /* the query's SELECT node */
-  const json_t *schema;  /* its result: [[name, type], ...] */
-  int table;             /* its table's placeholder; with joins, the
-                            biggest table's (the one split) */
-  const char *alias;     /* the table's name in the query; NULL with
-                            joins */
-  int joined;            /* FROM joins tables */
-  int staged;            /* what each producer computes is a stage of
-                            its own (joins, subqueries), not the combine
-                            of an exchange */
-  json_t *leaves;        /* every table's placeholder, as FROM names them */
-  json_t *source;        /* with the sources prepared: the node, FROM
-                            reading them */
-  int *inputs;           /* the sources: the split table's, then every */
-  size_t ninputs;        /* other one's, whole */
-  json_t *groups;        /* the group expressions, resolved */
-  json_t *aggs;          /* the aggregate calls, each once */
-  json_t *order_mod;     /* the ORDER modifier, or NULL */
-  json_t *orders;        /* its expressions, resolved */
-  int64_t limit, offset; /* -1: none */
-  int distinct, star;
-  int partitions;
-} block;
-
-static void block_release(block *b)
+static void block_release(sp_block *b)
 {
-  json_decref(b->leaves);
+  sp_free(b->leaves);
+  json_decref(b->subs);
   json_decref(b->source);
   sp_free(b->inputs);
   json_decref(b->groups);
@@ -73,7 +48,7 @@ static void block_release(block *b)
 /* Reading the block                                                    */
 
 /* What kind of function DuckDB knows name as: "aggregate", "macro", ... */
-static const char *function_kind(const block *b, const json_t *call)
+static const char *function_kind(const sp_block *b, const json_t *call)
 {
   char lower[256];
   const char *name = sp_tree_str(call, "function_name");
@@ -86,7 +61,7 @@ static const char *function_kind(const block *b, const json_t *call)
   return json_string_value(json_object_get(b->s->aggregates, lower));
 }
 
-static int is_aggregate(const block *b, const json_t *e)
+static int is_aggregate(const sp_block *b, const json_t *e)
 {
   const char *kind;
 
@@ -99,7 +74,7 @@ static int is_aggregate(const block *b, const json_t *e)
 
 /* Appends every aggregate call in j to b->aggs, each once. Sets *macro
  * when j calls a macro, whose body may hold one. */
-static int collect_aggs(block *b, const json_t *j, int *macro)
+static int collect_aggs(sp_block *b, const json_t *j, int *macro)
 {
   const char *key;
   json_t *v;
@@ -111,8 +86,8 @@ static int collect_aggs(block *b, const json_t *j, int *macro)
         return -1;
     return 0;
   }
-  if (!json_is_object(j))
-    return 0;
+  if (!json_is_object(j) || sp_tree_is(j, "SUBQUERY"))
+    return 0; /* a subquery's aggregates are its own */
   if (is_aggregate(b, j)) {
     json_array_foreach(b->aggs, i, v)
       if (sp_tree_equal(v, j, b->alias))
@@ -130,28 +105,11 @@ static int collect_aggs(block *b, const json_t *j, int *macro)
   return 0;
 }
 
-/* The table column (its own spelling) that name is, or NULL. */
-static const char *table_column(const block *b, const char *name)
-{
-  const json_t *cols, *c, *leaf;
-  size_t i, k;
-
-  json_array_foreach(b->leaves, k, leaf) {
-    cols = sp_stages_schema(b->s, (int)json_integer_value(leaf));
-    json_array_foreach(cols, i, c) {
-      const char *col = json_string_value(json_array_get(c, 0));
-      if (name && col && strcasecmp(col, name) == 0)
-        return col;
-    }
-  }
-  return NULL;
-}
-
 /* The select item e stands for, by position (ORDER BY 2, GROUP BY 1) or
  * by alias; NULL if none. by_alias_first: an alias wins over a table
  * column of the same name (ORDER BY), else the column does (GROUP BY),
  * as DuckDB binds them. */
-static const json_t *select_item(const block *b, const json_t *e,
+static const json_t *select_item(const sp_block *b, const json_t *e,
                                  int by_alias_first)
 {
   const json_t *items = json_object_get(b->node, "select_list"), *item;
@@ -165,7 +123,7 @@ static const json_t *select_item(const block *b, const json_t *e,
                ? json_array_get(items, (size_t)k - 1)
                : NULL;
   }
-  if (!name || (!by_alias_first && table_column(b, name)))
+  if (!name || (!by_alias_first && sp_block_column(b, name)))
     return NULL;
   json_array_foreach(items, i, item)
     if (strcasecmp(sp_tree_str(item, "alias"), name) == 0)
@@ -174,7 +132,7 @@ static const json_t *select_item(const block *b, const json_t *e,
 }
 
 /* A copy of e with what it stands for resolved, without its alias. */
-static json_t *resolved(const block *b, const json_t *e, int by_alias_first)
+static json_t *resolved(const sp_block *b, const json_t *e, int by_alias_first)
 {
   const json_t *item = select_item(b, e, by_alias_first);
   json_t *copy = json_deep_copy(item ? item : e);
@@ -186,7 +144,7 @@ static json_t *resolved(const block *b, const json_t *e, int by_alias_first)
   return copy;
 }
 
-static int append_resolved(const block *b, json_t *to, const json_t *e,
+static int append_resolved(const sp_block *b, json_t *to, const json_t *e,
                            int by_alias_first)
 {
   json_t *r = resolved(b, e, by_alias_first);
@@ -196,7 +154,7 @@ static int append_resolved(const block *b, json_t *to, const json_t *e,
 
 /* The group expressions: GROUP BY ALL's are the items without an
  * aggregate. */
-static const char *read_groups(block *b)
+static const char *read_groups(sp_block *b)
 {
   const json_t *groups = json_object_get(b->node, "group_expressions");
   const json_t *sets = json_object_get(b->node, "group_sets"), *e;
@@ -254,7 +212,7 @@ static int constant_count(const json_t *e, int64_t *out)
   return 0;
 }
 
-static const char *read_modifiers(block *b)
+static const char *read_modifiers(sp_block *b)
 {
   const json_t *mods = json_object_get(b->node, "modifiers"), *m, *o;
   size_t i, k;
@@ -286,117 +244,10 @@ static const char *read_modifiers(block *b)
   return NULL;
 }
 
-/* Reads the tables FROM names into b->leaves, or says why not. */
-static const char *read_from(block *b, const json_t *from)
-{
-  const char *type = sp_tree_str(from, "type"), *tag = b->s->refs->tag;
-  const char *name, *why;
-  char *end;
-  long k;
-
-  if (strcmp(type, "JOIN") == 0) {
-    const char *ref = sp_tree_str(from, "ref_type");
-    if (strcmp(ref, "REGULAR") != 0 && strcmp(ref, "CROSS") != 0 &&
-        strcmp(ref, "NATURAL") != 0)
-      return "an ASOF, POSITIONAL or LATERAL join is not split";
-    if ((why = read_from(b, json_object_get(from, "left"))))
-      return why;
-    return read_from(b, json_object_get(from, "right"));
-  }
-  if (strcmp(type, "BASE_TABLE") != 0)
-    return strcmp(type, "TABLE_FUNCTION") == 0
-               ? "files named in the query are read whole; register them "
-                 "as a table to split the scan"
-               : "a FROM subquery or VALUES is not split yet";
-  name = sp_tree_str(from, "table_name");
-  if (strncmp(name, tag, strlen(tag)) != 0)
-    return "a table that is not registered is read whole";
-  k = strtol(name + strlen(tag), &end, 10);
-  if (*end || k < 0 || k >= sp_stages_next(b->s))
-    return "a table that is not registered is read whole";
-  if (!json_is_null(json_object_get(from, "sample")))
-    return "TABLESAMPLE is not split";
-  if (json_array_size(json_object_get(from, "column_name_alias")))
-    return "a column alias list on a table is not split yet";
-  if (json_array_append_new(b->leaves, json_integer(k)))
-    return "out of memory";
-  if (!b->alias)
-    b->alias = sp_tree_str(from, "alias");
-  return NULL;
-}
-
-/* 1 if the join tree from reads placeholder n. */
-static int reads(const block *b, const json_t *from, int n)
-{
-  const char *tag = b->s->refs->tag;
-  char name[128];
-
-  if (strcmp(sp_tree_str(from, "type"), "JOIN") == 0)
-    return reads(b, json_object_get(from, "left"), n) ||
-           reads(b, json_object_get(from, "right"), n);
-  snprintf(name, sizeof(name), "%s%d", tag, n);
-  return strcmp(sp_tree_str(from, "table_name"), name) == 0;
-}
-
-/* NULL if every join on the way to placeholder n gives the same rows when
- * n is split and every other table is read whole: each row of n meets
- * every row it could match in its own partition, so a join may not keep
- * unmatched rows of a side other than n's (outer joins preserve n's
- * side, semi and anti joins keep n's). */
-static const char *split_keeps_joins(const block *b, const json_t *from,
-                                     int n)
-{
-  const char *type;
-  int left, right;
-
-  if (strcmp(sp_tree_str(from, "type"), "JOIN") != 0)
-    return NULL;
-  type = sp_tree_str(from, "join_type");
-  left = reads(b, json_object_get(from, "left"), n);
-  right = reads(b, json_object_get(from, "right"), n);
-  if (!left && !right)
-    return NULL;
-  if (strcmp(type, "FULL") == 0 ||
-      (right && strcmp(type, "INNER") != 0 && strcmp(type, "RIGHT") != 0) ||
-      (left && strcmp(type, "INNER") != 0 && strcmp(type, "LEFT") != 0 &&
-       strcmp(type, "SEMI") != 0 && strcmp(type, "ANTI") != 0))
-    return "the biggest table is on a side of an outer, semi or anti join "
-           "whose rows a split would lose or repeat (a hash join is not "
-           "planned yet)";
-  return split_keeps_joins(b, json_object_get(from, left ? "left" : "right"),
-                           n);
-}
-
-/* With joins: the table to split is the biggest; the others are read
- * whole by every partition. */
-static const char *choose_split_table(block *b, const json_t *from)
-{
-  const json_t *leaf;
-  int64_t most = -1;
-  size_t i, uses = 0;
-
-  b->joined = json_array_size(b->leaves) > 1;
-  json_array_foreach(b->leaves, i, leaf) {
-    int k = (int)json_integer_value(leaf);
-    if (sp_stages_bytes(b->s, k) > most) {
-      most = sp_stages_bytes(b->s, k);
-      b->table = k;
-    }
-  }
-  if (!b->joined)
-    return NULL;
-  b->alias = NULL;
-  json_array_foreach(b->leaves, i, leaf)
-    uses += json_integer_value(leaf) == b->table;
-  if (uses > 1)
-    return "a self-join of the biggest table is not split yet";
-  return split_keeps_joins(b, from, b->table);
-}
-
 /* Reads the block, or says why it is not one this planner splits. */
-static const char *read_block(block *b)
+static const char *read_block(sp_block *b)
 {
-  const json_t *node = b->node, *from = json_object_get(node, "from_table");
+  const json_t *node = b->node;
   const char *why;
   const json_t *e;
   int macro = 0;
@@ -407,9 +258,7 @@ static const char *read_block(block *b)
   if (json_array_size(json_object_get(json_object_get(node, "cte_map"),
                                       "map")))
     return "a WITH clause is not split yet";
-  if ((why = read_from(b, from)))
-    return why;
-  if ((why = choose_split_table(b, from)))
+  if ((why = sp_block_read_tables(b)))
     return why;
   if (!json_is_null(json_object_get(node, "sample")))
     return "TABLESAMPLE is not split";
@@ -442,13 +291,13 @@ static const char *read_block(block *b)
 
 /* The name the final stage gives the exchanged rows: the table's, so that
  * what the query qualifies with it still binds. */
-static const char *from_alias(const block *b)
+static const char *from_alias(const sp_block *b)
 {
   return b->alias && *b->alias ? b->alias : FROM_ALIAS;
 }
 
 /* A new SELECT node parsed from text. */
-static json_t *parse_node(const block *b, const sp_buf *text, sp_status *st,
+static json_t *parse_node(const sp_block *b, const sp_buf *text, sp_status *st,
                           sp_error **err)
 {
   json_t *node = NULL;
@@ -460,9 +309,8 @@ static json_t *parse_node(const block *b, const sp_buf *text, sp_status *st,
   return node;
 }
 
-/* The FROM of `SELECT * FROM <from text>`, parsed. */
-static json_t *parse_from(const block *b, const sp_buf *from, sp_status *st,
-                          sp_error **err)
+json_t *sp_block_parse_from(const sp_block *b, const sp_buf *from,
+                            sp_status *st, sp_error **err)
 {
   sp_buf text = SP_BUF_INIT;
   json_t *node, *table = NULL;
@@ -486,7 +334,7 @@ static json_t *column_ref(const char *prefix, size_t k)
 
 /* A copy of the block's node with everything after FROM/WHERE cleared:
  * no grouping, HAVING, QUALIFY, DISTINCT, ORDER or LIMIT. */
-static json_t *bare_copy(const block *b)
+static json_t *bare_copy(const sp_block *b)
 {
   json_t *t = json_deep_copy(b->source ? b->source : b->node);
 
@@ -538,7 +386,7 @@ static int set_alias(json_t *e, const char *prefix, size_t k)
 }
 
 /* Prints tree into *out (SQL over placeholders). */
-static sp_status print_tree(const block *b, const json_t *tree, char **out,
+static sp_status print_tree(const sp_block *b, const json_t *tree, char **out,
                             sp_error **err)
 {
   return sp_tree_print(b->s->con, tree, out, err);
@@ -573,8 +421,8 @@ static void wrap_renamed(sp_buf *out, const char *inner, const json_t *names,
   sp_buf_putc(out, ')');
 }
 
-static sp_status add_stage(block *b, sp_stage *stage, const sp_buf *sql,
-                           const char *note, int *out, sp_error **err)
+sp_status sp_block_add_stage(sp_block *b, sp_stage *stage, const sp_buf *sql,
+                             const char *note, int *out, sp_error **err)
 {
   if (sql && sp_buf_oom(sql))
     return sp_error_oom(err);
@@ -589,7 +437,7 @@ static sp_status add_stage(block *b, sp_stage *stage, const sp_buf *sql,
 
 /* The ORDER BY clause of the last stage, over ITEM_COL / ORDER_COL
  * columns: position[j] is item j (>= 0) or extra -1-j'. */
-static void append_order_by(const block *b, sp_buf *out, const int *position)
+static void append_order_by(const sp_block *b, sp_buf *out, const int *position)
 {
   const json_t *orders = json_object_get(b->order_mod, "orders"), *o;
   size_t j;
@@ -616,7 +464,7 @@ static void append_order_by(const block *b, sp_buf *out, const int *position)
 }
 
 /* Gives tree (copied) an ORDER BY of orders and a LIMIT of n. */
-static int set_top_n(const block *b, json_t *tree, const json_t *orders,
+static int set_top_n(const sp_block *b, json_t *tree, const json_t *orders,
                      int64_t n)
 {
   json_t *mods = json_object_get(tree, "modifiers");
@@ -649,7 +497,7 @@ fail:
  * query's result columns, in order) on each partition of placeholder in,
  * and then what ORDER BY, LIMIT and OFFSET need: orders are the sort
  * keys, over tree's FROM. */
-static sp_status finish(block *b, json_t *tree, const int *in, size_t nin,
+static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
                         const json_t *orders, int items_match, sp_error **err)
 {
   json_t *items = json_object_get(tree, "select_list"), *o, *item;
@@ -699,7 +547,7 @@ static sp_status finish(block *b, json_t *tree, const int *in, size_t nin,
     }
   if (sp_stages_partitions(b->s, in[0]) == 1)
     stage.threads = b->s->host_threads;
-  if ((st = add_stage(b, &stage, &sql,
+  if ((st = sp_block_add_stage(b, &stage, &sql,
                       post && b->limit >= 0 ? "a top-N on each partition"
                       : b->joined ? "the join on each partition of the "
                                     "biggest table, the others read whole"
@@ -712,7 +560,7 @@ static sp_status finish(block *b, json_t *tree, const int *in, size_t nin,
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = add_stage(b, &stage, NULL, NULL, &out, err)) != SP_OK)
+  if ((st = sp_block_add_stage(b, &stage, NULL, NULL, &out, err)) != SP_OK)
     goto out;
 
   sp_buf_reset(&sql);
@@ -741,7 +589,7 @@ static sp_status finish(block *b, json_t *tree, const int *in, size_t nin,
     goto out;
   }
   stage.threads = b->s->host_threads;
-  st = add_stage(b, &stage, &sql,
+  st = sp_block_add_stage(b, &stage, &sql,
                  b->order_mod ? "one task: the final order (and limit) "
                                 "of what every partition gave"
                               : "one task: the final limit",
@@ -758,7 +606,7 @@ out:
 /* Substitution: expressions of the final stage over exchanged columns  */
 
 typedef struct substitution {
-  const block *b;
+  const sp_block *b;
   const json_t *from; /* expressions ... */
   const json_t *to;   /* ... and what each becomes */
 } substitution;
@@ -769,6 +617,8 @@ static int substitute_one(json_t **e, void *arg)
   const json_t *f;
   size_t i;
 
+  if (sp_tree_is(*e, "SUBQUERY"))
+    return 1; /* its names are its own */
   json_array_foreach(sub->from, i, f)
     if (sp_tree_equal(f, *e, sub->b->alias))
       return sp_tree_replace(e, json_array_get(sub->to, i)) ? -1 : 1;
@@ -776,7 +626,7 @@ static int substitute_one(json_t **e, void *arg)
 }
 
 /* Replaces, in *e, each of from by the same place in to. */
-static int substitute(const block *b, json_t **e, const json_t *from,
+static int substitute(const sp_block *b, json_t **e, const json_t *from,
                       const json_t *to)
 {
   substitution sub = {b, from, to};
@@ -787,91 +637,11 @@ static int substitute(const block *b, json_t **e, const json_t *from,
 /* ------------------------------------------------------------------ */
 /* Routes                                                               */
 
-typedef struct retarget_arg {
-  const char *from, *to;
-} retarget_arg;
-
-static int retarget_one(json_t **e, void *arg)
-{
-  const retarget_arg *r = arg;
-
-  if (strcmp(sp_tree_str(*e, "type"), "BASE_TABLE") != 0 ||
-      strcmp(sp_tree_str(*e, "table_name"), r->from) != 0)
-    return 0;
-  return json_object_set_new(*e, "table_name", json_string(r->to)) ? -1 : 1;
-}
-
-/* Makes every FROM of placeholder from in *tree read placeholder to. */
-static int retarget(const sp_stages *s, json_t **tree, int from, int to)
-{
-  char a[128], b[128];
-  retarget_arg r = {a, b};
-
-  snprintf(a, sizeof(a), "%s%d", s->refs->tag, from);
-  snprintf(b, sizeof(b), "%s%d", s->refs->tag, to);
-  return sp_tree_map(tree, retarget_one, &r);
-}
-
-/* Adds a stage that only moves files (kind SPLIT into n, or GATHER) of
- * placeholder *in, which becomes the stage's. */
-static sp_status move_files(block *b, sp_stage_kind kind, int n, int *in,
-                            const char *note, sp_error **err)
-{
-  sp_stage stage = {.kind = kind, .partitions = n};
-  sp_status st = sp_stage_read(&stage, *in)
-                     ? sp_error_oom(err)
-                     : add_stage(b, &stage, NULL, note, in, err);
-
-  sp_stage_release(&stage);
-  return st;
-}
-
-/* The sources the query reads on each partition: the table to split (its
- * files split into partitions when it has one partition), every other
- * table whole (gathered when it has partitions). b->source is the node
- * reading them. */
-static sp_status prepare_sources(block *b, sp_error **err)
-{
-  int split = b->table, files = sp_stages_files(b->s, b->table);
-  const json_t *leaf;
-  sp_status st = SP_OK;
-  size_t i, k;
-
-  if (!(b->source = json_deep_copy(b->node)) ||
-      !(b->inputs = sp_calloc(json_array_size(b->leaves), sizeof(int))))
-    return sp_error_oom(err);
-  if (sp_stages_partitions(b->s, split) == 1 && files > 1 &&
-      b->partitions > 1 &&
-      (st = move_files(b, SP_STAGE_SPLIT,
-                       files < b->partitions ? files : b->partitions, &split,
-                       "the table's files split, no rows moved", err)))
-    return st;
-  b->inputs[b->ninputs++] = split;
-  json_array_foreach(b->leaves, i, leaf) {
-    int in = (int)json_integer_value(leaf);
-    for (k = 0; k < b->ninputs && b->inputs[k] != in; k++)
-      ;
-    if (in == b->table || k < b->ninputs)
-      continue;
-    if (sp_stages_partitions(b->s, in) > 1 &&
-        (st = move_files(b, SP_STAGE_GATHER, 1, &in,
-                         "read whole by every partition", err)))
-      return st;
-    b->inputs[b->ninputs++] = in;
-    if (in != (int)json_integer_value(leaf) &&
-        retarget(b->s, &b->source, (int)json_integer_value(leaf), in))
-      return sp_error_oom(err);
-  }
-  if (split != b->table && retarget(b->s, &b->source, b->table, split))
-    return sp_error_oom(err);
-  return SP_OK;
-}
-
 /* Adds the exchange of what sql (a query over the block's tables) gives
  * on each producer: rows hashed on keys into b->partitions (HASH), or all
  * into one (GATHER). Over one table, sql runs on the exchange's producers;
  * over joins, it is a stage of its own over the prepared sources. */
-static sp_status exchange(block *b, sp_stage_kind kind, const sp_buf *sql,
+static sp_status exchange(sp_block *b, sp_stage_kind kind, const sp_buf *sql,
                           char **keys, size_t nkeys, const char *note,
                           int *out, sp_error **err)
 {
@@ -885,7 +655,7 @@ static sp_status exchange(block *b, sp_stage_kind kind, const sp_buf *sql,
       if (sp_stage_read(&stage, b->inputs[i]))
         st = sp_error_oom(err);
     if (st == SP_OK)
-      st = add_stage(b, &stage, sql,
+      st = sp_block_add_stage(b, &stage, sql,
                      b->joined ? "the join on each partition of the "
                                  "biggest table, the others read whole"
                                : "on each partition, with what its "
@@ -906,20 +676,52 @@ static sp_status exchange(block *b, sp_stage_kind kind, const sp_buf *sql,
         st = sp_error_oom(err);
   }
   if (st == SP_OK)
-    st = add_stage(b, &stage, sql, note, out, err);
+    st = sp_block_add_stage(b, &stage, sql, note, out, err);
   sp_stage_release(&stage);
   return st;
 }
 
+/* A GROUP BY on the key the tables are hashed on: the whole aggregate on
+ * each partition, every group's rows being in one. */
+static sp_status route_local_aggregate(sp_block *b, sp_error **err)
+{
+  json_t *tree = json_deep_copy(b->source);
+  sp_status st;
+
+  if (!tree || json_object_set_new(tree, "modifiers", json_array()))
+    st = sp_error_oom(err);
+  else
+    st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star, err);
+  json_decref(tree);
+  return st;
+}
+
+/* 1 if a group expression is the key the tables are hashed on. */
+static int grouped_on_key(const sp_block *b)
+{
+  const json_t *e;
+  size_t i;
+
+  json_array_foreach(b->groups, i, e)
+    if (sp_block_on_key(b, e))
+      return 1;
+  return 0;
+}
+
 /* Scan: the query on each partition of the table (with joins, the
  * biggest), its files split into partitions first when it has one. */
-static sp_status route_scan(block *b, sp_error **err)
+static sp_status route_scan(sp_block *b, sp_error **err)
 {
   json_t *tree = NULL;
   sp_status st;
 
-  if (!b->source && (st = prepare_sources(b, err)) != SP_OK)
-    return st;
+  if (!b->inputs) {
+    const char *why = NULL;
+    if ((st = sp_block_sources(b, &why, err)) != SP_OK)
+      return st;
+    if (why)
+      return sp_error_set(err, SP_EPLAN, "%s", why);
+  }
   if (!(tree = bare_copy(b)))
     return sp_error_oom(err);
   st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star, err);
@@ -928,7 +730,7 @@ static sp_status route_scan(block *b, sp_error **err)
 }
 
 /* The types of the aggregates, as the query computes them. */
-static sp_status aggregate_types(block *b, json_t **schema, sp_error **err)
+static sp_status aggregate_types(sp_block *b, json_t **schema, sp_error **err)
 {
   json_t *probe = bare_copy(b), *items = json_array(), *e;
   char *printed = NULL;
@@ -961,7 +763,7 @@ out:
 /* GROUP BY whose aggregates all split, or a global aggregate: partials
  * on each producer, hashed on the group keys (gathered when there are
  * none), the final aggregate per partition. */
-static sp_status route_split_aggregate(block *b, sp_error **err)
+static sp_status route_split_aggregate(sp_block *b, sp_error **err)
 {
   size_t ngroups = json_array_size(b->groups), i;
   json_t *types = NULL, *partial = NULL, *partials = json_array();
@@ -1043,7 +845,7 @@ static sp_status route_split_aggregate(block *b, sp_error **err)
   sp_stages_append_typed(b->s, &text, x, -1);
   sp_buf_puts(&text, " AS \"" INNER_ALIAS "\") AS ");
   sp_buf_append_ident(&text, from_alias(b));
-  if (!(from = parse_from(b, &text, &st, err)))
+  if (!(from = sp_block_parse_from(b, &text, &st, err)))
     goto out;
   if (!(tree = json_deep_copy(b->node)) ||
       json_object_set(tree, "from_table", from) ||
@@ -1090,7 +892,7 @@ out:
 
 /* The table columns the block reads after WHERE, in the table's order;
  * all of them when it has a *. */
-static json_t *needed_columns(const block *b)
+static json_t *needed_columns(const sp_block *b)
 {
   const json_t *cols = sp_stages_schema(b->s, b->table), *c;
   json_t *out = json_array(), *parts = json_array();
@@ -1125,7 +927,7 @@ fail:
 
 /* GROUP BY with an aggregate that does not split: the rows hashed on the
  * group keys, then the whole aggregate on each partition. */
-static sp_status route_hash_aggregate(block *b, sp_error **err)
+static sp_status route_hash_aggregate(sp_block *b, sp_error **err)
 {
   json_t *needed = needed_columns(b), *items = NULL, *tree = NULL;
   json_t *from = NULL, *e;
@@ -1142,7 +944,7 @@ static sp_status route_hash_aggregate(block *b, sp_error **err)
     goto oom;
   nneeded = json_array_size(needed);
   json_array_foreach(b->groups, i, e) {
-    const char *col = table_column(b, sp_tree_column(e, b->alias));
+    const char *col = sp_block_column(b, sp_tree_column(e, b->alias));
     char name[64];
     if (col) {
       for (k = 0; k < nneeded; k++)
@@ -1177,7 +979,7 @@ static sp_status route_hash_aggregate(block *b, sp_error **err)
   sp_stages_append_typed(b->s, &text, x, (int)nneeded);
   sp_buf_puts(&text, " AS ");
   sp_buf_append_ident(&text, from_alias(b));
-  if (!(from = parse_from(b, &text, &st, err)))
+  if (!(from = sp_block_parse_from(b, &text, &st, err)))
     goto out;
   json_decref(tree);
   if (!(tree = json_deep_copy(b->node)) ||
@@ -1202,7 +1004,7 @@ out:
 
 /* SELECT DISTINCT: distinct on each producer, hashed on every column,
  * distinct again on each partition. */
-static sp_status route_distinct(block *b, sp_error **err)
+static sp_status route_distinct(sp_block *b, sp_error **err)
 {
   const json_t *items = json_object_get(b->node, "select_list");
   size_t n = json_array_size(items), i;
@@ -1275,7 +1077,7 @@ out:
   return st;
 }
 
-static int all_split(const block *b)
+static int all_split(const sp_block *b)
 {
   const json_t *e;
   size_t i;
@@ -1291,43 +1093,46 @@ sp_status sp_sql_route(sp_stages *s, const json_t *node,
                        int hashed, int *out, const char **why,
                        sp_error **err)
 {
-  block b = {.s = s, .node = node, .schema = schema, .staged = staged,
-             .limit = -1, .offset = -1,
-             .partitions = partitions > 0 ? partitions : 1};
+  sp_block b = {.s = s, .node = node, .schema = schema, .staged = staged,
+                .limit = -1, .offset = -1,
+                .broadcast_bytes = s->broadcast_bytes,
+                .partitions = partitions > 0 ? partitions : 1};
   sp_status st = SP_OK;
-  int grouped;
+  int grouped, aggregate;
 
   *why = NULL;
   if (!(b.groups = json_array()) || !(b.aggs = json_array()) ||
-      !(b.orders = json_array()) || !(b.leaves = json_array())) {
+      !(b.orders = json_array()) || !(b.source = json_deep_copy(node))) {
     st = sp_error_oom(err);
     goto out;
   }
   if ((*why = read_block(&b)))
     goto out;
   grouped = json_array_size(b.groups) > 0;
-  if (b.joined && (json_array_size(b.aggs) || grouped) &&
-      (hashed || !all_split(&b))) {
-    *why = "an aggregate over a join that does not split into partials "
-           "(median, count(DISTINCT), ...) is not split yet";
+  aggregate = grouped || json_array_size(b.aggs) > 0;
+  /* More than one table, or subqueries: where the rows come from is a
+   * plan of its own (sql/sources.c). */
+  if ((b.staged || b.joined || json_array_size(b.subs)) &&
+      ((st = sp_block_sources(&b, why, err)) != SP_OK || *why))
     goto out;
-  }
   if (b.joined && b.distinct) {
     *why = "DISTINCT over a join is not split yet";
     goto out;
   }
-  b.staged |= b.joined;
-  if (b.staged && (st = prepare_sources(&b, err)) != SP_OK)
-    goto out;
-  if (!grouped && !json_array_size(b.aggs))
+  if (!aggregate)
     st = b.distinct ? route_distinct(&b, err) : route_scan(&b, err);
+  else if (b.copartitioned && grouped_on_key(&b))
+    st = route_local_aggregate(&b, err);
   else if (!hashed && all_split(&b))
     st = route_split_aggregate(&b, err);
-  else if (grouped)
+  else if (grouped && !b.joined)
     st = route_hash_aggregate(&b, err);
   else
-    *why = "a global aggregate that does not split (median, "
-           "count(DISTINCT), ...) runs on one task";
+    *why = grouped ? "an aggregate over a join that does not split into "
+                     "partials (median, count(DISTINCT), ...), not grouped "
+                     "on the key the tables are hashed on"
+                   : "a global aggregate that does not split (median, "
+                     "count(DISTINCT), ...) runs on one task";
 out:
   if (st == SP_OK && !*why)
     *out = sp_stages_next(s) - 1;
@@ -1387,7 +1192,7 @@ sp_status sp_sql_single(sp_stages *s, const json_t *node,
     if (sp_stages_partitions(s, in) > 1) {
       st = sp_stage_read(&gather, in) ? sp_error_oom(err)
                                       : sp_stages_add(s, &gather, &in, err);
-      if (st == SP_OK && retarget(s, &tree, (int)json_integer_value(v), in))
+      if (st == SP_OK && sp_sql_retarget(s, &tree, (int)json_integer_value(v), in))
         st = sp_error_oom(err);
     }
     sp_stage_release(&gather);

@@ -38,6 +38,7 @@ typedef struct sp_sql_planned {
 typedef struct sp_sql_setup {
   sp_sql_mode mode;
   int partitions; /* of each exchange */
+  int64_t broadcast_bytes;
   int threads;    /* the DuckDB threads of a task that runs alone on a
                      host (a stage on one partition) */
   int small;      /* the inputs are too small to split by default: one

@@ -245,6 +245,7 @@ sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
     /* fall through */
   case SP_STAGE_SQL:
     st = sp_sql_bind(s->con, stage->sql, &stage->schema, err);
+
     if (stage->kind == SP_STAGE_SQL)
       stage->partitions =
           stage->ninputs ? sp_stages_partitions(s, stage->inputs[0]) : 1;

@@ -53,6 +53,7 @@ typedef struct sp_stages {
   json_t **table_schemas; /* per table: [[name, type], ...] */
   json_t *aggregates;     /* DuckDB's aggregate functions: {name: true} */
   int host_threads;       /* a task that runs alone on a host */
+  int64_t broadcast_bytes; /* sp_sql_options.broadcast_bytes */
   sp_stage *list;
   size_t len, cap;
 } sp_stages;

@@ -340,7 +340,7 @@ static void assert_same(const query *q, result *mine, result *theirs,
   if (mine->nrows != theirs->nrows)
     fail_msg("%s (%s): %zu rows, DuckDB %zu", q->name, where, mine->nrows,
              theirs->nrows);
-  if (!q->ordered) {
+  if (!q->ordered && mine->nrows > 0) {
     qsort(mine->rows, mine->nrows, sizeof(char *), cmp_line);
     qsort(theirs->rows, theirs->nrows, sizeof(char *), cmp_line);
   }
@@ -395,6 +395,10 @@ static void run_corpus(fixture *f, int workers, int parts)
   /* Exchanges into more partitions than workers, and than the tables
    * have: buckets that wait, and buckets that are empty. */
   sp_sql_options opt = {.partitions = workers + 2};
+  /* With two workers, no table is small enough to read whole: every join
+   * is hashed on its key (co-partitioned), correlated subqueries too. */
+  if (workers == 2)
+    opt.broadcast_bytes = 1;
   sp_error *err = NULL;
   size_t i;
 

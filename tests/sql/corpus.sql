@@ -25,6 +25,7 @@ GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus;
 
 -- name: tpch_cheapest_supplier
 -- flags: ordered
+-- expect: gather
 SELECT s_acctbal, s_name, n_name, p_partkey, p_mfgr
 FROM part, supplier, partsupp, nation, region
 WHERE p_partkey = ps_partkey AND s_suppkey = ps_suppkey AND p_size = 17
@@ -47,6 +48,7 @@ ORDER BY revenue DESC, o_orderdate, l_orderkey LIMIT 10;
 
 -- name: tpch_order_priority
 -- flags: ordered
+-- expect: hash gather
 SELECT o_orderpriority, count(*) AS orders
 FROM orders WHERE o_orderdate >= DATE '1994-07-01' AND o_orderdate < DATE '1994-10-01'
   AND EXISTS (SELECT 1 FROM lineitem WHERE l_orderkey = o_orderkey AND l_commitdate < l_receiptdate)
@@ -139,6 +141,7 @@ GROUP BY l_shipmode ORDER BY l_shipmode;
 
 -- name: tpch_customer_distribution
 -- flags: ordered
+-- expect: hash gather
 SELECT c_count, count(*) AS custdist FROM (
   SELECT c_custkey, count(o_orderkey) AS c_count
   FROM customer LEFT OUTER JOIN orders ON c_custkey = o_custkey AND o_comment NOT LIKE '%special%requests%'
@@ -173,6 +176,7 @@ WHERE p_partkey = ps_partkey AND p_brand <> 'Brand#23' AND p_type NOT LIKE 'MEDI
 GROUP BY p_brand, p_type, p_size ORDER BY supplier_cnt DESC, p_brand, p_type, p_size;
 
 -- name: tpch_small_quantity_order
+-- expect: gather
 SELECT sum(l_extendedprice) / 7.0 AS avg_yearly
 FROM lineitem, part
 WHERE p_partkey = l_partkey AND p_brand = 'Brand#33' AND p_container = 'MED BOX'
@@ -200,6 +204,7 @@ WHERE p_partkey = l_partkey AND (
 
 -- name: tpch_potential_part_promotion
 -- flags: ordered
+-- expect: gather
 SELECT s_name, s_address FROM supplier, nation
 WHERE s_suppkey IN (
     SELECT ps_suppkey FROM partsupp
@@ -212,6 +217,7 @@ ORDER BY s_name;
 
 -- name: tpch_suppliers_kept_waiting
 -- flags: ordered
+-- expect: hash gather
 SELECT s_name, count(*) AS numwait
 FROM supplier, lineitem l1, orders, nation
 WHERE s_suppkey = l1.l_suppkey AND o_orderkey = l1.l_orderkey AND o_orderstatus = 'F'
@@ -224,6 +230,7 @@ GROUP BY s_name ORDER BY numwait DESC, s_name LIMIT 100;
 
 -- name: tpch_global_sales_opportunity
 -- flags: ordered
+-- expect: hash gather
 SELECT cntrycode, count(*) AS numcust, sum(c_acctbal) AS totacctbal FROM (
   SELECT substring(c_phone, 1, 2) AS cntrycode, c_acctbal FROM customer
   WHERE substring(c_phone, 1, 2) IN ('13', '31', '23', '29', '30', '18', '17')
@@ -297,18 +304,23 @@ SELECT o_orderkey, c_name, o_totalprice FROM orders JOIN customer ON o_custkey =
 WHERE c_nationkey = 7;
 
 -- name: left_join_preserved_big
+-- expect: hash
 SELECT c_custkey, o_orderkey FROM customer LEFT JOIN orders ON c_custkey = o_custkey AND o_orderpriority = '1-URGENT';
 
 -- name: right_join
+-- expect: hash
 SELECT n_name, s_suppkey FROM supplier RIGHT JOIN nation ON s_nationkey = n_nationkey AND s_acctbal > 9000;
 
 -- name: full_join
+-- expect: hash
 SELECT t.id, u.k FROM t FULL OUTER JOIN u ON t.k = u.k;
 
 -- name: semi_join
+-- expect: hash
 SELECT c_custkey FROM customer SEMI JOIN orders ON c_custkey = o_custkey;
 
 -- name: anti_join
+-- expect: hash
 SELECT c_custkey FROM customer ANTI JOIN orders ON c_custkey = o_custkey;
 
 -- name: join_three_tables
@@ -330,9 +342,11 @@ SELECT count(*) AS n FROM t WHERE k NOT IN (SELECT k FROM u);
 SELECT count(*) AS n FROM t WHERE k NOT IN (SELECT k FROM u WHERE k IS NOT NULL);
 
 -- name: trap_not_exists
+-- expect: gather
 SELECT count(*) AS n FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.k = t.k);
 
 -- name: trap_outer_join_preserved_side_small
+-- expect: hash
 SELECT u.k, t.id FROM u LEFT JOIN t ON u.k = t.k;
 
 -- name: trap_avg_of_averages
@@ -402,6 +416,7 @@ SELECT a.o_custkey, a.spent FROM big a WHERE a.spent > (SELECT avg(spent) FROM b
 SELECT o_orderkey FROM orders WHERE o_totalprice > (SELECT max(o_totalprice) * 0.95 FROM orders);
 
 -- name: correlated_scalar
+-- expect: sql
 SELECT c_custkey, (SELECT max(o_totalprice) FROM orders WHERE o_custkey = c_custkey) AS biggest FROM customer;
 
 -- name: in_subquery
