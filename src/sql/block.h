@@ -43,7 +43,12 @@ typedef struct sp_block {
   int *inputs;           /* the sources, the one partitioned first */
   size_t ninputs;
   int64_t broadcast_bytes;
+  int wants_key;         /* rows must meet by key (windows, an aggregate
+                            that does not split): hash rather than read
+                            tables whole */
   json_t *groups;        /* the group expressions, resolved */
+  json_t *window_keys;   /* the PARTITION BY every window shares, or
+                            NULL without windows */
   json_t *aggs;          /* the aggregate calls, each once */
   json_t *order_mod;     /* the ORDER modifier, or NULL */
   json_t *orders;        /* its expressions, resolved */

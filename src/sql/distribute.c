@@ -35,6 +35,7 @@
 
 static void block_release(sp_block *b)
 {
+  json_decref(b->window_keys);
   sp_free(b->leaves);
   json_decref(b->subs);
   json_decref(b->source);
@@ -244,6 +245,74 @@ static const char *read_modifiers(sp_block *b)
   return NULL;
 }
 
+/* Appends the window calls in j (not in its subqueries) to list. */
+static int collect_windows(const json_t *j, json_t *list)
+{
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+      if (collect_windows(v, list))
+        return -1;
+    return 0;
+  }
+  if (!json_is_object(j) || sp_tree_is(j, "SUBQUERY"))
+    return 0;
+  if (sp_tree_is(j, "WINDOW") && json_array_append(list, (json_t *)j))
+    return -1;
+  json_object_foreach((json_t *)j, key, v)
+    if (collect_windows(v, list))
+      return -1;
+  return 0;
+}
+
+/* The PARTITION BY expressions every window of the block shares, into
+ * b->window_keys: the rows of one window partition are then all in one
+ * partition of a hash on them. */
+static const char *read_windows(sp_block *b)
+{
+  json_t *windows = json_array(), *w, *keys = NULL, *k;
+  const char *why = NULL;
+  size_t i, j, n;
+
+  if (!windows || collect_windows(json_object_get(b->node, "select_list"),
+                                  windows) ||
+      collect_windows(json_object_get(b->node, "qualify"), windows) ||
+      collect_windows(json_object_get(b->node, "modifiers"), windows)) {
+    json_decref(windows);
+    return "out of memory";
+  }
+  json_array_foreach(windows, i, w) {
+    const json_t *parts = json_object_get(w, "partitions");
+    if (!json_array_size(parts)) {
+      why = "a window without PARTITION BY runs on one task";
+      break;
+    }
+    if (!keys) {
+      keys = json_deep_copy(parts);
+      continue;
+    }
+    /* Only what every window partitions by. */
+    for (j = json_array_size(keys); j-- > 0;) {
+      k = json_array_get(keys, j);
+      for (n = 0; n < json_array_size(parts); n++)
+        if (sp_tree_equal(k, json_array_get(parts, n), b->alias))
+          break;
+      if (n == json_array_size(parts))
+        json_array_remove(keys, j);
+    }
+  }
+  if (!why && json_array_size(windows) && !json_array_size(keys))
+    why = "the windows share no PARTITION BY expression";
+  if (!why && json_array_size(windows))
+    b->window_keys = json_incref(keys);
+  json_decref(keys);
+  json_decref(windows);
+  return why;
+}
+
 /* Reads the block, or says why it is not one this planner splits. */
 static const char *read_block(sp_block *b)
 {
@@ -262,9 +331,8 @@ static const char *read_block(sp_block *b)
     return why;
   if (!json_is_null(json_object_get(node, "sample")))
     return "TABLESAMPLE is not split";
-  if (!json_is_null(json_object_get(node, "qualify")) ||
-      sp_tree_has_class(node, "WINDOW"))
-    return "window functions are not split yet";
+  if ((why = read_windows(b)))
+    return why;
   json_array_foreach(json_object_get(node, "select_list"), i, e)
     if (sp_tree_is(e, "STAR"))
       b->star = 1;
@@ -278,6 +346,10 @@ static const char *read_block(sp_block *b)
     return "a macro is not looked into: the query runs whole";
   if (b->distinct && (json_array_size(b->aggs) || json_array_size(b->groups)))
     return "DISTINCT over an aggregate is not split yet";
+  if (b->window_keys &&
+      (b->distinct || json_array_size(b->aggs) || json_array_size(b->groups)))
+    return "window functions over an aggregate or DISTINCT are not split "
+           "yet";
   if (!json_array_size(b->groups) && !json_array_size(b->aggs) &&
       (!json_is_null(json_object_get(node, "having")) ||
        strcmp(sp_tree_str(node, "aggregate_handling"), "FORCE_AGGREGATES") ==
@@ -681,9 +753,10 @@ static sp_status exchange(sp_block *b, sp_stage_kind kind, const sp_buf *sql,
   return st;
 }
 
-/* A GROUP BY on the key the tables are hashed on: the whole aggregate on
- * each partition, every group's rows being in one. */
-static sp_status route_local_aggregate(sp_block *b, sp_error **err)
+/* A GROUP BY, or windows, on the key the tables are hashed on: the whole
+ * block on each partition, every group's (window partition's) rows being
+ * in one. */
+static sp_status route_in_place(sp_block *b, sp_error **err)
 {
   json_t *tree = json_deep_copy(b->source);
   sp_status st;
@@ -696,13 +769,13 @@ static sp_status route_local_aggregate(sp_block *b, sp_error **err)
   return st;
 }
 
-/* 1 if a group expression is the key the tables are hashed on. */
-static int grouped_on_key(const sp_block *b)
+/* 1 if one of exprs is the key the tables are hashed on. */
+static int on_key(const sp_block *b, const json_t *exprs)
 {
   const json_t *e;
   size_t i;
 
-  json_array_foreach(b->groups, i, e)
+  json_array_foreach(exprs, i, e)
     if (sp_block_on_key(b, e))
       return 1;
   return 0;
@@ -902,6 +975,7 @@ static json_t *needed_columns(const sp_block *b)
       json_array_append(parts, json_object_get(b->node, "select_list")) ||
       json_array_append(parts, b->groups) ||
       json_array_append(parts, json_object_get(b->node, "having")) ||
+      json_array_append(parts, json_object_get(b->node, "qualify")) ||
       json_array_append(parts, b->orders))
     goto fail;
   json_array_foreach(cols, i, c) {
@@ -925,9 +999,11 @@ fail:
   return NULL;
 }
 
-/* GROUP BY with an aggregate that does not split: the rows hashed on the
- * group keys, then the whole aggregate on each partition. */
-static sp_status route_hash_aggregate(sp_block *b, sp_error **err)
+/* The rows hashed on keys, then the whole block on each partition: a
+ * GROUP BY with an aggregate that does not split (keys: the group
+ * expressions), windows (the PARTITION BY they share). */
+static sp_status route_hash_rows(sp_block *b, const json_t *keys,
+                                 const char *note, sp_error **err)
 {
   json_t *needed = needed_columns(b), *items = NULL, *tree = NULL;
   json_t *from = NULL, *e;
@@ -939,26 +1015,26 @@ static sp_status route_hash_aggregate(sp_block *b, sp_error **err)
   int x = -1;
 
   if (!needed || !(items = json_deep_copy(needed)) ||
-      !(stage.keys = sp_calloc(json_array_size(b->groups),
-                               sizeof(*stage.keys))))
+      !(stage.keys = sp_calloc(json_array_size(keys), sizeof(*stage.keys))))
     goto oom;
   nneeded = json_array_size(needed);
-  json_array_foreach(b->groups, i, e) {
+  json_array_foreach(keys, i, e) {
     const char *col = sp_block_column(b, sp_tree_column(e, b->alias));
     char name[64];
+    json_t *h;
     if (col) {
       for (k = 0; k < nneeded; k++)
         if (strcmp(sp_tree_column(json_array_get(needed, k), NULL), col) == 0)
           break;
       if (k == nneeded) {
-        st = sp_error_set(err, SP_EPLAN, "group key %s not read", col);
+        st = sp_error_set(err, SP_EPLAN, "key %s not read", col);
         goto out;
       }
       if (!(stage.keys[stage.nkeys++] = sp_strdup(col)))
         goto oom;
       continue;
     }
-    json_t *h = json_deep_copy(e);
+    h = json_deep_copy(e);
     snprintf(name, sizeof(name), "%s%zu", HASH_COL, i);
     if (!h || set_alias(h, HASH_COL, i) || json_array_append_new(items, h) ||
         !(stage.keys[stage.nkeys++] = sp_strdup(name)))
@@ -969,9 +1045,7 @@ static sp_status route_hash_aggregate(sp_block *b, sp_error **err)
   if ((st = print_tree(b, tree, &printed, err)) != SP_OK)
     goto out;
   sp_buf_puts(&text, printed);
-  if ((st = exchange(b, SP_STAGE_HASH, &text, stage.keys, stage.nkeys,
-                     "rows hashed on the group keys, the aggregate whole "
-                     "on each partition",
+  if ((st = exchange(b, SP_STAGE_HASH, &text, stage.keys, stage.nkeys, note,
                      &x, err)) != SP_OK)
     goto out;
 
@@ -1112,6 +1186,7 @@ sp_status sp_sql_route(sp_stages *s, const json_t *node,
   aggregate = grouped || json_array_size(b.aggs) > 0;
   /* More than one table, or subqueries: where the rows come from is a
    * plan of its own (sql/sources.c). */
+  b.wants_key = b.window_keys || (grouped && (hashed || !all_split(&b)));
   if ((b.staged || b.joined || json_array_size(b.subs)) &&
       ((st = sp_block_sources(&b, why, err)) != SP_OK || *why))
     goto out;
@@ -1119,14 +1194,25 @@ sp_status sp_sql_route(sp_stages *s, const json_t *node,
     *why = "DISTINCT over a join is not split yet";
     goto out;
   }
-  if (!aggregate)
+  if (b.window_keys) {
+    if (b.copartitioned && on_key(&b, b.window_keys))
+      st = route_in_place(&b, err);
+    else if (!b.joined)
+      st = route_hash_rows(&b, b.window_keys, "rows hashed on the "
+                           "windows' PARTITION BY, the windows whole on "
+                           "each partition", err);
+    else
+      *why = "windows over a join are split only when they partition by "
+             "the key the tables are hashed on";
+  } else if (!aggregate)
     st = b.distinct ? route_distinct(&b, err) : route_scan(&b, err);
-  else if (b.copartitioned && grouped_on_key(&b))
-    st = route_local_aggregate(&b, err);
+  else if (b.copartitioned && on_key(&b, b.groups))
+    st = route_in_place(&b, err);
   else if (!hashed && all_split(&b))
     st = route_split_aggregate(&b, err);
   else if (grouped && !b.joined)
-    st = route_hash_aggregate(&b, err);
+    st = route_hash_rows(&b, b.groups, "rows hashed on the group keys, the "
+                         "aggregate whole on each partition", err);
   else
     *why = grouped ? "an aggregate over a join that does not split into "
                      "partials (median, count(DISTINCT), ...), not grouped "

@@ -841,7 +841,7 @@ sp_status sp_block_sources(sp_block *b, const char **why, sp_error **err)
     return sp_error_oom(err);
   b->staged = b->staged || b->nleaves > 1;
   broadcast_why = broadcast_holds(b, &split, &small);
-  if (!broadcast_why && small)
+  if (!broadcast_why && small && !b->wants_key)
     return broadcast(b, (sp_leaf *)split, err);
   /* Big tables read whole, or joins that forbid it: hash on a key. */
   if (find_classes(b, &c)) {

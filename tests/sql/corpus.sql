@@ -354,6 +354,7 @@ SELECT u.k, t.id FROM u LEFT JOIN t ON u.k = t.k;
 SELECT g, avg(x) AS a FROM t GROUP BY g;
 
 -- name: trap_window_on_non_shuffle_key
+-- expect: hash
 SELECT id, g, k, row_number() OVER (PARTITION BY g ORDER BY id) AS rn,
        sum(x) OVER (PARTITION BY g ORDER BY id) AS running
 FROM t;
@@ -394,11 +395,13 @@ SELECT o_custkey FROM orders WHERE year(o_orderdate) = 1995 INTERSECT SELECT o_c
 SELECT c_custkey FROM customer EXCEPT SELECT o_custkey FROM orders;
 
 -- name: window_partitioned
+-- expect: hash
 SELECT o_custkey, o_orderkey, rank() OVER (PARTITION BY o_custkey ORDER BY o_totalprice DESC, o_orderkey) AS r,
        lag(o_orderdate) OVER (PARTITION BY o_custkey ORDER BY o_orderdate, o_orderkey) AS prev
 FROM orders;
 
 -- name: window_qualify_top_n
+-- expect: hash
 SELECT o_custkey, o_orderkey, o_totalprice FROM orders
 QUALIFY row_number() OVER (PARTITION BY o_custkey ORDER BY o_totalprice DESC, o_orderkey) <= 2;
 
@@ -448,6 +451,7 @@ SELECT id4, id5, median(v3) AS median_v3, stddev(v3) AS sd_v3 FROM g GROUP BY id
 SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM g GROUP BY id3;
 
 -- name: h2o_top2_by_id6
+-- expect: hash
 SELECT id6, v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS rn FROM g WHERE v3 IS NOT NULL) s WHERE rn <= 2;
 
 -- name: h2o_corr_by_id2_id4
@@ -562,4 +566,15 @@ SELECT b.g, sx, (SELECT count(*) FROM a) AS n FROM b;
 -- name: in_subquery_of_an_aggregate_with_nulls
 -- expect: gather
 SELECT count(*) AS n, sum(x) AS sx FROM t WHERE k NOT IN (SELECT max(k) FROM u GROUP BY k % 7);
+
+-- name: window_computed_key_and_order_limit
+-- flags: ordered
+-- expect: hash gather
+SELECT id, k % 5 AS m, dense_rank() OVER (PARTITION BY k % 5, g ORDER BY x DESC NULLS LAST, id) AS r
+FROM t WHERE id % 7 = 1 ORDER BY r, id LIMIT 40;
+
+-- name: window_over_join_on_the_key
+-- expect: hash
+SELECT c_custkey, o_orderkey, sum(o_totalprice) OVER (PARTITION BY c_custkey ORDER BY o_orderkey) AS running
+FROM customer JOIN orders ON c_custkey = o_custkey WHERE c_acctbal > 5000;
 
