@@ -301,6 +301,189 @@ static sp_status plan_subqueries(planner *p, json_t *tree, int *staged,
 }
 
 /* ------------------------------------------------------------------ */
+/* UNION, INTERSECT, EXCEPT                                             */
+
+/* Adds a stage of kind over input (and sql, copied); *out its
+ * placeholder. */
+static sp_status add(planner *p, sp_stage_kind kind, int input, int parts,
+                     const sp_buf *sql, char **keys, size_t nkeys,
+                     const char *note, int *out, sp_error **err)
+{
+  sp_stage stage = {.kind = kind, .partitions = parts};
+  sp_status st = SP_OK;
+  size_t i;
+
+  if ((input >= 0 && sp_stage_read(&stage, input)) ||
+      (sql && (sp_buf_oom(sql) || !(stage.sql = sp_strdup(sql->data)))) ||
+      (note && !(stage.note = sp_strdup(note))) ||
+      (nkeys && !(stage.keys = sp_calloc(nkeys, sizeof(*stage.keys)))))
+    st = sp_error_oom(err);
+  for (i = 0; i < nkeys && st == SP_OK; i++)
+    if (!(stage.keys[stage.nkeys++] = sp_strdup(keys[i])))
+      st = sp_error_oom(err);
+  if (st == SP_OK)
+    st = sp_stages_add(p->s, &stage, out, err);
+  sp_stage_release(&stage);
+  return st;
+}
+
+/* Appends `"<prefix><i>"` for each column of schema, comma-separated,
+ * each as `expr AS name` when cast (CAST(name AS type) AS <prefix>i). */
+static void append_columns(sp_buf *b, const json_t *schema, const char *prefix,
+                           const json_t *from, int cast)
+{
+  const json_t *c;
+  size_t i;
+
+  json_array_foreach(schema, i, c) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", prefix, i);
+    sp_buf_puts(b, i ? ", " : "");
+    if (cast) {
+      sp_buf_puts(b, "CAST(");
+      sp_buf_append_ident(b, json_string_value(json_array_get(
+                                 json_array_get(from, i), 0)));
+      sp_buf_appendf(b, " AS %s) AS ",
+                     json_string_value(json_array_get(c, 1)));
+    }
+    sp_buf_append_ident(b, name);
+  }
+}
+
+/* A set operation: its two sides planned as blocks, then UNION ALL on
+ * each partition of both (their partitions paired), or, to make equal
+ * rows meet, both sides hashed on every column (cast to the result's
+ * types) and the operation on each partition; ORDER BY and LIMIT on one
+ * task after. */
+static sp_status plan_setop(planner *p, json_t *tree, const json_t *schema,
+                            int *out, const char **why, sp_error **err)
+{
+  const char *type = sp_tree_str(tree, "setop_type");
+  const json_t *mods = json_object_get(tree, "modifiers");
+  int all = json_is_true(json_object_get(tree, "setop_all"));
+  int side[2] = {-1, -1}, parts, k, x = -1;
+  size_t ncols = json_array_size(schema), i;
+  char **keys = NULL;
+  sp_buf sql = SP_BUF_INIT;
+  json_t *final = NULL;
+  char *printed = NULL;
+  sp_status st = SP_OK;
+
+  if (strcmp(type, "UNION") != 0 && strcmp(type, "INTERSECT") != 0 &&
+      strcmp(type, "EXCEPT") != 0) {
+    *why = "UNION BY NAME is not split yet";
+    return SP_OK;
+  }
+  if ((st = plan_block(p, json_object_get(tree, "left"), NULL, &side[0],
+                       err)) != SP_OK ||
+      (st = plan_block(p, json_object_get(tree, "right"), NULL, &side[1],
+                       err)) != SP_OK)
+    return st;
+  parts = sp_stages_partitions(p->s, side[0]);
+  if (strcmp(type, "UNION") == 0 && all) {
+    /* Partitions paired: both sides need as many (one each, gathered,
+     * when they differ). */
+    if (parts != sp_stages_partitions(p->s, side[1]) ||
+        !sp_stages_plain(p->s, side[0]) || !sp_stages_plain(p->s, side[1]))
+      for (k = 0; k < 2 && st == SP_OK; k++)
+        if (sp_stages_partitions(p->s, side[k]) > 1)
+          st = add(p, SP_STAGE_GATHER, side[k], 1, NULL, NULL, 0, NULL,
+                   &side[k], err);
+  } else {
+    if (!(keys = sp_calloc(ncols + 1, sizeof(*keys))))
+      return sp_error_oom(err);
+    for (i = 0; i < ncols && st == SP_OK; i++) {
+      char name[64];
+      snprintf(name, sizeof(name), "__sp_c%zu", i);
+      if (!(keys[i] = sp_strdup(name)))
+        st = sp_error_oom(err);
+    }
+    for (k = 0; k < 2 && st == SP_OK; k++) {
+      sp_buf_reset(&sql);
+      sp_buf_puts(&sql, "SELECT ");
+      append_columns(&sql, schema, "__sp_c",
+                     sp_stages_schema(p->s, side[k]), 1);
+      sp_buf_puts(&sql, " FROM ");
+      sp_stages_append_name(p->s, &sql, side[k]);
+      st = add(p, SP_STAGE_HASH, side[k], p->partitions, &sql, keys, ncols,
+               "rows hashed on every column, so that equal rows meet",
+               &side[k], err);
+    }
+  }
+  if (st != SP_OK)
+    goto out;
+  /* Each partition: the operation over both sides, as typed as before. */
+  sp_buf_reset(&sql);
+  sp_buf_puts(&sql, "SELECT ");
+  for (i = 0; i < ncols; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "c%zu", i);
+    sp_buf_puts(&sql, i ? ", " : "");
+    sp_buf_append_ident(&sql, name);
+    sp_buf_puts(&sql, " AS ");
+    if (json_array_size(mods))
+      sp_buf_appendf(&sql, "\"__sp_c%zu\"", i);
+    else
+      sp_buf_append_ident(&sql, json_string_value(json_array_get(
+                                    json_array_get(schema, i), 0)));
+  }
+  sp_buf_puts(&sql, " FROM (SELECT * FROM ");
+  sp_stages_append_typed(p->s, &sql, side[0], -1);
+  sp_buf_appendf(&sql, " AS \"__sp_l\" %s%s SELECT * FROM ", type,
+                 all ? " ALL" : "");
+  sp_stages_append_typed(p->s, &sql, side[1], -1);
+  sp_buf_puts(&sql, " AS \"__sp_r\") AS \"__sp_result\"(");
+  for (i = 0; i < ncols; i++)
+    sp_buf_appendf(&sql, "%s\"c%zu\"", i ? ", " : "", i);
+  sp_buf_putc(&sql, ')');
+  if ((st = add(p, SP_STAGE_SQL, side[0], 0, &sql, NULL, 0, NULL, &x, err)))
+    goto out;
+  *out = x;
+  if (!json_array_size(mods))
+    goto out;
+  /* ORDER BY and LIMIT: on one task, over the result's own names. */
+  if ((st = add(p, SP_STAGE_GATHER, x, 1, NULL, NULL, 0, NULL, &x, err)))
+    goto out;
+  sp_buf_reset(&sql);
+  sp_buf_puts(&sql, "SELECT * FROM (SELECT ");
+  for (i = 0; i < ncols; i++) {
+    sp_buf_appendf(&sql, "%s\"__sp_c%zu\" AS ", i ? ", " : "", i);
+    sp_buf_append_ident(&sql, json_string_value(json_array_get(
+                                  json_array_get(schema, i), 0)));
+  }
+  sp_buf_puts(&sql, " FROM ");
+  sp_stages_append_typed(p->s, &sql, x, -1);
+  sp_buf_puts(&sql, " AS \"__sp_t\") AS \"__sp_result\"");
+  if (sp_buf_oom(&sql)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_tree_parse_select(p->s->con, sql.data, &final, err)) ||
+      json_object_set(final, "modifiers", (json_t *)mods) ||
+      (st = sp_tree_print(p->s->con, final, &printed, err)))
+    goto out;
+  sp_buf_reset(&sql);
+  sp_buf_puts(&sql, printed);
+  {
+    sp_stage stage = {.kind = SP_STAGE_SQL, .threads = p->s->host_threads};
+    if (sp_stage_read(&stage, x) || !(stage.sql = sp_strdup(sql.data)) ||
+        !(stage.note = sp_strdup("one task: the final order (and limit)")))
+      st = sp_error_oom(err);
+    else
+      st = sp_stages_add(p->s, &stage, out, err);
+    sp_stage_release(&stage);
+  }
+out:
+  for (i = 0; keys && i < ncols; i++)
+    sp_free(keys[i]);
+  sp_free(keys);
+  json_decref(final);
+  sp_free(printed);
+  sp_buf_release(&sql);
+  return st;
+}
+
+/* ------------------------------------------------------------------ */
 
 /* tree's result: names and types, its names replaced by names (if any). */
 static sp_status block_schema(planner *p, const json_t *tree,
@@ -333,10 +516,20 @@ static sp_status plan_block(planner *p, const json_t *node,
 
   if (st != SP_OK)
     return st;
-  if (strcmp(sp_tree_str(tree, "type"), "SELECT_NODE") != 0) {
+  if (strcmp(sp_tree_str(tree, "type"), "SET_OPERATION_NODE") == 0) {
+    if ((st = plan_ctes(p, &tree, &why, err)) != SP_OK ||
+        (st = block_schema(p, tree, names, &schema, err)) != SP_OK)
+      goto out;
+    if (!why && (st = plan_setop(p, tree, schema, out, &why, err)) != SP_OK)
+      goto out;
+    if (!why) {
+      p->split++;
+      goto out;
+    }
+  } else if (strcmp(sp_tree_str(tree, "type"), "SELECT_NODE") != 0) {
     why = strcmp(sp_tree_str(tree, "type"), "RECURSIVE_CTE_NODE") == 0
               ? "a recursive CTE runs on one task"
-              : "UNION, INTERSECT and EXCEPT are not split yet";
+              : "this kind of query is not split yet";
   } else if ((st = plan_ctes(p, &tree, &why, err)) != SP_OK ||
              (!why &&
               ((st = plan_from(p, tree, "from_table", err)) != SP_OK ||
@@ -344,7 +537,7 @@ static sp_status plan_block(planner *p, const json_t *node,
                                      err))))) {
     goto out;
   }
-  if ((st = block_schema(p, tree, names, &schema, err)) != SP_OK)
+  if (!schema && (st = block_schema(p, tree, names, &schema, err)) != SP_OK)
     goto out;
   /* A correlated subquery stays in the block: its tables are read whole
    * or hashed with the outer ones (sql/sources.c). */

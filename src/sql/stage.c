@@ -75,6 +75,20 @@ int64_t sp_stages_bytes(const sp_stages *s, int n)
   return st ? st->bytes : s->inputs[n].bytes;
 }
 
+int sp_stages_plain(const sp_stages *s, int n)
+{
+  const sp_stage *st = stage_of(s, n);
+  const sp_node *node;
+
+  if (st)
+    return st->kind != SP_STAGE_SQL || !st->ninputs ||
+           sp_stages_plain(s, st->inputs[0]);
+  node = s->inputs[n].node;
+  return node->npartitions == 1 ||
+         (node->ndims == 1 &&
+          strcmp(node->dims[0].name, SP_DEFAULT_DIMENSION) == 0);
+}
+
 int sp_stages_files(const sp_stages *s, int n)
 {
   const sp_stage *st = stage_of(s, n);

@@ -73,6 +73,10 @@ int sp_stages_partitions(const sp_stages *s, int n);
  * reads) for a stage. */
 int64_t sp_stages_bytes(const sp_stages *s, int n);
 
+/* 1 if placeholder n's partitions are along the one default dimension,
+ * as every exchange's are: two such with as many partitions pair up. */
+int sp_stages_plain(const sp_stages *s, int n);
+
 /* The files of placeholder n, for splitting: a table's; 1 for a stage. */
 int sp_stages_files(const sp_stages *s, int n);
 

@@ -383,15 +383,19 @@ SELECT count(*) AS n FROM (SELECT * FROM lineitem LIMIT 100);
 SELECT DISTINCT l_shipmode, l_returnflag FROM lineitem;
 
 -- name: union_distinct
+-- expect: hash
 SELECT c_nationkey AS k FROM customer UNION SELECT s_nationkey FROM supplier;
 
 -- name: union_all
+-- expect: sql
 SELECT o_custkey AS k FROM orders WHERE o_orderpriority = '1-URGENT' UNION ALL SELECT c_custkey FROM customer WHERE c_acctbal < 0;
 
 -- name: intersect
+-- expect: hash
 SELECT o_custkey FROM orders WHERE year(o_orderdate) = 1995 INTERSECT SELECT o_custkey FROM orders WHERE year(o_orderdate) = 1996;
 
 -- name: except
+-- expect: hash
 SELECT c_custkey FROM customer EXCEPT SELECT o_custkey FROM orders;
 
 -- name: window_partitioned
@@ -577,4 +581,16 @@ FROM t WHERE id % 7 = 1 ORDER BY r, id LIMIT 40;
 -- expect: hash
 SELECT c_custkey, o_orderkey, sum(o_totalprice) OVER (PARTITION BY c_custkey ORDER BY o_orderkey) AS running
 FROM customer JOIN orders ON c_custkey = o_custkey WHERE c_acctbal > 5000;
+
+-- name: set_operations_nested_ordered
+-- flags: ordered
+-- expect: hash gather
+(SELECT k, s FROM t WHERE g < 3 EXCEPT ALL SELECT k, s FROM t WHERE g = 1)
+UNION ALL (SELECT k, 'u' FROM u INTERSECT SELECT k, 'u' FROM t)
+ORDER BY 1 DESC NULLS LAST, 2 LIMIT 25;
+
+-- name: union_all_of_aggregates
+-- expect: hash
+SELECT g AS key, count(*) AS n FROM t GROUP BY g
+UNION ALL SELECT id1::VARCHAR AS key2, sum(v1) FROM g GROUP BY id1;
 
