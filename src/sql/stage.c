@@ -151,6 +151,7 @@ void sp_stage_release(sp_stage *st)
   size_t i;
 
   sp_free(st->inputs);
+  sp_free(st->by);
   sp_free(st->sql);
   for (i = 0; i < st->nkeys; i++)
     sp_free(st->keys[i]);
@@ -263,6 +264,16 @@ sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
     if (stage->kind == SP_STAGE_SQL)
       stage->partitions =
           stage->ninputs ? sp_stages_partitions(s, stage->inputs[0]) : 1;
+    break;
+  case SP_STAGE_RANGE:
+    if (stage->ninputs != 2 || !stage->by) {
+      st = sp_error_set(err, SP_EINTERNAL, "a range stage without its "
+                        "split points or key");
+      break;
+    }
+    if (!(stage->schema =
+              json_deep_copy(sp_stages_schema(s, stage->inputs[0]))))
+      st = sp_error_oom(err);
     break;
   case SP_STAGE_GATHER:
     stage->partitions = 1;
@@ -380,6 +391,13 @@ sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
       st = sp_plan_add_repartition(plan, in[0], stage->partitions, &spec,
                                    &opt, &nodes[ntables + k], err);
       break;
+    case SP_STAGE_RANGE:
+      spec.kind = SP_SPLIT_RANGE;
+      spec.by = stage->by;
+      spec.bounds = in[1];
+      st = sp_plan_add_repartition(plan, in[0], stage->partitions, &spec,
+                                   &opt, &nodes[ntables + k], err);
+      break;
     case SP_STAGE_GATHER:
       if (stage->sql) {
         /* Partials on each producer, all into one partition. */
@@ -419,6 +437,7 @@ static const char *kind_name(sp_stage_kind k)
   case SP_STAGE_HASH:   return "hash";
   case SP_STAGE_GATHER: return "gather";
   case SP_STAGE_SPLIT:  return "split";
+  case SP_STAGE_RANGE:  return "range";
   }
   return "?";
 }

@@ -26,7 +26,9 @@ typedef enum {
                       first */
   SP_STAGE_GATHER, /* every partition into one: no rows moved, or, with
                       sql, what sql gives on each producer */
-  SP_STAGE_SPLIT   /* one partition's files split into partitions */
+  SP_STAGE_SPLIT,  /* one partition's files split into partitions */
+  SP_STAGE_RANGE   /* rows routed by a sort key (by) between split points
+                      (inputs[1], one partition of __sp_i, __sp_bound) */
 } sp_stage_kind;
 
 typedef struct sp_stage {
@@ -35,6 +37,7 @@ typedef struct sp_stage {
   int *inputs;                   /* placeholder numbers */
   size_t ninputs;
   char **keys;                   /* HASH: column names of sql's result */
+  char *by;                      /* RANGE: the sort key, over inputs[0] */
   size_t nkeys;
   int partitions;                /* SPLIT, HASH: how many; SQL: its
                                     inputs'; GATHER: 1 */

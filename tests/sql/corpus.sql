@@ -366,7 +366,7 @@ SELECT x FROM t ORDER BY x DESC LIMIT 7;
 
 -- name: order_by_full
 -- flags: ordered
--- expect: gather
+-- expect: range
 SELECT o_orderkey, o_totalprice FROM orders ORDER BY o_totalprice DESC, o_orderkey;
 
 -- name: order_by_limit_offset
@@ -526,7 +526,7 @@ SELECT id, s FROM t WHERE g = 2 ORDER BY x * -1 NULLS FIRST, id LIMIT 30 OFFSET 
 
 -- name: order_by_alias_over_column
 -- flags: ordered
--- expect: gather
+-- expect: range
 SELECT id AS x, k FROM t WHERE k < 5 ORDER BY x DESC, k;
 
 -- name: distinct_ordered_limit
