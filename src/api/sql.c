@@ -120,12 +120,24 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   /* The tables are computed first: the planner binds the query against
    * their real columns. */
   for (k = 0; k < refs.nused && st == SP_OK; k++) {
-    sp_df *df = s->tables[refs.used[k]].arg;
+    sp_df *df = NULL;
     sp_dataset *files = sp_calloc(1, sizeof(*files));
-    inputs[k].name = s->tables[refs.used[k]].name;
-    inputs[k].node = df->node;
-    inputs[k].files = files;
-    st = files ? sp_df_files(df, files, err) : sp_error_oom(err);
+    if (refs.used[k] == SP_SQL_FILES) {
+      /* Parquet files named in the query: read as a table would be. */
+      const char *pattern = refs.patterns[k];
+      st = sp_read_parquet(s, &pattern, 1, NULL, &df, err);
+      inputs[k].name = pattern;
+    } else {
+      df = s->tables[refs.used[k]].arg;
+      inputs[k].name = s->tables[refs.used[k]].name;
+    }
+    if (st == SP_OK) {
+      inputs[k].node = df->node;
+      inputs[k].files = files;
+      st = files ? sp_df_files(df, files, err) : sp_error_oom(err);
+    } else {
+      sp_free(files);
+    }
     inputs[k].bytes = st == SP_OK ? files_bytes(files) : 0;
   }
   setup.mode = opt ? opt->mode : SP_SQL_AUTO;

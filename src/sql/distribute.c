@@ -737,8 +737,11 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
                       &bucket, err)) != SP_OK || !post)
     goto out;
 
+  /* An aggregate's result is mostly small: one task sorts it, without
+   * the range's four stages. */
   ranged = b->order_mod && b->limit < 0 && b->offset < 0 &&
-           rankable(orders);
+           rankable(orders) && !json_array_size(b->aggs) &&
+           !json_array_size(b->groups);
   if (ranged) {
     if ((st = range_partition(b, bucket, position, &out, err)) != SP_OK)
       goto out;

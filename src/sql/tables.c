@@ -34,6 +34,11 @@ static const char *str(const json_t *o, const char *key)
   return json_string_value(json_object_get(o, key));
 }
 
+static int str_is(const char *a, const char *b)
+{
+  return a && b && strcmp(a, b) == 0;
+}
+
 /* 1 if o's key is a non-empty string (the parse tree spells "none" ""). */
 static int has(const json_t *o, const char *key)
 {
@@ -176,13 +181,73 @@ static sp_status unknown_table(const walk *w, const char *name,
   return st;
 }
 
+/* The placeholder for entry k (registered table used[k], or pattern) of
+ * refs, adding it: *k its place. */
+static sp_status add_use(sp_sql_refs *r, size_t table, const char *pattern,
+                         size_t *k, sp_error **err)
+{
+  size_t cap = r->nused, pcap = r->nused;
+  char *copy = NULL;
+
+  for (*k = 0; *k < r->nused; (*k)++)
+    if (pattern ? r->patterns[*k] && strcmp(r->patterns[*k], pattern) == 0
+                : r->used[*k] == table)
+      return SP_OK;
+  if ((pattern && !(copy = sp_strdup(pattern))) ||
+      sp_grow((void **)&r->used, &cap, r->nused + 1, sizeof(*r->used)) ||
+      sp_grow((void **)&r->patterns, &pcap, r->nused + 1,
+              sizeof(*r->patterns))) {
+    sp_free(copy);
+    return sp_error_oom(err);
+  }
+  r->used[r->nused] = pattern ? SP_SQL_FILES : table;
+  r->patterns[r->nused] = copy;
+  *k = r->nused++;
+  return SP_OK;
+}
+
+/* 1 if a path pattern names Parquet files. */
+static int parquet_pattern(const char *path)
+{
+  size_t n = strlen(path);
+
+  return n > 8 && strcasecmp(path + n - 8, ".parquet") == 0;
+}
+
+/* Makes the table reference o read placeholder k as alias (when it has
+ * none of its own). */
+static sp_status read_placeholder(const sp_sql_refs *r, json_t *o, size_t k,
+                                  const char *alias, sp_error **err)
+{
+  char place[64];
+
+  snprintf(place, sizeof(place), "%s%zu", r->tag, k);
+  if (!has(o, "alias") && json_object_set_new(o, "alias", json_string(alias)))
+    return sp_error_oom(err);
+  return json_object_set_new(o, "table_name", json_string(place))
+             ? sp_error_oom(err)
+             : SP_OK;
+}
+
+/* The name DuckDB gives the files of path: the file's name without its
+ * extension. */
+static char *file_alias(const char *path)
+{
+  const char *base = strrchr(path, '/');
+  char *alias = sp_strdup(base ? base + 1 : path), *dot;
+
+  if (alias && (dot = strchr(alias, '.')) && dot != alias)
+    *dot = '\0';
+  return alias;
+}
+
 /* Resolves the BASE_TABLE o: a CTE stays; a registered table becomes a
  * placeholder; a path becomes absolute. */
 static sp_status resolve_base(walk *w, json_t *o, sp_error **err)
 {
   const char *name = str(o, "table_name");
   sp_sql_refs *r = w->refs;
-  char *abs = NULL, place[64];
+  char *abs = NULL;
   sp_status st;
   size_t i, k;
 
@@ -195,31 +260,25 @@ static sp_status resolve_base(walk *w, json_t *o, sp_error **err)
     if (strcasecmp(w->tables[i].name, name) == 0)
       break;
   if (i < w->ntables && !has(o, "schema_name") && !has(o, "catalog_name")) {
-    for (k = 0; k < r->nused && r->used[k] != i; k++)
-      ;
-    if (k == r->nused) {
-      size_t cap = r->nused;
-      if (sp_grow((void **)&r->used, &cap, r->nused + 1, sizeof(*r->used)))
-        return sp_error_oom(err);
-      r->used[r->nused++] = i;
-    }
-    snprintf(place, sizeof(place), "%s%zu", r->tag, k);
     /* Columns qualified by the table's name still find it. */
-    if (!has(o, "alias") &&
-        json_object_set_new(o, "alias", json_string(name)))
-      return sp_error_oom(err);
-    return json_object_set_new(o, "table_name", json_string(place))
-               ? sp_error_oom(err)
-               : SP_OK;
+    if ((st = add_use(r, i, NULL, &k, err)) != SP_OK)
+      return st;
+    return read_placeholder(r, o, k, name, err);
   }
   if (has(o, "schema_name") || has(o, "catalog_name") ||
       !looks_like_path(name))
     return unknown_table(w, name, err);
   if ((st = absolute_pattern(name, &abs, err)) != SP_OK)
     return st;
-  st = json_object_set_new(o, "table_name", json_string(abs))
-           ? sp_error_oom(err)
-           : SP_OK;
+  if (parquet_pattern(abs)) {
+    char *alias = file_alias(name);
+    st = !alias ? sp_error_oom(err) : add_use(r, 0, abs, &k, err);
+    if (st == SP_OK)
+      st = read_placeholder(r, o, k, alias, err);
+    sp_free(alias);
+  } else if (json_object_set_new(o, "table_name", json_string(abs))) {
+    st = sp_error_oom(err);
+  }
   sp_free(abs);
   return st;
 }
@@ -245,11 +304,56 @@ static sp_status push_ctes(walk *w, const json_t *o, size_t *pushed,
   return SP_OK;
 }
 
+/* read_parquet('<one pattern>') (its path made absolute), with nothing
+ * else: becomes a placeholder of its files, read as a table. */
+static sp_status inline_parquet(walk *w, json_t *o, int *done,
+                                sp_error **err)
+{
+  const json_t *fn = json_object_get(o, "function");
+  const json_t *args = json_object_get(fn, "children");
+  const json_t *first = json_array_get(args, 0);
+  const char *name = str(fn, "function_name"), *path;
+  json_t *table;
+  sp_status st;
+  size_t k;
+
+  *done = 0;
+  if (!name || (strcmp(name, "read_parquet") != 0 &&
+                strcmp(name, "parquet_scan") != 0) ||
+      json_array_size(args) != 1 || !str_is(str(first, "class"),
+                                               "CONSTANT") ||
+      has(first, "alias") ||
+      !(path = str(json_object_get(first, "value"), "value")) ||
+      !parquet_pattern(path) ||
+      json_array_size(json_object_get(o, "column_name_alias")) ||
+      !json_is_null(json_object_get(o, "sample")))
+    return SP_OK;
+  if ((st = add_use(w->refs, 0, path, &k, err)) != SP_OK)
+    return st;
+  table = json_pack("{s:s, s:O, s:n, s:O, s:s, s:s, s:[], s:s, s:n}",
+                    "type", "BASE_TABLE", "alias", json_object_get(o, "alias"),
+                    "sample", "query_location",
+                    json_object_get(o, "query_location"), "schema_name", "",
+                    "table_name", "", "column_name_alias", "catalog_name", "",
+                    "at_clause");
+  if (!table)
+    return sp_error_oom(err);
+  json_object_clear(o);
+  if (json_object_update(o, table))
+    st = sp_error_oom(err);
+  else
+    st = read_placeholder(w->refs, o, k, "read_parquet", err);
+  json_decref(table);
+  *done = 1;
+  return st;
+}
+
 static sp_status walk_tree(walk *w, json_t *o, sp_error **err)
 {
   const char *key;
   size_t pushed = 0, i;
   sp_status st = SP_OK;
+  int done;
   json_t *v;
 
   if (json_is_array(o)) {
@@ -264,6 +368,9 @@ static sp_status walk_tree(walk *w, json_t *o, sp_error **err)
     return resolve_base(w, o, err);
   if (is_table(o, "TABLE_FUNCTION") &&
       (st = fix_reader(json_object_get(o, "function"), err)) != SP_OK)
+    return st;
+  if (is_table(o, "TABLE_FUNCTION") &&
+      ((st = inline_parquet(w, o, &done, err)) != SP_OK || done))
     return st;
   if ((st = push_ctes(w, o, &pushed, err)) != SP_OK)
     return st;
@@ -308,6 +415,11 @@ sp_status sp_sql_resolve(json_t *stmt, const sp_sql_table *tables,
 
 void sp_sql_refs_release(sp_sql_refs *refs)
 {
+  size_t k;
+
+  for (k = 0; refs->patterns && k < refs->nused; k++)
+    sp_free(refs->patterns[k]);
+  sp_free(refs->patterns);
   sp_free(refs->used);
   sp_free(refs->tag);
   memset(refs, 0, sizeof(*refs));

@@ -594,3 +594,10 @@ ORDER BY 1 DESC NULLS LAST, 2 LIMIT 25;
 SELECT g AS key, count(*) AS n FROM t GROUP BY g
 UNION ALL SELECT id1::VARCHAR AS key2, sum(v1) FROM g GROUP BY id1;
 
+
+-- name: parquet_files_named_inline_joined
+-- expect: hash
+SELECT l_returnflag, count(*) AS n, sum(o.o_totalprice) AS total
+FROM read_parquet('@DATA@/lineitem/*.parquet') AS l JOIN '@DATA@/orders/*.parquet' AS o
+  ON l.l_orderkey = o.o_orderkey
+GROUP BY l_returnflag;
