@@ -107,16 +107,18 @@ static void load_corpus(fixture *f)
   }
 }
 
-/* The query's text with @DATA@ for the data folder. */
+/* The query's text with each @DATA@ the data folder. */
 static char *expand(const fixture *f, const char *sql)
 {
   const char *at = strstr(sql, "@DATA@");
-  char *out;
+  char *once, *out;
 
   if (!at)
     return strdup(sql);
-  out = malloc(strlen(sql) + strlen(f->data) + 1);
-  sprintf(out, "%.*s%s%s", (int)(at - sql), sql, f->data, at + 6);
+  once = malloc(strlen(sql) + strlen(f->data) + 1);
+  sprintf(once, "%.*s%s%s", (int)(at - sql), sql, f->data, at + 6);
+  out = expand(f, once);
+  free(once);
   return out;
 }
 
