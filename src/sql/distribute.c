@@ -680,13 +680,14 @@ fail:
  * and then what ORDER BY, LIMIT and OFFSET need: orders are the sort
  * keys, over tree's FROM. */
 static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
-                        const json_t *orders, int items_match, sp_error **err)
+                        const json_t *orders, int items_match,
+                        const char *note, sp_error **err)
 {
   json_t *items = json_object_get(tree, "select_list"), *o, *item;
   size_t nitems = json_array_size(b->schema), nextra = 0, j, i;
   int post = b->order_mod || b->limit >= 0 || b->offset >= 0;
   int *position = NULL, bucket = -1, out = -1, ranged;
-  sp_buf sql = SP_BUF_INIT;
+  sp_buf sql = SP_BUF_INIT, notes = SP_BUF_INIT;
   sp_stage stage = {0};
   char *printed = NULL;
   sp_status st = SP_OK;
@@ -729,11 +730,15 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
     }
   if (sp_stages_partitions(b->s, in[0]) == 1)
     stage.threads = b->s->host_threads;
-  if ((st = sp_block_add_stage(b, &stage, &sql,
-                      post && b->limit >= 0 ? "a top-N on each partition"
-                      : b->joined ? "the join on each partition of the "
-                                    "biggest table, the others read whole"
-                                  : NULL,
+  if (note)
+    sp_buf_puts(&notes, note);
+  if (post && b->limit >= 0)
+    sp_buf_puts(&notes, note ? "; then a top-N" : "a top-N on each partition");
+  if (sp_buf_oom(&notes)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_block_add_stage(b, &stage, &sql, notes.data,
                       &bucket, err)) != SP_OK || !post)
     goto out;
 
@@ -794,6 +799,7 @@ out:
   sp_free(position);
   sp_free(printed);
   sp_buf_release(&sql);
+  sp_buf_release(&notes);
   return st;
 }
 
@@ -887,7 +893,10 @@ static sp_status route_in_place(sp_block *b, sp_error **err)
   if (!tree || json_object_set_new(tree, "modifiers", json_array()))
     st = sp_error_oom(err);
   else
-    st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star, err);
+    st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star,
+                "the whole block on each partition: every group's (window "
+                "partition's) rows are in one",
+                err);
   json_decref(tree);
   return st;
 }
@@ -920,7 +929,8 @@ static sp_status route_scan(sp_block *b, sp_error **err)
   }
   if (!(tree = bare_copy(b)))
     return sp_error_oom(err);
-  st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star, err);
+  st = finish(b, tree, b->inputs, b->ninputs, b->orders, !b->star,
+              b->joined ? "the join on each partition" : NULL, err);
   json_decref(tree);
   return st;
 }
@@ -1061,7 +1071,8 @@ static sp_status route_split_aggregate(sp_block *b, sp_error **err)
       json_decref(orders);
       goto oom;
     }
-    st = finish(b, tree, &x, 1, orders, 1, err);
+    st = finish(b, tree, &x, 1, orders, 1,
+                "the final aggregate of each partition's partials", err);
     json_decref(orders);
   }
   goto out;
@@ -1184,7 +1195,8 @@ static sp_status route_hash_rows(sp_block *b, const json_t *keys,
       json_object_set_new(tree, "where_clause", json_null()) ||
       json_object_set_new(tree, "modifiers", json_array()))
     goto oom;
-  st = finish(b, tree, &x, 1, b->orders, !b->star, err);
+  st = finish(b, tree, &x, 1, b->orders, !b->star,
+              "the whole block on each partition", err);
   goto out;
 oom:
   st = sp_error_oom(err);
@@ -1259,7 +1271,7 @@ static sp_status route_distinct(sp_block *b, sp_error **err)
   /* Sort keys are DISTINCT columns (DuckDB insists): by their names. */
   if (substitute(b, &orders, items, refs))
     goto oom;
-  st = finish(b, final, &x, 1, orders, 1, err);
+  st = finish(b, final, &x, 1, orders, 1, "distinct rows again", err);
   goto out;
 oom:
   st = sp_error_oom(err);

@@ -5,6 +5,7 @@
 #include "sql/stage.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec/duck.h"
@@ -454,12 +455,31 @@ static void explain_input(const sp_stages *s, sp_buf *b, int n)
   sp_buf_appendf(b, " (%d partition%s)", parts, parts == 1 ? "" : "s");
 }
 
-static void explain_sql(sp_buf *b, const char *label, const char *sql)
+/* Appends sql, each placeholder as {its table's name} or {stage N}. */
+static void explain_sql(const sp_stages *s, sp_buf *b, const char *label,
+                        const char *sql)
 {
+  const char *tag = s->refs->tag;
+  size_t taglen = strlen(tag);
+
   sp_buf_appendf(b, "  %s:\n    ", label);
-  for (; *sql; sql++) {
+  while (*sql) {
+    int quoted = sql[0] == '"' && strncmp(sql + 1, tag, taglen) == 0;
+    const char *at = sql + quoted;
+    if (strncmp(at, tag, taglen) == 0 && isdigit((unsigned char)at[taglen])) {
+      char *end;
+      long n = strtol(at + taglen, &end, 10);
+      if (n >= 0 && n < sp_stages_next(s) && (!quoted || *end == '"')) {
+        if (n < (long)s->refs->nused)
+          sp_buf_appendf(b, "{%s}", s->inputs[n].name);
+        else
+          sp_buf_appendf(b, "{stage %ld}", n - (long)s->refs->nused + 1);
+        sql = end + quoted;
+        continue;
+      }
+    }
     sp_buf_putc(b, *sql);
-    if (*sql == '\n')
+    if (*sql++ == '\n')
       sp_buf_puts(b, "    ");
   }
   sp_buf_putc(b, '\n');
@@ -493,7 +513,7 @@ void sp_stages_explain(const sp_stages *s, sp_buf *b)
     if (st->note)
       sp_buf_appendf(b, "  %s\n", st->note);
     if (st->sql)
-      explain_sql(b, st->kind != SP_STAGE_SQL ? "each producer first"
+      explain_sql(s, b, st->kind != SP_STAGE_SQL ? "each producer first"
                                                : "sql",
                   st->sql);
   }
