@@ -622,8 +622,9 @@ typedef enum sp_sql_mode {
 typedef struct sp_sql_options {
   sp_sql_mode mode;
   /* The partitions of each exchange (hash on group keys, ...); 0: one per
-   * worker slot, fewer for small inputs (one per SP_SQL_PARTITION_BYTES of
-   * input files). */
+   * worker, fewer for small inputs (one per SP_SQL_PARTITION_BYTES of
+   * input files), and in SP_SQL_AUTO inputs under SP_SQL_PARTITION_BYTES
+   * run on one task, without the stages' fixed costs. */
   int partitions;
   /* A join reads every table but its biggest whole in each partition
    * (broadcast) when they hold at most this many bytes together (their
@@ -655,11 +656,13 @@ SP_API sp_status sp_register_table(sp_session *s, const char *name, sp_df *df,
  * sp_node_options). Write, collect or process the result further like any
  * DataFrame; sp_explain prints its stages.
  *
- * The query is cut into stages joined by exchanges, each stage one DuckDB
- * query per partition (docs/sql.md lists the shapes that split: scans,
- * GROUP BY, global aggregates, DISTINCT, ORDER BY and LIMIT over a
- * registered table so far). Anything else runs whole on one task over all
- * of its inputs, with the threads of a host, and sp_explain says why.
+ * The query is cut into stages joined by exchanges (hash, gather, range),
+ * each stage one DuckDB query per partition: scans, GROUP BY, DISTINCT,
+ * joins (broadcast or hashed on the key), correlated and uncorrelated
+ * subqueries, CTEs, windows with PARTITION BY, set operations, ORDER BY
+ * and LIMIT (docs/sql.md has the table). A part it cannot split runs whole
+ * on one task over its inputs, with the threads of a host, and sp_explain
+ * says which and why.
  *
  * The query is parsed and bound before anything of it runs: a syntax error
  * fails with DuckDB's message and its line and column (SP_ESQL); an
