@@ -236,9 +236,51 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   free(dir);
 }
 
+/* smallpond sql under mpirun with 3 ranks: a hashed join with an
+ * aggregate, a correlated subquery, an ORDER BY through the range, each
+ * the same rows as DuckDB's on the same files. */
+static void test_mpi_sql(void **state)
+{
+  static const char *const queries[] = {
+    /* every join hashed on its key (--broadcast-mib 0) */
+    "SELECT t.k, count(*) AS n, round(sum(u.v), 6) AS s FROM t JOIN u "
+    "ON t.k = u.k AND u.v < 0.2 GROUP BY t.k",
+    "SELECT k, name FROM t WHERE v < 0.01 AND EXISTS (SELECT 1 FROM u "
+    "WHERE u.k = t.k AND u.v > 0.99)",
+    "SELECT k, v, name FROM t WHERE v > 0.5 ORDER BY v DESC, k",
+  };
+  char *dir = tk_tmpdir();
+  const char *glob = tk_path(dir, "part-*.parquet");
+  size_t i;
+
+  (void)state;
+  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
+  for (i = 0; i < sizeof(queries) / sizeof(*queries); i++) {
+    const char *out = tk_path(dir, tk_fmt("sql-%zu", i));
+    char *log = NULL;
+    int rc = shell(tk_fmt("mpirun -np 3 %s sql --quiet --data-root %s "
+                          "--partitions 4 --broadcast-mib 0 --table "
+                          "t='%s' --table u='%s' --write-parquet %s \"%s\"",
+                          SP_CLI_PATH, tk_path(dir, "root"), glob, glob, out,
+                          queries[i]),
+                   &log);
+    if (rc != 0)
+      fprintf(stderr, "%s\n", log);
+    assert_int_equal(rc, 0);
+    free(log);
+    tk_assert_same_rows(
+        tk_fmt("WITH t AS (FROM read_parquet('%s')), u AS (FROM "
+               "read_parquet('%s')) %s", glob, glob, queries[i]),
+        tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  }
+  tk_rm_rf(dir);
+  free(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_mpi_sql),
     cmocka_unit_test(test_mpi_same_as_local),
     cmocka_unit_test(test_mpi_unshared_root),
     cmocka_unit_test(test_mpi_rank_dies_rerun_resumes),
