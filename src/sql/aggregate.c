@@ -35,14 +35,16 @@ static const struct {
   {"stddev", SPLIT_VAR, "samp sqrt"},
 };
 
-static int split_of(const json_t *agg)
+static int split_of(const json_t *agg, int distinct_ok)
 {
   const char *fn = sp_tree_str(agg, "function_name");
   const json_t *orders = json_object_get(json_object_get(agg, "order_bys"),
                                          "orders");
   size_t i;
 
-  if (json_is_true(json_object_get(agg, "distinct")) ||
+  int distinct = json_is_true(json_object_get(agg, "distinct"));
+
+  if ((distinct && !distinct_ok) ||
       json_is_true(json_object_get(agg, "export_state")) ||
       json_array_size(orders) > 0 || *sp_tree_str(agg, "schema") ||
       *sp_tree_str(agg, "catalog"))
@@ -51,6 +53,13 @@ static int split_of(const json_t *agg)
     if (strcasecmp(fn, splits[i].name) == 0)
       break;
   if (i == sizeof(splits) / sizeof(splits[0]))
+    return -1;
+  /* DISTINCT over rows hashed on the argument: each partition's distinct
+   * values are its own, so counts and sums of them add up. */
+  if (distinct && (splits[i].kind == SPLIT_VAR ||
+                   strcmp(splits[i].name, "product") == 0 ||
+                   strncmp(splits[i].name, "bit_", 4) == 0 ||
+                   strcmp(splits[i].name, "count_star") == 0))
     return -1;
   /* Every one of these takes one argument but count(*). */
   if (json_array_size(json_object_get(agg, "children")) !=
@@ -61,9 +70,9 @@ static int split_of(const json_t *agg)
   return (int)i;
 }
 
-int sp_agg_splits(const json_t *agg)
+int sp_agg_splits(const json_t *agg, int distinct_ok)
 {
-  return split_of(agg) >= 0;
+  return split_of(agg, distinct_ok) >= 0;
 }
 
 /* Appends a partial: agg as fn (NULL: as it is), aliased <partial><k>;
@@ -131,11 +140,11 @@ static int split_var(const json_t *agg, const char *stat,
   return 0;
 }
 
-int sp_agg_split(const json_t *agg, const sp_agg_names *names,
-                 json_t *partials, sp_buf *final, sp_buf *windows,
-                 int *nwindows)
+int sp_agg_split(const json_t *agg, int distinct_ok,
+                 const sp_agg_names *names, json_t *partials, sp_buf *final,
+                 sp_buf *windows, int *nwindows)
 {
-  int i = split_of(agg);
+  int i = split_of(agg, distinct_ok);
   char a[64], b[64];
 
   if (i < 0)

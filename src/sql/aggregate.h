@@ -13,9 +13,10 @@
  *   stddev, stddev_pop/samp       final: the pooled second moment, with
  *                                 the group's mean from a window
  *
- * A FILTER clause stays on every partial. DISTINCT, ORDER BY inside the
- * call, and any other aggregate (median, quantile, string_agg, corr, ...)
- * do not split: the planner hashes the rows on the group keys first.
+ * A FILTER clause stays on every partial. ORDER BY inside the call, and
+ * any other aggregate (median, quantile, string_agg, corr, ...) do not
+ * split: the planner hashes the rows on the group keys first. DISTINCT
+ * splits only over rows hashed on its argument.
  */
 #ifndef SP_SQL_AGGREGATE_H
 #define SP_SQL_AGGREGATE_H
@@ -32,16 +33,18 @@ typedef struct sp_agg_names {
                           columns' PARTITION BY, or "" */
 } sp_agg_names;
 
-/* 1 if agg, a FUNCTION node of an aggregate, splits. */
-int sp_agg_splits(const json_t *agg);
+/* 1 if agg, a FUNCTION node of an aggregate, splits. distinct_ok: the
+ * rows are hashed on the argument of agg's DISTINCT, so that count, sum,
+ * min, max and avg of DISTINCT values split too. */
+int sp_agg_splits(const json_t *agg, int distinct_ok);
 
 /* Splits agg: appends its partial aggregates (new trees, aliased
  * <partial><k> for k from json_array_size(partials)) to partials, its
  * final expression over them to final (SQL text), and the window columns
  * it needs (SQL text, `expr AS <window><k>`, each after ", ") to windows,
  * k from *nwindows, which grows. -1 when out of memory. */
-int sp_agg_split(const json_t *agg, const sp_agg_names *names,
-                 json_t *partials, sp_buf *final, sp_buf *windows,
-                 int *nwindows);
+int sp_agg_split(const json_t *agg, int distinct_ok,
+                 const sp_agg_names *names, json_t *partials, sp_buf *final,
+                 sp_buf *windows, int *nwindows);
 
 #endif

@@ -40,6 +40,8 @@ typedef struct sp_block {
                             its own (joins, subqueries), not the combine
                             of an exchange */
   int copartitioned;     /* the tables are hashed on one key */
+  int distinct_ok;       /* the rows are hashed on the DISTINCT aggregates'
+                            argument */
   int *inputs;           /* the sources, the one partitioned first */
   size_t ninputs;
   int64_t broadcast_bytes;

@@ -1000,7 +1000,8 @@ static sp_status route_split_aggregate(sp_block *b, sp_error **err)
   names.over = over.data ? over.data : "";
   json_array_foreach(b->aggs, i, e) {
     sp_buf_puts(&text, i ? ", CAST((" : "CAST((");
-    if (sp_agg_split(e, &names, partials, &text, &windows, &nwindows))
+    if (sp_agg_split(e, b->distinct_ok, &names, partials, &text, &windows,
+                     &nwindows))
       goto oom;
     sp_buf_appendf(&text, ") AS %s)",
                    json_string_value(json_array_get(
@@ -1133,21 +1134,20 @@ fail:
   return NULL;
 }
 
-/* The rows hashed on keys, then the whole block on each partition: a
- * GROUP BY with an aggregate that does not split (keys: the group
- * expressions), windows (the PARTITION BY they share). */
-static sp_status route_hash_rows(sp_block *b, const json_t *keys,
-                                 const char *note, sp_error **err)
+/* Adds the exchange of the block's rows (the columns it reads after
+ * WHERE) hashed on keys; *from the FROM that reads them back in the
+ * block's place, with the table's types and name. */
+static sp_status hash_rows(sp_block *b, const json_t *keys, const char *note,
+                           int *x, json_t **from, sp_error **err)
 {
-  json_t *needed = needed_columns(b), *items = NULL, *tree = NULL;
-  json_t *from = NULL, *e;
+  json_t *needed = needed_columns(b), *items = NULL, *tree = NULL, *e;
   size_t nneeded, i, k;
   sp_buf text = SP_BUF_INIT;
   sp_stage stage = {.kind = SP_STAGE_HASH};
   char *printed = NULL;
   sp_status st = SP_OK;
-  int x = -1;
 
+  *from = NULL;
   if (!needed || !(items = json_deep_copy(needed)) ||
       !(stage.keys = sp_calloc(json_array_size(keys), sizeof(*stage.keys))))
     goto oom;
@@ -1180,23 +1180,13 @@ static sp_status route_hash_rows(sp_block *b, const json_t *keys,
     goto out;
   sp_buf_puts(&text, printed);
   if ((st = exchange(b, SP_STAGE_HASH, &text, stage.keys, stage.nkeys, note,
-                     &x, err)) != SP_OK)
+                     x, err)) != SP_OK)
     goto out;
-
   sp_buf_reset(&text);
-  sp_stages_append_typed(b->s, &text, x, (int)nneeded);
+  sp_stages_append_typed(b->s, &text, *x, (int)nneeded);
   sp_buf_puts(&text, " AS ");
   sp_buf_append_ident(&text, from_alias(b));
-  if (!(from = sp_block_parse_from(b, &text, &st, err)))
-    goto out;
-  json_decref(tree);
-  if (!(tree = json_deep_copy(b->node)) ||
-      json_object_set(tree, "from_table", from) ||
-      json_object_set_new(tree, "where_clause", json_null()) ||
-      json_object_set_new(tree, "modifiers", json_array()))
-    goto oom;
-  st = finish(b, tree, &x, 1, b->orders, !b->star,
-              "the whole block on each partition", err);
+  *from = sp_block_parse_from(b, &text, &st, err);
   goto out;
 oom:
   st = sp_error_oom(err);
@@ -1205,9 +1195,72 @@ out:
   json_decref(needed);
   json_decref(items);
   json_decref(tree);
-  json_decref(from);
   sp_free(printed);
   sp_buf_release(&text);
+  return st;
+}
+
+/* The rows hashed on keys, then the whole block on each partition: a
+ * GROUP BY with an aggregate that does not split (keys: the group
+ * expressions), windows (the PARTITION BY they share). */
+static sp_status route_hash_rows(sp_block *b, const json_t *keys,
+                                 const char *note, sp_error **err)
+{
+  json_t *from = NULL, *tree = NULL;
+  sp_status st;
+  int x = -1;
+
+  if ((st = hash_rows(b, keys, note, &x, &from, err)) != SP_OK)
+    goto out;
+  if (!(tree = json_deep_copy(b->node)) ||
+      json_object_set(tree, "from_table", from) ||
+      json_object_set_new(tree, "where_clause", json_null()) ||
+      json_object_set_new(tree, "modifiers", json_array())) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  st = finish(b, tree, &x, 1, b->orders, !b->star,
+              "the whole block on each partition", err);
+out:
+  json_decref(tree);
+  json_decref(from);
+  return st;
+}
+
+/* A global aggregate with DISTINCT aggregates of one argument: the rows
+ * hashed on it, so that each partition's distinct values are its own,
+ * then partials on each partition, gathered, the final on one task. */
+static sp_status route_distinct_aggregate(sp_block *b, const json_t *arg,
+                                          sp_error **err)
+{
+  json_t *keys = json_pack("[O]", (json_t *)arg), *from = NULL;
+  sp_status st;
+  int x = -1;
+
+  if (!keys)
+    return sp_error_oom(err);
+  if ((st = hash_rows(b, keys, "rows hashed on the DISTINCT argument", &x,
+                      &from, err)) != SP_OK)
+    goto out;
+  /* The block now reads the hashed rows, filtered already. */
+  json_decref(b->source);
+  sp_free(b->inputs);
+  b->inputs = NULL;
+  if (!(b->source = json_deep_copy(b->node)) ||
+      json_object_set(b->source, "from_table", from) ||
+      json_object_set_new(b->source, "where_clause", json_null()) ||
+      !(b->inputs = sp_calloc(1, sizeof(*b->inputs)))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  b->inputs[0] = x;
+  b->ninputs = 1;
+  b->staged = 1;
+  b->distinct_ok = 1;
+  st = route_split_aggregate(b, err);
+out:
+  json_decref(keys);
+  json_decref(from);
   return st;
 }
 
@@ -1292,9 +1345,31 @@ static int all_split(const sp_block *b)
   size_t i;
 
   json_array_foreach(b->aggs, i, e)
-    if (!sp_agg_splits(e))
+    if (!sp_agg_splits(e, b->distinct_ok))
       return 0;
   return 1;
+}
+
+/* The one argument every DISTINCT aggregate of the block shares, when the
+ * others split: hashed on it, they all split. NULL otherwise. */
+static const json_t *distinct_argument(const sp_block *b)
+{
+  const json_t *e, *arg = NULL;
+  size_t i;
+
+  json_array_foreach(b->aggs, i, e) {
+    const json_t *children = json_object_get(e, "children");
+    if (!json_is_true(json_object_get(e, "distinct"))) {
+      if (!sp_agg_splits(e, 0))
+        return NULL;
+      continue;
+    }
+    if (json_array_size(children) != 1 || !sp_agg_splits(e, 1) ||
+        (arg && !sp_tree_equal(arg, json_array_get(children, 0), b->alias)))
+      return NULL;
+    arg = json_array_get(children, 0);
+  }
+  return arg;
 }
 
 sp_status sp_sql_route(sp_stages *s, const json_t *node,
@@ -1348,12 +1423,14 @@ sp_status sp_sql_route(sp_stages *s, const json_t *node,
   else if (grouped && !b.joined)
     st = route_hash_rows(&b, b.groups, "rows hashed on the group keys, the "
                          "aggregate whole on each partition", err);
+  else if (!grouped && !b.joined && !hashed && distinct_argument(&b))
+    st = route_distinct_aggregate(&b, distinct_argument(&b), err);
   else
     *why = grouped ? "an aggregate over a join that does not split into "
                      "partials (median, count(DISTINCT), ...), not grouped "
                      "on the key the tables are hashed on"
                    : "a global aggregate that does not split (median, "
-                     "count(DISTINCT), ...) runs on one task";
+                     "DISTINCT of two arguments, ...) runs on one task";
 out:
   if (st == SP_OK && !*why)
     *out = sp_stages_next(s) - 1;

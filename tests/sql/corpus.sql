@@ -249,6 +249,7 @@ FROM lineitem WHERE l_quantity > 45 AND l_shipmode = 'AIR';
 SELECT count(*) AS n FROM lineitem;
 
 -- name: global_aggregates
+-- expect: hash gather
 SELECT count(*), sum(l_quantity), min(l_shipdate), max(l_shipdate), avg(l_extendedprice),
        stddev_samp(l_extendedprice), var_pop(l_discount), bool_and(l_quantity > 0), bool_or(l_tax > 0.07),
        bit_or(l_linenumber), bit_and(l_linenumber | 8), count(DISTINCT l_suppkey)
@@ -601,3 +602,11 @@ SELECT l_returnflag, count(*) AS n, sum(o.o_totalprice) AS total
 FROM read_parquet('@DATA@/lineitem/*.parquet') AS l JOIN '@DATA@/orders/*.parquet' AS o
   ON l.l_orderkey = o.o_orderkey
 GROUP BY l_returnflag;
+
+-- name: global_count_distinct_with_others
+-- expect: hash gather
+SELECT count(DISTINCT o_custkey) AS customers, sum(DISTINCT o_custkey) AS keys,
+       avg(DISTINCT o_custkey) AS mean_key, count(*) AS orders, max(o_totalprice) AS top,
+       count(DISTINCT o_custkey) FILTER (WHERE o_orderstatus = 'F') AS finished
+FROM orders WHERE o_orderdate >= DATE '1995-01-01';
+
