@@ -69,7 +69,8 @@ static int64_t files_bytes(const sp_dataset *files)
 }
 
 /* The partitions of an exchange by default: one per worker, fewer when
- * the inputs are small (one per SP_SQL_PARTITION_BYTES of their files). */
+ * the inputs are small (one per SP_SQL_PARTITION_BYTES of their files),
+ * as many as the most partitioned table at least. */
 static int default_partitions(const sp_session *s, const sp_sql_input *in,
                               size_t n)
 {
@@ -81,6 +82,10 @@ static int default_partitions(const sp_session *s, const sp_sql_input *in,
   parts = (bytes + SP_SQL_PARTITION_BYTES - 1) / SP_SQL_PARTITION_BYTES;
   if (parts > s->job.workers.n)
     parts = s->job.workers.n;
+  /* Tables the user partitioned keep as many. */
+  for (k = 0; k < n; k++)
+    if (in[k].node && in[k].node->npartitions > parts)
+      parts = in[k].node->npartitions;
   return parts < 1 ? 1 : (int)parts;
 }
 
@@ -147,10 +152,15 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   setup.partitions = opt && opt->partitions
                          ? opt->partitions
                          : default_partitions(s, inputs, refs.nused);
+  if (st != SP_OK)
+    goto out;
   /* Small inputs: one partition by default, and then one task does it
    * all, without the stages' fixed costs. */
   setup.small = setup.mode == SP_SQL_AUTO && !(opt && opt->partitions) &&
                 setup.partitions == 1;
+  /* Tables the user partitioned are split as they are. */
+  for (k = 0; k < refs.nused && setup.small; k++)
+    setup.small = inputs[k].node && inputs[k].node->npartitions == 1;
   if (st == SP_OK)
     st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs, &setup,
                      &planned, err);

@@ -27,6 +27,7 @@ typedef struct sp_block {
   const json_t *node;    /* the block's SELECT node */
   const json_t *schema;  /* its result: [[name, type], ...] */
   json_t *source;        /* a copy of node whose FROMs read the sources */
+  json_t *retired;       /* an earlier source the leaves still point into */
   sp_leaf *leaves;       /* the tables, in the order FROMs name them */
   size_t nleaves, leaves_cap;
   json_t *subs;          /* the correlated subqueries' SELECT nodes (in

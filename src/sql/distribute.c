@@ -35,6 +35,7 @@
 
 static void block_release(sp_block *b)
 {
+  json_decref(b->retired);
   json_decref(b->window_keys);
   sp_free(b->leaves);
   json_decref(b->subs);
@@ -1242,10 +1243,11 @@ static sp_status route_distinct_aggregate(sp_block *b, const json_t *arg,
   if ((st = hash_rows(b, keys, "rows hashed on the DISTINCT argument", &x,
                       &from, err)) != SP_OK)
     goto out;
-  /* The block now reads the hashed rows, filtered already. */
-  json_decref(b->source);
+  /* The block now reads the hashed rows, filtered already (its leaves,
+   * and their names, point into the FROM it had: kept until the end). */
   sp_free(b->inputs);
   b->inputs = NULL;
+  b->retired = b->source;
   if (!(b->source = json_deep_copy(b->node)) ||
       json_object_set(b->source, "from_table", from) ||
       json_object_set_new(b->source, "where_clause", json_null()) ||

@@ -772,12 +772,47 @@ static sp_status hash_leaf(sp_block *b, size_t k, const char *column,
     json_object_clear(l->ref);
     if (json_object_update(l->ref, table))
       st = sp_error_oom(err);
+    l->alias = sp_tree_str(l->ref, "alias"); /* the old one went with it */
   }
   json_decref(table);
   sp_stage_release(&stage);
   sp_buf_release(&sql);
   sp_buf_release(&from);
   return st;
+}
+
+/* The type of leaf k's column, or "". */
+static const char *column_type(const sp_block *b, size_t k, const char *col)
+{
+  const json_t *cols = sp_stages_schema(b->s, b->leaves[k].n), *c;
+  size_t i;
+
+  json_array_foreach(cols, i, c)
+    if (strcmp(json_string_value(json_array_get(c, 0)), col) == 0)
+      return json_string_value(json_array_get(c, 1));
+  return "";
+}
+
+/* The partitions of leaf k when its table is already hashed on column as
+ * a co-partition would hash it (sp_repartition by that one column, of the
+ * key's type, along the default dimension): 0 when it is not. */
+static int hashed_already(const sp_block *b, size_t k, const char *column,
+                          const char *type)
+{
+  const sp_leaf *l = &b->leaves[k];
+  const sp_node *node;
+
+  if (l->scope != 0 || l->n >= (int)b->s->refs->nused)
+    return 0;
+  node = b->s->inputs[l->n].node;
+  if (node->kind != SP_NODE_REPARTITION || node->split != SP_SPLIT_HASH ||
+      node->nested || node->nhash_by != 1 ||
+      strcasecmp(node->hash_by[0], column) != 0 || node->npartitions < 2 ||
+      !sp_stages_plain(b->s, l->n) ||
+      strcmp(column_type(b, k, column), type) != 0 ||
+      strstr(type, "HUGEINT") || strstr(type, "DECIMAL(38"))
+    return 0;
+  return node->npartitions;
 }
 
 static sp_status co_partition(sp_block *b, classes *c, size_t root,
@@ -796,6 +831,23 @@ static sp_status co_partition(sp_block *b, classes *c, size_t root,
   }
   for (i = 0; i < c->len; i++)
     outs[i] = -1;
+  /* A table hashed on its key already is read as it is, no exchange: the
+   * others are hashed into as many partitions, alike. */
+  for (i = 0; i < c->len && st == SP_OK; i++) {
+    sp_leaf *l = &b->leaves[c->slots[i].leaf];
+    int parts;
+    if (find(c, i) != root || l->hashed == 2 ||
+        !(parts = hashed_already(b, c->slots[i].leaf, c->slots[i].column,
+                                 type)) ||
+        (b->copartitioned && parts != b->partitions))
+      continue;
+    b->partitions = parts;
+    b->copartitioned = 1;
+    l->hashed = 2;
+    l->key = c->slots[i].column;
+    if (add_input(b, l->n))
+      st = sp_error_oom(err);
+  }
   /* One exchange per table and key, shared by the leaves that read it;
    * a leaf with two columns in the class is hashed on the first. */
   for (i = 0; i < c->len && st == SP_OK; i++) {

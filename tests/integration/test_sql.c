@@ -437,6 +437,66 @@ static void test_corpus_one_worker(void **state) { run_corpus(*state, 1, 1); }
 static void test_corpus_two_workers(void **state) { run_corpus(*state, 2, 3); }
 static void test_corpus_four_workers(void **state) { run_corpus(*state, 4, 4); }
 
+/* The text sp_explain prints for df (caller frees). */
+static char *explain_text(sp_df *df)
+{
+  char *text = NULL;
+  size_t len = 0;
+  sp_error *err = NULL;
+  FILE *f = open_memstream(&text, &len);
+
+  assert_non_null(f);
+  tk_check(sp_explain(df, f, &err), &err);
+  fclose(f);
+  return text;
+}
+
+/* Tables registered hash-partitioned on their join keys are joined where
+ * they are: the plan hashes nothing again, and the rows are DuckDB's. */
+static void test_join_of_hashed_tables(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = tk_session(tk_path(f->dir, "root"), 2, "hashed");
+  static const char *const names[] = {"orders", "customer"};
+  static const char *const keys[] = {"o_custkey", "c_custkey"};
+  const query q = {"join_of_hashed_tables", NULL, 0, NULL};
+  const char *sql =
+      "SELECT c_custkey, count(*) AS n, sum(o_totalprice) AS total "
+      "FROM customer JOIN orders ON c_custkey = o_custkey "
+      "WHERE c_acctbal > 0 GROUP BY c_custkey";
+  sp_sql_options opt = {.broadcast_bytes = 1};
+  result mine, theirs;
+  sp_rows *rows = NULL;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *text;
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    const char *glob = tk_fmt("%s/%s/*.parquet", f->data, names[i]);
+    sp_repartition_options ropt = {.hash_by = &keys[i], .nhash_by = 1};
+    tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+    tk_check(sp_repartition(df, 3, &ropt, &df, &err), &err);
+    tk_check(sp_register_table(s, names[i], df, &err), &err);
+  }
+  tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
+  text = explain_text(df);
+  if (strstr(text, ": hash on"))
+    fail_msg("the hashed tables are hashed again:\n%s", text);
+  assert_null(strstr(text, "single because"));
+  assert_non_null(strstr(text, "orders (3 partitions), customer (3 "
+                               "partitions)"));
+  free(text);
+  tk_check(sp_take_all(df, &rows, &err), &err);
+  result_of_rows(rows, &mine);
+  result_of_duckdb(f, sql, &theirs);
+  assert_same(&q, &mine, &theirs, "hashed tables");
+  result_free(&mine);
+  result_free(&theirs);
+  sp_rows_free(&rows);
+  sp_close(&s);
+}
+
 /* Bad input is refused before anything runs, naming what is wrong. */
 static void test_bad_input(void **state)
 {
@@ -606,6 +666,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_join_of_hashed_tables),
     cmocka_unit_test(test_cli),
     cmocka_unit_test(test_corpus_one_worker),
     cmocka_unit_test(test_corpus_two_workers),
