@@ -484,7 +484,7 @@ static void test_join_of_hashed_tables(void **state)
   if (strstr(text, ": hash on"))
     fail_msg("the hashed tables are hashed again:\n%s", text);
   assert_null(strstr(text, "single because"));
-  assert_non_null(strstr(text, "orders (3 partitions), customer (3 "
+  assert_non_null(strstr(text, "reads: customer (3 partitions), orders (3 "
                                "partitions)"));
   free(text);
   tk_check(sp_take_all(df, &rows, &err), &err);
