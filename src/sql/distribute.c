@@ -860,8 +860,7 @@ static sp_status exchange(sp_block *b, sp_stage_kind kind, const sp_buf *sql,
       st = sp_block_add_stage(b, &stage, sql,
                      b->joined ? "the join on each partition of the "
                                  "biggest table, the others read whole"
-                               : "on each partition, with what its "
-                                 "subqueries gave",
+                               : "on each partition",
                      out, err);
     sp_stage_release(&stage);
     sql = NULL;
