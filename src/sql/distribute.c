@@ -465,6 +465,26 @@ static sp_status print_tree(const sp_block *b, const json_t *tree, char **out,
   return sp_tree_print(b->s->con, tree, out, err);
 }
 
+/* Appends "<prefix>0", "<prefix>1", ... (n of them), each `AS` the name
+ * of names' column i when names is not NULL. */
+static void append_numbered(sp_buf *out, const char *prefix, size_t n,
+                            const json_t *names)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%zu", prefix, i);
+    sp_buf_puts(out, i ? ", " : "");
+    sp_buf_append_ident(out, name);
+    if (names) {
+      sp_buf_puts(out, " AS ");
+      sp_buf_append_ident(out, json_string_value(json_array_get(
+                                   json_array_get(names, i), 0)));
+    }
+  }
+}
+
 /* `SELECT "c0" AS "<name0>", ... FROM (<inner>) AS r("c0", ...)`: inner's
  * columns renamed by position, the first len(names) to names (NULL: to
  * ITEM_COL<i>), the rest to ORDER_COL<j>. */
@@ -763,15 +783,7 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
 
   sp_buf_reset(&sql);
   sp_buf_puts(&sql, "SELECT ");
-  for (i = 0; i < nitems; i++) {
-    char name[64];
-    snprintf(name, sizeof(name), "%s%zu", ITEM_COL, i);
-    sp_buf_puts(&sql, i ? ", " : "");
-    sp_buf_append_ident(&sql, name);
-    sp_buf_puts(&sql, " AS ");
-    sp_buf_append_ident(&sql, json_string_value(json_array_get(
-                                  json_array_get(b->schema, i), 0)));
-  }
+  append_numbered(&sql, ITEM_COL, nitems, b->schema);
   sp_buf_puts(&sql, "\nFROM ");
   sp_stages_append_typed(b->s, &sql, out, -1);
   sp_buf_puts(&sql, " AS \"" INNER_ALIAS "\"");
@@ -1311,12 +1323,7 @@ static sp_status route_distinct(sp_block *b, sp_error **err)
   /* Each partition: DISTINCT again, over the exchanged columns. */
   sp_buf_reset(&text);
   sp_buf_puts(&text, "SELECT DISTINCT ");
-  for (i = 0; i < n; i++) {
-    char name[64];
-    snprintf(name, sizeof(name), "%s%zu", DISTINCT_COL, i);
-    sp_buf_puts(&text, i ? ", " : "");
-    sp_buf_append_ident(&text, name);
-  }
+  append_numbered(&text, DISTINCT_COL, n, NULL);
   sp_buf_puts(&text, " FROM ");
   sp_stages_append_typed(b->s, &text, x, -1);
   sp_buf_puts(&text, " AS \"" INNER_ALIAS "\"");

@@ -353,12 +353,10 @@ static void assert_same(const query *q, result *mine, result *theirs,
                mine->rows[i], theirs->rows[i]);
 }
 
-/* Checks that the plan of df is split as q expects: a stage of each kind
- * it names ("stage N: hash"), and no part of the query run whole on one
- * task ("single because"). */
-static void assert_plan(const query *q, sp_df *df, const char *where)
+/* The text sp_explain prints for df (caller frees). */
+static char *explain_text(sp_df *df)
 {
-  char *text = NULL, *words, *word, *save = NULL;
+  char *text = NULL;
   size_t len = 0;
   sp_error *err = NULL;
   FILE *f = open_memstream(&text, &len);
@@ -366,6 +364,16 @@ static void assert_plan(const query *q, sp_df *df, const char *where)
   assert_non_null(f);
   tk_check(sp_explain(df, f, &err), &err);
   fclose(f);
+  return text;
+}
+
+/* Checks that the plan of df is split as q expects: a stage of each kind
+ * it names ("stage N: hash"), and no part of the query run whole on one
+ * task ("single because"). */
+static void assert_plan(const query *q, sp_df *df, const char *where)
+{
+  char *text = explain_text(df), *words, *word, *save = NULL;
+
   if (q->expect && strstr(text, "single because"))
     fail_msg("%s (%s): expected %s, the plan runs it whole:\n%s", q->name,
              where, q->expect, text);
@@ -442,20 +450,6 @@ static void test_corpus_one_worker(void **state)
 }
 static void test_corpus_two_workers(void **state) { run_corpus(*state, 2, 3); }
 static void test_corpus_four_workers(void **state) { run_corpus(*state, 4, 4); }
-
-/* The text sp_explain prints for df (caller frees). */
-static char *explain_text(sp_df *df)
-{
-  char *text = NULL;
-  size_t len = 0;
-  sp_error *err = NULL;
-  FILE *f = open_memstream(&text, &len);
-
-  assert_non_null(f);
-  tk_check(sp_explain(df, f, &err), &err);
-  fclose(f);
-  return text;
-}
 
 /* Tables registered hash-partitioned on their join keys are joined where
  * they are: the plan hashes nothing again, and the rows are DuckDB's. */
