@@ -365,7 +365,7 @@ static sp_status plan_setop(planner *p, json_t *tree, const json_t *schema,
   size_t ncols = json_array_size(schema), i;
   char **keys = NULL;
   sp_buf sql = SP_BUF_INIT;
-  json_t *final = NULL;
+  json_t *final = NULL, *positional;
   char *printed = NULL;
   sp_status st = SP_OK;
 
@@ -374,10 +374,24 @@ static sp_status plan_setop(planner *p, json_t *tree, const json_t *schema,
     *why = "UNION BY NAME is not split yet";
     return SP_OK;
   }
-  if ((st = plan_block(p, json_object_get(tree, "left"), NULL, &side[0],
-                       err)) != SP_OK ||
-      (st = plan_block(p, json_object_get(tree, "right"), NULL, &side[1],
-                       err)) != SP_OK)
+  /* Each side's columns by position: its own names may repeat. */
+  if (!(positional = json_array()))
+    return sp_error_oom(err);
+  for (i = 0; i < ncols; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "__sp_c%zu", i);
+    if (json_array_append_new(positional, json_string(name))) {
+      json_decref(positional);
+      return sp_error_oom(err);
+    }
+  }
+  st = plan_block(p, json_object_get(tree, "left"), positional, &side[0],
+                  err);
+  if (st == SP_OK)
+    st = plan_block(p, json_object_get(tree, "right"), positional, &side[1],
+                    err);
+  json_decref(positional);
+  if (st != SP_OK)
     return st;
   parts = sp_stages_partitions(p->s, side[0]);
   if (strcmp(type, "UNION") == 0 && all) {
@@ -485,7 +499,33 @@ out:
 
 /* ------------------------------------------------------------------ */
 
-/* tree's result: names and types, its names replaced by names (if any). */
+/* Renames the second and later columns of one name in schema as DuckDB
+ * does for a subquery read as a table (a, a_1, a_2), so that the next
+ * stage finds each by its name. 0, or -1 when out of memory. */
+static int unique_names(json_t *schema)
+{
+  size_t i, j, seen;
+
+  for (i = 0; i < json_array_size(schema); i++) {
+    const char *name =
+        json_string_value(json_array_get(json_array_get(schema, i), 0));
+    char renamed[512];
+    for (j = 0, seen = 0; j < i; j++)
+      seen += strcasecmp(json_string_value(json_array_get(
+                             json_array_get(schema, j), 0)),
+                         name) == 0;
+    if (!seen)
+      continue;
+    snprintf(renamed, sizeof(renamed), "%s_%zu", name, seen);
+    if (json_array_set_new(json_array_get(schema, i), 0,
+                           json_string(renamed)))
+      return -1;
+  }
+  return 0;
+}
+
+/* tree's result: names and types, its names replaced by names (if any),
+ * or made unique. */
 static sp_status block_schema(planner *p, const json_t *tree,
                               const json_t *names, json_t **schema,
                               sp_error **err)
@@ -503,6 +543,8 @@ static sp_status block_schema(planner *p, const json_t *tree,
     if (json_array_set(json_array_get(*schema, i), 0,
                        json_array_get(names, i)))
       st = sp_error_oom(err);
+  if (st == SP_OK && !names && unique_names(*schema))
+    st = sp_error_oom(err);
   return st;
 }
 

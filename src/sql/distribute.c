@@ -759,7 +759,8 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = sp_block_add_stage(b, &stage, &sql, notes.data,
+  if ((st = sp_block_add_stage(b, &stage, &sql,
+                                notes.len ? notes.data : NULL,
                       &bucket, err)) != SP_OK || !post)
     goto out;
 

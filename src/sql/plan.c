@@ -14,6 +14,7 @@
 #include "sql/plan.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "exec/duck.h"
 #include "exec/input.h"
@@ -106,6 +107,24 @@ static void stages_release(sp_stages *s)
   json_decref(s->aggregates);
 }
 
+/* 1 if the query or a table names something as the planner names its own
+ * columns (__sp_...): a stage could read the user's for its own. */
+static int names_collide(const sp_stages *s, const char *text)
+{
+  const json_t *c;
+  size_t k, i;
+
+  for (; *text; text++)
+    if (strncasecmp(text, "__sp_", 5) == 0)
+      return 1;
+  for (k = 0; k < s->refs->nused; k++)
+    json_array_foreach(s->table_schemas[k], i, c)
+      if (strncasecmp(json_string_value(json_array_get(c, 0)), "__sp_", 5) ==
+          0)
+        return 1;
+  return 0;
+}
+
 /* 1 if the last stage gives exactly schema. */
 static int gives(const sp_stages *s, const json_t *schema)
 {
@@ -186,7 +205,11 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                           "one partition's worth by default; set the "
                           "partitions to split them)"
                         : "the whole query was asked for on one task");
-  if (setup->mode != SP_SQL_SINGLE && !setup->small &&
+  if (setup->mode != SP_SQL_SINGLE && !setup->small && names_collide(&s, text)) {
+    sp_buf_reset(&why);
+    sp_buf_puts(&why, "the query or a table names something __sp_..., as "
+                      "the planner names its own columns");
+  } else if (setup->mode != SP_SQL_SINGLE && !setup->small &&
       (st = try_distribute(&s, stmt, out->schema, setup, &why, err)))
     goto out;
   if (s.len == 0 && setup->mode == SP_SQL_SPLIT) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exec/duck.h"
+#include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -316,13 +317,46 @@ void sp_stages_clear(sp_stages *s)
   }
 }
 
-/* Appends printed, a query over placeholders, as a template: braces
- * doubled, each placeholder (quoted or not) of inputs[i] as {i}. */
-static void append_template(sp_buf *b, const char *printed, const char *tag,
-                            const int *inputs, size_t ninputs)
+/* Appends name quoted as an identifier, its braces doubled for a
+ * template. */
+static void append_ident_in_template(sp_buf *b, const char *name)
 {
+  sp_buf quoted = SP_BUF_INIT;
+
+  sp_buf_append_ident(&quoted, name);
+  if (sp_buf_oom(&quoted))
+    b->oom = 1;
+  else
+    sp_template_append_text(b, quoted.data);
+  sp_buf_release(&quoted);
+}
+
+/* The table whose files placeholder n reads as they are (a table, or its
+ * files split or gathered), or -1. */
+static int files_of(const sp_stages *s, int n)
+{
+  const sp_stage *st = stage_of(s, n);
+
+  if (!st)
+    return n;
+  if ((st->kind == SP_STAGE_SPLIT || st->kind == SP_STAGE_GATHER) &&
+      !st->sql)
+    return files_of(s, st->inputs[0]);
+  return -1;
+}
+
+/* Appends printed, a query over placeholders, as a template: braces
+ * doubled, each placeholder (quoted or not) of inputs[i] as {i}. A table
+ * is read with its columns by name and cast to the types the driver bound
+ * over all of its files (DuckDB's: the first file's): a partition of some
+ * of them may start with a file whose columns are in another order, or of
+ * other types. */
+static void append_template(const sp_stages *s, sp_buf *b,
+                            const char *printed, const int *inputs,
+                            size_t ninputs)
+{
+  const char *tag = s->refs->tag, *p = printed;
   size_t taglen = strlen(tag), i;
-  const char *p = printed;
 
   while (*p) {
     int quoted = p[0] == '"' && strncmp(p + 1, tag, taglen) == 0;
@@ -336,7 +370,23 @@ static void append_template(sp_buf *b, const char *printed, const char *tag,
       for (i = 0; i < ninputs && inputs[i] != n; i++)
         ;
       if ((!quoted || *end == '"') && i < ninputs) {
-        sp_buf_appendf(b, "{%zu}", i);
+        int table = files_of(s, n);
+        if (table >= 0) {
+          const json_t *c;
+          size_t k;
+          sp_buf_puts(b, "(SELECT ");
+          json_array_foreach(s->table_schemas[table], k, c) {
+            const char *name = json_string_value(json_array_get(c, 0));
+            sp_buf_puts(b, k ? ", CAST(" : "CAST(");
+            append_ident_in_template(b, name);
+            sp_buf_appendf(b, " AS %s) AS ",
+                           json_string_value(json_array_get(c, 1)));
+            append_ident_in_template(b, name);
+          }
+          sp_buf_appendf(b, " FROM {%zu})", i);
+        } else {
+          sp_buf_appendf(b, "{%zu}", i);
+        }
         p = end + quoted;
         continue;
       }
@@ -372,8 +422,7 @@ sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
       in[i] = nodes[stage->inputs[i]];
     sp_buf_reset(&tmpl);
     if (stage->sql)
-      append_template(&tmpl, stage->sql, s->refs->tag, stage->inputs,
-                      stage->ninputs);
+      append_template(s, &tmpl, stage->sql, stage->inputs, stage->ninputs);
     if (sp_buf_oom(&tmpl)) {
       sp_free(in);
       st = sp_error_oom(err);

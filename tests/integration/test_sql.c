@@ -46,7 +46,7 @@ typedef struct fixture {
 /* The tables of the corpus. */
 static const char *const tables[] = {
   "region", "nation", "supplier", "customer", "part", "partsupp", "orders",
-  "lineitem", "g", "t", "u"};
+  "lineitem", "g", "t", "u", "drift"};
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* The trap and H2O-shaped tables, made like bench/tpch.c's: seeded
@@ -144,6 +144,19 @@ static int setup(void **state)
                                  k, f->data, name, k)))
         return -1;
   }
+  /* drift: files whose columns differ in order and type; DuckDB reads
+   * them all with the first one's. */
+  assert_int_equal(tk_mkdir_p(tk_fmt("%s/drift", f->data)), 0);
+  if (dc_exec(f->con, tk_fmt("COPY (SELECT i AS k, 's' || i AS s FROM "
+                             "range(40) r(i)) TO '%s/drift/part-0.parquet'",
+                             f->data)) ||
+      dc_exec(f->con, tk_fmt("COPY (SELECT 's' || i AS s, i + 0.25 AS k FROM "
+                             "range(40, 90) r(i)) TO "
+                             "'%s/drift/part-1.parquet'", f->data)) ||
+      dc_exec(f->con, tk_fmt("COPY (SELECT i::SMALLINT AS k, 's' || i AS s "
+                             "FROM range(90, 99) r(i)) TO "
+                             "'%s/drift/part-2.parquet'", f->data)))
+    return -1;
   /* The same tables for plain DuckDB, as views over the same files. */
   dc_close(&f->db, &f->con);
   if (dc_open(&f->db, &f->con) != 0)

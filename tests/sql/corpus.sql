@@ -6,7 +6,8 @@
 --
 -- Tables: region nation supplier customer part partsupp orders lineitem
 -- (bench/tpch.h), g (H2O groupby-shaped: id1..id6, v1..v3), t and u
--- (traps: NULL keys; u has one NULL k).
+-- (traps: NULL keys; u has one NULL k), drift (k, s: files whose columns
+-- differ in order and type).
 --
 -- Format: "-- name: NAME" starts a query; "-- flags: ordered" says its
 -- order must be DuckDB's; "-- expect: KIND..." names the stages its plan
@@ -609,4 +610,21 @@ SELECT count(DISTINCT o_custkey) AS customers, sum(DISTINCT o_custkey) AS keys,
        avg(DISTINCT o_custkey) AS mean_key, count(*) AS orders, max(o_totalprice) AS top,
        count(DISTINCT o_custkey) FILTER (WHERE o_orderstatus = 'F') AS finished
 FROM orders WHERE o_orderdate >= DATE '1995-01-01';
+
+-- Found by a differential tester: each was a wrong answer.
+
+-- name: set_operation_side_with_repeated_names
+SELECT a, b FROM (SELECT k AS a, g AS a FROM t WHERE id < 300 UNION SELECT -1, -1) s(a, b);
+
+-- name: files_whose_columns_differ_in_order_and_type
+-- expect: sql
+SELECT k * 10 AS x, k / 2 AS h, s FROM drift;
+
+-- name: files_that_differ_grouped
+-- expect: hash
+SELECT k % 3 AS m, count(*) AS n, sum(k) AS sk, max(s) AS ms FROM drift GROUP BY m;
+
+-- name: names_like_the_planners_own
+-- flags: ordered
+SELECT g AS __sp_o0, count(*) AS __sp_c1 FROM t GROUP BY g ORDER BY 1 DESC LIMIT 3;
 
