@@ -629,7 +629,10 @@ typedef struct sp_sql_options {
   /* A join reads every table but its biggest whole in each partition
    * (broadcast) when they hold at most this many bytes together (their
    * files, or a guess for what a stage computes), and hashes the tables on
-   * their join key otherwise; 0: SP_SQL_BROADCAST_BYTES. */
+   * their join key otherwise; 0: SP_SQL_BROADCAST_BYTES, and bigger tables
+   * are read whole too when that costs less than hashing them (few
+   * partitions: each reads them once; hashing writes and reads every
+   * table again). */
   int64_t broadcast_bytes;
 } sp_sql_options;
 

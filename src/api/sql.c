@@ -149,6 +149,7 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   setup.threads = host_threads(s);
   setup.broadcast_bytes = opt && opt->broadcast_bytes ? opt->broadcast_bytes
                                                       : SP_SQL_BROADCAST_BYTES;
+  setup.broadcast_auto = !(opt && opt->broadcast_bytes);
   setup.partitions = opt && opt->partitions
                          ? opt->partitions
                          : default_partitions(s, inputs, refs.nused);

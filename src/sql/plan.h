@@ -39,6 +39,8 @@ typedef struct sp_sql_setup {
   sp_sql_mode mode;
   int partitions; /* of each exchange */
   int64_t broadcast_bytes;
+  int broadcast_auto; /* broadcast_bytes is the default: a join may read
+                         bigger tables whole when that costs less */
   int threads;    /* the DuckDB threads of a task that runs alone on a
                      host (a stage on one partition) */
   int small;      /* the inputs are too small to split by default: one

@@ -33,6 +33,9 @@
 
 #define KEY_COL "__sp_k" /* the hashed key */
 
+/* What hashing a byte costs, in scans of it (written, read back). */
+#define BROADCAST_COST 4
+
 /* ------------------------------------------------------------------ */
 /* Reading the tables                                                   */
 
@@ -393,7 +396,14 @@ static const char *broadcast_holds(const sp_block *b, const sp_leaf **split,
   for (i = 0; i < b->nleaves; i++)
     if (&b->leaves[i] != *split)
       rest += sp_stages_bytes(b->s, b->leaves[i].n);
-  *small = rest <= b->broadcast_bytes;
+  /* Reading the others whole costs each partition a scan of them;
+   * hashing costs writing and reading every table once more, several
+   * scans' worth: with few partitions, reading whole is cheaper, however
+   * big (unless the size was set). */
+  *small = rest <= b->broadcast_bytes ||
+           (b->s->broadcast_auto &&
+            rest * b->partitions <=
+                BROADCAST_COST * (rest + sp_stages_bytes(b->s, (*split)->n)));
   return joins_allow(b, from, *split, NULL, 0, 0);
 }
 
@@ -722,7 +732,11 @@ static sp_status key_type(sp_block *b, classes *c, size_t root, char **type,
 static size_t append_needed(const sp_block *b, size_t k, sp_buf *out)
 {
   const json_t *cols = sp_stages_schema(b->s, b->leaves[k].n), *c;
-  int all = sp_tree_has_class(b->source, "STAR");
+  /* A * of the block's own select list reads every column; one in an
+   * EXISTS subquery none (elsewhere, the stage would not bind, and the
+   * block runs whole). */
+  int all = sp_tree_has_class(json_object_get(b->node, "select_list"),
+                              "STAR");
   size_t i, n = 0;
 
   json_array_foreach(cols, i, c) {
@@ -737,30 +751,133 @@ static size_t append_needed(const sp_block *b, size_t k, sp_buf *out)
 
 /* Hashes leaf k on column into b->partitions: the exchange's output is
  * *out (shared by every leaf of the same table and key). */
+/* 1 if e reads only leaf k's columns (seen from scope), and nothing that
+ * must stay where it is (a subquery, a window). */
+static int only_leaf(const sp_block *b, const json_t *e, size_t k, int scope)
+{
+  const char *key, *column;
+  json_t *v;
+  size_t i;
+
+  if (json_is_array(e)) {
+    json_array_foreach(e, i, v)
+      if (!only_leaf(b, v, k, scope))
+        return 0;
+    return 1;
+  }
+  if (!json_is_object(e))
+    return 1;
+  if (sp_tree_is(e, "SUBQUERY") || sp_tree_is(e, "WINDOW"))
+    return 0;
+  if (sp_tree_is(e, "COLUMN_REF"))
+    return resolve(b, e, scope, &column) == (long)k;
+  json_object_foreach((json_t *)e, key, v)
+    if (!only_leaf(b, v, k, scope))
+      return 0;
+  return 1;
+}
+
+/* The conjuncts of leaf k's WHERE that read only leaf k, ANDed (a new
+ * reference), to filter its rows before they are hashed; NULL if none,
+ * or when an outer join of its FROM would see the rows it removes. */
+static json_t *leaf_filter(const sp_block *b, size_t k)
+{
+  const sp_leaf *l = &b->leaves[k];
+  const json_t *node = scope_node(b, l->scope);
+  json_t *conds = json_array(), *kept = json_array(), *e, *out = NULL;
+  size_t i;
+
+  if (!conds || !kept ||
+      outer_joins(json_object_get(node, "from_table")) ||
+      conjuncts(json_object_get(node, "where_clause"), conds))
+    goto done;
+  json_array_foreach(conds, i, e)
+    if (sp_tree_has_class(e, "COLUMN_REF") &&
+        only_leaf(b, e, k, l->scope) && json_array_append(kept, e))
+      goto done;
+  if (json_array_size(kept) == 1)
+    out = json_deep_copy(json_array_get(kept, 0));
+  else if (json_array_size(kept) > 1)
+    out = json_pack("{s:s, s:s, s:s, s:O}", "class", "CONJUNCTION", "type",
+                    "CONJUNCTION_AND", "alias", "", "children", kept);
+done:
+  json_decref(conds);
+  json_decref(kept);
+  return out;
+}
+
+/* The hash exchange's query for leaf k: its needed columns and its key
+ * (cast) of the rows its own conditions keep. */
+static sp_status hash_query(sp_block *b, size_t k, const char *column,
+                            const char *type, const json_t *filter,
+                            sp_buf *out, size_t *nneeded, sp_error **err)
+{
+  sp_leaf *l = &b->leaves[k];
+  sp_buf sql = SP_BUF_INIT;
+  json_t *node = NULL;
+  char *printed = NULL;
+  sp_status st;
+
+  sp_buf_puts(&sql, "SELECT ");
+  *nneeded = append_needed(b, k, &sql);
+  sp_buf_appendf(&sql, "%sCAST(", *nneeded ? ", " : "");
+  sp_buf_append_ident(&sql, column);
+  sp_buf_appendf(&sql, " AS %s) AS \"" KEY_COL "\" FROM ", type);
+  sp_stages_append_name(b->s, &sql, l->n);
+  if (*l->alias) {
+    sp_buf_puts(&sql, " AS ");
+    sp_buf_append_ident(&sql, l->alias);
+  }
+  if (sp_buf_oom(&sql)) {
+    st = sp_error_oom(err);
+  } else if (!filter) {
+    sp_buf_append(out, sql.data, sql.len);
+    st = SP_OK;
+  } else if ((st = sp_tree_parse_select(b->s->con, sql.data, &node, err)) ==
+                 SP_OK &&
+             !json_object_set(node, "where_clause", (json_t *)filter) &&
+             (st = sp_tree_print(b->s->con, node, &printed, err)) == SP_OK) {
+    sp_buf_puts(out, printed);
+  }
+  json_decref(node);
+  sp_free(printed);
+  sp_buf_release(&sql);
+  return st;
+}
+
+/* 1 if leaf k's rows are filtered before they are hashed. */
+static int filtered(const sp_block *b, size_t k)
+{
+  json_t *filter = leaf_filter(b, k);
+  int yes = filter != NULL;
+
+  json_decref(filter);
+  return yes;
+}
+
 static sp_status hash_leaf(sp_block *b, size_t k, const char *column,
                            const char *type, int *out, sp_error **err)
 {
   sp_stage stage = {.kind = SP_STAGE_HASH, .partitions = b->partitions};
   sp_buf sql = SP_BUF_INIT, from = SP_BUF_INIT;
   sp_leaf *l = &b->leaves[k];
-  json_t *table = NULL;
-  sp_status st = SP_OK;
-  size_t nneeded;
+  json_t *table = NULL, *filter = leaf_filter(b, k);
+  sp_status st;
+  size_t nneeded = 0;
 
-  sp_buf_puts(&sql, "SELECT ");
-  nneeded = append_needed(b, k, &sql);
-  sp_buf_appendf(&sql, "%sCAST(", nneeded ? ", " : "");
-  sp_buf_append_ident(&sql, column);
-  sp_buf_appendf(&sql, " AS %s) AS \"" KEY_COL "\" FROM ", type);
-  sp_stages_append_name(b->s, &sql, l->n);
+  st = hash_query(b, k, column, type, filter, &sql, &nneeded, err);
+  json_decref(filter);
+  if (st != SP_OK)
+    goto out;
   if (sp_stage_read(&stage, l->n) ||
       !(stage.keys = sp_calloc(1, sizeof(*stage.keys))) ||
       !(stage.keys[stage.nkeys++] = sp_strdup(KEY_COL)))
     st = sp_error_oom(err);
   if (st == SP_OK && *out < 0)
     st = sp_block_add_stage(b, &stage, &sql,
-                            "rows hashed on the key the joins share", out,
-                            err);
+                            "rows hashed on the key the joins share (the "
+                            "table's own conditions applied first)",
+                            out, err);
   /* Its FROM: the exchanged rows with the types the table had. */
   if (st == SP_OK) {
     sp_stages_append_typed(b->s, &from, *out, (int)nneeded);
@@ -774,6 +891,7 @@ static sp_status hash_leaf(sp_block *b, size_t k, const char *column,
       st = sp_error_oom(err);
     l->alias = sp_tree_str(l->ref, "alias"); /* the old one went with it */
   }
+out:
   json_decref(table);
   sp_stage_release(&stage);
   sp_buf_release(&sql);
@@ -854,9 +972,12 @@ static sp_status co_partition(sp_block *b, classes *c, size_t root,
     sp_leaf *l = &b->leaves[c->slots[i].leaf];
     if (find(c, i) != root || l->hashed == 2)
       continue;
-    for (j = 0; j < i; j++)
+    /* Two leaves of one table share its exchange unless either filters
+     * its rows first. */
+    for (j = 0; j < i && !filtered(b, c->slots[i].leaf); j++)
       if (outs[j] >= 0 && b->leaves[c->slots[j].leaf].n == l->n &&
-          strcmp(c->slots[j].column, c->slots[i].column) == 0)
+          strcmp(c->slots[j].column, c->slots[i].column) == 0 &&
+          !filtered(b, c->slots[j].leaf))
         outs[i] = outs[j];
     st = hash_leaf(b, c->slots[i].leaf, c->slots[i].column, type, &outs[i],
                    err);

@@ -57,6 +57,7 @@ typedef struct sp_stages {
   json_t *aggregates;     /* DuckDB's aggregate functions: {name: true} */
   int host_threads;       /* a task that runs alone on a host */
   int64_t broadcast_bytes; /* sp_sql_options.broadcast_bytes */
+  int broadcast_auto;      /* it was not set: sizes decide beyond it */
   sp_stage *list;
   size_t len, cap;
 } sp_stages;
