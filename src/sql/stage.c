@@ -553,6 +553,8 @@ void sp_stages_explain(const sp_stages *s, sp_buf *b)
     if (tasks)
       sp_buf_appendf(b, ", %d task%s", tasks, tasks == 1 ? "" : "s");
     sp_buf_puts(b, "\n  reads: ");
+    if (!st->ninputs)
+      sp_buf_puts(b, "no table (only what the query names inline)");
     for (i = 0; i < st->ninputs; i++) {
       if (i)
         sp_buf_puts(b, ", ");
