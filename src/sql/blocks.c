@@ -47,32 +47,23 @@ static int in_list(const char *name, const char *const *list, size_t n)
 }
 
 /* 1 if j calls something whose value changes from task to task. */
-static int has_volatile(const json_t *j)
+static int is_volatile(const json_t *j, void *arg)
 {
-  const char *key;
-  json_t *v;
-  size_t i;
-
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (has_volatile(v))
-        return 1;
-    return 0;
-  }
-  if (!json_is_object(j))
-    return 0;
+  (void)arg;
   if (sp_tree_is(j, "FUNCTION") &&
       in_list(sp_tree_str(j, "function_name"), volatile_functions,
               sizeof(volatile_functions) / sizeof(*volatile_functions)))
-    return 1;
+    return -1;
   if (sp_tree_column(j, NULL) &&
       in_list(sp_tree_column(j, NULL), volatile_columns,
               sizeof(volatile_columns) / sizeof(*volatile_columns)))
-    return 1;
-  json_object_foreach((json_t *)j, key, v)
-    if (has_volatile(v))
-      return 1;
+    return -1;
   return 0;
+}
+
+static int has_volatile(const json_t *j)
+{
+  return sp_tree_visit(j, is_volatile, NULL) != 0;
 }
 
 /* `SELECT * FROM <placeholder n> AS alias` (alias may be NULL or ""),

@@ -76,35 +76,40 @@ static int is_aggregate(const sp_block *b, const json_t *e)
 
 /* Appends every aggregate call in j to b->aggs, each once. Sets *macro
  * when j calls a macro, whose body may hold one. */
-static int collect_aggs(sp_block *b, const json_t *j, int *macro)
+typedef struct aggs_walk {
+  sp_block *b;
+  int macro;
+} aggs_walk;
+
+static int collect_agg(const json_t *j, void *arg)
 {
-  const char *key;
-  json_t *v;
+  aggs_walk *w = arg;
+  const json_t *v;
   size_t i;
 
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (collect_aggs(b, v, macro))
-        return -1;
-    return 0;
-  }
-  if (!json_is_object(j) || sp_tree_is(j, "SUBQUERY"))
-    return 0; /* a subquery's aggregates are its own */
-  if (is_aggregate(b, j)) {
-    json_array_foreach(b->aggs, i, v)
-      if (sp_tree_equal(v, j, b->alias))
-        return 0;
-    return json_array_append(b->aggs, (json_t *)j);
+  if (sp_tree_is(j, "SUBQUERY"))
+    return 1; /* a subquery's aggregates are its own */
+  if (is_aggregate(w->b, j)) {
+    json_array_foreach(w->b->aggs, i, v)
+      if (sp_tree_equal(v, j, w->b->alias))
+        return 1;
+    return json_array_append(w->b->aggs, (json_t *)j) ? -1 : 1;
   }
   if (sp_tree_is(j, "FUNCTION")) {
-    const char *kind = function_kind(b, j);
+    const char *kind = function_kind(w->b, j);
     if (kind && strcmp(kind, "aggregate") != 0)
-      *macro = 1;
+      w->macro = 1;
   }
-  json_object_foreach((json_t *)j, key, v)
-    if (collect_aggs(b, v, macro))
-      return -1;
   return 0;
+}
+
+static int collect_aggs(sp_block *b, const json_t *j, int *macro)
+{
+  aggs_walk w = {b, 0};
+  int r = sp_tree_visit(j, collect_agg, &w);
+
+  *macro |= w.macro;
+  return r;
 }
 
 /* The select item e stands for, by position (ORDER BY 2, GROUP BY 1) or
@@ -247,26 +252,18 @@ static const char *read_modifiers(sp_block *b)
 }
 
 /* Appends the window calls in j (not in its subqueries) to list. */
-static int collect_windows(const json_t *j, json_t *list)
+static int collect_window(const json_t *j, void *list)
 {
-  const char *key;
-  json_t *v;
-  size_t i;
-
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (collect_windows(v, list))
-        return -1;
-    return 0;
-  }
-  if (!json_is_object(j) || sp_tree_is(j, "SUBQUERY"))
-    return 0;
+  if (sp_tree_is(j, "SUBQUERY"))
+    return 1;
   if (sp_tree_is(j, "WINDOW") && json_array_append(list, (json_t *)j))
     return -1;
-  json_object_foreach((json_t *)j, key, v)
-    if (collect_windows(v, list))
-      return -1;
   return 0;
+}
+
+static int collect_windows(const json_t *j, json_t *list)
+{
+  return sp_tree_visit(j, collect_window, list);
 }
 
 /* The PARTITION BY expressions every window of the block shares, into
@@ -1448,33 +1445,33 @@ out:
 }
 
 /* Appends to list (once each) the placeholders the tree's FROMs read. */
-static int collect_tables(const sp_stages *s, const json_t *j, json_t *list)
+typedef struct tables_walk {
+  const char *tag;
+  json_t *list;
+} tables_walk;
+
+static int collect_table(const json_t *j, void *arg)
 {
-  const char *tag = s->refs->tag, *key;
-  json_t *v;
+  tables_walk *w = arg;
+  const json_t *v;
+  json_int_t n;
   size_t i;
 
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (collect_tables(s, v, list))
-        return -1;
+  if (strcmp(sp_tree_str(j, "type"), "BASE_TABLE") != 0 ||
+      strncmp(sp_tree_str(j, "table_name"), w->tag, strlen(w->tag)) != 0)
     return 0;
-  }
-  if (!json_is_object(j))
-    return 0;
-  if (strcmp(sp_tree_str(j, "type"), "BASE_TABLE") == 0 &&
-      strncmp(sp_tree_str(j, "table_name"), tag, strlen(tag)) == 0) {
-    json_int_t n = strtol(sp_tree_str(j, "table_name") + strlen(tag), NULL,
-                          10);
-    json_array_foreach(list, i, v)
-      if (json_integer_value(v) == n)
-        return 0;
-    return json_array_append_new(list, json_integer(n));
-  }
-  json_object_foreach((json_t *)j, key, v)
-    if (collect_tables(s, v, list))
-      return -1;
-  return 0;
+  n = strtol(sp_tree_str(j, "table_name") + strlen(w->tag), NULL, 10);
+  json_array_foreach(w->list, i, v)
+    if (json_integer_value(v) == n)
+      return 1;
+  return json_array_append_new(w->list, json_integer(n)) ? -1 : 1;
+}
+
+static int collect_tables(const sp_stages *s, const json_t *j, json_t *list)
+{
+  tables_walk w = {s->refs->tag, list};
+
+  return sp_tree_visit(j, collect_table, &w);
 }
 
 sp_status sp_sql_single(sp_stages *s, const json_t *node,

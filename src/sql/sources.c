@@ -110,30 +110,22 @@ static int planned_subquery(const sp_block *b, const json_t *node)
 }
 
 /* Appends the correlated subqueries in j to b->subs. */
+static int find_subquery(const json_t *j, void *arg)
+{
+  sp_block *b = arg;
+  json_t *node;
+
+  if (!sp_tree_is(j, "SUBQUERY"))
+    return 0;
+  node = json_object_get(json_object_get(j, "subquery"), "node");
+  if (planned_subquery(b, node))
+    return 1;
+  return json_array_append(b->subs, node) ? -1 : 1;
+}
+
 static int find_subqueries(sp_block *b, json_t *j)
 {
-  const char *key;
-  json_t *v;
-  size_t i;
-
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (find_subqueries(b, v))
-        return -1;
-    return 0;
-  }
-  if (!json_is_object(j))
-    return 0;
-  if (sp_tree_is(j, "SUBQUERY")) {
-    json_t *node = json_object_get(json_object_get(j, "subquery"), "node");
-    if (planned_subquery(b, node))
-      return 0;
-    return json_array_append(b->subs, node);
-  }
-  json_object_foreach(j, key, v)
-    if (find_subqueries(b, v))
-      return -1;
-  return 0;
+  return sp_tree_visit(j, find_subquery, b);
 }
 
 const char *sp_block_read_tables(sp_block *b)
@@ -753,28 +745,29 @@ static size_t append_needed(const sp_block *b, size_t k, sp_buf *out)
  * *out (shared by every leaf of the same table and key). */
 /* 1 if e reads only leaf k's columns (seen from scope), and nothing that
  * must stay where it is (a subquery, a window). */
+typedef struct leaf_walk {
+  const sp_block *b;
+  size_t k;
+  int scope;
+} leaf_walk;
+
+static int other_than_leaf(const json_t *e, void *arg)
+{
+  const leaf_walk *w = arg;
+  const char *column;
+
+  if (sp_tree_is(e, "SUBQUERY") || sp_tree_is(e, "WINDOW"))
+    return -1;
+  if (sp_tree_is(e, "COLUMN_REF"))
+    return resolve(w->b, e, w->scope, &column) == (long)w->k ? 1 : -1;
+  return 0;
+}
+
 static int only_leaf(const sp_block *b, const json_t *e, size_t k, int scope)
 {
-  const char *key, *column;
-  json_t *v;
-  size_t i;
+  leaf_walk w = {b, k, scope};
 
-  if (json_is_array(e)) {
-    json_array_foreach(e, i, v)
-      if (!only_leaf(b, v, k, scope))
-        return 0;
-    return 1;
-  }
-  if (!json_is_object(e))
-    return 1;
-  if (sp_tree_is(e, "SUBQUERY") || sp_tree_is(e, "WINDOW"))
-    return 0;
-  if (sp_tree_is(e, "COLUMN_REF"))
-    return resolve(b, e, scope, &column) == (long)k;
-  json_object_foreach((json_t *)e, key, v)
-    if (!only_leaf(b, v, k, scope))
-      return 0;
-  return 1;
+  return sp_tree_visit(e, other_than_leaf, &w) == 0;
 }
 
 /* The conjuncts of leaf k's WHERE that read only leaf k, ANDed (a new

@@ -22,52 +22,56 @@ int sp_tree_is(const json_t *e, const char *cls)
   return json_is_object(e) && strcmp(sp_tree_str(e, "class"), cls) == 0;
 }
 
-int sp_tree_has_class(const json_t *j, const char *cls)
+int sp_tree_visit(const json_t *j, sp_tree_visitor fn, void *arg)
 {
   const char *key;
   json_t *v;
   size_t i;
+  int r;
 
   if (json_is_array(j)) {
     json_array_foreach(j, i, v)
-      if (sp_tree_has_class(v, cls))
-        return 1;
-  } else if (json_is_object(j)) {
-    if (sp_tree_is(j, cls))
-      return 1;
-    json_object_foreach((json_t *)j, key, v)
-      if (sp_tree_has_class(v, cls))
-        return 1;
-  }
-  return 0;
-}
-
-int sp_tree_has_column(const json_t *j, const char *name)
-{
-  const json_t *names;
-  const char *key, *part;
-  json_t *v;
-  size_t i;
-
-  if (json_is_array(j)) {
-    json_array_foreach(j, i, v)
-      if (sp_tree_has_column(v, name))
-        return 1;
+      if (sp_tree_visit(v, fn, arg))
+        return -1;
     return 0;
   }
   if (!json_is_object(j))
     return 0;
-  if (sp_tree_is(j, "COLUMN_REF")) {
-    names = json_object_get(j, "column_names");
-    json_array_foreach(names, i, v)
-      if ((part = json_string_value(v)) && strcasecmp(part, name) == 0)
-        return 1;
-    return 0;
-  }
+  if ((r = fn(j, arg)) != 0)
+    return r < 0 ? -1 : 0;
   json_object_foreach((json_t *)j, key, v)
-    if (sp_tree_has_column(v, name))
-      return 1;
+    if (sp_tree_visit(v, fn, arg))
+      return -1;
   return 0;
+}
+
+static int is_class(const json_t *node, void *cls)
+{
+  return sp_tree_is(node, cls) ? -1 : 0;
+}
+
+int sp_tree_has_class(const json_t *j, const char *cls)
+{
+  return sp_tree_visit(j, is_class, (void *)cls) != 0;
+}
+
+static int names_column(const json_t *node, void *name)
+{
+  const json_t *part;
+  size_t i;
+
+  if (!sp_tree_is(node, "COLUMN_REF"))
+    return 0;
+  json_array_foreach(json_object_get(node, "column_names"), i, part)
+    if (json_string_value(part) &&
+        strcasecmp(json_string_value(part), name) == 0)
+      return -1;
+  return 1;
+}
+
+int sp_tree_has_column(const json_t *j, const char *name)
+{
+  return sp_tree_visit(j, names_column, (void *)name) != 0;
 }
 
 /* The names of a COLUMN_REF without a leading qualifier equal to alias:

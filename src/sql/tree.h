@@ -18,6 +18,12 @@ const char *sp_tree_str(const json_t *o, const char *key);
 /* 1 if e is an expression of class cls (COLUMN_REF, FUNCTION, ...). */
 int sp_tree_is(const json_t *e, const char *cls);
 
+/* Calls fn on every object node of j, top down (arrays are walked
+ * through): fn returns 0 to go on into the node, 1 to skip what is inside
+ * it, -1 to stop the walk, which then returns -1 (else 0). */
+typedef int (*sp_tree_visitor)(const json_t *node, void *arg);
+int sp_tree_visit(const json_t *j, sp_tree_visitor fn, void *arg);
+
 /* 1 if an expression of class cls is anywhere in j. */
 int sp_tree_has_class(const json_t *j, const char *cls);
 
