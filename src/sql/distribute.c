@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "plan/order.h"
 #include "sql/aggregate.h"
 #include "sql/block.h"
 #include "sql/tree.h"
@@ -525,58 +526,34 @@ sp_status sp_block_add_stage(sp_block *b, sp_stage *stage, const sp_buf *sql,
   return sp_stages_add(b->s, stage, out, err);
 }
 
-/* The ORDER BY clause of the last stage, over ITEM_COL / ORDER_COL
- * columns: position[j] is item j (>= 0) or extra -1-j'. */
-static void append_order_by(const sp_block *b, sp_buf *out, const int *position)
+/* The query's ORDER BY over the bucket stage's columns (position[j]: item
+ * j, or extra -1-j'), as plan/order.h spells an order: every direction
+ * and NULLs placement written out (DuckDB's defaults: ASC, NULLS LAST).
+ * 0, or -1 when out of memory. */
+static int bucket_order(const sp_block *b, const int *position,
+                        sp_order *order)
 {
   const json_t *orders = json_object_get(b->order_mod, "orders"), *o;
   size_t j;
 
+  memset(order, 0, sizeof(*order));
+  if (!(order->items = sp_calloc(json_array_size(orders) + 1,
+                                 sizeof(*order->items))))
+    return -1;
   json_array_foreach(orders, j, o) {
-    const char *dir = sp_tree_str(o, "type");
-    const char *nulls = sp_tree_str(o, "null_order");
+    sp_order_item *it = &order->items[order->len];
     char name[64];
     if (position[j] >= 0)
       snprintf(name, sizeof(name), "%s%d", ITEM_COL, position[j]);
     else
       snprintf(name, sizeof(name), "%s%d", ORDER_COL, -1 - position[j]);
-    sp_buf_puts(out, j ? ", " : "\nORDER BY ");
-    sp_buf_append_ident(out, name);
-    if (strstr(dir, "DESC"))
-      sp_buf_puts(out, " DESC");
-    else if (strstr(dir, "ASC"))
-      sp_buf_puts(out, " ASC");
-    if (strstr(nulls, "FIRST"))
-      sp_buf_puts(out, " NULLS FIRST");
-    else if (strstr(nulls, "LAST"))
-      sp_buf_puts(out, " NULLS LAST");
+    if (!(it->column = sp_strdup(name)))
+      return -1;
+    it->desc = strstr(sp_tree_str(o, "type"), "DESC") != NULL;
+    it->nulls_first = strstr(sp_tree_str(o, "null_order"), "FIRST") != NULL;
+    order->len++;
   }
-}
-
-/* The sort key of a row of the bucket stage: DuckDB's create_sort_key
- * over the ORDER BY columns, each with its direction and NULLs spelled out
- * as DuckDB defaults them (ASC, NULLS LAST), then a random tie-breaker so
- * that many equal keys still spread over partitions. */
-static void append_sort_key(const sp_block *b, sp_buf *out,
-                            const int *position)
-{
-  const json_t *orders = json_object_get(b->order_mod, "orders"), *o;
-  size_t j;
-
-  sp_buf_puts(out, "create_sort_key(");
-  json_array_foreach(orders, j, o) {
-    const char *dir = sp_tree_str(o, "type");
-    const char *nulls = sp_tree_str(o, "null_order");
-    char name[64];
-    if (position[j] >= 0)
-      snprintf(name, sizeof(name), "%s%d", ITEM_COL, position[j]);
-    else
-      snprintf(name, sizeof(name), "%s%d", ORDER_COL, -1 - position[j]);
-    sp_buf_append_ident(out, name);
-    sp_buf_appendf(out, ", '%s %s', ", strstr(dir, "DESC") ? "DESC" : "ASC",
-                   strstr(nulls, "FIRST") ? "NULLS FIRST" : "NULLS LAST");
-  }
-  sp_buf_puts(out, "random(), 'ASC NULLS LAST')");
+  return 0;
 }
 
 /* Rows sampled per partition for n range partitions: 20 x n, as Spark,
@@ -592,15 +569,17 @@ static int64_t sample_rows(int n)
  * their sort key between split points sampled from them (as sp_sort), so
  * that partition i holds keys below partition i + 1's; *out the ranged
  * rows. */
-static sp_status range_partition(sp_block *b, int bucket, const int *position,
-                                  int *out, sp_error **err)
+static sp_status range_partition(sp_block *b, int bucket,
+                                  const sp_order *order, int *out,
+                                  sp_error **err)
 {
   sp_stage stage = {.kind = SP_STAGE_SQL};
   sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT;
   int sample = -1, bounds = -1, n = b->partitions;
   sp_status st = SP_OK;
 
-  append_sort_key(b, &key, position);
+  /* A random tie-breaker: many equal keys still spread over partitions. */
+  sp_order_append_sort_key(order, "random()", &key);
   /* Each partition: a weighted sample of its keys. */
   sp_buf_puts(&sql, "SELECT ");
   sp_buf_append(&sql, key.data ? key.data : "", key.len);
@@ -706,6 +685,7 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
   int post = b->order_mod || b->limit >= 0 || b->offset >= 0;
   int *position = NULL, bucket = -1, out = -1, ranged;
   sp_buf sql = SP_BUF_INIT, notes = SP_BUF_INIT;
+  sp_order order = {0};
   sp_stage stage = {0};
   char *printed = NULL;
   sp_status st = SP_OK;
@@ -763,11 +743,15 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
 
   /* An aggregate's result is mostly small: one task sorts it, without
    * the range's four stages. */
+  if (b->order_mod && bucket_order(b, position, &order)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
   ranged = b->order_mod && b->limit < 0 && b->offset < 0 &&
            rankable(orders) && !json_array_size(b->aggs) &&
            !json_array_size(b->groups);
   if (ranged) {
-    if ((st = range_partition(b, bucket, position, &out, err)) != SP_OK)
+    if ((st = range_partition(b, bucket, &order, &out, err)) != SP_OK)
       goto out;
   } else {
     stage.kind = SP_STAGE_GATHER;
@@ -785,8 +769,10 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
   sp_buf_puts(&sql, "\nFROM ");
   sp_stages_append_typed(b->s, &sql, out, -1);
   sp_buf_puts(&sql, " AS \"" INNER_ALIAS "\"");
-  if (b->order_mod)
-    append_order_by(b, &sql, position);
+  if (b->order_mod) {
+    sp_buf_puts(&sql, "\nORDER BY ");
+    sp_order_append_sql(&order, &sql);
+  }
   if (b->limit >= 0)
     sp_buf_appendf(&sql, "\nLIMIT %" PRId64, b->limit);
   if (b->offset >= 0)
@@ -811,6 +797,7 @@ out:
   sp_free(printed);
   sp_buf_release(&sql);
   sp_buf_release(&notes);
+  sp_order_release(&order);
   return st;
 }
 
