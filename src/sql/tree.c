@@ -228,28 +228,6 @@ int sp_tree_replace(json_t **e, const json_t *with)
   return 0;
 }
 
-typedef struct {
-  const char *name;
-  const json_t *with;
-} replace_arg;
-
-static int replace_one(json_t **e, void *arg)
-{
-  const replace_arg *r = arg;
-  const char *c = sp_tree_column(*e, NULL);
-
-  if (!c || strcasecmp(c, r->name) != 0)
-    return 0;
-  return sp_tree_replace(e, r->with) ? -1 : 1;
-}
-
-int sp_tree_replace_column(json_t **e, const char *name, const json_t *with)
-{
-  replace_arg r = {name, with};
-
-  return sp_tree_map(e, replace_one, &r);
-}
-
 sp_status sp_tree_print(duckdb_connection con, const json_t *node,
                         char **text, sp_error **err)
 {

@@ -55,10 +55,6 @@ int sp_tree_map(json_t **e, sp_tree_fn fn, void *arg);
  * -1 when out of memory. */
 int sp_tree_replace(json_t **e, const json_t *with);
 
-/* Replaces in place every COLUMN_REF of the unqualified name in *e (e
- * itself included) by a copy of with. 0, or -1 when out of memory. */
-int sp_tree_replace_column(json_t **e, const char *name, const json_t *with);
-
 /* Prints a query node (SELECT_NODE, ...) back to SQL: *text for the
  * caller to free with sp_free. */
 sp_status sp_tree_print(duckdb_connection con, const json_t *node,
