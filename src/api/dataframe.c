@@ -10,7 +10,7 @@
 
 #include "api/api.h"
 #include "exec/arrow_in.h"
-#include "exec/combine.h"
+#include "sql/combine.h"
 #include "exec/input.h"
 #include "exec/partition_keys.h"
 #include "exec/union_schema.h"
@@ -377,7 +377,7 @@ sp_status sp_repartition(sp_df *df, int npartitions,
 
 /* When query aggregates a hash repartition that has not run, by groups
  * that include the hash keys: *input becomes the same repartition with a
- * combiner (exec/combine.h), and *query the final aggregate over it. */
+ * combiner (sql/combine.h), and *query the final aggregate over it. */
 static sp_status combine(sp_session *s, const char **query, sp_node **input,
                          char **final, sp_error **err)
 {
@@ -399,9 +399,9 @@ static sp_status combine(sp_session *s, const char **query, sp_node **input,
   if ((st = sp_input_select(&schema, &r->inputs[0]->files, err)) != SP_OK)
     return st;
   st = sp_buf_oom(&schema) ? sp_error_oom(err)
-                          : sp_combine_split(*query, schema.data, r->hash_by,
-                                             r->nhash_by, &partial, final,
-                                             err);
+                          : sp_sql_combine(*query, schema.data, r->hash_by,
+                                           r->nhash_by, &partial, final,
+                                           err);
   sp_buf_release(&schema);
   if (st != SP_OK || !partial)
     return st;

@@ -107,7 +107,7 @@ static sp_status fill_rows(sp_exec_ctx *x, sp_error **err)
 }
 
 /* A combining repartition aggregates the producer's rows first (see
- * exec/combine.h): *source becomes a view of the partial aggregate. */
+ * sql/combine.h): *source becomes a view of the partial aggregate. */
 static sp_status combine_first(sp_exec_ctx *x, const char **source,
                                sp_error **err)
 {

@@ -83,7 +83,7 @@ typedef struct sp_split_spec {
                                  dimension to the input's */
   const char *combine;        /* HASH: a template over {0} each producer
                                  runs on its input first (a partial
-                                 aggregate, exec/combine.h); NULL: none */
+                                 aggregate, sql/combine.h); NULL: none */
   struct sp_node *bounds;     /* RANGE: one partition of n-1 split points,
                                  (__sp_i, __sp_bound) sorted by __sp_i; a
                                  row goes to the number of bounds <= its

@@ -7,7 +7,46 @@
 #include <string.h>
 #include <strings.h>
 
+#include "exec/duck.h"
 #include "sql/tree.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+sp_status sp_agg_catalog(duckdb_connection con, json_t **catalog,
+                         sp_error **err)
+{
+  char *kinds = NULL;
+  sp_status st;
+
+  *catalog = NULL;
+  st = sp_duck_query_text(
+      con,
+      "SELECT json_group_object(name, kind)::VARCHAR FROM ("
+      "SELECT lower(function_name) AS name, min(function_type) AS kind "
+      "FROM duckdb_functions() WHERE function_type IN ('aggregate', "
+      "'macro') GROUP BY lower(function_name))",
+      NULL, &kinds, err);
+  if (st == SP_OK && !(*catalog = kinds ? json_loads(kinds, 0, NULL) : NULL))
+    st = sp_error_set(err, SP_EINTERNAL, "DuckDB's functions: no list");
+  sp_free(kinds);
+  return st;
+}
+
+const char *sp_agg_function_kind(const json_t *catalog, const json_t *e)
+{
+  const char *name = sp_tree_str(e, "function_name");
+  char lower[256];
+  size_t i;
+
+  if (!sp_tree_is(e, "FUNCTION") ||
+      json_is_true(json_object_get(e, "is_operator")))
+    return NULL;
+  for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
+    lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+                                                         : name[i]);
+  lower[i] = '\0';
+  return json_string_value(json_object_get(catalog, lower));
+}
 
 typedef enum { SPLIT_SAME, SPLIT_COUNT, SPLIT_AVG, SPLIT_VAR } split_kind;
 

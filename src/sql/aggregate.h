@@ -21,9 +21,22 @@
 #ifndef SP_SQL_AGGREGATE_H
 #define SP_SQL_AGGREGATE_H
 
+#include <duckdb.h>
 #include <jansson.h>
 
+#include "smallpond.h"
 #include "util/buf.h"
+
+/* DuckDB's aggregate and macro functions, as an object from each name,
+ * lower case, to "aggregate" or "macro": *catalog a new reference. A
+ * macro's body may hold an aggregate. con: a driver-side connection. */
+sp_status sp_agg_catalog(duckdb_connection con, json_t **catalog,
+                         sp_error **err);
+
+/* What catalog knows the function call e (a FUNCTION node) as:
+ * "aggregate", "macro", or NULL (a scalar function, an operator, or not a
+ * call). */
+const char *sp_agg_function_kind(const json_t *catalog, const json_t *e);
 
 /* Where the final expressions find their inputs. */
 typedef struct sp_agg_names {

@@ -50,28 +50,10 @@ static void block_release(sp_block *b)
 /* ------------------------------------------------------------------ */
 /* Reading the block                                                    */
 
-/* What kind of function DuckDB knows name as: "aggregate", "macro", ... */
-static const char *function_kind(const sp_block *b, const json_t *call)
-{
-  char lower[256];
-  const char *name = sp_tree_str(call, "function_name");
-  size_t i;
-
-  for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
-    lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
-                                                         : name[i]);
-  lower[i] = '\0';
-  return json_string_value(json_object_get(b->s->aggregates, lower));
-}
-
 static int is_aggregate(const sp_block *b, const json_t *e)
 {
-  const char *kind;
+  const char *kind = sp_agg_function_kind(b->s->aggregates, e);
 
-  if (!sp_tree_is(e, "FUNCTION") ||
-      json_is_true(json_object_get(e, "is_operator")))
-    return 0;
-  kind = function_kind(b, e);
   return kind && strcmp(kind, "aggregate") == 0;
 }
 
@@ -97,7 +79,7 @@ static int collect_agg(const json_t *j, void *arg)
     return json_array_append(w->b->aggs, (json_t *)j) ? -1 : 1;
   }
   if (sp_tree_is(j, "FUNCTION")) {
-    const char *kind = function_kind(w->b, j);
+    const char *kind = sp_agg_function_kind(w->b->s->aggregates, j);
     if (kind && strcmp(kind, "aggregate") != 0)
       w->macro = 1;
   }
@@ -802,38 +784,6 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Substitution: expressions of the final stage over exchanged columns  */
-
-typedef struct substitution {
-  const sp_block *b;
-  const json_t *from; /* expressions ... */
-  const json_t *to;   /* ... and what each becomes */
-} substitution;
-
-static int substitute_one(json_t **e, void *arg)
-{
-  const substitution *sub = arg;
-  const json_t *f;
-  size_t i;
-
-  if (sp_tree_is(*e, "SUBQUERY"))
-    return 1; /* its names are its own */
-  json_array_foreach(sub->from, i, f)
-    if (sp_tree_equal(f, *e, sub->b->alias))
-      return sp_tree_replace(e, json_array_get(sub->to, i)) ? -1 : 1;
-  return 0;
-}
-
-/* Replaces, in *e, each of from by the same place in to. */
-static int substitute(const sp_block *b, json_t **e, const json_t *from,
-                      const json_t *to)
-{
-  substitution sub = {b, from, to};
-
-  return sp_tree_map(e, substitute_one, &sub);
-}
-
-/* ------------------------------------------------------------------ */
 /* Routes                                                               */
 
 /* Adds the exchange of what sql (a query over the block's tables) gives
@@ -1058,14 +1008,14 @@ static sp_status route_split_aggregate(sp_block *b, sp_error **err)
       set_groups(tree, keys))
     goto oom;
   /* Aggregates first: a group expression inside one stays as it is. */
-  if (substitute(b, &tree, b->aggs, finals) ||
-      substitute(b, &tree, b->groups, keys))
+  if (sp_tree_substitute(&tree, b->aggs, finals, b->alias) ||
+      sp_tree_substitute(&tree, b->groups, keys, b->alias))
     goto oom;
   /* The sort keys, over the same columns. */
   {
     json_t *orders = json_deep_copy(b->orders);
-    if (!orders || substitute(b, &orders, b->aggs, finals) ||
-        substitute(b, &orders, b->groups, keys)) {
+    if (!orders || sp_tree_substitute(&orders, b->aggs, finals, b->alias) ||
+        sp_tree_substitute(&orders, b->groups, keys, b->alias)) {
       json_decref(orders);
       goto oom;
     }
@@ -1315,7 +1265,7 @@ static sp_status route_distinct(sp_block *b, sp_error **err)
   if (!(final = parse_node(b, &text, &st, err)))
     goto out;
   /* Sort keys are DISTINCT columns (DuckDB insists): by their names. */
-  if (substitute(b, &orders, items, refs))
+  if (sp_tree_substitute(&orders, items, refs, b->alias))
     goto oom;
   st = finish(b, final, &x, 1, orders, 1, "distinct rows again", err);
   goto out;

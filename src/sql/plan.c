@@ -18,6 +18,7 @@
 
 #include "exec/duck.h"
 #include "exec/input.h"
+#include "sql/aggregate.h"
 #include "sql/blocks.h"
 #include "sql/distribute.h"
 #include "sql/parse.h"
@@ -64,7 +65,6 @@ static sp_status input_views(duckdb_connection con, const sp_sql_refs *refs,
 static sp_status read_catalog(sp_stages *s, sp_error **err)
 {
   sp_buf sql = SP_BUF_INIT;
-  char *kinds = NULL;
   sp_status st = SP_OK;
   size_t k;
 
@@ -80,17 +80,7 @@ static sp_status read_catalog(sp_stages *s, sp_error **err)
              : sp_sql_bind(s->con, sql.data, &s->table_schemas[k], err);
   }
   if (st == SP_OK)
-    st = sp_duck_query_text(
-        s->con,
-        "SELECT json_group_object(name, kind)::VARCHAR FROM ("
-        "SELECT function_name AS name, min(function_type) AS kind "
-        "FROM duckdb_functions() WHERE function_type IN ('aggregate', "
-        "'macro') GROUP BY function_name)",
-        NULL, &kinds, err);
-  if (st == SP_OK && !(s->aggregates = kinds ? json_loads(kinds, 0, NULL)
-                                             : NULL))
-    st = sp_error_set(err, SP_EINTERNAL, "DuckDB's functions: no list");
-  sp_free(kinds);
+    st = sp_agg_catalog(s->con, &s->aggregates, err);
   sp_buf_release(&sql);
   return st;
 }

@@ -228,6 +228,34 @@ int sp_tree_replace(json_t **e, const json_t *with)
   return 0;
 }
 
+typedef struct substitution {
+  const json_t *from; /* expressions ... */
+  const json_t *to;   /* ... and what each becomes */
+  const char *alias;
+} substitution;
+
+static int substitute_one(json_t **e, void *arg)
+{
+  const substitution *sub = arg;
+  const json_t *f;
+  size_t i;
+
+  if (sp_tree_is(*e, "SUBQUERY"))
+    return 1; /* its names are its own */
+  json_array_foreach(sub->from, i, f)
+    if (sp_tree_equal(f, *e, sub->alias))
+      return sp_tree_replace(e, json_array_get(sub->to, i)) ? -1 : 1;
+  return 0;
+}
+
+int sp_tree_substitute(json_t **e, const json_t *from, const json_t *to,
+                       const char *alias)
+{
+  substitution sub = {from, to, alias};
+
+  return sp_tree_map(e, substitute_one, &sub);
+}
+
 sp_status sp_tree_print(duckdb_connection con, const json_t *node,
                         char **text, sp_error **err)
 {

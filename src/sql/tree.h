@@ -55,6 +55,12 @@ int sp_tree_map(json_t **e, sp_tree_fn fn, void *arg);
  * -1 when out of memory. */
 int sp_tree_replace(json_t **e, const json_t *with);
 
+/* Replaces, in *e, every expression equal (sp_tree_equal, with alias) to
+ * one of from by a copy of the same place in to, outside subqueries. 0,
+ * or -1 when out of memory. */
+int sp_tree_substitute(json_t **e, const json_t *from, const json_t *to,
+                       const char *alias);
+
 /* Prints a query node (SELECT_NODE, ...) back to SQL: *text for the
  * caller to free with sp_free. */
 sp_status sp_tree_print(duckdb_connection con, const json_t *node,

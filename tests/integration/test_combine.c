@@ -145,22 +145,66 @@ static void test_combined_shuffle_moves_less(void **state)
   tk_fixture_free(f);
 }
 
+/* Shapes the planner's aggregate split covers beyond plain sums: avg,
+ * an expression over aggregates, HAVING, FILTER, an unnamed aggregate
+ * (named as DuckDB names it), ORDER BY with LIMIT per partition, and the
+ * variance family (pooled on each partition, rounded: the order of
+ * addition differs). */
+static void test_combined_shapes(void **state)
+{
+  static const char *const queries[] = {
+      "SELECT k, avg(id) AS a FROM {0} GROUP BY k",
+      "SELECT k, round(sum(id) / 7, 3) AS s FROM {0} GROUP BY k",
+      "SELECT k, count(*) AS n FROM {0} GROUP BY k HAVING count(*) > 40",
+      "SELECT k, count(*) FILTER (WHERE id % 3 = 0) AS n, "
+      "max(id) FILTER (WHERE name IS NULL) AS m FROM {0} GROUP BY k",
+      "SELECT k, count(*), sum(id) FROM {0} GROUP BY k",
+      "SELECT k, sum(id) AS s FROM {0} GROUP BY k ORDER BY s DESC, k "
+      "LIMIT 3",
+      "SELECT k, round(stddev(id), 2) AS sd, round(var_pop(id) / 1000) "
+      "AS vp, count(*) AS n FROM {0} GROUP BY k",
+  };
+  tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "combine-shapes", NULL);
+  size_t i;
+
+  (void)state;
+  assert_non_null(f);
+  for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    const char *out = run(f, queries[i], tk_fmt("q%zu", i));
+    /* the plan holds the session's nodes: one more combines each time */
+    assert_int_equal(combining(f), (int)i + 1);
+    if (strstr(queries[i], "LIMIT")) /* per partition: up to 3 each */
+      tk_assert_same_rows(
+          tk_fmt("SELECT * FROM (SELECT k, sum(id) AS s, row_number() OVER "
+                 "(PARTITION BY hash(k) %% 5 ORDER BY sum(id) DESC, k) AS r "
+                 "FROM read_parquet('%s') GROUP BY k) WHERE r <= 3",
+                 f->glob),
+          tk_fmt("SELECT *, row_number() OVER (PARTITION BY hash(k) %% 5 "
+                 "ORDER BY s DESC, k) FROM read_parquet('%s/*.parquet')",
+                 out));
+    else
+      assert_same_result(f, queries[i], out);
+  }
+  tk_fixture_free(f);
+}
+
 /* Shapes it does not split run as written and give DuckDB's result (the
  * GROUP BY name per partition: name is not the hash key). */
 static void test_not_combined(void **state)
 {
   static const char *const queries[][2] = {
-      {"SELECT k, avg(id) AS a FROM {0} GROUP BY k", NULL},
-      {"SELECT k, round(sum(v), 3) AS s FROM {0} GROUP BY k", NULL},
       {"SELECT k, count(*) AS n FROM {0} GROUP BY k, id % 2", NULL},
-      {"SELECT k, count(*) AS n FROM {0} GROUP BY k HAVING count(*) > 40",
-       NULL},
       {"SELECT k, count(DISTINCT name) AS n FROM {0} GROUP BY k", NULL},
+      {"SELECT k, median(id) AS n FROM {0} GROUP BY k", NULL},
+      {"SELECT k, string_agg(name, ',' ORDER BY id) AS n FROM {0} "
+       "GROUP BY k", NULL},
       {"SELECT name, count(*) AS n FROM {0} GROUP BY name",
        "SELECT name, count(*) AS n FROM {0} GROUP BY hash(k) % 5, name"},
-      {"SELECT k, count(*) FROM {0} GROUP BY k", NULL},
       {"SELECT k, count(*) + {__data_partition__} * 0 AS n FROM {0} "
        "GROUP BY k", "SELECT k, count(*) AS n FROM {0} GROUP BY k"},
+      {"SELECT k, sum(id) OVER () AS n FROM {0} GROUP BY k, id",
+       "SELECT k, sum(id) OVER (PARTITION BY hash(k) % 5) AS n FROM {0} "
+       "GROUP BY k, id"},
   };
   tk_fixture *f = tk_fixture_new(ROWS, FILES, KEYS, "no-combine", NULL);
   size_t i;
@@ -327,6 +371,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_combined_aggregates),
     cmocka_unit_test(test_combined_shuffle_moves_less),
+    cmocka_unit_test(test_combined_shapes),
     cmocka_unit_test(test_not_combined),
     cmocka_unit_test(test_combiner_keeps_meaning),
     cmocka_unit_test(test_sum_beyond_2_53),
