@@ -252,6 +252,10 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
     sp_error_prefix(err, "write_parquet");
     return st;
   }
+  /* The rows as they are: each file records the hash they follow. */
+  if (node != df->node && df->node->layout &&
+      (st = sp_node_set_layout(node, df->node->layout, err)) != SP_OK)
+    return st;
   if ((st = sp_df_new(df->session, node, out, err)) != SP_OK)
     return st;
   (*out)->publish_hive = opt && opt->hive;

@@ -10,15 +10,16 @@
 
 #include "api/api.h"
 #include "exec/arrow_in.h"
-#include "sql/combine.h"
 #include "exec/input.h"
 #include "exec/partition_keys.h"
 #include "exec/union_schema.h"
 #include "io/fs.h"
-#include "util/hash.h"
 #include "io/glob.h"
+#include "plan/layout.h"
+#include "sql/combine.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* The reader (see plan/reader.h) for format and opt, or NULL with *st
  * set. NULL with SP_OK: Parquet with the defaults. */
@@ -145,6 +146,7 @@ static sp_status read_partitioned(sp_session *s, sp_node *read,
                         .dimension = opt->partitioned_by};
   size_t n = read->files.len, i;
   sp_buf name = SP_BUF_INIT;
+  char *layout = NULL;
   key_table *t;
   sp_status st;
 
@@ -171,6 +173,14 @@ static sp_status read_partitioned(sp_session *s, sp_node *read,
                                                    opt->npartitions, &spec,
                                                    NULL, out, err);
   sp_buf_release(&name);
+  /* Files a hash repartition wrote say so: joins on its key need no
+   * exchange. */
+  if (st == SP_OK)
+    st = sp_read_layout(t->paths, n, &layout, err);
+  if (st == SP_OK && layout && (*out)->ndims == 1 &&
+      sp_layout_check(layout, opt->partitioned_by, opt->npartitions))
+    st = sp_node_set_layout(*out, layout, err);
+  sp_free(layout);
   return st;
 }
 

@@ -8,6 +8,8 @@
 
 #include "api/api.h"
 #include "exec/duck.h"
+#include "exec/partition_keys.h"
+#include "plan/layout.h"
 #include "sql/parse.h"
 #include "sql/plan.h"
 #include "util/alloc.h"
@@ -89,6 +91,37 @@ static int default_partitions(const sp_session *s, const sp_sql_input *in,
   return parts < 1 ? 1 : (int)parts;
 }
 
+/* Reads the Parquet files pattern names; files a hash repartition wrote
+ * (along the default dimension) keep their partitions and say they are
+ * hashed (plan/layout.h), so that a join on the key needs no exchange. */
+static sp_status read_files(sp_session *s, const char *pattern, sp_df **df,
+                            sp_error **err)
+{
+  sp_read_options opt = {0};
+  const char **paths = NULL;
+  char *layout = NULL;
+  sp_status st;
+  size_t i, n;
+
+  if ((st = sp_read_parquet(s, &pattern, 1, NULL, df, err)) != SP_OK)
+    return st;
+  n = (*df)->node->files.len;
+  if (!(paths = sp_calloc(n ? n : 1, sizeof(*paths))))
+    return sp_error_oom(err);
+  for (i = 0; i < n; i++)
+    paths[i] = (*df)->node->files.pieces[i].path;
+  st = sp_read_layout(paths, n, &layout, err);
+  sp_free(paths);
+  if (st == SP_OK && layout &&
+      sp_layout_read(layout, (char **)&opt.partitioned_by,
+                     &opt.npartitions) == 0 &&
+      strcmp(opt.partitioned_by, SP_DEFAULT_DIMENSION) == 0)
+    st = sp_read_parquet(s, &pattern, 1, &opt, df, err);
+  sp_free((char *)opt.partitioned_by);
+  sp_free(layout);
+  return st;
+}
+
 sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
                  sp_df **out, sp_error **err)
 {
@@ -130,7 +163,7 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     if (refs.used[k] == SP_SQL_FILES) {
       /* Parquet files named in the query: read as a table would be. */
       const char *pattern = refs.patterns[k];
-      st = sp_read_parquet(s, &pattern, 1, NULL, &df, err);
+      st = read_files(s, pattern, &df, err);
       inputs[k].name = pattern;
     } else {
       df = s->tables[refs.used[k]].arg;

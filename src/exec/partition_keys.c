@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exec/duck.h"
+#include "plan/layout.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -138,5 +139,49 @@ sp_status sp_read_partition_keys(const char *const *paths, size_t n,
 out:
   sp_duck_close(&db, &con);
   sp_free(found);
+  return st;
+}
+
+sp_status sp_read_layout(const char *const *paths, size_t n, char **layout,
+                         sp_error **err)
+{
+  duckdb_database db = NULL;
+  duckdb_connection con = NULL;
+  sp_buf sql = SP_BUF_INIT;
+  sp_error *ignored = NULL;
+  char *text = NULL;
+  sp_status st;
+  size_t i;
+
+  *layout = NULL;
+  if (n == 0)
+    return SP_OK;
+  sp_buf_puts(&sql, "SELECT CASE WHEN count(DISTINCT file_name) = ");
+  sp_buf_appendf(&sql, "%zu AND count(DISTINCT value) = 1 THEN "
+                 "decode(any_value(value)) END FROM parquet_kv_metadata([",
+                 n);
+  for (i = 0; i < n; i++) {
+    sp_buf_puts(&sql, i ? ", " : "");
+    sp_buf_append_literal(&sql, paths[i]);
+  }
+  sp_buf_puts(&sql, "]) WHERE key = encode('" SP_LAYOUT_KEY "')");
+  if (sp_buf_oom(&sql)) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
+    goto out;
+  /* Metadata that does not read or does not check is no layout: the
+   * files are read as any others. */
+  if (sp_duck_query_text(con, sql.data, NULL, &text, &ignored) == SP_OK &&
+      text && sp_layout_check(text, NULL, 0)) {
+    *layout = text;
+    text = NULL;
+  }
+out:
+  sp_error_free(&ignored);
+  sp_free(text);
+  sp_buf_release(&sql);
+  sp_duck_close(&db, &con);
   return st;
 }

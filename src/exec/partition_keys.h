@@ -1,7 +1,8 @@
 /*
  * partition_keys.h - which partition each file of a partitioned output
- * belongs to (for sp_read_options.partitioned_by). Runs in the driver, on
- * a short-lived DuckDB of its own.
+ * belongs to (for sp_read_options.partitioned_by), and the hash layout
+ * the files record. Runs in the driver, on a short-lived DuckDB of its
+ * own.
  */
 #ifndef SP_EXEC_PARTITION_KEYS_H
 #define SP_EXEC_PARTITION_KEYS_H
@@ -18,5 +19,12 @@
 sp_status sp_read_partition_keys(const char *const *paths, size_t n,
                                  const char *dimension, int npartitions,
                                  int *keys, sp_error **err);
+
+/* The hash layout (plan/layout.h) that every one of paths[0..n) records
+ * in its Parquet metadata, the same in all: *layout, for the caller to
+ * free with sp_free; NULL when any file lacks it or they differ. Fails
+ * only when out of memory or DuckDB does not open. */
+sp_status sp_read_layout(const char *const *paths, size_t n, char **layout,
+                         sp_error **err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan/layout.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -108,7 +109,9 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
                                            d->batch_fn, "size",
                                            (json_int_t)d->batch_size, "mode",
                                            d->batch_mode))) ||
-            (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))))) {
+            (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))) ||
+            (d->layout &&
+             json_object_set_new(o, "layout", json_string(d->layout))))) {
     json_decref(o);
     return NULL;
   }
@@ -165,15 +168,18 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
 
   memset(d, 0, sizeof(*d));
   if (json_unpack(j, "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:I, s:I, "
-                  "s:o, s?s, s?s, s?b, s?o, s?o, s?o}",
+                  "s:o, s?s, s?s, s?b, s?o, s?o, s?o, s?s}",
                   "kind", &kind, "key", &d->key, "attempt", &d->attempt,
                   "partition", &d->partition, "slots", &d->nslots, "out",
                   &d->out, "tmp_dir", &d->tmp_dir, "threads", &d->threads,
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
                   "range", &d->range, "parquet", &parquet, "dims", &dims,
-                  "batch", &batch))
+                  "batch", &batch, "layout", &d->layout))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
+  if (d->layout && !sp_layout_check(d->layout, NULL, 0))
+    return sp_error_set(err, SP_EINTERNAL, "task descriptor: malformed "
+                        "layout");
   if ((k = sp_task_kind_from_name(kind)) < 0)
     return sp_error_set(err, SP_EINTERNAL, "unknown task kind '%s'", kind);
   if (d->attempt < 0 || d->partition < 0 || d->nslots < 0 ||

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "plan/layout.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -905,8 +906,9 @@ static const char *column_type(const sp_block *b, size_t k, const char *col)
 }
 
 /* The partitions of leaf k when its table is already hashed on column as
- * a co-partition would hash it (sp_repartition by that one column, of the
- * key's type, along the default dimension): 0 when it is not. */
+ * a co-partition would hash it (a hash layout on that one column, of the
+ * key's type, along the default dimension: sp_repartition made it, or
+ * files it wrote record it): 0 when it is not. */
 static int hashed_already(const sp_block *b, size_t k, const char *column,
                           const char *type)
 {
@@ -916,9 +918,7 @@ static int hashed_already(const sp_block *b, size_t k, const char *column,
   if (l->scope != 0 || l->n >= (int)b->s->refs->nused)
     return 0;
   node = b->s->inputs[l->n].node;
-  if (node->kind != SP_NODE_REPARTITION || node->split != SP_SPLIT_HASH ||
-      node->nested || node->nhash_by != 1 ||
-      strcasecmp(node->hash_by[0], column) != 0 || node->npartitions < 2 ||
+  if (!sp_layout_hashed_on(node->layout, column) || node->npartitions < 2 ||
       !sp_stages_plain(b->s, l->n) ||
       strcmp(column_type(b, k, column), type) != 0 ||
       strstr(type, "HUGEINT") || strstr(type, "DECIMAL(38"))

@@ -510,6 +510,113 @@ static void test_join_of_hashed_tables(void **state)
   sp_close(&s);
 }
 
+/* The same join over files a hash repartition wrote: each file records
+ * the hash it follows (Parquet metadata), so a query naming the files
+ * inline, or a DataFrame read with partitioned_by, is not hashed again. A
+ * table written into another number of partitions is hashed into the
+ * first's count; files whose metadata is not a layout are read as any. */
+static void test_join_of_written_hashed_files(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = tk_session(tk_path(f->dir, "root"), 2, "written");
+  static const char *const names[] = {"orders", "customer"};
+  static const char *const keys[] = {"o_custkey", "c_custkey"};
+  static const int parts[] = {4, 3};
+  const query q = {"join_of_written_hashed_files", NULL, 0, NULL};
+  const char *dirs[2], *garbage = tk_path(f->dir, "garbage.parquet");
+  sp_sql_options opt = {.broadcast_bytes = 1};
+  sp_read_options ropt = {.partitioned_by = "__data_partition__",
+                          .npartitions = 4};
+  result mine, theirs;
+  sp_rows *rows = NULL;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *sql;
+  char *text;
+  int i, round;
+
+  for (i = 0; i < 2; i++) {
+    const char *glob = tk_fmt("%s/%s/*.parquet", f->data, names[i]);
+    sp_repartition_options hash = {.hash_by = &keys[i], .nhash_by = 1};
+    dirs[i] = tk_path(f->dir, tk_fmt("written-%s", names[i]));
+    tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+    tk_check(sp_repartition(df, 4, &hash, &df, &err), &err);
+    tk_check(sp_write_parquet(df, dirs[i], NULL, &err), &err);
+  }
+  sql = tk_fmt("SELECT c_custkey, count(*) AS n, sum(o_totalprice) AS total "
+               "FROM '%s/*.parquet' JOIN '%s/*.parquet' ON c_custkey = "
+               "o_custkey WHERE c_acctbal > 0 GROUP BY c_custkey",
+               dirs[1], dirs[0]);
+  for (round = 0; round < 2; round++) {
+    const char *run = sql;
+    if (round == 1) { /* registered, read with partitioned_by */
+      for (i = 0; i < 2; i++) {
+        const char *glob = tk_fmt("%s/*.parquet", dirs[i]);
+        tk_check(sp_read_parquet(s, &glob, 1, &ropt, &df, &err), &err);
+        tk_check(sp_register_table(s, names[i], df, &err), &err);
+      }
+      run = "SELECT c_custkey, count(*) AS n, sum(o_totalprice) AS total "
+            "FROM customer JOIN orders ON c_custkey = o_custkey "
+            "WHERE c_acctbal > 0 GROUP BY c_custkey";
+    }
+    tk_check(sp_sql(s, run, &opt, &df, &err), &err);
+    text = explain_text(df);
+    if (strstr(text, ": hash on"))
+      fail_msg("the written hashed tables are hashed again:\n%s", text);
+    assert_non_null(strstr(text, "(4 partitions)"));
+    free(text);
+    tk_check(sp_take_all(df, &rows, &err), &err);
+    result_of_rows(rows, &mine);
+    result_of_duckdb(f, sql, &theirs);
+    assert_same(&q, &mine, &theirs, round ? "registered" : "inline");
+    result_free(&mine);
+    result_free(&theirs);
+    sp_rows_free(&rows);
+  }
+
+  /* orders again, into 3 partitions: hashed into customer's 4. */
+  {
+    const char *glob = tk_fmt("%s/orders/*.parquet", f->data);
+    sp_repartition_options hash = {.hash_by = &keys[0], .nhash_by = 1};
+    dirs[0] = tk_path(f->dir, "written-orders-3");
+    tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+    tk_check(sp_repartition(df, parts[1], &hash, &df, &err), &err);
+    tk_check(sp_write_parquet(df, dirs[0], NULL, &err), &err);
+  }
+  sql = tk_fmt("SELECT c_custkey, count(*) AS n FROM '%s/*.parquet' JOIN "
+               "'%s/*.parquet' ON c_custkey = o_custkey GROUP BY c_custkey",
+               dirs[1], dirs[0]);
+  tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
+  text = explain_text(df);
+  assert_int_equal(tk_count(text, ": hash on"), 1);
+  free(text);
+  tk_check(sp_take_all(df, &rows, &err), &err);
+  result_of_rows(rows, &mine);
+  result_of_duckdb(f, sql, &theirs);
+  assert_same(&q, &mine, &theirs, "3 and 4 partitions");
+  result_free(&mine);
+  result_free(&theirs);
+  sp_rows_free(&rows);
+
+  /* Metadata that is not a layout: the file is read as any other. */
+  tk_duck_exec(tk_fmt("COPY (SELECT * FROM read_parquet('%s/customer/*."
+                      "parquet')) TO '%s' (KV_METADATA {'SMALLPOND::hash': "
+                      "'{\"by\": 7}', '__data_partition__': '0'})",
+                      f->data, garbage));
+  sql = tk_fmt("SELECT c_custkey, count(*) AS n FROM '%s' JOIN '%s/*."
+               "parquet' ON c_custkey = o_custkey GROUP BY c_custkey",
+               garbage, dirs[0]);
+  tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
+  tk_check(sp_take_all(df, &rows, &err), &err);
+  result_of_rows(rows, &mine);
+  result_of_duckdb(f, sql, &theirs);
+  assert_same(&q, &mine, &theirs, "metadata that is not a layout");
+  result_free(&mine);
+  result_free(&theirs);
+  sp_rows_free(&rows);
+  sp_close(&s);
+}
+
 /* Bad input is refused before anything runs, naming what is wrong. */
 static void test_bad_input(void **state)
 {
@@ -680,6 +787,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_join_of_hashed_tables),
+    cmocka_unit_test(test_join_of_written_hashed_files),
     cmocka_unit_test(test_cli),
     cmocka_unit_test(test_corpus_one_worker),
     cmocka_unit_test(test_corpus_two_workers),
