@@ -253,8 +253,8 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
     return st;
   }
   /* The rows as they are: each file records the hash they follow. */
-  if (node != df->node && df->node->layout &&
-      (st = sp_node_set_layout(node, df->node->layout, err)) != SP_OK)
+  if (node != df->node && df->node->hash_layout &&
+      (st = sp_node_set_hash_layout(node, df->node->hash_layout, err)) != SP_OK)
     return st;
   if ((st = sp_df_new(df->session, node, out, err)) != SP_OK)
     return st;

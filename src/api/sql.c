@@ -9,7 +9,7 @@
 #include "api/api.h"
 #include "exec/duck.h"
 #include "exec/partition_keys.h"
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "sql/parse.h"
 #include "sql/plan.h"
 #include "util/alloc.h"
@@ -93,7 +93,7 @@ static int default_partitions(const sp_session *s, const sp_sql_input *in,
 
 /* Reads the Parquet files pattern names; files a hash repartition wrote
  * (along the default dimension) keep their partitions and say they are
- * hashed (plan/layout.h), so that a join on the key needs no exchange. */
+ * hashed (plan/hash_layout.h), so that a join on the key needs no exchange. */
 static sp_status read_files(sp_session *s, const char *pattern, sp_df **df,
                             sp_error **err)
 {
@@ -110,11 +110,11 @@ static sp_status read_files(sp_session *s, const char *pattern, sp_df **df,
     return sp_error_oom(err);
   for (i = 0; i < n; i++)
     paths[i] = (*df)->node->files.pieces[i].path;
-  st = sp_read_layout(paths, n, &layout, err);
+  st = sp_read_hash_layout(paths, n, &layout, err);
   sp_free(paths);
   if (st == SP_OK && layout &&
-      sp_layout_read(layout, (char **)&opt.partitioned_by,
-                     &opt.npartitions) == 0 &&
+      sp_hash_layout_read(layout, (char **)&opt.partitioned_by,
+                          &opt.npartitions) == 0 &&
       strcmp(opt.partitioned_by, SP_DEFAULT_DIMENSION) == 0)
     st = sp_read_parquet(s, &pattern, 1, &opt, df, err);
   sp_free((char *)opt.partitioned_by);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "exec/duck.h"
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -142,8 +142,8 @@ out:
   return st;
 }
 
-sp_status sp_read_layout(const char *const *paths, size_t n, char **layout,
-                         sp_error **err)
+sp_status sp_read_hash_layout(const char *const *paths, size_t n, char **layout,
+                              sp_error **err)
 {
   duckdb_database db = NULL;
   duckdb_connection con = NULL;
@@ -164,7 +164,7 @@ sp_status sp_read_layout(const char *const *paths, size_t n, char **layout,
     sp_buf_puts(&sql, i ? ", " : "");
     sp_buf_append_literal(&sql, paths[i]);
   }
-  sp_buf_puts(&sql, "]) WHERE key = encode('" SP_LAYOUT_KEY "')");
+  sp_buf_puts(&sql, "]) WHERE key = encode('" SP_HASH_LAYOUT_KEY "')");
   if (sp_buf_oom(&sql)) {
     st = sp_error_oom(err);
     goto out;
@@ -174,7 +174,7 @@ sp_status sp_read_layout(const char *const *paths, size_t n, char **layout,
   /* Metadata that does not read or does not check is no layout: the
    * files are read as any others. */
   if (sp_duck_query_text(con, sql.data, NULL, &text, &ignored) == SP_OK &&
-      text && sp_layout_check(text, NULL, 0)) {
+      text && sp_hash_layout_check(text, NULL, 0)) {
     *layout = text;
     text = NULL;
   }

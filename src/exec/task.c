@@ -16,7 +16,7 @@
 #include "exec/input.h"
 #include "io/fs.h"
 #include "io/parquet.h"
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -157,9 +157,9 @@ void sp_exec_parquet_options(const sp_task_desc *d, int exchange,
       sp_buf_appendf(b, ": '%d'", d->dim_index[k]);
       sp_buf_release(&reg);
     }
-    if (d->layout) {
-      sp_buf_puts(b, ", '" SP_LAYOUT_KEY "': ");
-      sp_buf_append_literal(b, d->layout);
+    if (d->hash_layout) {
+      sp_buf_puts(b, ", '" SP_HASH_LAYOUT_KEY "': ");
+      sp_buf_append_literal(b, d->hash_layout);
     }
     sp_buf_putc(b, '}');
   }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -97,21 +97,21 @@ json_t *sp_task_desc_to_json(const sp_task_desc *d)
                 d->threads, "memory_limit", (json_int_t)d->memory_limit,
                 "seed", (json_int_t)(d->seed & 0x7fffffffffffffffULL),
                 "inputs", inputs);
-  if (o && ((d->sql && json_object_set_new(o, "sql", json_string(d->sql))) ||
-            (d->partition_key &&
-             json_object_set_new(o, "partition_key",
-                                 json_string(d->partition_key))) ||
-            (d->range && json_object_set_new(o, "range", json_true())) ||
-            json_object_set_new(o, "parquet", parquet_to_json(&d->parquet)) ||
-            (d->batch_fn &&
-             json_object_set_new(o, "batch",
-                                 json_pack("{s:s, s:I, s:i}", "fn",
-                                           d->batch_fn, "size",
-                                           (json_int_t)d->batch_size, "mode",
-                                           d->batch_mode))) ||
-            (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))) ||
-            (d->layout &&
-             json_object_set_new(o, "layout", json_string(d->layout))))) {
+  if (o &&
+      ((d->sql && json_object_set_new(o, "sql", json_string(d->sql))) ||
+       (d->partition_key &&
+        json_object_set_new(o, "partition_key",
+                            json_string(d->partition_key))) ||
+       (d->range && json_object_set_new(o, "range", json_true())) ||
+       json_object_set_new(o, "parquet", parquet_to_json(&d->parquet)) ||
+       (d->batch_fn &&
+        json_object_set_new(o, "batch",
+                            json_pack("{s:s, s:I, s:i}", "fn", d->batch_fn,
+                                      "size", (json_int_t)d->batch_size, "mode",
+                                      d->batch_mode))) ||
+       (d->ndims && json_object_set_new(o, "dims", dims_to_json(d))) ||
+       (d->hash_layout &&
+        json_object_set_new(o, "hash_layout", json_string(d->hash_layout))))) {
     json_decref(o);
     return NULL;
   }
@@ -175,9 +175,9 @@ sp_status sp_task_desc_from_json(json_t *j, sp_task_desc *d, sp_error **err)
                   "memory_limit", &mem, "seed", &seed, "inputs", &inputs,
                   "sql", &d->sql, "partition_key", &d->partition_key,
                   "range", &d->range, "parquet", &parquet, "dims", &dims,
-                  "batch", &batch, "layout", &d->layout))
+                  "batch", &batch, "hash_layout", &d->hash_layout))
     return sp_error_set(err, SP_EINTERNAL, "malformed task descriptor");
-  if (d->layout && !sp_layout_check(d->layout, NULL, 0))
+  if (d->hash_layout && !sp_hash_layout_check(d->hash_layout, NULL, 0))
     return sp_error_set(err, SP_EINTERNAL, "task descriptor: malformed "
                         "layout");
   if ((k = sp_task_kind_from_name(kind)) < 0)

@@ -44,8 +44,8 @@ typedef struct sp_task_desc {
   const char **dim_names;  /* SQL, BATCH: the partition's index along each */
   int *dim_index;          /* dimension (arrays owned, names borrowed) */
   size_t ndims;
-  const char *layout;      /* SQL, BATCH: the hash layout the output keeps
-                              (plan/layout.h), or NULL */
+  const char *hash_layout; /* SQL, BATCH: the hash layout the output keeps
+                              (plan/hash_layout.h), or NULL */
 } sp_task_desc;
 
 typedef struct sp_task_result {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -44,7 +44,7 @@ static void node_free(sp_node *n)
   sp_free(n->by);
   sp_free(n->sql);
   sp_free(n->batch_fn);
-  sp_free(n->layout);
+  sp_free(n->hash_layout);
   sp_free(n);
 }
 
@@ -328,8 +328,8 @@ sp_status sp_plan_add_repartition(sp_plan *plan, sp_node *input, int npart,
       n->def_hash = sp_hash_str(n->def_hash, spec->hash_by[i]);
     }
     if (!n->nested && npart > 1 &&
-        !(n->layout = sp_layout_new(dim.name, spec->hash_by, spec->nhash_by,
-                                    npart)))
+        !(n->hash_layout = sp_hash_layout_new(dim.name, spec->hash_by,
+                                              spec->nhash_by, npart)))
       goto out_oom;
   }
   plan_push(plan, n, out);
@@ -342,18 +342,19 @@ out_fail:
   return st;
 }
 
-sp_status sp_node_set_layout(sp_node *n, const char *layout, sp_error **err)
+sp_status sp_node_set_hash_layout(sp_node *n, const char *layout,
+                                  sp_error **err)
 {
   char *copy;
 
   if (n->ndims != 1 ||
-      !sp_layout_check(layout, n->dims[0].name, n->npartitions))
+      !sp_hash_layout_check(layout, n->dims[0].name, n->npartitions))
     return sp_error_set(err, SP_EINTERNAL, "a hash layout that does not fit "
                         "its node: %s", layout ? layout : "(none)");
   if (!(copy = sp_strdup(layout)))
     return sp_error_oom(err);
-  sp_free(n->layout);
-  n->layout = copy;
+  sp_free(n->hash_layout);
+  n->hash_layout = copy;
   /* The files written carry it. */
   n->def_hash = sp_hash_str(n->def_hash, layout);
   return SP_OK;

@@ -120,8 +120,8 @@ typedef struct sp_node {
   int64_t task_memory;     /* bytes; 0: the session's */
   int64_t task_timeout_ms; /* 0: the session's */
   sp_parquet_settings parquet;
-  char *layout;            /* the hash its partitions follow (plan/layout.h),
-                              or NULL */
+  char *hash_layout;       /* the hash its partitions follow
+                              (plan/hash_layout.h), or NULL */
 } sp_node;
 
 typedef struct sp_plan {
@@ -129,11 +129,12 @@ typedef struct sp_plan {
   size_t len, cap;
 } sp_plan;
 
-/* Records that n's partitions follow the hash layout text (plan/layout.h;
- * copied, checked against n's one dimension and partition count), as a
- * read of files that recorded one, or a step that passes its input's rows
- * through, finds. */
-sp_status sp_node_set_layout(sp_node *n, const char *layout, sp_error **err);
+/* Records that n's partitions follow the hash layout text
+ * (plan/hash_layout.h; copied, checked against n's one dimension and partition
+ * count), as a read of files that recorded one, or a step that passes its
+ * input's rows through, finds. */
+sp_status sp_node_set_hash_layout(sp_node *n, const char *layout,
+                                  sp_error **err);
 
 /* Short name of a node kind for messages and plan.json ("read"). */
 const char *sp_node_kind_name(sp_node_kind kind);

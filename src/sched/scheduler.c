@@ -342,7 +342,7 @@ static sp_status set_dims(sp_task_desc *d, const sp_task *t, sp_error **err)
     d->dim_index[k] = sp_node_dim_index(n, t->partition, k);
   }
   d->ndims = n->ndims;
-  d->layout = n->layout;
+  d->hash_layout = n->hash_layout;
   return SP_OK;
 }
 

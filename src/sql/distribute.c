@@ -1433,7 +1433,8 @@ sp_status sp_sql_single(sp_stages *s, const json_t *node,
     if (sp_stages_partitions(s, in) > 1) {
       st = sp_stage_read(&gather, in) ? sp_error_oom(err)
                                       : sp_stages_add(s, &gather, &in, err);
-      if (st == SP_OK && sp_sql_retarget(s, &tree, (int)json_integer_value(v), in))
+      if (st == SP_OK &&
+          sp_sql_retarget(s, &tree, (int)json_integer_value(v), in))
         st = sp_error_oom(err);
     }
     sp_stage_release(&gather);

@@ -196,12 +196,13 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                           "one partition's worth by default; set the "
                           "partitions to split them)"
                         : "the whole query was asked for on one task");
-  if (setup->mode != SP_SQL_SINGLE && !setup->small && names_collide(&s, text)) {
+  if (setup->mode != SP_SQL_SINGLE && !setup->small &&
+      names_collide(&s, text)) {
     sp_buf_reset(&why);
     sp_buf_puts(&why, "the query or a table names something __sp_..., as "
                       "the planner names its own columns");
   } else if (setup->mode != SP_SQL_SINGLE && !setup->small &&
-      (st = try_distribute(&s, stmt, out->schema, setup, &why, err)))
+             (st = try_distribute(&s, stmt, out->schema, setup, &why, err)))
     goto out;
   if (s.len == 0 && setup->mode == SP_SQL_SPLIT) {
     st = sp_error_set(err, SP_EPLAN, "the query is not split: %s", why.data);

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -918,10 +918,10 @@ static int hashed_already(const sp_block *b, size_t k, const char *column,
   if (l->scope != 0 || l->n >= (int)b->s->refs->nused)
     return 0;
   node = b->s->inputs[l->n].node;
-  if (!sp_layout_hashed_on(node->layout, column) || node->npartitions < 2 ||
-      !sp_stages_plain(b->s, l->n) ||
-      strcmp(column_type(b, k, column), type) != 0 ||
-      strstr(type, "HUGEINT") || strstr(type, "DECIMAL(38"))
+  if (!sp_hash_layout_hashed_on(node->hash_layout, column) ||
+      node->npartitions < 2 || !sp_stages_plain(b->s, l->n) ||
+      strcmp(column_type(b, k, column), type) != 0 || strstr(type, "HUGEINT") ||
+      strstr(type, "DECIMAL(38"))
     return 0;
   return node->npartitions;
 }

@@ -1,7 +1,8 @@
 /*
  * test_json.c - unit tests of the JSON forms of datasets (src/plan/
- * dataset.h) and of task descriptors and results (src/plan/desc.h): round
- * trips keep every field, malformed objects are rejected.
+ * dataset.h), of task descriptors and results (src/plan/desc.h) and of
+ * hash layouts (src/plan/hash_layout.h): round trips keep every field,
+ * malformed objects are rejected.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "plan/dataset.h"
 #include "plan/desc.h"
+#include "plan/hash_layout.h"
 #include "plan/graph.h"
 #include "util/alloc.h"
 
@@ -254,6 +256,10 @@ static void assert_desc_equal(const sp_task_desc *a, const sp_task_desc *b)
     assert_string_equal(a->partition_key, b->partition_key);
   else
     assert_null(b->partition_key);
+  if (a->hash_layout)
+    assert_string_equal(a->hash_layout, b->hash_layout);
+  else
+    assert_null(b->hash_layout);
 }
 
 /* Encodes d, dumps and parses the text, decodes, and compares with d. */
@@ -301,6 +307,8 @@ static void test_desc_roundtrip_sql(void **state)
   d.ninputs = 3;
   d.sql = "SELECT '{{it''s}}', \"a\" FROM {0} JOIN {1} USING (k), {2}";
   desc_roundtrip(&d);
+  d.hash_layout = "{\"by\":[\"k\"],\"dimension\":\"d\",\"partitions\":17}";
+  desc_roundtrip(&d);
   for (i = 0; i < 3; i++)
     sp_dataset_release(&inputs[i]);
 }
@@ -335,6 +343,69 @@ static void test_desc_roundtrip_every_kind(void **state)
   }
   assert_int_equal(sp_task_kind_from_name("no such kind"), -1);
   sp_dataset_release(&input);
+}
+
+/* ---- hash layouts ------------------------------------------------------ */
+
+/* A layout made here reads back; what files could hold instead is
+ * refused, in a descriptor too. */
+static void test_hash_layout(void **state)
+{
+  static const char *const by[] = {"K", "weird \"col\""};
+  static const char *const bad[] = {
+      NULL, "", "[]", "{}", "not json",
+      "{\"by\":[\"k\"],\"dimension\":\"d\",\"partitions\":1}",
+      "{\"by\":[\"k\"],\"dimension\":\"d\",\"partitions\":1000001}",
+      "{\"by\":[],\"dimension\":\"d\",\"partitions\":4}",
+      "{\"by\":[\"\"],\"dimension\":\"d\",\"partitions\":4}",
+      "{\"by\":[7],\"dimension\":\"d\",\"partitions\":4}",
+      "{\"by\":\"k\",\"dimension\":\"d\",\"partitions\":4}",
+      "{\"by\":[\"k\"],\"dimension\":\"\",\"partitions\":4}",
+      "{\"by\":[\"k\"],\"partitions\":4}",
+      "{\"by\":[\"k\"],\"dimension\":\"d\",\"partitions\":\"4\"}",
+      "{\"by\":[\"k\"],\"dimension\":\"d\",\"partitions\":4,\"x\":1}",
+  };
+  char *text = sp_hash_layout_new("d", by, 1, 8), *dim = NULL;
+  char *two = sp_hash_layout_new("d", by, 2, 8);
+  json_t *j;
+  sp_task_desc d, back;
+  sp_error *err = NULL;
+  int parts = 0;
+  size_t i;
+
+  (void)state;
+  assert_non_null(text);
+  assert_true(sp_hash_layout_check(text, NULL, 0));
+  assert_true(sp_hash_layout_check(text, "d", 8));
+  assert_false(sp_hash_layout_check(text, "e", 8));
+  assert_false(sp_hash_layout_check(text, "d", 7));
+  assert_int_equal(sp_hash_layout_read(text, &dim, &parts), 0);
+  assert_string_equal(dim, "d");
+  assert_int_equal(parts, 8);
+  assert_true(sp_hash_layout_hashed_on(text, "k")); /* names: any case */
+  assert_false(sp_hash_layout_hashed_on(text, "kk"));
+  /* Two columns: hashed on neither alone. */
+  assert_true(sp_hash_layout_check(two, "d", 8));
+  assert_false(sp_hash_layout_hashed_on(two, "k"));
+  assert_false(sp_hash_layout_hashed_on(NULL, "k"));
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_false(sp_hash_layout_check(bad[i], NULL, 0));
+    assert_false(sp_hash_layout_hashed_on(bad[i], "k"));
+  }
+  /* A descriptor with a layout that is not one is refused. */
+  memset(&d, 0, sizeof(d));
+  d.kind = SP_TASK_SQL;
+  d.key = d.out = d.tmp_dir = d.sql = "x";
+  d.threads = 1;
+  d.hash_layout = bad[5];
+  assert_non_null(j = sp_task_desc_to_json(&d));
+  assert_int_equal(sp_task_desc_from_json(j, &back, &err), SP_EINTERNAL);
+  assert_non_null(strstr(sp_error_message(err), "layout"));
+  sp_error_free(&err);
+  json_decref(j);
+  sp_free(text);
+  sp_free(two);
+  sp_free(dim);
 }
 
 static void test_desc_no_inputs(void **state)
@@ -611,6 +682,7 @@ int main(void)
     cmocka_unit_test(test_result_roundtrip_success),
     cmocka_unit_test(test_result_roundtrip_failure),
     cmocka_unit_test(test_result_malformed),
+    cmocka_unit_test(test_hash_layout),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
- * layout.c - hash layouts (see layout.h).
+ * hash_layout.c - hash layouts (see hash_layout.h).
  */
-#include "plan/layout.h"
+#include "plan/hash_layout.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 
 #define MAX_COLUMNS 64
 
-char *sp_layout_new(const char *dimension, const char *const *by, size_t nby,
-                    int partitions)
+char *sp_hash_layout_new(const char *dimension, const char *const *by,
+                         size_t nby, int partitions)
 {
   json_t *o = json_pack("{s:s, s:[], s:i}", "dimension", dimension, "by",
                         "partitions", partitions);
@@ -49,7 +49,7 @@ static json_t *parse(const char *text)
                         "partitions", &n) ||
       !*dim || !json_is_array(by) || json_array_size(by) == 0 ||
       json_array_size(by) > MAX_COLUMNS || n < 2 ||
-      n > SP_LAYOUT_MAX_PARTITIONS)
+      n > SP_HASH_LAYOUT_MAX_PARTITIONS)
     goto bad;
   json_array_foreach(by, i, c)
     if (!json_string_length(c))
@@ -60,7 +60,8 @@ bad:
   return NULL;
 }
 
-int sp_layout_check(const char *text, const char *dimension, int partitions)
+int sp_hash_layout_check(const char *text, const char *dimension,
+                         int partitions)
 {
   json_t *o = parse(text);
   int ok = o &&
@@ -75,7 +76,7 @@ int sp_layout_check(const char *text, const char *dimension, int partitions)
   return ok;
 }
 
-int sp_layout_read(const char *text, char **dimension, int *partitions)
+int sp_hash_layout_read(const char *text, char **dimension, int *partitions)
 {
   json_t *o = parse(text);
   int r = -1;
@@ -91,7 +92,7 @@ int sp_layout_read(const char *text, char **dimension, int *partitions)
   return r;
 }
 
-int sp_layout_hashed_on(const char *text, const char *column)
+int sp_hash_layout_hashed_on(const char *text, const char *column)
 {
   json_t *o = parse(text), *by = json_object_get(o, "by");
   int on = json_array_size(by) == 1 &&
