@@ -50,7 +50,7 @@ sp_status sp_range_repartition(sp_df *df, int npartitions,
  * order (zeroed by the caller; release it). */
 sp_status sp_df_files(sp_df *df, sp_dataset *files, sp_error **err);
 
-/* The SELECT over SP_INPUT_RAW (exec/input.h) that gives df's rows back with
+/* The SELECT over SP_INPUT_RAW (duck/input.h) that gives df's rows back with
  * the types its step meant: for an sp_sql result, DuckDB's (a HUGEINT
  * written as DECIMAL(38,0) is a HUGEINT again); NULL for every other. */
 sp_status sp_df_shape(const sp_df *df, char **select, sp_error **err);

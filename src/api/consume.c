@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "exec/arrow_out.h"
-#include "exec/input.h"
-#include "exec/rows.h"
+#include "duck/arrow_out.h"
+#include "duck/input.h"
+#include "duck/rows.h"
 #include "io/fs.h"
 #include "util/alloc.h"
 #include "util/buf.h"

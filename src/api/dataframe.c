@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "exec/arrow_in.h"
-#include "exec/input.h"
-#include "exec/partition_keys.h"
-#include "exec/union_schema.h"
+#include "duck/arrow_in.h"
+#include "duck/input.h"
+#include "duck/partition_keys.h"
+#include "duck/union_schema.h"
 #include "io/fs.h"
 #include "io/glob.h"
 #include "plan/hash_layout.h"

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "exec/rows.h"
+#include "duck/rows.h"
 #include "util/alloc.h"
 
 size_t sp_rows_count(const sp_rows *rows) { return rows ? rows->nrows : 0; }

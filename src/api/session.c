@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
-#include "exec/duck.h"
-#include "exec/partition_keys.h"
+#include "duck/duck.h"
+#include "duck/partition_keys.h"
 #include "plan/hash_layout.h"
 #include "sql/parse.h"
 #include "sql/plan.h"

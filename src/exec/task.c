@@ -12,8 +12,8 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include "exec/duck.h"
-#include "exec/input.h"
+#include "duck/duck.h"
+#include "duck/input.h"
 #include "io/fs.h"
 #include "io/parquet.h"
 #include "plan/hash_layout.h"

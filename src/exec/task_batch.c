@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "exec/task.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -2,7 +2,7 @@
  * task_count.c - counts the rows of a partition. Whole Parquet files are
  * counted from their footers by DuckDB, without a scan.
  */
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "exec/task.h"
 #include "util/buf.h"
 #include "util/error.h"

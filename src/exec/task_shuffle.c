@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "exec/task.h"
 #include "io/fs.h"
 #include "plan/template.h"

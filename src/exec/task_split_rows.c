@@ -3,8 +3,8 @@
  * Needs the files' row counts, which only DuckDB can read from the Parquet
  * footers; writes no data.
  */
-#include "exec/duck.h"
-#include "exec/input.h"
+#include "duck/duck.h"
+#include "duck/input.h"
 #include "exec/task.h"
 #include "plan/partition.h"
 #include "plan/reader.h"

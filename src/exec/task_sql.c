@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "exec/task.h"
 #include "plan/template.h"
 #include "util/error.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "exec/task.h"
 #include "io/fs.h"
 #include "io/layout.h"

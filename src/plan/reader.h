@@ -8,7 +8,7 @@
  *    "schema": [["a", "BIGINT"], ["b", "VARCHAR"]]}   all keys optional
  *
  * A Parquet "schema" is what every partition reads, whichever of the
- * files it got: the files' columns united by name (exec/union_schema.h),
+ * files it got: the files' columns united by name (duck/union_schema.h),
  * those a file lacks read as NULL. Its types are pasted into SQL, so only
  * the characters a type is spelled with are accepted.
  *   {"format": "csv", "columns": [["a", "BIGINT"], ...],
@@ -17,7 +17,7 @@
  *                                                           line)
  *
  * A spec comes back from files and messages, so it is checked whole before
- * anything reads it: exec/input.c then renders it to SQL without doubt.
+ * anything reads it: duck/input.c then renders it to SQL without doubt.
  */
 #ifndef SP_PLAN_READER_H
 #define SP_PLAN_READER_H

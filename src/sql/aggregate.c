@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "plan/template.h"
 #include "sql/aggregate.h"
 #include "sql/stage.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

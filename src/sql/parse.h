@@ -22,7 +22,7 @@
  * for a syntax error, naming the line and column and showing the line
  * with a caret; with SP_EINVAL for a statement that is not a query (naming
  * its kind) and for more than one statement. con is a driver-side DuckDB
- * connection (exec/duck.h). */
+ * connection (duck/duck.h). */
 sp_status sp_sql_parse(duckdb_connection con, const char *text,
                        json_t **stmt, sp_error **err);
 

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
-#include "exec/input.h"
+#include "duck/duck.h"
+#include "duck/input.h"
 #include "sql/aggregate.h"
 #include "sql/blocks.h"
 #include "sql/distribute.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"

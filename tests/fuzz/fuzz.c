@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "exec/input.h"
+#include "duck/input.h"
 #include "plan/reader.h"
 #include "util/frame.h"
 

@@ -58,7 +58,7 @@ void fuzz_check_same_dataset(const sp_dataset *a, const sp_dataset *b);
 void fuzz_check_dataset_round_trip(const sp_dataset *d);
 
 /* What a worker makes of a decoded dataset, and the driver of its rows:
- * the SELECT of its pieces (exec/input.h) and their total. */
+ * the SELECT of its pieces (duck/input.h) and their total. */
 void fuzz_use_dataset(const sp_dataset *d);
 
 #endif

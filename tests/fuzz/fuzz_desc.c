@@ -6,13 +6,13 @@
  * Checked: a decoded descriptor encodes (as the driver sends it), goes
  * through a frame again and decodes to the same fields, and encoding is
  * then a fixed point; each input's SELECT and the query template expanded
- * over the inputs' view names follow their contracts (exec/input.h,
+ * over the inputs' view names follow their contracts (duck/input.h,
  * plan/template.h), without DuckDB.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/input.h"
+#include "duck/input.h"
 #include "exec/task.h"
 #include "fuzz.h"
 #include "plan/desc.h"

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "fuzz.h"
 #include "sql/parse.h"
 #include "sql/tables.h"

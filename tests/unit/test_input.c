@@ -1,5 +1,5 @@
 /*
- * test_input.c - unit tests of datasets as SQL (src/exec/input.h): what a
+ * test_input.c - unit tests of datasets as SQL (src/duck/input.h): what a
  * worker reads its inputs with, from the readers its task descriptor
  * carries.
  */
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "exec/input.h"
+#include "duck/input.h"
 #include "plan/dataset.h"
 #include "util/buf.h"
 

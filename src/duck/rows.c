@@ -1,13 +1,13 @@
 /*
  * rows.c - reading outputs as text rows (see rows.h).
  */
-#include "exec/rows.h"
+#include "duck/rows.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#include "exec/duck.h"
-#include "exec/input.h"
+#include "duck/duck.h"
+#include "duck/input.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -4,8 +4,8 @@
  * DuckDB errors become sp_error with status SP_ESQL and DuckDB's message;
  * results are always destroyed, also on error.
  */
-#ifndef SP_EXEC_DUCK_H
-#define SP_EXEC_DUCK_H
+#ifndef SP_DUCK_DUCK_H
+#define SP_DUCK_DUCK_H
 
 #include <duckdb.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * arrow_in.h - an Arrow C stream written to a Parquet file (for
  * sp_from_arrow). Runs in the driver, on a short-lived DuckDB of its own.
  */
-#ifndef SP_EXEC_ARROW_IN_H
-#define SP_EXEC_ARROW_IN_H
+#ifndef SP_DUCK_ARROW_IN_H
+#define SP_DUCK_ARROW_IN_H
 
 #include <stdint.h>
 

@@ -5,13 +5,13 @@
  * the result of SELECT * over the dataset; get_next converts one DuckDB
  * chunk per call with duckdb_data_chunk_to_arrow.
  */
-#include "exec/arrow_out.h"
+#include "duck/arrow_out.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "exec/duck.h"
-#include "exec/input.h"
+#include "duck/duck.h"
+#include "duck/input.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

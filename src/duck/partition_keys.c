@@ -2,12 +2,12 @@
  * partition_keys.c - partition indexes of written files (see
  * partition_keys.h).
  */
-#include "exec/partition_keys.h"
+#include "duck/partition_keys.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "plan/hash_layout.h"
 #include "util/alloc.h"
 #include "util/buf.h"

@@ -4,8 +4,8 @@
  * Runs in the driver, on a DuckDB instance the stream owns until it is
  * released.
  */
-#ifndef SP_EXEC_ARROW_OUT_H
-#define SP_EXEC_ARROW_OUT_H
+#ifndef SP_DUCK_ARROW_OUT_H
+#define SP_DUCK_ARROW_OUT_H
 
 #include "plan/dataset.h"
 #include "smallpond.h"

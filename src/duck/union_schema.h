@@ -5,8 +5,8 @@
  * built: every partition then reads the same columns, whichever files it
  * got.
  */
-#ifndef SP_EXEC_UNION_SCHEMA_H
-#define SP_EXEC_UNION_SCHEMA_H
+#ifndef SP_DUCK_UNION_SCHEMA_H
+#define SP_DUCK_UNION_SCHEMA_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -2,12 +2,12 @@
  * union_schema.c - columns of Parquet files united by name (see
  * union_schema.h).
  */
-#include "exec/union_schema.h"
+#include "duck/union_schema.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "util/buf.h"
 #include "util/error.h"
 

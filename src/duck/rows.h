@@ -3,8 +3,8 @@
  *
  * This runs in the driver, on a short-lived DuckDB instance of its own.
  */
-#ifndef SP_EXEC_ROWS_H
-#define SP_EXEC_ROWS_H
+#ifndef SP_DUCK_ROWS_H
+#define SP_DUCK_ROWS_H
 
 #include "plan/dataset.h"
 #include "smallpond.h"

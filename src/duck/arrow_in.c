@@ -7,11 +7,11 @@
  * without batches gets its table from the schema's format strings (flat
  * types only). The table is written with COPY.
  */
-#include "exec/arrow_in.h"
+#include "duck/arrow_in.h"
 
 #include <string.h>
 
-#include "exec/duck.h"
+#include "duck/duck.h"
 #include "util/buf.h"
 #include "util/error.h"
 

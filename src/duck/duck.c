@@ -1,7 +1,7 @@
 /*
  * duck.c - DuckDB helpers (see duck.h).
  */
-#include "exec/duck.h"
+#include "duck/duck.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * the files record. Runs in the driver, on a short-lived DuckDB of its
  * own.
  */
-#ifndef SP_EXEC_PARTITION_KEYS_H
-#define SP_EXEC_PARTITION_KEYS_H
+#ifndef SP_DUCK_PARTITION_KEYS_H
+#define SP_DUCK_PARTITION_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * input.c - datasets as SQL (see input.h).
  */
-#include "exec/input.h"
+#include "duck/input.h"
 
 #include <inttypes.h>
 #include <jansson.h>

@@ -2,8 +2,8 @@
  * input.h - a dataset as SQL: the text of a SELECT over its files and row
  * ranges, built only with quoting helpers.
  */
-#ifndef SP_EXEC_INPUT_H
-#define SP_EXEC_INPUT_H
+#ifndef SP_DUCK_INPUT_H
+#define SP_DUCK_INPUT_H
 
 #include "plan/dataset.h"
 #include "util/buf.h"
