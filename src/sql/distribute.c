@@ -18,6 +18,7 @@
 #include "plan/order.h"
 #include "sql/aggregate.h"
 #include "sql/block.h"
+#include "sql/range.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -538,15 +539,6 @@ static int bucket_order(const sp_block *b, const int *position,
   return 0;
 }
 
-/* Rows sampled per partition for n range partitions: 20 x n, as Spark,
- * within 1,000 and 100,000 (as sp_sort). */
-static int64_t sample_rows(int n)
-{
-  int64_t rows = 20 * (int64_t)n;
-
-  return rows < 1000 ? 1000 : rows < 100000 ? rows : 100000;
-}
-
 /* ORDER BY without LIMIT: the bucket stage's rows range-partitioned on
  * their sort key between split points sampled from them (as sp_sort), so
  * that partition i holds keys below partition i + 1's; *out the ranged
@@ -556,22 +548,18 @@ static sp_status range_partition(sp_block *b, int bucket,
                                   sp_error **err)
 {
   sp_stage stage = {.kind = SP_STAGE_SQL};
-  sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT;
+  sp_buf sql = SP_BUF_INIT, key = SP_BUF_INIT, input = SP_BUF_INIT;
   int sample = -1, bounds = -1, n = b->partitions;
   sp_status st = SP_OK;
 
   /* A random tie-breaker: many equal keys still spread over partitions. */
   sp_order_append_sort_key(order, "random()", &key);
   /* Each partition: a weighted sample of its keys. */
-  sp_buf_puts(&sql, "SELECT ");
-  sp_buf_append(&sql, key.data ? key.data : "", key.len);
-  sp_buf_puts(&sql, " AS __sp_sk, (SELECT count(*) FROM ");
-  sp_stages_append_name(b->s, &sql, bucket);
-  sp_buf_puts(&sql, ")::DOUBLE / count(*) OVER () AS __sp_w FROM ");
-  sp_stages_append_name(b->s, &sql, bucket);
-  sp_buf_appendf(&sql, " USING SAMPLE reservoir(%lld ROWS) REPEATABLE (1)",
-                 (long long)sample_rows(n));
-  if (sp_stage_read(&stage, bucket))
+  sp_stages_append_name(b->s, &input, bucket);
+  if (!sp_buf_oom(&input) && !sp_buf_oom(&key))
+    sp_range_append_sample(&sql, key.data, input.data, "1", n);
+  if (sp_buf_oom(&input) || sp_buf_oom(&key) || sp_buf_oom(&sql) ||
+      sp_stage_read(&stage, bucket))
     st = sp_error_oom(err);
   if (st == SP_OK)
     st = sp_block_add_stage(b, &stage, &sql, "a sample of each partition's "
@@ -583,19 +571,15 @@ static sp_status range_partition(sp_block *b, int bucket,
   if (st == SP_OK)
     st = sp_block_add_stage(b, &stage, NULL, NULL, &sample, err);
   sp_stage_release(&stage);
-  /* One task: bound i is the first key placed at i/n or later. */
+  /* One task: the split points. */
   sp_buf_reset(&sql);
-  sp_buf_puts(&sql, "WITH c AS (SELECT __sp_sk AS sk, (sum(__sp_w) OVER "
-                    "(ORDER BY __sp_sk ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                    "CURRENT ROW) - __sp_w / 2) / sum(__sp_w) OVER () AS f "
-                    "FROM ");
-  sp_stages_append_name(b->s, &sql, sample);
-  sp_buf_appendf(&sql, "),\nq AS (SELECT sk, least(floor(f * %d), %d)::BIGINT "
-                 "AS q FROM c)\nSELECT i AS __sp_i, (SELECT min(sk) FROM q "
-                 "WHERE q.q >= t.i) AS __sp_bound FROM range(1, %d) t(i) "
-                 "ORDER BY i", n, n - 1, n);
+  sp_buf_reset(&input);
+  sp_stages_append_name(b->s, &input, sample);
+  if (!sp_buf_oom(&input))
+    sp_range_append_bounds(&sql, input.data, n);
   stage.kind = SP_STAGE_SQL;
-  if (st == SP_OK && sp_stage_read(&stage, sample))
+  if (st == SP_OK && (sp_buf_oom(&input) || sp_buf_oom(&sql) ||
+                      sp_stage_read(&stage, sample)))
     st = sp_error_oom(err);
   if (st == SP_OK)
     st = sp_block_add_stage(b, &stage, &sql, "the split points", &bounds,
@@ -614,6 +598,7 @@ static sp_status range_partition(sp_block *b, int bucket,
   sp_stage_release(&stage);
   sp_buf_release(&sql);
   sp_buf_release(&key);
+  sp_buf_release(&input);
   return st;
 }
 
