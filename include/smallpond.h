@@ -622,9 +622,9 @@ typedef enum sp_sql_mode {
 typedef struct sp_sql_options {
   sp_sql_mode mode;
   /* The partitions of each exchange (hash on group keys, ...); 0: one per
-   * worker, fewer for small inputs (one per SP_SQL_PARTITION_BYTES of
-   * input files), and in SP_SQL_AUTO inputs under SP_SQL_PARTITION_BYTES
-   * run on one task, without the stages' fixed costs. */
+   * worker, fewer for small inputs (one per partition_bytes of input
+   * files), and in SP_SQL_AUTO inputs under partition_bytes run on one
+   * task, without the stages' fixed costs. */
   int partitions;
   /* A join reads every table but its biggest whole in each partition
    * (broadcast) when they hold at most this many bytes together (their
@@ -634,9 +634,17 @@ typedef struct sp_sql_options {
    * partitions: each reads them once; hashing writes and reads every
    * table again). */
   int64_t broadcast_bytes;
+  /* The input bytes a partition is meant to hold; 0:
+   * SP_SQL_PARTITION_BYTES. By default there is one partition per that
+   * many bytes of input files (at most one per worker), and an ORDER BY
+   * of rows that come from fewer bytes than this is sorted on one task
+   * rather than range-partitioned (a sample, split points and a shuffle:
+   * three rounds of tasks). */
+  int64_t partition_bytes;
 } sp_sql_options;
 
-/* The input bytes per partition by default (sp_sql_options.partitions). */
+/* The input bytes per partition by default
+ * (sp_sql_options.partition_bytes). */
 #define SP_SQL_PARTITION_BYTES (64 * 1024 * 1024)
 
 /* The broadcast size by default (sp_sql_options.broadcast_bytes). */

@@ -71,17 +71,17 @@ static int64_t files_bytes(const sp_dataset *files)
 }
 
 /* The partitions of an exchange by default: one per worker, fewer when
- * the inputs are small (one per SP_SQL_PARTITION_BYTES of their files),
+ * the inputs are small (one per partition_bytes of their files),
  * as many as the most partitioned table at least. */
 static int default_partitions(const sp_session *s, const sp_sql_input *in,
-                              size_t n)
+                              size_t n, int64_t partition_bytes)
 {
   int64_t bytes = 0, parts;
   size_t k;
 
   for (k = 0; k < n; k++)
     bytes += in[k].bytes;
-  parts = (bytes + SP_SQL_PARTITION_BYTES - 1) / SP_SQL_PARTITION_BYTES;
+  parts = bytes / partition_bytes + (bytes % partition_bytes != 0);
   if (parts > s->job.workers.n)
     parts = s->job.workers.n;
   /* Tables the user partitioned keep as many. */
@@ -139,11 +139,14 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
                         !s ? "s" : !query ? "query" : "out");
   if (opt && (opt->mode < SP_SQL_AUTO || opt->mode > SP_SQL_SPLIT ||
-              opt->partitions < 0 || opt->broadcast_bytes < 0))
+              opt->partitions < 0 || opt->broadcast_bytes < 0 ||
+              opt->partition_bytes < 0))
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s",
                         opt->partitions < 0 ? "partitions is negative"
                         : opt->broadcast_bytes < 0
                             ? "broadcast_bytes is negative"
+                        : opt->partition_bytes < 0
+                            ? "partition_bytes is negative"
                             : "mode is none of SP_SQL_*");
   *out = NULL;
   if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
@@ -183,9 +186,13 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   setup.broadcast_bytes = opt && opt->broadcast_bytes ? opt->broadcast_bytes
                                                       : SP_SQL_BROADCAST_BYTES;
   setup.broadcast_auto = !(opt && opt->broadcast_bytes);
+  setup.partition_bytes = opt && opt->partition_bytes
+                              ? opt->partition_bytes
+                              : SP_SQL_PARTITION_BYTES;
   setup.partitions = opt && opt->partitions
                          ? opt->partitions
-                         : default_partitions(s, inputs, refs.nused);
+                         : default_partitions(s, inputs, refs.nused,
+                                              setup.partition_bytes);
   if (st != SP_OK)
     goto out;
   /* Small inputs: one partition by default, and then one task does it

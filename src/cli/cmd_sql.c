@@ -15,7 +15,7 @@
 
 enum {
   OPT_TABLE = 256, OPT_FILE, OPT_WRITE_PARQUET, OPT_TAKE, OPT_EXPLAIN,
-  OPT_PARTITIONS, OPT_PLAN, OPT_BROADCAST
+  OPT_PARTITIONS, OPT_PLAN, OPT_BROADCAST, OPT_PARTITION_MIB
 };
 
 static const struct option sql_options[] = {
@@ -28,6 +28,7 @@ static const struct option sql_options[] = {
   {"partitions", required_argument, NULL, OPT_PARTITIONS},
   {"plan", required_argument, NULL, OPT_PLAN},
   {"broadcast-mib", required_argument, NULL, OPT_BROADCAST},
+  {"partition-mib", required_argument, NULL, OPT_PARTITION_MIB},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}
 };
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 "  --broadcast-mib N     join tables under N MiB together are read whole\n"
 "                        by each partition of the biggest; bigger ones\n"
 "                        are hashed on the join key (default: 64)\n"
+"  --partition-mib N     the input a partition is meant to hold: sets the\n"
+"                        default partitions, and an ORDER BY of rows from\n"
+"                        less than that sorts on one task (default: 64)\n"
 "  --plan MODE           auto: split what the planner can, the rest on\n"
 "                        one task (default); single: the whole query on\n"
 "                        one task; split: fail if the query cannot be split\n"
@@ -140,6 +144,12 @@ int sp_cli_sql_parse(int argc, char **argv, struct sql_args *a)
                            "'%s'", optarg);
       /* 0 reads nothing whole: every join hashed. */
       a->sql.broadcast_bytes = v ? v * 1024 * 1024 : 1;
+      break;
+    case OPT_PARTITION_MIB:
+      if (sp_cli_parse_int(optarg, 1, (long long)1 << 30, &v))
+        return usage_error("--partition-mib: expected a number of MiB from "
+                           "1, got '%s'", optarg);
+      a->sql.partition_bytes = v * 1024 * 1024;
       break;
     case OPT_PLAN:
       if (strcmp(optarg, "auto") == 0)

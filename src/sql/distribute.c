@@ -708,15 +708,17 @@ static sp_status finish(sp_block *b, json_t *tree, const int *in, size_t nin,
                       &bucket, err)) != SP_OK || !post)
     goto out;
 
-  /* An aggregate's result is mostly small: one task sorts it, without
-   * the range's four stages. */
+  /* An aggregate's result is mostly small, and so are rows from less
+   * than a partition's bytes: one task sorts them, without the range's
+   * four stages. */
   if (b->order_mod && bucket_order(b, position, &order)) {
     st = sp_error_oom(err);
     goto out;
   }
   ranged = b->order_mod && b->limit < 0 && b->offset < 0 &&
            rankable(orders) && !json_array_size(b->aggs) &&
-           !json_array_size(b->groups);
+           !json_array_size(b->groups) &&
+           sp_stages_bytes(b->s, bucket) >= b->s->partition_bytes;
   if (ranged) {
     if ((st = range_partition(b, bucket, &order, &out, err)) != SP_OK)
       goto out;

@@ -181,7 +181,8 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
   sp_stages s = {.con = con, .refs = refs, .inputs = inputs,
                  .host_threads = setup->threads,
                  .broadcast_bytes = setup->broadcast_bytes,
-                 .broadcast_auto = setup->broadcast_auto};
+                 .broadcast_auto = setup->broadcast_auto,
+                 .partition_bytes = setup->partition_bytes};
   sp_buf explain = SP_BUF_INIT, why = SP_BUF_INIT;
   sp_status st;
   int last;

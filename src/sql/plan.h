@@ -45,6 +45,7 @@ typedef struct sp_sql_setup {
                      host (a stage on one partition) */
   int small;      /* the inputs are too small to split by default: one
                      task, without the stages' fixed costs */
+  int64_t partition_bytes; /* sp_sql_options.partition_bytes */
 } sp_sql_setup;
 
 /* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,

@@ -58,6 +58,7 @@ typedef struct sp_stages {
   int host_threads;       /* a task that runs alone on a host */
   int64_t broadcast_bytes; /* sp_sql_options.broadcast_bytes */
   int broadcast_auto;      /* it was not set: sizes decide beyond it */
+  int64_t partition_bytes; /* sp_sql_options.partition_bytes */
   sp_stage *list;
   size_t len, cap;
 } sp_stages;

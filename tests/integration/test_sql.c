@@ -416,8 +416,9 @@ static void run_corpus(fixture *f, int workers, int parts)
                              tk_fmt("corpus-%d", workers));
   const char *where = tk_fmt("%d workers, %d partitions", workers, parts);
   /* Exchanges into more partitions than workers, and than the tables
-   * have: buckets that wait, and buckets that are empty. */
-  sp_sql_options opt = {.partitions = workers + 2};
+   * have: buckets that wait, and buckets that are empty. Every ORDER BY
+   * of rows is ranged, however few bytes they come from. */
+  sp_sql_options opt = {.partitions = workers + 2, .partition_bytes = 1};
   /* With two workers, no table is small enough to read whole: every join
    * is hashed on its key (co-partitioned), correlated subqueries too. */
   if (workers == 2)
@@ -617,6 +618,49 @@ static void test_join_of_written_hashed_files(void **state)
   sp_close(&s);
 }
 
+/* An ORDER BY of rows from less than a partition's bytes is sorted on one
+ * task; with partition_bytes below them, ranged. The same rows in the same
+ * order either way, DuckDB's. */
+static void test_small_sort(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = tk_session(tk_path(f->dir, "root"), 2, "small-sort");
+  const char *glob = tk_fmt("%s/lineitem/*.parquet", f->data);
+  const query q = {"small_sort", NULL, 1, NULL};
+  const char *sql = "SELECT l_orderkey, l_linenumber, l_quantity FROM "
+                    "lineitem WHERE l_quantity > 10 ORDER BY l_quantity "
+                    "DESC, l_orderkey, l_linenumber";
+  sp_sql_options opt = {.partitions = 3};
+  result mine, theirs;
+  sp_rows *rows = NULL;
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  char *text;
+  int round;
+
+  tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
+  tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
+  tk_check(sp_register_table(s, "lineitem", df, &err), &err);
+  result_of_duckdb(f, sql, &theirs);
+  for (round = 0; round < 2; round++) {
+    opt.partition_bytes = round ? 1 : 0;
+    tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
+    text = explain_text(df);
+    assert_null(strstr(text, "single because"));
+    if ((strstr(text, ": range") != NULL) != round)
+      fail_msg("%s a range:\n%s", round ? "expected" : "did not expect",
+               text);
+    free(text);
+    tk_check(sp_take_all(df, &rows, &err), &err);
+    result_of_rows(rows, &mine);
+    assert_same(&q, &mine, &theirs, round ? "ranged" : "on one task");
+    result_free(&mine);
+    sp_rows_free(&rows);
+  }
+  result_free(&theirs);
+  sp_close(&s);
+}
+
 /* Bad input is refused before anything runs, naming what is wrong. */
 static void test_bad_input(void **state)
 {
@@ -750,6 +794,23 @@ static void test_cli(void **state)
   assert_non_null(strstr(e, "--partitions"));
   free(o);
   free(e);
+  assert_int_equal(tk_cli((const char *[]){"sql", "--partition-mib", "0",
+                                           "SELECT 1", NULL}, &o, &e), 2);
+  assert_non_null(strstr(e, "--partition-mib"));
+  free(o);
+  free(e);
+  /* Small orders: one partition's worth by default, so the sort runs on
+   * one task. */
+  assert_int_equal(tk_cli((const char *[]){"sql", "--quiet", "--data-root",
+                                           root, "--table", table,
+                                           "--partitions", "2",
+                                           "--partition-mib", "64", "--explain",
+                                           "SELECT * FROM orders ORDER BY "
+                                           "o_orderdate", NULL}, &o, &e), 0);
+  assert_null(strstr(o, ": range"));
+  assert_non_null(strstr(o, "one task: the final order"));
+  free(o);
+  free(e);
   assert_int_equal(tk_cli((const char *[]){"sql", "--plan", "fast",
                                            "SELECT 1", NULL}, &o, &e), 2);
   assert_non_null(strstr(e, "--plan"));
@@ -788,6 +849,7 @@ int main(void)
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_join_of_hashed_tables),
     cmocka_unit_test(test_join_of_written_hashed_files),
+    cmocka_unit_test(test_small_sort),
     cmocka_unit_test(test_cli),
     cmocka_unit_test(test_corpus_one_worker),
     cmocka_unit_test(test_corpus_two_workers),
