@@ -34,12 +34,20 @@ struct sp_session {
   sp_sql_table *tables;   /* sp_register_table: name (owned) and the
                              DataFrame (arg) */
   size_t ntables, tables_cap;
+  char *functions_cache;  /* where DuckDB's aggregates are kept, in the data
+                             root, by DuckDB version */
+  json_t *functions;      /* and the list, once read (sp_session_functions) */
 };
 
 /* Frees p (with sp_free) when the session closes; on failure frees it now
  * and returns SP_ENOMEM. */
 sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 
+
+/* DuckDB's aggregates and macros (sql/aggregate.h, sp_agg_catalog), read
+ * once per session: *out is borrowed from s. */
+sp_status sp_session_functions(sp_session *s, const json_t **out,
+                               sp_error **err);
 
 /* sp_repartition with opt->range_by set (sort.c): the RANGE node. */
 sp_status sp_range_repartition(sp_df *df, int npartitions,

@@ -384,6 +384,9 @@ sp_status sp_df_files(sp_df *df, sp_dataset *files, sp_error **err)
   sp_status st;
   int p;
 
+  /* A source's files are its node's: listing them needs no run. */
+  if (df->node->kind == SP_NODE_READ)
+    return sp_dataset_extend(files, &df->node->files, err);
   if ((st = run_node(df->session, df->node, &parts, err)) != SP_OK)
     return sp_job_finish(&df->session->job, st, err);
   for (p = 0; p < df->node->npartitions && st == SP_OK; p++)

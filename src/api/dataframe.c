@@ -396,6 +396,7 @@ static sp_status combine(sp_session *s, const char **query, sp_node **input,
   sp_buf schema = SP_BUF_INIT;
   sp_node_options ropt;
   sp_split_spec spec;
+  const json_t *functions;
   char *partial = NULL;
   sp_status st;
 
@@ -406,12 +407,13 @@ static sp_status combine(sp_session *s, const char **query, sp_node **input,
       r->nested || r->sql || sp_graph_node_planned(&s->graph, r) ||
       r->inputs[0]->kind != SP_NODE_READ || r->inputs[0]->files.len == 0)
     return SP_OK;
-  if ((st = sp_input_select(&schema, &r->inputs[0]->files, err)) != SP_OK)
+  if ((st = sp_session_functions(s, &functions, err)) != SP_OK ||
+      (st = sp_input_select(&schema, &r->inputs[0]->files, err)) != SP_OK)
     return st;
   st = sp_buf_oom(&schema) ? sp_error_oom(err)
                           : sp_sql_combine(*query, schema.data, r->hash_by,
-                                           r->nhash_by, &partial, final,
-                                           err);
+                                           r->nhash_by, functions, &partial,
+                                           final, err);
   sp_buf_release(&schema);
   if (st != SP_OK || !partial)
     return st;

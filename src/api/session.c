@@ -1,6 +1,7 @@
 /*
  * session.c - sessions and versions.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "api/api.h"
 #include "duck/duck.h"
+#include "sql/aggregate.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -170,6 +172,24 @@ static void serve_rank(const sp_config *cfg, int owned)
   exit(sp_mpi_serve(&base, owned));
 }
 
+/* Where the list of DuckDB's aggregates is kept: a file in the data root
+ * named by DuckDB's version (its characters outside [A-Za-z0-9.-] as
+ * '_'). NULL when out of memory. */
+static char *functions_cache(const char *root)
+{
+  const char *v = sp_duck_version();
+  sp_buf b = SP_BUF_INIT;
+
+  sp_buf_puts(&b, root);
+  sp_buf_puts(&b, "/.duckdb-functions-");
+  for (; *v; v++)
+    sp_buf_putc(&b, (isalnum((unsigned char)*v) || *v == '.' || *v == '-')
+                        ? *v
+                        : '_');
+  sp_buf_puts(&b, ".json");
+  return sp_buf_detach(&b);
+}
+
 sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
 {
   sp_config defaults;
@@ -263,15 +283,29 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.nbatch_functions = s->nfns;
   s->graph.workers = jc.workers;
   s->graph.engine = sp_duck_version();
-  st = sp_job_open(&s->job, &jc, err);
+  st = !(s->functions_cache = functions_cache(root.data))
+           ? sp_error_oom(err)
+           : sp_job_open(&s->job, &jc, err);
   sp_buf_release(&root);
   if (st != SP_OK) {
+    sp_free(s->functions_cache);
     free_batch_functions(s);
     sp_free(s);
     return st;
   }
   *out = s;
   return SP_OK;
+}
+
+sp_status sp_session_functions(sp_session *s, const json_t **out,
+                               sp_error **err)
+{
+  sp_status st = SP_OK;
+
+  if (!s->functions)
+    st = sp_agg_catalog(s->functions_cache, &s->functions, err);
+  *out = s->functions;
+  return st;
 }
 
 const char *sp_session_job_id(const sp_session *s)
@@ -312,6 +346,8 @@ void sp_close(sp_session **sp)
     sp_free(s->owned[i]);
   sp_free(s->owned);
   free_batch_functions(s);
+  sp_free(s->functions_cache);
+  json_decref(s->functions);
   sp_free(s);
 }
 

@@ -181,6 +181,8 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     }
     inputs[k].bytes = st == SP_OK ? files_bytes(files) : 0;
   }
+  if (st == SP_OK)
+    st = sp_session_functions(s, &setup.functions, err);
   setup.mode = opt ? opt->mode : SP_SQL_AUTO;
   setup.threads = host_threads(s);
   setup.broadcast_bytes = opt && opt->broadcast_bytes ? opt->broadcast_bytes

@@ -8,17 +8,49 @@
 #include <strings.h>
 
 #include "duck/duck.h"
+#include "io/fs.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
-sp_status sp_agg_catalog(duckdb_connection con, json_t **catalog,
-                         sp_error **err)
+/* 1 when v is the string s. */
+static int is_string(const json_t *v, const char *s)
 {
+  return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* 1 when c is a catalog: names to "aggregate" or "macro", sum and count
+ * among the aggregates (a file that says otherwise is not one). */
+static int catalog_ok(const json_t *c)
+{
+  const char *name;
+  json_t *v;
+
+  if (!json_is_object(c) ||
+      !is_string(json_object_get(c, "sum"), "aggregate") ||
+      !is_string(json_object_get(c, "count_star"), "aggregate"))
+    return 0;
+  json_object_foreach((json_t *)c, name, v)
+    if (!is_string(v, "aggregate") && !is_string(v, "macro"))
+      return 0;
+  return 1;
+}
+
+sp_status sp_agg_catalog(const char *cache, json_t **catalog, sp_error **err)
+{
+  duckdb_database db = NULL;
+  duckdb_connection con = NULL;
   char *kinds = NULL;
   sp_status st;
 
+  if (cache && (*catalog = json_load_file(cache, 0, NULL))) {
+    if (catalog_ok(*catalog))
+      return SP_OK;
+    json_decref(*catalog);
+  }
   *catalog = NULL;
+  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
+    return st;
   st = sp_duck_query_text(
       con,
       "SELECT json_group_object(name, kind)::VARCHAR FROM ("
@@ -26,8 +58,15 @@ sp_status sp_agg_catalog(duckdb_connection con, json_t **catalog,
       "FROM duckdb_functions() WHERE function_type IN ('aggregate', "
       "'macro') GROUP BY lower(function_name))",
       NULL, &kinds, err);
-  if (st == SP_OK && !(*catalog = kinds ? json_loads(kinds, 0, NULL) : NULL))
+  sp_duck_close(&db, &con);
+  if (st == SP_OK && (!kinds || !(*catalog = json_loads(kinds, 0, NULL)) ||
+                      !catalog_ok(*catalog))) {
+    json_decref(*catalog);
+    *catalog = NULL;
     st = sp_error_set(err, SP_EINTERNAL, "DuckDB's functions: no list");
+  }
+  if (st == SP_OK && cache)
+    sp_write_file_atomic(cache, kinds, strlen(kinds), NULL);
   sp_free(kinds);
   return st;
 }

@@ -29,9 +29,12 @@
 
 /* DuckDB's aggregate and macro functions, as an object from each name,
  * lower case, to "aggregate" or "macro": *catalog a new reference. A
- * macro's body may hold an aggregate. con: a driver-side connection. */
-sp_status sp_agg_catalog(duckdb_connection con, json_t **catalog,
-                         sp_error **err);
+ * macro's body may hold an aggregate. Listing them takes DuckDB about
+ * 10 ms, so the list is kept in the file cache (a path; NULL: none):
+ * read from it when it holds a list that checks, else made on a DuckDB of
+ * its own and written there (atomically; a cache that cannot be written is
+ * no error). The cache's name should name the DuckDB version. */
+sp_status sp_agg_catalog(const char *cache, json_t **catalog, sp_error **err);
 
 /* What catalog knows the function call e (a FUNCTION node) as:
  * "aggregate", "macro", or NULL (a scalar function, an operator, or not a

@@ -41,7 +41,7 @@
 
 typedef struct combiner {
   duckdb_connection con;
-  json_t *catalog; /* DuckDB's aggregates (sp_agg_catalog) */
+  const json_t *catalog; /* DuckDB's aggregates (sp_agg_catalog) */
   json_t *node;    /* the query's SELECT node */
   const char *alias; /* the input's name in the query */
   json_t *aggs;    /* the aggregate calls it makes, each once */
@@ -316,7 +316,8 @@ static void expand_plain(const char *tmpl, char **out)
 }
 
 sp_status sp_sql_combine(const char *query, const char *input_sql,
-                         char *const *keys, size_t nkeys, char **partial,
+                         char *const *keys, size_t nkeys,
+                         const json_t *functions, char **partial,
                          char **final, sp_error **err)
 {
   duckdb_database db = NULL;
@@ -337,8 +338,8 @@ sp_status sp_sql_combine(const char *query, const char *input_sql,
   expand_plain(query, &sql);
   if (!sql || strstr(query, "__sp_"))
     goto out;
-  if ((st = sp_duck_open_connected(&db, &c.con, err)) != SP_OK ||
-      (st = sp_agg_catalog(c.con, &c.catalog, err)) != SP_OK)
+  c.catalog = functions;
+  if ((st = sp_duck_open_connected(&db, &c.con, err)) != SP_OK)
     goto out;
   sp_buf_puts(&view, "CREATE TEMP VIEW \"" INPUT_NAME "\" AS ");
   sp_buf_puts(&view, input_sql);
@@ -376,7 +377,6 @@ out:
   json_decref(c.aggs);
   json_decref(c.node);
   json_decref(c.schema);
-  json_decref(c.catalog);
   sp_free(sql);
   sp_free(psql);
   sp_free(fsql);

@@ -60,8 +60,7 @@ static sp_status input_views(duckdb_connection con, const sp_sql_refs *refs,
   return st;
 }
 
-/* The schemas of the tables, and DuckDB's aggregates and macros by name,
- * for the distributed planner. */
+/* The schemas of the tables, for the distributed planner. */
 static sp_status read_catalog(sp_stages *s, sp_error **err)
 {
   sp_buf sql = SP_BUF_INIT;
@@ -79,8 +78,6 @@ static sp_status read_catalog(sp_stages *s, sp_error **err)
              ? sp_error_oom(err)
              : sp_sql_bind(s->con, sql.data, &s->table_schemas[k], err);
   }
-  if (st == SP_OK)
-    st = sp_agg_catalog(s->con, &s->aggregates, err);
   sp_buf_release(&sql);
   return st;
 }
@@ -182,7 +179,8 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                  .host_threads = setup->threads,
                  .broadcast_bytes = setup->broadcast_bytes,
                  .broadcast_auto = setup->broadcast_auto,
-                 .partition_bytes = setup->partition_bytes};
+                 .partition_bytes = setup->partition_bytes,
+                 .aggregates = json_incref((json_t *)setup->functions)};
   sp_buf explain = SP_BUF_INIT, why = SP_BUF_INIT;
   sp_status st;
   int last;

@@ -46,6 +46,8 @@ typedef struct sp_sql_setup {
   int small;      /* the inputs are too small to split by default: one
                      task, without the stages' fixed costs */
   int64_t partition_bytes; /* sp_sql_options.partition_bytes */
+  const json_t *functions; /* DuckDB's aggregates and macros
+                              (sql/aggregate.h) */
 } sp_sql_setup;
 
 /* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,

@@ -54,7 +54,8 @@ typedef struct sp_stages {
   const sp_sql_refs *refs;
   const sp_sql_input *inputs;
   json_t **table_schemas; /* per table: [[name, type], ...] */
-  json_t *aggregates;     /* DuckDB's aggregate functions: {name: true} */
+  json_t *aggregates;     /* DuckDB's aggregates and macros
+                             (sp_agg_catalog) */
   int host_threads;       /* a task that runs alone on a host */
   int64_t broadcast_bytes; /* sp_sql_options.broadcast_bytes */
   int broadcast_auto;      /* it was not set: sizes decide beyond it */

@@ -8,6 +8,7 @@
  * 4 workers and the tables in 1, 3 and 4 partitions. Then bad input: each
  * kind is refused before anything runs, with a message that names it.
  */
+#include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -661,6 +662,64 @@ static void test_small_sort(void **state)
   sp_close(&s);
 }
 
+/* DuckDB's aggregates are listed once into the data root and read back
+ * by later sessions; a cache that does not hold a list (or says sum is a
+ * scalar function) is made again, and the plan is the same. */
+static void test_functions_cache(void **state)
+{
+  static const char *const bad[] = {"not json", "{\"sum\": \"scalar\", "
+                                    "\"count_star\": \"aggregate\"}",
+                                    "[]"};
+  fixture *f = *state;
+  const char *root = tk_path(f->dir, "cache-root");
+  const char *glob = tk_fmt("%s/orders/*.parquet", f->data);
+  const char *sql = tk_fmt("SELECT o_custkey, sum(o_totalprice) AS s, "
+                           "median(o_totalprice) AS m FROM '%s' GROUP BY "
+                           "o_custkey", glob);
+  char *cache = NULL, *text, *first = NULL;
+  sp_sql_options opt = {.partitions = 3};
+  size_t i;
+
+  for (i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+    sp_session *s = tk_session(root, 2, tk_fmt("cache-%zu", i));
+    sp_error *err = NULL;
+    sp_df *df = NULL;
+    if (!cache) { /* the version's characters as the file name has them */
+      size_t fixed = strlen(root) + strlen("/.duckdb-functions-");
+      char *p;
+      cache = strdup(tk_fmt("%s/.duckdb-functions-%s.json", root,
+                            sp_duckdb_version()));
+      assert_non_null(cache);
+      for (p = cache + fixed; strcmp(p, ".json") != 0; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+          *p = '_';
+    }
+    if (i > 0) {
+      FILE *fp = fopen(cache, "w");
+      assert_non_null(fp);
+      fputs(bad[i - 1], fp);
+      fclose(fp);
+    }
+    tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
+    text = explain_text(df);
+    /* sum splits, median does not: rows hashed on the keys. */
+    assert_non_null(strstr(text, "hash on"));
+    if (!first)
+      first = text;
+    else {
+      assert_string_equal(text, first);
+      free(text);
+    }
+    assert_int_equal(tk_duck_i64(tk_fmt("SELECT (json_extract_string("
+                                        "content, '$.sum') = 'aggregate')"
+                                        "::INT FROM read_text('%s')", cache)),
+                     1);
+    sp_close(&s);
+  }
+  free(first);
+  free(cache);
+}
+
 /* Bad input is refused before anything runs, naming what is wrong. */
 static void test_bad_input(void **state)
 {
@@ -850,6 +909,7 @@ int main(void)
     cmocka_unit_test(test_join_of_hashed_tables),
     cmocka_unit_test(test_join_of_written_hashed_files),
     cmocka_unit_test(test_small_sort),
+    cmocka_unit_test(test_functions_cache),
     cmocka_unit_test(test_cli),
     cmocka_unit_test(test_corpus_one_worker),
     cmocka_unit_test(test_corpus_two_workers),
