@@ -359,6 +359,14 @@ typedef struct sp_read_options {
    * files are empty. Copied. */
   const char *partitioned_by;
   int npartitions;
+  /* CSV and JSON: DuckDB detects each file's dialect as it reads it
+   * (delimiter, quoting, header; JSON's layout), as its read_csv and
+   * read_json do, instead of the delimiter and header given here. The
+   * columns and types are then optional: without them, the types are those
+   * DuckDB finds over all the files when the source is built, so that every
+   * partition reads the same columns; with them, they are forced on the
+   * columns of those names. */
+  int detect;
 } sp_read_options;
 
 /* Settings of one step: the node it adds to the plan. Every operation that
@@ -409,15 +417,17 @@ SP_API sp_status sp_read_parquet(sp_session *s, const char *const *paths,
                                  sp_df **out, sp_error **err);
 
 /* SOURCE. Like sp_read_parquet, for CSV files with the schema in
- * opt->columns and opt->types (required), and opt->delimiter and
- * opt->header. Later steps read the CSV files directly. A CSV source can be
+ * opt->columns and opt->types, and opt->delimiter and opt->header; or with
+ * opt->detect, as DuckDB's read_csv finds them. Later steps read the CSV
+ * files directly. A CSV source can be
  * split by files or hashed, not split by rows. */
 SP_API sp_status sp_read_csv(sp_session *s, const char *const *paths,
                              size_t npaths, const sp_read_options *opt,
                              sp_df **out, sp_error **err);
 
 /* SOURCE. Like sp_read_csv, for newline-delimited JSON: one object a line,
- * with the schema in opt->columns and opt->types (required). */
+ * with the schema in opt->columns and opt->types; or with opt->detect, any
+ * JSON DuckDB's read_json takes, its schema as DuckDB finds it. */
 SP_API sp_status sp_read_json(sp_session *s, const char *const *paths,
                               size_t npaths, const sp_read_options *opt,
                               sp_df **out, sp_error **err);

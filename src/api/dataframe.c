@@ -40,23 +40,32 @@ static json_t *make_reader(const char *what, const char *format,
   if (parquet && (!opt || (!opt->ncolumns && !opt->union_by_name &&
                            !opt->filename && !opt->file_row_number)))
     return NULL;
-  if (!parquet && (!opt || !opt->ncolumns || !opt->columns || !opt->types)) {
+  if (!parquet && (!opt || ((!opt->ncolumns || !opt->columns ||
+                             !opt->types) && !opt->detect))) {
     *st = sp_error_set(err, SP_EINVAL, "%s needs a schema: columns and their "
-                       "types", what);
+                       "types, or detect", what);
+    return NULL;
+  }
+  if (!parquet && opt->ncolumns && (!opt->columns || !opt->types)) {
+    *st = sp_error_set(err, SP_EINVAL, "%s: columns need their types", what);
     return NULL;
   }
   {
     const char *bad = parquet && opt->types ? "types"
+                      : parquet && opt->detect ? "detect"
                       : !parquet && opt->union_by_name ? "union_by_name"
                       : !parquet && opt->filename ? "filename"
                       : !parquet && opt->file_row_number ? "file_row_number"
                       : !csv && opt->delimiter ? "delimiter"
                       : !csv && opt->header ? "header"
                       : !parquet && opt->partitioned_by ? "partitioned_by"
+                      : opt->detect && opt->delimiter ? "delimiter"
+                      : opt->detect && opt->header ? "header"
                       : NULL;
     if (bad) {
       *st = sp_error_set(err, SP_EINVAL, "%s: option %s does not apply to "
-                         "%s files", what, bad, format);
+                         "%s files%s", what, bad, format,
+                         opt->detect && !parquet ? " read with detect" : "");
       return NULL;
     }
   }
@@ -94,7 +103,8 @@ static json_t *make_reader(const char *what, const char *format,
        json_object_set_new(spec, "file_row_number", json_true())) ||
       (opt->delimiter &&
        json_object_set_new(spec, "delimiter", json_string(opt->delimiter))) ||
-      (opt->header && json_object_set_new(spec, "header", json_true())))
+      (opt->header && json_object_set_new(spec, "header", json_true())) ||
+      (opt->detect && json_object_set_new(spec, "detect", json_true())))
     goto out_oom;
   return spec;
 
@@ -184,6 +194,35 @@ static sp_status read_partitioned(sp_session *s, sp_node *read,
   return st;
 }
 
+/* Gives a CSV or JSON reader that detects each file's dialect, and has no
+ * columns of its own, the types DuckDB finds over all the files, so that
+ * every partition reads those, whichever files it got. */
+static sp_status add_detected_schema(json_t *spec, const sp_file_list *files,
+                                     sp_error **err)
+{
+  const char *format = json_string_value(json_object_get(spec, "format"));
+  const char **paths;
+  json_t *schema;
+  sp_status st;
+  size_t i;
+
+  if (!json_is_true(json_object_get(spec, "detect")) ||
+      json_array_size(json_object_get(spec, "columns")) || files->len == 0)
+    return SP_OK;
+  if (!(paths = sp_calloc(files->len, sizeof(*paths))))
+    return sp_error_oom(err);
+  for (i = 0; i < files->len; i++)
+    paths[i] = files->items[i].path;
+  st = sp_detected_schema(strcmp(format, "csv") == 0 ? "read_csv"
+                                                     : "read_json",
+                          paths, files->len, &schema, err);
+  sp_free(paths);
+  if (st != SP_OK)
+    return st;
+  return json_object_set_new(spec, "columns", schema) ? sp_error_oom(err)
+                                                      : SP_OK;
+}
+
 /* Gives a Parquet reader that unites its files by name the schema every
  * partition reads (see plan/reader.h): found now, over all the files. */
 static sp_status add_union_schema(json_t *spec, const sp_file_list *files,
@@ -232,7 +271,8 @@ static sp_status read_files(sp_session *s, const char *what,
     return st;
   if ((st = sp_list_files(paths, npaths, opt && opt->recursive, &files,
                           err)) == SP_OK &&
-      (st = add_union_schema(spec, &files, opt, err)) != SP_OK)
+      ((st = add_union_schema(spec, &files, opt, err)) != SP_OK ||
+       (st = add_detected_schema(spec, &files, err)) != SP_OK))
     sp_error_prefix(err, "%s", what);
   if (st == SP_OK && spec &&
       !(reader = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS)))

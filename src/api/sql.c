@@ -91,11 +91,13 @@ static int default_partitions(const sp_session *s, const sp_sql_input *in,
   return parts < 1 ? 1 : (int)parts;
 }
 
-/* Reads the Parquet files pattern names; files a hash repartition wrote
- * (along the default dimension) keep their partitions and say they are
- * hashed (plan/hash_layout.h), so that a join on the key needs no exchange. */
-static sp_status read_files(sp_session *s, const char *pattern, sp_df **df,
-                            sp_error **err)
+/* Reads the files pattern names in format. CSV and JSON files are read as
+ * DuckDB reads them (each file's dialect detected, the types found over
+ * all of them). Parquet files a hash repartition wrote (along the default
+ * dimension) keep their partitions and say they are hashed
+ * (plan/hash_layout.h), so that a join on the key needs no exchange. */
+static sp_status read_files(sp_session *s, const char *pattern,
+                            const char *format, sp_df **df, sp_error **err)
 {
   sp_read_options opt = {0};
   const char **paths = NULL;
@@ -103,6 +105,12 @@ static sp_status read_files(sp_session *s, const char *pattern, sp_df **df,
   sp_status st;
   size_t i, n;
 
+  if (strcmp(format, "parquet") != 0) {
+    opt.detect = 1;
+    return strcmp(format, "csv") == 0
+               ? sp_read_csv(s, &pattern, 1, &opt, df, err)
+               : sp_read_json(s, &pattern, 1, &opt, df, err);
+  }
   if ((st = sp_read_parquet(s, &pattern, 1, NULL, df, err)) != SP_OK)
     return st;
   n = (*df)->node->files.len;
@@ -164,9 +172,9 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     sp_df *df = NULL;
     sp_dataset *files = sp_calloc(1, sizeof(*files));
     if (refs.used[k] == SP_SQL_FILES) {
-      /* Parquet files named in the query: read as a table would be. */
+      /* Files named in the query: read as a table would be. */
       const char *pattern = refs.patterns[k];
-      st = read_files(s, pattern, &df, err);
+      st = read_files(s, pattern, refs.formats[k], &df, err);
       inputs[k].name = pattern;
     } else {
       df = s->tables[refs.used[k]].arg;

@@ -242,8 +242,27 @@ static int parquet_path(const char *path)
          (n > 0 && path[n - 1] == '/');
 }
 
-/* Registers --table NAME=PATH: Parquet as a source DataFrame (splittable
- * by files), anything else through DuckDB's own reader for its extension. */
+/* 1 if path ends in one of the extensions exts[0..n). */
+static int has_extension(const char *path, const char *const *exts, size_t n)
+{
+  size_t len = strlen(path), i, e;
+
+  for (i = 0; i < n; i++)
+    if (len > (e = strlen(exts[i])) && strcasecmp(path + len - e, exts[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static const char *const csv_extensions[] = {".csv", ".tsv", ".csv.gz",
+                                             ".tsv.gz"};
+static const char *const json_extensions[] = {".json", ".jsonl", ".ndjson",
+                                              ".json.gz", ".jsonl.gz",
+                                              ".ndjson.gz"};
+
+/* Registers --table NAME=PATH: Parquet, CSV and JSON as source DataFrames
+ * (splittable by files; CSV and JSON read as DuckDB reads them, each
+ * file's dialect detected), anything else through DuckDB's own reader for
+ * its extension. */
 static sp_status register_table(sp_session *s, const char *name_eq,
                                 const char *path, sp_error **err)
 {
@@ -267,6 +286,12 @@ static sp_status register_table(sp_session *s, const char *name_eq,
     }
     st = sp_read_parquet(s, &glob, 1, NULL, &df, err);
     free(folder);
+  } else if (has_extension(path, csv_extensions, 4)) {
+    sp_read_options detect = {.detect = 1};
+    st = sp_read_csv(s, &path, 1, &detect, &df, err);
+  } else if (has_extension(path, json_extensions, 6)) {
+    sp_read_options detect = {.detect = 1};
+    st = sp_read_json(s, &path, 1, &detect, &df, err);
   } else {
     /* FROM '<path>': DuckDB reads it by its extension. The path is a SQL
      * string literal: quotes doubled. */

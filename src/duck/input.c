@@ -27,13 +27,13 @@ static int spec_flag(const reader *r, const char *key)
   return json_is_true(json_object_get(r->spec, key));
 }
 
-/* columns = {'a': 'BIGINT', ...} from [["a", "BIGINT"], ...]. */
-static void append_typed_columns(sp_buf *b, const json_t *columns)
+/* <option> = {'a': 'BIGINT', ...} from [["a", "BIGINT"], ...]. */
+static void append_typed(sp_buf *b, const char *option, const json_t *columns)
 {
   size_t i;
   json_t *c;
 
-  sp_buf_puts(b, ", columns = {");
+  sp_buf_appendf(b, ", %s = {", option);
   json_array_foreach(columns, i, c) {
     if (i)
       sp_buf_puts(b, ", ");
@@ -85,7 +85,13 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
       sp_buf_puts(b, ", file_row_number = true");
     break;
   case SP_READ_CSV:
-    append_typed_columns(b, json_object_get(r->spec, "columns"));
+    if (spec_flag(r, "detect")) {
+      /* Types by name; the dialect found per file, as DuckDB does. */
+      append_typed(b, "types", json_object_get(r->spec, "columns"));
+      sp_buf_puts(b, ", hive_partitioning = false");
+      break;
+    }
+    append_typed(b, "columns", json_object_get(r->spec, "columns"));
     delim = json_string_value(json_object_get(r->spec, "delimiter"));
     sp_buf_puts(b, ", delim = ");
     sp_buf_append_literal(b, delim ? delim : ",");
@@ -96,8 +102,10 @@ static void append_reader_call_ex(sp_buf *b, const reader *r,
                    spec_flag(r, "header") ? "true" : "false");
     break;
   case SP_READ_JSON:
-    append_typed_columns(b, json_object_get(r->spec, "columns"));
-    sp_buf_puts(b, ", format = 'newline_delimited'");
+    append_typed(b, "columns", json_object_get(r->spec, "columns"));
+    sp_buf_puts(b, spec_flag(r, "detect")
+                       ? ", hive_partitioning = false"
+                       : ", format = 'newline_delimited'");
     break;
   }
   sp_buf_puts(b, ")");
@@ -113,6 +121,15 @@ static void append_projection(sp_buf *b, const reader *r, int drop_row_number)
   size_t i;
   json_t *c;
 
+  /* Detected, a file's columns come in its own order: by name. */
+  if (r->format == SP_READ_CSV && spec_flag(r, "detect")) {
+    json_array_foreach(cols, i, c) {
+      if (i)
+        sp_buf_puts(b, ", ");
+      sp_buf_append_ident(b, json_string_value(json_array_get(c, 0)));
+    }
+    return;
+  }
   if (r->format != SP_READ_PARQUET || !json_array_size(cols) ||
       json_object_get(r->spec, "schema")) {
     sp_buf_puts(b, drop_row_number ? "* EXCLUDE (file_row_number)" : "*");

@@ -51,9 +51,12 @@ static long long find_column(duckdb_prepared_statement prep, idx_t n,
   return hit;
 }
 
-sp_status sp_union_schema(const char *const *paths, size_t n,
-                          const char *const *columns, size_t ncolumns,
-                          json_t **schema, sp_error **err)
+/* The columns DuckDB gives `SELECT * FROM <reader>([paths], <options>)`,
+ * or only those of columns[0..ncolumns), in that order. */
+static sp_status files_schema(const char *reader, const char *options,
+                              const char *const *paths, size_t n,
+                              const char *const *columns, size_t ncolumns,
+                              json_t **schema, sp_error **err)
 {
   duckdb_prepared_statement prep = NULL;
   duckdb_database db = NULL;
@@ -63,12 +66,12 @@ sp_status sp_union_schema(const char *const *paths, size_t n,
   idx_t i, count;
 
   *schema = NULL;
-  sp_buf_puts(&sql, "SELECT * FROM read_parquet([");
+  sp_buf_appendf(&sql, "SELECT * FROM %s([", reader);
   for (i = 0; i < n; i++) {
     sp_buf_puts(&sql, i ? ", " : "");
     sp_buf_append_literal(&sql, paths[i]);
   }
-  sp_buf_puts(&sql, "], union_by_name = true, hive_partitioning = false)");
+  sp_buf_appendf(&sql, "], %s)", options);
   if (sp_buf_oom(&sql) || !(*schema = json_array())) {
     st = sp_error_oom(err);
     goto out;
@@ -99,4 +102,20 @@ out:
   sp_duck_close(&db, &con);
   sp_buf_release(&sql);
   return st;
+}
+
+sp_status sp_union_schema(const char *const *paths, size_t n,
+                          const char *const *columns, size_t ncolumns,
+                          json_t **schema, sp_error **err)
+{
+  return files_schema("read_parquet",
+                      "union_by_name = true, hive_partitioning = false",
+                      paths, n, columns, ncolumns, schema, err);
+}
+
+sp_status sp_detected_schema(const char *reader, const char *const *paths,
+                             size_t n, json_t **schema, sp_error **err)
+{
+  return files_schema(reader, "hive_partitioning = false", paths, n, NULL, 0,
+                      schema, err);
 }

@@ -17,6 +17,7 @@ typedef enum key_kind {
 #define ALL 7u
 #define PARQUET (1u << SP_READ_PARQUET)
 #define CSV (1u << SP_READ_CSV)
+#define JSON (1u << SP_READ_JSON)
 
 static const struct spec_key {
   const char *name;
@@ -30,6 +31,7 @@ static const struct spec_key {
   {"file_row_number", KEY_FLAG, PARQUET},
   {"header", KEY_FLAG, CSV},
   {"delimiter", KEY_TEXT, CSV},
+  {"detect", KEY_FLAG, CSV | JSON},
   {"schema", KEY_SCHEMA, PARQUET},
 };
 
@@ -164,6 +166,11 @@ sp_status sp_reader_check(const json_t *spec, sp_error **err)
       return sp_error_set(err, SP_EINVAL, "reader: %s is not a non-empty "
                           "string", key);
   }
+  /* Detected per file, the dialect is DuckDB's to find. */
+  if (json_is_true(json_object_get(spec, "detect")) &&
+      (json_object_get(spec, "delimiter") || json_object_get(spec, "header")))
+    return sp_error_set(err, SP_EINVAL, "reader: detect excludes delimiter "
+                        "and header");
   return SP_OK;
 }
 

@@ -15,6 +15,10 @@
  *    "delimiter": ",", "header": false}
  *   {"format": "json", "columns": [["a", "BIGINT"], ...]}  (one object a
  *                                                           line)
+ * With "detect": true (CSV and JSON, without delimiter and header), DuckDB
+ * detects each file's dialect as it reads it (delimiter, quoting, header;
+ * JSON's layout), as its own read of many files does, and "columns" are
+ * the types it must give the columns of those names, in that order.
  *
  * A spec comes back from files and messages, so it is checked whole before
  * anything reads it: duck/input.c then renders it to SQL without doubt.

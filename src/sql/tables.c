@@ -181,37 +181,73 @@ static sp_status unknown_table(const walk *w, const char *name,
   return st;
 }
 
-/* The placeholder for entry k (registered table used[k], or pattern) of
- * refs, adding it: *k its place. */
+/* The placeholder for entry k (registered table used[k], or pattern read
+ * as format) of refs, adding it: *k its place. */
 static sp_status add_use(sp_sql_refs *r, size_t table, const char *pattern,
-                         size_t *k, sp_error **err)
+                         const char *format, size_t *k, sp_error **err)
 {
-  size_t cap = r->nused, pcap = r->nused;
+  size_t cap = r->nused, pcap = r->nused, fcap = r->nused;
   char *copy = NULL;
 
   for (*k = 0; *k < r->nused; (*k)++)
-    if (pattern ? r->patterns[*k] && strcmp(r->patterns[*k], pattern) == 0
+    if (pattern ? r->patterns[*k] && strcmp(r->patterns[*k], pattern) == 0 &&
+                      strcmp(r->formats[*k], format) == 0
                 : r->used[*k] == table)
       return SP_OK;
   if ((pattern && !(copy = sp_strdup(pattern))) ||
       sp_grow((void **)&r->used, &cap, r->nused + 1, sizeof(*r->used)) ||
       sp_grow((void **)&r->patterns, &pcap, r->nused + 1,
-              sizeof(*r->patterns))) {
+              sizeof(*r->patterns)) ||
+      sp_grow((void **)&r->formats, &fcap, r->nused + 1,
+              sizeof(*r->formats))) {
     sp_free(copy);
     return sp_error_oom(err);
   }
   r->used[r->nused] = pattern ? SP_SQL_FILES : table;
   r->patterns[r->nused] = copy;
+  r->formats[r->nused] = pattern ? format : NULL;
   *k = r->nused++;
   return SP_OK;
 }
 
-/* 1 if a path pattern names Parquet files. */
-static int parquet_pattern(const char *path)
+/* The format DuckDB reads a path pattern in by its extension ("parquet",
+ * "csv" or "json"), or NULL for any other. */
+static const char *pattern_format(const char *path)
 {
-  size_t n = strlen(path);
+  static const struct {
+    const char *ext, *format;
+  } exts[] = {{".parquet", "parquet"}, {".csv", "csv"},   {".tsv", "csv"},
+              {".csv.gz", "csv"},      {".tsv.gz", "csv"}, {".json", "json"},
+              {".jsonl", "json"},      {".ndjson", "json"}, {".json.gz", "json"},
+              {".jsonl.gz", "json"},   {".ndjson.gz", "json"}};
+  size_t n = strlen(path), i, len;
 
-  return n > 8 && strcasecmp(path + n - 8, ".parquet") == 0;
+  for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+    len = strlen(exts[i].ext);
+    if (n > len && strcasecmp(path + n - len, exts[i].ext) == 0)
+      return exts[i].format;
+  }
+  return NULL;
+}
+
+/* The format a table function reads its files in, when it is one whose
+ * one argument alone reads them as DuckDB would a table ("parquet", "csv"
+ * or "json"), or NULL. */
+static const char *function_format(const char *name)
+{
+  static const char *const csv[] = {"read_csv", "read_csv_auto"};
+  static const char *const json[] = {"read_json", "read_json_auto"};
+  size_t i;
+
+  if (strcmp(name, "read_parquet") == 0 || strcmp(name, "parquet_scan") == 0)
+    return "parquet";
+  for (i = 0; i < 2; i++) {
+    if (strcmp(name, csv[i]) == 0)
+      return "csv";
+    if (strcmp(name, json[i]) == 0)
+      return "json";
+  }
+  return NULL;
 }
 
 /* Makes the table reference o read placeholder k as alias (when it has
@@ -261,7 +297,7 @@ static sp_status resolve_base(walk *w, json_t *o, sp_error **err)
       break;
   if (i < w->ntables && !has(o, "schema_name") && !has(o, "catalog_name")) {
     /* Columns qualified by the table's name still find it. */
-    if ((st = add_use(r, i, NULL, &k, err)) != SP_OK)
+    if ((st = add_use(r, i, NULL, NULL, &k, err)) != SP_OK)
       return st;
     return read_placeholder(r, o, k, name, err);
   }
@@ -270,9 +306,10 @@ static sp_status resolve_base(walk *w, json_t *o, sp_error **err)
     return unknown_table(w, name, err);
   if ((st = absolute_pattern(name, &abs, err)) != SP_OK)
     return st;
-  if (parquet_pattern(abs)) {
+  if (pattern_format(abs)) {
     char *alias = file_alias(name);
-    st = !alias ? sp_error_oom(err) : add_use(r, 0, abs, &k, err);
+    st = !alias ? sp_error_oom(err)
+                : add_use(r, 0, abs, pattern_format(abs), &k, err);
     if (st == SP_OK)
       st = read_placeholder(r, o, k, alias, err);
     sp_free(alias);
@@ -304,46 +341,53 @@ static sp_status push_ctes(walk *w, const json_t *o, size_t *pushed,
   return SP_OK;
 }
 
-/* read_parquet('<one pattern>') (its path made absolute), with nothing
- * else: becomes a placeholder of its files, read as a table. */
-static sp_status inline_parquet(walk *w, json_t *o, int *done,
-                                sp_error **err)
+/* read_parquet('<one pattern>'), read_csv(...) or read_json(...) (its path
+ * made absolute), with nothing else: becomes a placeholder of its files,
+ * read as a table. */
+static sp_status inline_files(walk *w, json_t *o, int *done, sp_error **err)
 {
   const json_t *fn = json_object_get(o, "function");
   const json_t *args = json_object_get(fn, "children");
   const json_t *first = json_array_get(args, 0);
-  const char *name = str(fn, "function_name"), *path;
+  const char *name = str(fn, "function_name"), *path, *format;
+  char *alias;
   json_t *table;
   sp_status st;
   size_t k;
 
   *done = 0;
-  if (!name || (strcmp(name, "read_parquet") != 0 &&
-                strcmp(name, "parquet_scan") != 0) ||
+  if (!name || !(format = function_format(name)) ||
       json_array_size(args) != 1 || !str_is(str(first, "class"),
                                                "CONSTANT") ||
       has(first, "alias") ||
       !(path = str(json_object_get(first, "value"), "value")) ||
-      !parquet_pattern(path) ||
+      (strcmp(format, "parquet") == 0 &&
+       !str_is(pattern_format(path), "parquet")) ||
       json_array_size(json_object_get(o, "column_name_alias")) ||
       !json_is_null(json_object_get(o, "sample")))
     return SP_OK;
-  if ((st = add_use(w->refs, 0, path, &k, err)) != SP_OK)
+  if ((st = add_use(w->refs, 0, path, format, &k, err)) != SP_OK)
     return st;
+  /* DuckDB's alias for it: the function's name, which o holds. */
+  if (!(alias = sp_strdup(name)))
+    return sp_error_oom(err);
   table = json_pack("{s:s, s:O, s:n, s:O, s:s, s:s, s:[], s:s, s:n}",
                     "type", "BASE_TABLE", "alias", json_object_get(o, "alias"),
                     "sample", "query_location",
                     json_object_get(o, "query_location"), "schema_name", "",
                     "table_name", "", "column_name_alias", "catalog_name", "",
                     "at_clause");
-  if (!table)
+  if (!table) {
+    sp_free(alias);
     return sp_error_oom(err);
+  }
   json_object_clear(o);
   if (json_object_update(o, table))
     st = sp_error_oom(err);
   else
-    st = read_placeholder(w->refs, o, k, "read_parquet", err);
+    st = read_placeholder(w->refs, o, k, alias, err);
   json_decref(table);
+  sp_free(alias);
   *done = 1;
   return st;
 }
@@ -370,7 +414,7 @@ static sp_status walk_tree(walk *w, json_t *o, sp_error **err)
       (st = fix_reader(json_object_get(o, "function"), err)) != SP_OK)
     return st;
   if (is_table(o, "TABLE_FUNCTION") &&
-      ((st = inline_parquet(w, o, &done, err)) != SP_OK || done))
+      ((st = inline_files(w, o, &done, err)) != SP_OK || done))
     return st;
   if ((st = push_ctes(w, o, &pushed, err)) != SP_OK)
     return st;
@@ -420,6 +464,7 @@ void sp_sql_refs_release(sp_sql_refs *refs)
   for (k = 0; refs->patterns && k < refs->nused; k++)
     sp_free(refs->patterns[k]);
   sp_free(refs->patterns);
+  sp_free(refs->formats);
   sp_free(refs->used);
   sp_free(refs->tag);
   memset(refs, 0, sizeof(*refs));

@@ -33,6 +33,8 @@ typedef struct sp_sql_refs {
   size_t *used;     /* indexes into the registered tables, in first-use
                        order; SP_SQL_FILES for Parquet files named inline */
   char **patterns;  /* per entry: the files' absolute pattern, or NULL */
+  const char **formats; /* per entry: "parquet", "csv" or "json" for
+                           files (static strings), or NULL */
   size_t nused;
   char *tag;        /* the placeholders' prefix (see sp_sql_resolve) */
 } sp_sql_refs;
@@ -41,11 +43,12 @@ typedef struct sp_sql_refs {
 
 /* Resolves every table stmt reads, rewriting stmt in place: a registered
  * table becomes the placeholder table <tag><k> (k: its place in refs->used;
- * its alias stays, or becomes its name), and so do Parquet files named
- * inline ('lake/x.parquet', read_parquet('lake/x.parquet') with no other
- * argument), each pattern once (used[k] SP_SQL_FILES, patterns[k] the
- * absolute pattern; its alias stays, or becomes DuckDB's), so that they
- * are read as splittable inputs; other file paths become absolute.
+ * its alias stays, or becomes its name), and so do files named inline
+ * ('lake/x.parquet', 'lake/x.csv', 'lake/x.json', read_parquet('...'),
+ * read_csv('...'), read_json('...') with no other argument), each pattern
+ * and format once (used[k] SP_SQL_FILES, patterns[k] the absolute pattern,
+ * formats[k] its format; its alias stays, or becomes DuckDB's), so that
+ * they are read as splittable inputs; other file paths become absolute.
  * CTE names shadow registered ones. Fails with SP_EINVAL naming an unknown
  * table and listing the registered ones, and with SP_ENOENT naming a
  * pattern that matches no file. Release refs with sp_sql_refs_release. */

@@ -148,6 +148,73 @@ static void test_json(void **state)
       tk_fmt("SELECT * FROM %s", write_out(f, df, "json")));
 }
 
+/* CSV and JSON files read with detect: each file's dialect found as
+ * DuckDB finds it (a ';' file and a ',' file, a header and none of the
+ * same names is refused by DuckDB, so both have headers; quotes around a
+ * delimiter; a JSON array and a JSON-lines file with another key), the
+ * types found over all the files (an integer column that one file has as
+ * decimals), however the files are split; or types forced by name. */
+static void test_detect(void **state)
+{
+  fixture *f = *state;
+  const char *dir = tk_path(f->dir, "detect");
+  const char *forced_cols[] = {"b", "a"}, *forced_types[] = {"VARCHAR",
+                                                             "DOUBLE"};
+  sp_read_options detect = {.detect = 1};
+  sp_read_options forced = {.detect = 1, .columns = forced_cols,
+                            .ncolumns = 2, .types = forced_types};
+  sp_read_options bad = {.detect = 1, .delimiter = ";"};
+  const char *csvs = tk_fmt("%s/*.csv", dir), *jsons = tk_fmt("%s/*.json",
+                                                               dir);
+  sp_error *err = NULL;
+  sp_df *df = NULL;
+  const char *out;
+  int parts;
+
+  assert_int_equal(tk_mkdir_p(dir), 0);
+  tk_duck_exec(tk_fmt("COPY (SELECT 1 AS a, 'x,1' AS b, DATE '2024-01-31' AS "
+                      "d) TO '%s/1.csv' (HEADER)", dir));
+  tk_duck_exec(tk_fmt("COPY (SELECT 2.5 AS a, 'y' AS b, DATE '2024-02-01' AS "
+                      "d UNION ALL SELECT 3, NULL, NULL) TO '%s/2.csv' "
+                      "(HEADER, DELIMITER ';')", dir));
+  tk_duck_exec(tk_fmt("COPY (SELECT range AS a, 'r' || range AS b, DATE "
+                      "'2024-03-01' + range::INT AS d FROM range(40)) TO "
+                      "'%s/3.csv' (HEADER)", dir));
+  tk_duck_exec(tk_fmt("COPY (SELECT 1 AS a, 'x' AS b) TO '%s/1.json' "
+                      "(FORMAT json, ARRAY true)", dir));
+  tk_duck_exec(tk_fmt("COPY (SELECT 2.5 AS a, true AS c FROM range(3)) TO "
+                      "'%s/2.json' (FORMAT json)", dir));
+  for (parts = 1; parts <= 3; parts += 2) {
+    tk_check(sp_read_csv(f->s, &csvs, 1, &detect, &df, &err), &err);
+    if (parts > 1)
+      tk_check(sp_repartition(df, parts, NULL, &df, &err), &err);
+    out = write_out(f, df, tk_fmt("csv-%d", parts));
+    tk_assert_same_rows(tk_fmt("SELECT * FROM read_csv('%s')", csvs),
+                        tk_fmt("SELECT * FROM %s", out));
+    /* Columns of the same types as DuckDB's, named as its. */
+    tk_assert_same_rows(
+        tk_fmt("SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+               "FROM read_csv('%s'))", csvs),
+        tk_fmt("SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+               "FROM %s)", out));
+    tk_check(sp_read_json(f->s, &jsons, 1, &detect, &df, &err), &err);
+    if (parts > 1)
+      tk_check(sp_repartition(df, parts, NULL, &df, &err), &err);
+    tk_assert_same_rows(tk_fmt("SELECT * FROM read_json('%s')", jsons),
+                        tk_fmt("SELECT * FROM %s",
+                               write_out(f, df, tk_fmt("json-%d", parts))));
+  }
+  tk_check(sp_read_csv(f->s, &csvs, 1, &forced, &df, &err), &err);
+  tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
+  tk_assert_same_rows(tk_fmt("SELECT b, a FROM read_csv('%s', types = "
+                             "{'a': 'DOUBLE', 'b': 'VARCHAR'})", csvs),
+                      tk_fmt("SELECT * FROM %s",
+                             write_out(f, df, "csv-forced")));
+  assert_int_equal(sp_read_csv(f->s, &csvs, 1, &bad, &df, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "delimiter"));
+  sp_error_free(&err);
+}
+
 /* A projection, and the generated columns, also through a by-rows split
  * whose ranges read with file_row_number themselves. */
 static void test_parquet_options(void **state)
@@ -337,6 +404,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
     cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_options, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parquet_union_by_name, setup,
                                     teardown),

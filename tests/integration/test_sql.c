@@ -720,6 +720,71 @@ static void test_functions_cache(void **state)
   free(cache);
 }
 
+/* CSV and JSON files named inline (read_csv('...'), read_json('...'),
+ * 'x/orders-*.csv') are split by files like Parquet: each file's dialect
+ * found as DuckDB finds it (orders in three CSV files, one with ';';
+ * customers in a JSON array and a JSON-lines file), the types over all of
+ * them. DuckDB's rows. */
+static void test_inline_csv_json(void **state)
+{
+  fixture *f = *state;
+  sp_session *s = tk_session(tk_path(f->dir, "root"), 2, "inline-csv");
+  const char *dir = tk_path(f->dir, "text");
+  const char *orders = tk_fmt("%s/orders/*.parquet", f->data);
+  const char *customers = tk_fmt("%s/customer/*.parquet", f->data);
+  const char *queries[3];
+  sp_sql_options opt = {.partitions = 3, .broadcast_bytes = 1};
+  const query q = {"inline_csv_json", NULL, 0, NULL};
+  size_t i;
+
+  assert_int_equal(tk_mkdir_p(dir), 0);
+  for (i = 0; i < 3; i++)
+    tk_duck_exec(tk_fmt("COPY (SELECT * FROM read_parquet('%s') WHERE "
+                        "o_orderkey %% 3 = %zu) TO '%s/orders-%zu.csv' "
+                        "(HEADER%s)", orders, i, dir, i,
+                        i == 1 ? ", DELIMITER ';'" : ""));
+  tk_duck_exec(tk_fmt("COPY (SELECT * FROM read_parquet('%s') WHERE "
+                      "c_custkey %% 2 = 0) TO '%s/customer-0.json' (FORMAT "
+                      "json, ARRAY true)", customers, dir));
+  tk_duck_exec(tk_fmt("COPY (SELECT * FROM read_parquet('%s') WHERE "
+                      "c_custkey %% 2 = 1) TO '%s/customer-1.json' (FORMAT "
+                      "json)", customers, dir));
+  queries[0] = tk_fmt("SELECT c_mktsegment, count(*) AS n, sum(o_totalprice) "
+                      "AS total FROM read_csv('%s/orders-*.csv') JOIN "
+                      "read_json('%s/customer-*.json') ON o_custkey = "
+                      "c_custkey GROUP BY c_mktsegment", dir, dir);
+  queries[1] = strdup(tk_fmt("SELECT o_orderpriority, count(*) AS n FROM "
+                             "'%s/orders-*.csv' WHERE o_orderdate >= DATE "
+                             "'1995-01-01' GROUP BY ALL", dir));
+  queries[0] = strdup(queries[0]);
+  queries[2] = strdup(tk_fmt("SELECT o_orderkey, o_orderdate FROM read_csv("
+                             "'%s/orders-*.csv') ORDER BY o_orderdate, "
+                             "o_orderkey LIMIT 25", dir));
+  for (i = 0; i < 3; i++) {
+    result mine, theirs;
+    sp_rows *rows = NULL;
+    sp_error *err = NULL;
+    sp_df *df = NULL;
+    char *text;
+    tk_check(sp_sql(s, queries[i], &opt, &df, &err), &err);
+    text = explain_text(df);
+    /* The files split, or hashed from each file by its producers. */
+    if (strstr(text, "single because") ||
+        (!strstr(text, ": split") && !strstr(text, ": hash on")))
+      fail_msg("not split by files:\n%s", text);
+    free(text);
+    tk_check(sp_take_all(df, &rows, &err), &err);
+    result_of_rows(rows, &mine);
+    result_of_duckdb(f, queries[i], &theirs);
+    assert_same(&q, &mine, &theirs, queries[i]);
+    result_free(&mine);
+    result_free(&theirs);
+    sp_rows_free(&rows);
+    free((char *)queries[i]);
+  }
+  sp_close(&s);
+}
+
 /* Bad input is refused before anything runs, naming what is wrong. */
 static void test_bad_input(void **state)
 {
@@ -910,6 +975,7 @@ int main(void)
     cmocka_unit_test(test_join_of_written_hashed_files),
     cmocka_unit_test(test_small_sort),
     cmocka_unit_test(test_functions_cache),
+    cmocka_unit_test(test_inline_csv_json),
     cmocka_unit_test(test_cli),
     cmocka_unit_test(test_corpus_one_worker),
     cmocka_unit_test(test_corpus_two_workers),
