@@ -651,6 +651,14 @@ typedef struct sp_sql_options {
    * rather than range-partitioned (a sample, split points and a shuffle:
    * three rounds of tasks). */
   int64_t partition_bytes;
+  /* 0: when a guessed size decides the plan (a stage's output is guessed
+   * as what it reads: a join's sides, a sort's rows), sp_sql runs the
+   * stages that compute them first and plans the query again with their
+   * real sizes, up to twice; their tasks are done when the query runs. 1:
+   * plan on the guesses, running nothing but the tables the query reads
+   * (--explain). sp_explain shows each stage's size, and whether it was
+   * measured or guessed. */
+  int plan_only;
 } sp_sql_options;
 
 /* The input bytes per partition by default

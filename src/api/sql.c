@@ -130,6 +130,35 @@ static sp_status read_files(sp_session *s, const char *pattern,
   return st;
 }
 
+/* How many times a query is planned again with the real sizes of stages
+ * that ran: a plan made on measured sizes may guess at stages of its own
+ * (the sides of a join that came out small, say). */
+#define MAX_REPLANS 2
+
+/* Runs the stages whose guessed sizes decided planned, and appends their
+ * real sizes (the bytes of their files) to *sizes. */
+static sp_status measure(sp_session *s, const sp_sql_planned *planned,
+                         sp_sql_size **sizes, size_t *nsizes, sp_error **err)
+{
+  size_t i, cap = *nsizes;
+  sp_status st = SP_OK;
+
+  if (sp_grow((void **)sizes, &cap, *nsizes + planned->nguesses,
+              sizeof(**sizes)))
+    return sp_error_oom(err);
+  for (i = 0; i < planned->nguesses && st == SP_OK; i++) {
+    sp_dataset files = {0};
+    sp_df *stage = NULL;
+    if ((st = sp_df_new(s, planned->guesses[i].node, &stage, err)) == SP_OK &&
+        (st = sp_df_files(stage, &files, err)) == SP_OK) {
+      (*sizes)[*nsizes].key = planned->guesses[i].key;
+      (*sizes)[(*nsizes)++].bytes = files_bytes(&files);
+    }
+    sp_dataset_release(&files);
+  }
+  return st;
+}
+
 sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
                  sp_df **out, sp_error **err)
 {
@@ -140,8 +169,11 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   sp_sql_setup setup = {0};
   sp_sql_refs refs = {0};
   json_t *stmt = NULL;
+  sp_sql_size *sizes = NULL;
+  size_t nsizes = 0;
   sp_status st;
   size_t k;
+  int round;
 
   if (!s || !query || !out)
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
@@ -212,9 +244,20 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   /* Tables the user partitioned are split as they are. */
   for (k = 0; k < refs.nused && setup.small; k++)
     setup.small = inputs[k].node && inputs[k].node->npartitions == 1;
-  if (st == SP_OK)
+  /* Planned on guessed sizes, the stages they decided for run first, and
+   * the query is planned again with their real sizes (the same stages
+   * come back with the same task keys, done). */
+  for (round = 0; st == SP_OK; round++) {
     st = sp_sql_plan(con, &s->plan, query, stmt, &refs, inputs, &setup,
                      &planned, err);
+    if (st != SP_OK || !planned.nguesses || round == MAX_REPLANS ||
+        (opt && opt->plan_only))
+      break;
+    st = measure(s, &planned, &sizes, &nsizes, err);
+    setup.sizes = sizes;
+    setup.nsizes = nsizes;
+    sp_sql_planned_release(&planned);
+  }
   if (st == SP_OK && (st = sp_df_new(s, planned.node, out, err)) == SP_OK) {
     (*out)->sql_schema = planned.schema;
     (*out)->sql_explain = planned.explain;
@@ -228,6 +271,7 @@ out:
       sp_free((sp_dataset *)inputs[k].files);
     }
   sp_free(inputs);
+  sp_free(sizes);
   sp_sql_planned_release(&planned);
   sp_sql_refs_release(&refs);
   json_decref(stmt);

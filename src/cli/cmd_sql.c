@@ -131,6 +131,7 @@ int sp_cli_sql_parse(int argc, char **argv, struct sql_args *a)
       break;
     case OPT_EXPLAIN:
       a->explain = 1;
+      a->sql.plan_only = 1; /* nothing runs but the tables */
       break;
     case OPT_PARTITIONS:
       if (sp_cli_parse_int(optarg, 1, 1 << 20, &v))

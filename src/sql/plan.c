@@ -170,6 +170,26 @@ static sp_status try_distribute(sp_stages *s, const json_t *stmt,
   return sp_buf_oom(why) ? sp_error_oom(err) : SP_OK;
 }
 
+/* The stages whose guessed sizes decided the plan, with their nodes. */
+static sp_status collect_guesses(const sp_stages *s, sp_node **nodes,
+                                 sp_sql_planned *out, sp_error **err)
+{
+  size_t k, n = 0;
+
+  for (k = 0; k < s->len; k++)
+    n += s->list[k].guessed && !s->list[k].measured;
+  if (!n)
+    return SP_OK;
+  if (!(out->guesses = sp_calloc(n, sizeof(*out->guesses))))
+    return sp_error_oom(err);
+  for (k = 0; k < s->len; k++)
+    if (s->list[k].guessed && !s->list[k].measured) {
+      out->guesses[out->nguesses].key = s->list[k].key;
+      out->guesses[out->nguesses++].node = nodes[k];
+    }
+  return SP_OK;
+}
+
 sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                       const json_t *stmt, const sp_sql_refs *refs,
                       const sp_sql_input *inputs, const sp_sql_setup *setup,
@@ -180,8 +200,11 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
                  .broadcast_bytes = setup->broadcast_bytes,
                  .broadcast_auto = setup->broadcast_auto,
                  .partition_bytes = setup->partition_bytes,
-                 .aggregates = json_incref((json_t *)setup->functions)};
+                 .aggregates = json_incref((json_t *)setup->functions),
+                 .sizes = setup->sizes,
+                 .nsizes = setup->nsizes};
   sp_buf explain = SP_BUF_INIT, why = SP_BUF_INIT;
+  sp_node **nodes = NULL;
   sp_status st;
   int last;
 
@@ -211,12 +234,18 @@ sp_status sp_sql_plan(duckdb_connection con, sp_plan *plan, const char *text,
       (st = sp_sql_single(&s, json_object_get(stmt, "node"), out->schema,
                           why.data, &last, err)) != SP_OK)
     goto out;
-  if ((st = sp_stages_emit(&s, plan, &out->node, err)) != SP_OK)
+  if (s.len && !(nodes = sp_calloc(s.len, sizeof(*nodes)))) {
+    st = sp_error_oom(err);
+    goto out;
+  }
+  if ((st = sp_stages_emit(&s, plan, &out->node, nodes, err)) != SP_OK ||
+      (st = collect_guesses(&s, nodes, out, err)) != SP_OK)
     goto out;
   sp_stages_explain(&s, &explain);
   if (!(out->explain = sp_buf_detach(&explain)))
     st = sp_error_oom(err);
 out:
+  sp_free(nodes);
   stages_release(&s);
   input_views(con, refs, inputs, 0, NULL);
   sp_buf_release(&explain);
@@ -230,5 +259,6 @@ void sp_sql_planned_release(sp_sql_planned *p)
 {
   json_decref(p->schema);
   sp_free(p->explain);
+  sp_free(p->guesses);
   memset(p, 0, sizeof(*p));
 }

@@ -27,11 +27,27 @@ typedef struct sp_sql_input {
   int64_t bytes; /* the files' sizes */
 } sp_sql_input;
 
+/* A stage's output, measured: its key (what it computes, the same in
+ * every plan of one query) and the bytes of its files. */
+typedef struct sp_sql_size {
+  uint64_t key;
+  int64_t bytes;
+} sp_sql_size;
+
+/* A stage whose guessed size decided the plan: the node that computes it,
+ * to run before the query is planned again with its real size. */
+typedef struct sp_sql_guess {
+  uint64_t key;
+  sp_node *node;
+} sp_sql_guess;
+
 /* What planning gives back. */
 typedef struct sp_sql_planned {
   sp_node *node;     /* the result: a node of plan */
   json_t *schema;    /* [[name, type], ...]: DuckDB's result columns */
   char *explain;     /* the stages, as sp_explain prints them */
+  sp_sql_guess *guesses; /* stages whose guessed sizes decided the plan */
+  size_t nguesses;
 } sp_sql_planned;
 
 /* How to plan. */
@@ -48,6 +64,8 @@ typedef struct sp_sql_setup {
   int64_t partition_bytes; /* sp_sql_options.partition_bytes */
   const json_t *functions; /* DuckDB's aggregates and macros
                               (sql/aggregate.h) */
+  const sp_sql_size *sizes; /* stages measured by running them */
+  size_t nsizes;
 } sp_sql_setup;
 
 /* Plans the query text, parsed and resolved into stmt and refs (sql/parse.h,

@@ -12,6 +12,7 @@
 #include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 sp_status sp_sql_bind(duckdb_connection con, const char *text,
                       json_t **schema, sp_error **err)
@@ -70,11 +71,24 @@ int sp_stages_partitions(const sp_stages *s, int n)
   return st ? st->partitions : s->inputs[n].node->npartitions;
 }
 
-int64_t sp_stages_bytes(const sp_stages *s, int n)
+static int64_t bytes_of(const sp_stages *s, int n)
 {
   const sp_stage *st = stage_of(s, n);
 
   return st ? st->bytes : s->inputs[n].bytes;
+}
+
+int64_t sp_stages_bytes(sp_stages *s, int n)
+{
+  sp_stage *st = n >= (int)s->refs->nused
+                     ? &s->list[n - (int)s->refs->nused]
+                     : NULL;
+
+  /* A decision made on a guess: the query may be planned again once the
+   * stage has run. */
+  if (st && !st->measured)
+    st->guessed = 1;
+  return bytes_of(s, n);
 }
 
 int sp_stages_plain(const sp_stages *s, int n)
@@ -222,6 +236,42 @@ static void read_one(int n, void *arg)
     r->oom = 1;
 }
 
+static void append_template(const sp_stages *s, sp_buf *b,
+                            const char *printed, const int *inputs,
+                            size_t ninputs);
+
+/* The stage's key: a hash of what it computes, with placeholders as the
+ * plan nodes spell them ({0}, a table's typed read) and its inputs' keys (a
+ * table's node's), so that the same stage has the same key in every plan
+ * of the query. */
+static sp_status set_key(const sp_stages *s, sp_stage *stage, sp_error **err)
+{
+  uint64_t h = sp_hash_i64(SP_HASH_INIT, stage->kind);
+  sp_buf text = SP_BUF_INIT;
+  size_t i;
+
+  if (stage->sql)
+    append_template(s, &text, stage->sql, stage->inputs, stage->ninputs);
+  if (sp_buf_oom(&text)) {
+    sp_buf_release(&text);
+    return sp_error_oom(err);
+  }
+  h = sp_hash_str(h, text.data ? text.data : "");
+  h = sp_hash_str(h, stage->by ? stage->by : "");
+  h = sp_hash_i64(h, stage->partitions);
+  for (i = 0; i < stage->nkeys; i++)
+    h = sp_hash_str(h, stage->keys[i]);
+  for (i = 0; i < stage->ninputs; i++) {
+    const sp_stage *in = stage_of(s, stage->inputs[i]);
+    h = sp_hash_i64(h, (int64_t)(in ? in->key
+                                     : s->inputs[stage->inputs[i]]
+                                           .node->def_hash));
+  }
+  stage->key = h;
+  sp_buf_release(&text);
+  return SP_OK;
+}
+
 sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
                         sp_error **err)
 {
@@ -249,8 +299,15 @@ sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
                         stage->inputs[i]);
   if (st != SP_OK)
     goto fail;
-  for (i = 0; i < stage->ninputs; i++)
-    stage->bytes += sp_stages_bytes(s, stage->inputs[i]);
+  if ((st = set_key(s, stage, err)) != SP_OK)
+    goto fail;
+  for (i = 0; i < s->nsizes && !stage->measured; i++)
+    if (s->sizes[i].key == stage->key) {
+      stage->bytes = s->sizes[i].bytes;
+      stage->measured = 1;
+    }
+  for (i = 0; i < stage->ninputs && !stage->measured; i++)
+    stage->bytes += bytes_of(s, stage->inputs[i]);
   switch (stage->kind) {
   case SP_STAGE_HASH:
     if (!stage->sql) {
@@ -398,7 +455,7 @@ static void append_template(const sp_stages *s, sp_buf *b,
 }
 
 sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
-                         sp_error **err)
+                         sp_node **stage_nodes, sp_error **err)
 {
   size_t ntables = s->refs->nused, k, i;
   sp_node **nodes = sp_calloc(ntables + s->len, sizeof(*nodes));
@@ -475,6 +532,8 @@ sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
   }
   if (st == SP_OK)
     *out = nodes[ntables + s->len - 1];
+  for (k = 0; st == SP_OK && stage_nodes && k < s->len; k++)
+    stage_nodes[k] = nodes[ntables + k];
   sp_buf_release(&tmpl);
   sp_free(nodes);
   return st;
@@ -563,6 +622,13 @@ void sp_stages_explain(const sp_stages *s, sp_buf *b)
     sp_buf_putc(b, '\n');
     if (st->note)
       sp_buf_appendf(b, "  %s\n", st->note);
+    if (st->measured)
+      sp_buf_appendf(b, "  size: %lld bytes, measured (it ran first)\n",
+                     (long long)st->bytes);
+    else if (st->guessed)
+      sp_buf_appendf(b, "  size: %lld bytes at most, guessed (what it "
+                     "reads); the plan above it is made for that\n",
+                     (long long)st->bytes);
     if (st->sql)
       explain_sql(s, b, st->kind != SP_STAGE_SQL ? "each producer first"
                                                : "sql",

@@ -44,8 +44,12 @@ typedef struct sp_stage {
   int threads;                   /* 0: the session's */
   char *note;                    /* for explain: what the stage does */
   json_t *schema;                /* [[name, type], ...] once bound */
-  int64_t bytes;                 /* a guess of its output's size: what
-                                    it reads */
+  int64_t bytes;                 /* its output's size: measured, or a
+                                    guess (what it reads) */
+  uint64_t key;                  /* what it computes, alike in every plan
+                                    of the query (sp_sql_size) */
+  int measured;                  /* bytes is its output's real size */
+  int guessed;                   /* a guess of bytes decided the plan */
 } sp_stage;
 
 /* The stages of a query and the planner's context. */
@@ -60,6 +64,8 @@ typedef struct sp_stages {
   int64_t broadcast_bytes; /* sp_sql_options.broadcast_bytes */
   int broadcast_auto;      /* it was not set: sizes decide beyond it */
   int64_t partition_bytes; /* sp_sql_options.partition_bytes */
+  const sp_sql_size *sizes; /* stages' real sizes, from a run */
+  size_t nsizes;
   sp_stage *list;
   size_t len, cap;
 } sp_stages;
@@ -77,7 +83,7 @@ int sp_stages_partitions(const sp_stages *s, int n);
 
 /* The bytes of placeholder n: its files' for a table, a guess (what it
  * reads) for a stage. */
-int64_t sp_stages_bytes(const sp_stages *s, int n);
+int64_t sp_stages_bytes(sp_stages *s, int n);
 
 /* 1 if placeholder n's partitions are along the one default dimension,
  * as every exchange's are: two such with as many partitions pair up. */
@@ -113,9 +119,10 @@ sp_status sp_stages_add(sp_stages *s, sp_stage *stage, int *placeholder,
 /* Drops every stage, and their views, keeping the tables. */
 void sp_stages_clear(sp_stages *s);
 
-/* Adds the stages' nodes to plan: *out the last stage's. */
+/* Adds the stages' nodes to plan: *out the last stage's, and, when
+ * stage_nodes is not NULL (s->len of them), each stage's. */
 sp_status sp_stages_emit(const sp_stages *s, sp_plan *plan, sp_node **out,
-                         sp_error **err);
+                         sp_node **stage_nodes, sp_error **err);
 
 /* Appends the stages, as sp_explain prints them, to b. */
 void sp_stages_explain(const sp_stages *s, sp_buf *b);
