@@ -8,7 +8,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-if [ ! -x "$bin/smallpond" ] || [ ! -x "$bin/sp-duck-sql" ]; then
+if [ ! -x "$bin/smallpond" ] || [ ! -x "$bin/sp-duck-sql" ] ||
+   [ ! -x "$bin/sp-peak" ]; then
   make -C "$top" >/dev/null
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/sp-bench-XXXXXX")

@@ -654,7 +654,7 @@ typedef struct sp_sql_options {
   /* 0: when a guessed size decides the plan (a stage's output is guessed
    * as what it reads: a join's sides, a sort's rows), sp_sql runs the
    * stages that compute them first and plans the query again with their
-   * real sizes, up to twice; their tasks are done when the query runs. 1:
+   * real sizes (once); their tasks are done when the query runs. 1:
    * plan on the guesses, running nothing but the tables the query reads
    * (--explain). sp_explain shows each stage's size, and whether it was
    * measured or guessed. */
