@@ -466,6 +466,23 @@ static void test_corpus_one_worker(void **state)
 static void test_corpus_two_workers(void **state) { run_corpus(*state, 2, 3); }
 static void test_corpus_four_workers(void **state) { run_corpus(*state, 4, 4); }
 
+/* The rows of df are DuckDB's for sql, as q compares them. */
+static void assert_rows_of(fixture *f, const query *q, sp_df *df,
+                           const char *sql, const char *where)
+{
+  result mine, theirs;
+  sp_rows *rows = NULL;
+  sp_error *err = NULL;
+
+  tk_check(sp_take_all(df, &rows, &err), &err);
+  result_of_rows(rows, &mine);
+  result_of_duckdb(f, sql, &theirs);
+  assert_same(q, &mine, &theirs, where);
+  result_free(&mine);
+  result_free(&theirs);
+  sp_rows_free(&rows);
+}
+
 /* Tables registered hash-partitioned on their join keys are joined where
  * they are: the plan hashes nothing again, and the rows are DuckDB's. */
 static void test_join_of_hashed_tables(void **state)
@@ -480,8 +497,6 @@ static void test_join_of_hashed_tables(void **state)
       "FROM customer JOIN orders ON c_custkey = o_custkey "
       "WHERE c_acctbal > 0 GROUP BY c_custkey";
   sp_sql_options opt = {.broadcast_bytes = 1};
-  result mine, theirs;
-  sp_rows *rows = NULL;
   sp_error *err = NULL;
   sp_df *df = NULL;
   char *text;
@@ -502,13 +517,7 @@ static void test_join_of_hashed_tables(void **state)
   assert_non_null(strstr(text, "reads: customer (3 partitions), orders (3 "
                                "partitions)"));
   free(text);
-  tk_check(sp_take_all(df, &rows, &err), &err);
-  result_of_rows(rows, &mine);
-  result_of_duckdb(f, sql, &theirs);
-  assert_same(&q, &mine, &theirs, "hashed tables");
-  result_free(&mine);
-  result_free(&theirs);
-  sp_rows_free(&rows);
+  assert_rows_of(f, &q, df, sql, "hashed tables");
   sp_close(&s);
 }
 
@@ -529,8 +538,6 @@ static void test_join_of_written_hashed_files(void **state)
   sp_sql_options opt = {.broadcast_bytes = 1};
   sp_read_options ropt = {.partitioned_by = "__data_partition__",
                           .npartitions = 4};
-  result mine, theirs;
-  sp_rows *rows = NULL;
   sp_error *err = NULL;
   sp_df *df = NULL;
   const char *sql;
@@ -567,13 +574,7 @@ static void test_join_of_written_hashed_files(void **state)
       fail_msg("the written hashed tables are hashed again:\n%s", text);
     assert_non_null(strstr(text, "(4 partitions)"));
     free(text);
-    tk_check(sp_take_all(df, &rows, &err), &err);
-    result_of_rows(rows, &mine);
-    result_of_duckdb(f, sql, &theirs);
-    assert_same(&q, &mine, &theirs, round ? "registered" : "inline");
-    result_free(&mine);
-    result_free(&theirs);
-    sp_rows_free(&rows);
+    assert_rows_of(f, &q, df, sql, round ? "registered" : "inline");
   }
 
   /* orders again, into 3 partitions: hashed into customer's 4. */
@@ -592,13 +593,7 @@ static void test_join_of_written_hashed_files(void **state)
   text = explain_text(df);
   assert_int_equal(tk_count(text, ": hash on"), 1);
   free(text);
-  tk_check(sp_take_all(df, &rows, &err), &err);
-  result_of_rows(rows, &mine);
-  result_of_duckdb(f, sql, &theirs);
-  assert_same(&q, &mine, &theirs, "3 and 4 partitions");
-  result_free(&mine);
-  result_free(&theirs);
-  sp_rows_free(&rows);
+  assert_rows_of(f, &q, df, sql, "3 and 4 partitions");
 
   /* Metadata that is not a layout: the file is read as any other. */
   tk_duck_exec(tk_fmt("COPY (SELECT * FROM read_parquet('%s/customer/*."
@@ -609,13 +604,7 @@ static void test_join_of_written_hashed_files(void **state)
                "parquet' ON c_custkey = o_custkey GROUP BY c_custkey",
                garbage, dirs[0]);
   tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
-  tk_check(sp_take_all(df, &rows, &err), &err);
-  result_of_rows(rows, &mine);
-  result_of_duckdb(f, sql, &theirs);
-  assert_same(&q, &mine, &theirs, "metadata that is not a layout");
-  result_free(&mine);
-  result_free(&theirs);
-  sp_rows_free(&rows);
+  assert_rows_of(f, &q, df, sql, "metadata that is not a layout");
   sp_close(&s);
 }
 
@@ -632,8 +621,6 @@ static void test_small_sort(void **state)
                     "lineitem WHERE l_quantity > 10 ORDER BY l_quantity "
                     "DESC, l_orderkey, l_linenumber";
   sp_sql_options opt = {.partitions = 3};
-  result mine, theirs;
-  sp_rows *rows = NULL;
   sp_error *err = NULL;
   sp_df *df = NULL;
   char *text;
@@ -642,7 +629,6 @@ static void test_small_sort(void **state)
   tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
   tk_check(sp_repartition(df, 3, NULL, &df, &err), &err);
   tk_check(sp_register_table(s, "lineitem", df, &err), &err);
-  result_of_duckdb(f, sql, &theirs);
   for (round = 0; round < 2; round++) {
     opt.partition_bytes = round ? 1 : 0;
     tk_check(sp_sql(s, sql, &opt, &df, &err), &err);
@@ -652,13 +638,8 @@ static void test_small_sort(void **state)
       fail_msg("%s a range:\n%s", round ? "expected" : "did not expect",
                text);
     free(text);
-    tk_check(sp_take_all(df, &rows, &err), &err);
-    result_of_rows(rows, &mine);
-    assert_same(&q, &mine, &theirs, round ? "ranged" : "on one task");
-    result_free(&mine);
-    sp_rows_free(&rows);
+    assert_rows_of(f, &q, df, sql, round ? "ranged" : "on one task");
   }
-  result_free(&theirs);
   sp_close(&s);
 }
 
@@ -761,8 +742,6 @@ static void test_inline_csv_json(void **state)
                              "'%s/orders-*.csv') ORDER BY o_orderdate, "
                              "o_orderkey LIMIT 25", dir));
   for (i = 0; i < 3; i++) {
-    result mine, theirs;
-    sp_rows *rows = NULL;
     sp_error *err = NULL;
     sp_df *df = NULL;
     char *text;
@@ -773,13 +752,7 @@ static void test_inline_csv_json(void **state)
         (!strstr(text, ": split") && !strstr(text, ": hash on")))
       fail_msg("not split by files:\n%s", text);
     free(text);
-    tk_check(sp_take_all(df, &rows, &err), &err);
-    result_of_rows(rows, &mine);
-    result_of_duckdb(f, queries[i], &theirs);
-    assert_same(&q, &mine, &theirs, queries[i]);
-    result_free(&mine);
-    result_free(&theirs);
-    sp_rows_free(&rows);
+    assert_rows_of(f, &q, df, queries[i], queries[i]);
     free((char *)queries[i]);
   }
   sp_close(&s);
@@ -805,7 +778,6 @@ static void test_measured_sizes(void **state)
                                         f->data));
   sp_sql_options opt = {.partitions = 3, .broadcast_bytes = lineitem / 4};
   const query q = {"measured_sizes", NULL, 0, NULL};
-  result theirs;
   int round;
   size_t i;
 
@@ -816,10 +788,7 @@ static void test_measured_sizes(void **state)
     tk_check(sp_read_parquet(s, &glob, 1, NULL, &df, &err), &err);
     tk_check(sp_register_table(s, names[i], df, &err), &err);
   }
-  result_of_duckdb(f, sql, &theirs);
   for (round = 0; round < 2; round++) {
-    result mine;
-    sp_rows *rows = NULL;
     sp_error *err = NULL;
     sp_df *df = NULL;
     char *text;
@@ -836,13 +805,8 @@ static void test_measured_sizes(void **state)
       fail_msg("planned on the measured size, the join should read the "
                "groups whole:\n%s", text);
     free(text);
-    tk_check(sp_take_all(df, &rows, &err), &err);
-    result_of_rows(rows, &mine);
-    assert_same(&q, &mine, &theirs, round ? "measured" : "guessed");
-    result_free(&mine);
-    sp_rows_free(&rows);
+    assert_rows_of(f, &q, df, sql, round ? "measured" : "guessed");
   }
-  result_free(&theirs);
   sp_close(&s);
 }
 
