@@ -5,6 +5,9 @@
 #   make fuzz   run the libFuzzer harnesses for FUZZ_SECONDS each (or only
 #               FUZZ=name); see tests/fuzz/README.md
 #   make demo   build, generate the sample dataset, run the quick start
+#   make install [PREFIX=/usr/local] [DESTDIR=...]   build, then install the
+#               libraries, header, tool, pkg-config file, CMake package and
+#               man pages
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
@@ -12,7 +15,8 @@ CMAKE_ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ ?=
 
-.PHONY: all deps configure test test-asan fuzz-build test-fuzz fuzz demo clean
+.PHONY: all deps configure test test-asan fuzz-build test-fuzz fuzz demo \
+        install clean
 
 all: configure
 	cmake --build $(BUILD)
@@ -54,6 +58,10 @@ fuzz: fuzz-build
 
 demo: all
 	@scripts/demo.sh $(BUILD)
+
+PREFIX ?= /usr/local
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) demo-data

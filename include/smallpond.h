@@ -91,12 +91,18 @@ struct ArrowArrayStream {
 #define SP_API
 #endif
 
+/* The version: these three lines are its one place (CMake reads them). */
 #define SP_VERSION_MAJOR 0
 #define SP_VERSION_MINOR 1
 #define SP_VERSION_PATCH 0
-#define SP_VERSION_STRING "0.1.0"
+#define SP_VERSION_TEXT_(x) #x
+#define SP_VERSION_TEXT(x) SP_VERSION_TEXT_(x)
+#define SP_VERSION_STRING                                                     \
+  SP_VERSION_TEXT(SP_VERSION_MAJOR)                                           \
+  "." SP_VERSION_TEXT(SP_VERSION_MINOR) "." SP_VERSION_TEXT(SP_VERSION_PATCH)
 /* major * 1000000 + minor * 1000 + patch, comparable with sp_version_number. */
-#define SP_VERSION_NUMBER 1000
+#define SP_VERSION_NUMBER                                                     \
+  (SP_VERSION_MAJOR * 1000000 + SP_VERSION_MINOR * 1000 + SP_VERSION_PATCH)
 
 /* The library's version as a number; equals SP_VERSION_NUMBER when the
  * header and the library match. */
