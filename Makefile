@@ -1,22 +1,24 @@
 # Thin wrapper around CMake so the README's commands are short.
 #   make        build everything into build/
 #   make test   build and run all tests, then again with ASan + UBSan, then
-#               each libFuzzer harness for a few thousand inputs
+#               a build without MPI (local mode), then each libFuzzer
+#               harness for a few thousand inputs
 #   make fuzz   run the libFuzzer harnesses for FUZZ_SECONDS each (or only
 #               FUZZ=name); see tests/fuzz/README.md
 #   make demo   build, generate the sample dataset, run the quick start
 #   make install [PREFIX=/usr/local] [DESTDIR=...]   build, then install the
 #               libraries, header, tool, pkg-config file, CMake package and
 #               man pages
-BUILD      ?= build
-ASAN_BUILD ?= build-asan
-FUZZ_BUILD ?= build-fuzz
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+FUZZ_BUILD  ?= build-fuzz
+NOMPI_BUILD ?= build-nompi
 CMAKE_ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ ?=
 
-.PHONY: all deps configure test test-asan fuzz-build test-fuzz fuzz demo \
-        install clean
+.PHONY: all deps configure test test-asan test-nompi fuzz-build test-fuzz \
+        fuzz demo install clean
 
 all: configure
 	cmake --build $(BUILD)
@@ -33,6 +35,7 @@ configure: deps
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure
 	$(MAKE) test-asan
+	$(MAKE) test-nompi
 	$(MAKE) test-fuzz
 
 test-asan: deps
@@ -59,9 +62,17 @@ fuzz: fuzz-build
 demo: all
 	@scripts/demo.sh $(BUILD)
 
+# A build without MPI (-DSP_WITH_MPI=OFF): local mode, no MPI dependency.
+test-nompi: deps
+	@test -f $(NOMPI_BUILD)/build.ninja || \
+	  cmake -S . -B $(NOMPI_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DSP_DEVELOPER=ON -DSP_WITH_MPI=OFF -DSP_BUILD_TESTS=OFF $(CMAKE_ARGS)
+	cmake --build $(NOMPI_BUILD)
+	sh tests/nompi/check.sh $(NOMPI_BUILD)
+
 PREFIX ?= /usr/local
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) demo-data
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(NOMPI_BUILD) demo-data

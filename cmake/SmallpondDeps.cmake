@@ -20,7 +20,9 @@ set_target_properties(duckdb PROPERTIES
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
-find_package(MPI REQUIRED COMPONENTS C)
+if(SP_WITH_MPI)
+  find_package(MPI REQUIRED COMPONENTS C)
+endif()
 if(SP_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

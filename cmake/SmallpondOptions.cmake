@@ -1,3 +1,6 @@
+# Cluster mode: OFF builds a library with no MPI dependency, local mode
+# only.
+option(SP_WITH_MPI "Build the MPI transport (mpirun)" ON)
 # Warnings and sanitizers.
 
 option(SP_DEVELOPER "Strict warnings as errors (developer and CI builds)" OFF)

@@ -115,6 +115,11 @@ SP_API const char *sp_version(void);
  * Static; do not free. */
 SP_API const char *sp_duckdb_version(void);
 
+/* 1 when this library was built with MPI (cluster mode under mpirun); 0
+ * for a build without it (-DSP_WITH_MPI=OFF), which runs local mode
+ * only. */
+SP_API int sp_has_mpi(void);
+
 /* ------------------------------------------------------------------------
  * Status codes and errors
  * ------------------------------------------------------------------------ */

@@ -23,6 +23,8 @@ const char *sp_version(void) { return SP_VERSION_STRING; }
 
 const char *sp_duckdb_version(void) { return sp_duck_version(); }
 
+int sp_has_mpi(void) { return sp_mpi_available(); }
+
 void sp_config_init(sp_config *cfg)
 {
   memset(cfg, 0, sizeof(*cfg));

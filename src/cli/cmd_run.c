@@ -590,6 +590,12 @@ int sp_cli_run_parse(int argc, char **argv, struct run_args *a)
   if (!a->mpi && (a->launch.np || a->launch.hostfile || a->launch.nextra))
     return usage_error("--np, --hostfile and --mpirun-arg go with "
                        "--launcher mpi");
+  if (a->mpi && !sp_has_mpi()) {
+    fputs("smallpond: --launcher mpi: this smallpond was built without MPI "
+          "(SP_WITH_MPI=OFF); rebuild with it for cluster mode, or use "
+          "--launcher local\n", stderr);
+    return SP_EXIT_ERROR;
+  }
   return SP_EXIT_OK;
 }
 

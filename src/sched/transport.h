@@ -119,6 +119,10 @@ sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
  * environment is set). */
 int sp_mpi_launched(void);
 
+/* 1 when this build has the MPI transport (transport_mpi.c), 0 when it has
+ * transport_nompi.c in its place. */
+int sp_mpi_available(void);
+
 /* Initializes MPI unless the program did; *rank and *size of the world.
  * *owned: we initialized it (and finalize it in sp_workers_stop or after
  * sp_mpi_serve). */
