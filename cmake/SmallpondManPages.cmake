@@ -3,7 +3,6 @@
 # It writes smallpond.1 and smallpond-<command>.1 for each command, the
 # help text as a NAME line, then the text as it prints, unfilled.
 
-set(commands run sql status gensort valsort)
 file(MAKE_DIRECTORY "${OUT}")
 
 # Text as roff: backslashes escaped, lines that start with '.' or '\''
@@ -33,5 +32,6 @@ sp_page(smallpond "" "distributed data processing on DuckDB")
 sp_page(smallpond-run run "run a DataFrame pipeline given as options")
 sp_page(smallpond-sql sql "run one SQL query over files and named tables")
 sp_page(smallpond-status status "a job's state and progress")
+sp_page(smallpond-jobs jobs "the jobs under the data root")
 sp_page(smallpond-gensort gensort "make sort-benchmark records")
 sp_page(smallpond-valsort valsort "check that records are sorted and complete")

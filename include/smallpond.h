@@ -804,6 +804,21 @@ SP_API sp_status sp_explain(sp_df *df, FILE *out, sp_error **err);
 SP_API sp_status sp_job_print_status(const char *job_dir, FILE *out,
                                      sp_error **err);
 
+/* sp_job_print_status of job: a job folder's path, or a job id under
+ * data_root (NULL: $SP_DATA_ROOT, else ~/.smallpond/data, as sp_init
+ * chooses). Fails with SP_ENOENT naming job when it is neither. */
+SP_API sp_status sp_job_print_status_of(const char *data_root,
+                                        const char *job, FILE *out,
+                                        sp_error **err);
+
+/* Prints one line per job under data_root (NULL as above), oldest first:
+ * its id, state (running, success, failure, stopped: its driver died, or
+ * new), when it started, how long it ran (to its last status change, or
+ * until now while it runs) and its size on disk. Reads the folders only.
+ * Fails with SP_ENOENT when data_root is not a folder. */
+SP_API sp_status sp_jobs_print(const char *data_root, FILE *out,
+                               sp_error **err);
+
 /* Number of rows and columns. */
 SP_API size_t sp_rows_count(const sp_rows *rows);
 SP_API size_t sp_rows_column_count(const sp_rows *rows);

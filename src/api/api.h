@@ -44,6 +44,11 @@ struct sp_session {
 sp_status sp_session_own(sp_session *s, void *p, sp_error **err);
 
 
+/* Appends the data root to *root: given, else $SP_DATA_ROOT, else
+ * ~/.smallpond/data (sp_config.data_root). Fails when given is empty or
+ * nothing names one. */
+sp_status sp_data_root(const char *given, sp_buf *root, sp_error **err);
+
 /* DuckDB's aggregates and macros (sql/aggregate.h, sp_agg_catalog), read
  * once per session: *out is borrowed from s. */
 sp_status sp_session_functions(sp_session *s, const json_t **out,

@@ -174,6 +174,22 @@ static void serve_rank(const sp_config *cfg, int owned)
   exit(sp_mpi_serve(&base, owned));
 }
 
+sp_status sp_data_root(const char *given, sp_buf *root, sp_error **err)
+{
+  if (given && !*given)
+    return sp_error_set(err, SP_EINVAL, "empty data root");
+  if (given)
+    sp_buf_puts(root, given);
+  else if (getenv("SP_DATA_ROOT") && *getenv("SP_DATA_ROOT"))
+    sp_buf_puts(root, getenv("SP_DATA_ROOT"));
+  else if (getenv("HOME"))
+    sp_buf_appendf(root, "%s/.smallpond/data", getenv("HOME"));
+  else
+    return sp_error_set(err, SP_EINVAL, "no data root: set data_root, "
+                        "SP_DATA_ROOT or HOME");
+  return sp_buf_oom(root) ? sp_error_oom(err) : SP_OK;
+}
+
 /* Where the list of DuckDB's aggregates is kept: a file in the data root
  * named by DuckDB's version (its characters outside [A-Za-z0-9.-] as
  * '_'). NULL when out of memory. */
@@ -218,20 +234,10 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK ||
       (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK)
     return st;
-  if (cfg->data_root && !*cfg->data_root) {
-    return sp_error_set(err, SP_EINVAL, "sp_init: empty data root");
-  } else if (cfg->data_root) {
-    sp_buf_puts(&root, cfg->data_root);
-  } else if (getenv("SP_DATA_ROOT") && *getenv("SP_DATA_ROOT")) {
-    sp_buf_puts(&root, getenv("SP_DATA_ROOT"));
-  } else if (getenv("HOME")) {
-    sp_buf_appendf(&root, "%s/.smallpond/data", getenv("HOME"));
-  } else {
-    return sp_error_set(err, SP_EINVAL, "sp_init: no data root: set "
-                        "data_root, SP_DATA_ROOT or HOME");
+  if ((st = sp_data_root(cfg->data_root, &root, err)) != SP_OK) {
+    sp_error_prefix(err, "sp_init");
+    return st;
   }
-  if (sp_buf_oom(&root))
-    return sp_error_oom(err);
   if (cfg->job_id)
     snprintf(job_id, sizeof(job_id), "%s", cfg->job_id);
   else

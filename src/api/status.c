@@ -7,9 +7,14 @@
  */
 #include "api/status.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -157,5 +162,161 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
 out:
   sp_free(plan);
   json_decref(done);
+  return st;
+}
+
+sp_status sp_job_print_status_of(const char *data_root, const char *job,
+                                 FILE *out, sp_error **err)
+{
+  sp_buf dir = SP_BUF_INIT;
+  struct stat sb;
+  sp_status st;
+
+  if (!job || !out)
+    return sp_error_set(err, SP_EINVAL, "sp_job_print_status_of: %s is NULL",
+                        !job ? "job" : "out");
+  /* A folder, named as such; else an id (no '/') under the data root. */
+  if (strchr(job, '/') || (stat(job, &sb) == 0 && S_ISDIR(sb.st_mode)))
+    return sp_job_print_status(job, out, err);
+  if ((st = sp_data_root(data_root, &dir, err)) == SP_OK) {
+    sp_buf_appendf(&dir, "/%s", job);
+    st = sp_buf_oom(&dir) ? sp_error_oom(err)
+                          : sp_job_print_status(dir.data, out, err);
+    if (st == SP_ENOENT && err) {
+      sp_error_free(err);
+      sp_error_set(err, SP_ENOENT, "no job %s: neither a job folder nor a "
+                   "job id under the data root %.*s", job,
+                   (int)(dir.len - strlen(job) - 1), dir.data);
+    }
+  }
+  sp_buf_release(&dir);
+  return st;
+}
+
+/* The bytes a folder takes on disk, below it, links not followed (du). */
+static int64_t disk_bytes(const char *path)
+{
+  struct dirent *e;
+  struct stat sb;
+  int64_t total = 0;
+  DIR *d;
+
+  if (lstat(path, &sb) != 0)
+    return 0;
+  total = (int64_t)sb.st_blocks * 512;
+  if (!S_ISDIR(sb.st_mode) || !(d = opendir(path)))
+    return total;
+  while ((e = readdir(d))) {
+    sp_buf child = SP_BUF_INIT;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    sp_buf_appendf(&child, "%s/%s", path, e->d_name);
+    if (!sp_buf_oom(&child))
+      total += disk_bytes(child.data);
+    sp_buf_release(&child);
+  }
+  closedir(d);
+  return total;
+}
+
+/* One job's line: id, state, start, duration, size. */
+typedef struct job_line {
+  char *id;
+  time_t started;
+} job_line;
+
+static int by_start(const void *a, const void *b)
+{
+  const job_line *x = a, *y = b;
+
+  return x->started != y->started ? (x->started < y->started ? -1 : 1)
+                                  : strcmp(x->id, y->id);
+}
+
+static void print_job(const char *root, const job_line *j, FILE *out)
+{
+  char status[64] = "", when[32];
+  sp_buf dir = SP_BUF_INIT, file = SP_BUF_INIT;
+  struct stat sb;
+  time_t end = time(NULL);
+  size_t n;
+  int driver;
+
+  sp_buf_appendf(&dir, "%s/%s", root, j->id);
+  sp_buf_appendf(&file, "%s/%s/status", root, j->id);
+  if (sp_buf_oom(&dir) || sp_buf_oom(&file))
+    goto out;
+  n = read_status(dir.data, status, sizeof(status) - 1);
+  status[n] = '\0';
+  status[strcspn(status, " \t\n")] = '\0';
+  /* The lock says whether a driver runs it; a status of running without
+   * one means the driver died. */
+  driver = sp_layout_driver_pid(dir.data);
+  if (driver)
+    strcpy(status, "running");
+  else if (strcmp(status, "running") == 0)
+    strcpy(status, "stopped");
+  else if (!*status)
+    strcpy(status, "new");
+  if (!driver && stat(file.data, &sb) == 0)
+    end = sb.st_mtime;
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&j->started));
+  fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB\n", j->id, status, when,
+          (long long)(end > j->started ? end - j->started : 0),
+          (double)disk_bytes(dir.data) / (1 << 20));
+out:
+  sp_buf_release(&dir);
+  sp_buf_release(&file);
+}
+
+sp_status sp_jobs_print(const char *data_root, FILE *out, sp_error **err)
+{
+  sp_buf root = SP_BUF_INIT;
+  job_line *jobs = NULL;
+  size_t n = 0, cap = 0, i;
+  struct dirent *e;
+  sp_status st;
+  DIR *d = NULL;
+
+  if (!out)
+    return sp_error_set(err, SP_EINVAL, "sp_jobs_print: out is NULL");
+  if ((st = sp_data_root(data_root, &root, err)) != SP_OK)
+    return st;
+  if (!(d = opendir(root.data))) {
+    st = sp_error_set(err, SP_ENOENT, "no data root %s: %s", root.data,
+                      strerror(errno));
+    goto out;
+  }
+  /* A job folder has the marker; its creation is when the job started. */
+  while ((e = readdir(d))) {
+    char marker[4096];
+    struct stat sb;
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(marker, sizeof(marker), "%s/%s/.smallpond-job", root.data,
+             e->d_name);
+    if (stat(marker, &sb) != 0)
+      continue;
+    if (sp_grow((void **)&jobs, &cap, n + 1, sizeof(*jobs)) ||
+        !(jobs[n].id = sp_strdup(e->d_name))) {
+      st = sp_error_oom(err);
+      goto out;
+    }
+    jobs[n++].started = sb.st_mtime;
+  }
+  qsort(jobs, n, sizeof(*jobs), by_start);
+  fprintf(out, "%-24s %-8s %-19s %9s %14s\n", "job", "state", "started",
+          "ran (s)", "on disk");
+  for (i = 0; i < n; i++)
+    print_job(root.data, &jobs[i], out);
+  if (n == 0)
+    fprintf(out, "(no jobs under %s)\n", root.data);
+out:
+  if (d)
+    closedir(d);
+  for (i = 0; i < n; i++)
+    sp_free(jobs[i].id);
+  sp_free(jobs);
+  sp_buf_release(&root);
   return st;
 }

@@ -20,7 +20,8 @@ static void usage(FILE *f)
         "           (smallpond run --help lists them)\n"
         "  sql      run one SQL query over files and named tables\n"
         "           (smallpond sql --help)\n"
-        "  status   a job's state and progress: smallpond status JOB_DIR\n"
+        "  status   a job's state and progress: smallpond status JOB\n"
+        "  jobs     the jobs under the data root\n"
         "  gensort  make sort-benchmark records (100 bytes, 10-byte keys)\n"
         "  valsort  check that records are sorted and complete\n"
         "\n"
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
     return sp_cmd_sql(argc - 1, argv + 1);
   if (strcmp(argv[1], "status") == 0)
     return sp_cmd_status(argc - 1, argv + 1);
+  if (strcmp(argv[1], "jobs") == 0)
+    return sp_cmd_jobs(argc - 1, argv + 1);
   if (strcmp(argv[1], "gensort") == 0 || strcmp(argv[1], "valsort") == 0)
     return sp_cmd_records(argc - 1, argv + 1);
   fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);

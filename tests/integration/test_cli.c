@@ -370,16 +370,33 @@ static void test_kill_driver_then_rerun(void **state)
   assert_non_null(strstr(r.out, "#2 repartition"));
   assert_null(strstr(r.out, "#3 sql               2 / 2"));
   run_free(&r);
+  /* The job list says the same, and names it by its id. */
+  r = cli((const char *[]){"jobs", "--data-root", f->root, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "killed                   stopped"));
+  run_free(&r);
   r = cli(argv);
   expect(&r, 0, NULL);
   run_free(&r);
-  r = cli((const char *[]){"status", job_dir, NULL});
+  r = cli((const char *[]){"status", "--data-root", f->root, "killed",
+                           NULL});
   expect(&r, 0, NULL);
   assert_non_null(strstr(r.out, "state: success"));
   assert_non_null(strstr(r.out, "#3 sql               2 / 2"));
   run_free(&r);
+  r = cli((const char *[]){"jobs", "--data-root", f->root, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "killed                   success"));
+  run_free(&r);
   r = cli((const char *[]){"status", f->dir, NULL});
   expect(&r, 1, "is not a smallpond job folder");
+  run_free(&r);
+  r = cli((const char *[]){"status", "--data-root", f->root, "nosuch", NULL});
+  expect(&r, 1, "no job nosuch: neither a job folder nor a job id");
+  run_free(&r);
+  r = cli((const char *[]){"jobs", "--data-root", tk_path(f->dir, "none"),
+                           NULL});
+  expect(&r, 1, "no data root");
   run_free(&r);
   tk_assert_same_rows(tk_fmt("SELECT k, max(md5(i::VARCHAR || k)) FROM "
                              "read_parquet('%s'), range(800) t(i) GROUP BY k",
