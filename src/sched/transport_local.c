@@ -279,3 +279,17 @@ sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
   w->host = ws->nhosts++;
   return SP_OK;
 }
+
+/* The launcher's environment, with or without MPI in this build: a
+ * build without it must refuse to run under mpirun, not run N drivers. */
+int sp_mpi_launched(void)
+{
+  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                                     "PMIX_RANK"};
+  size_t i;
+
+  for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+    if (getenv(vars[i]) && *getenv(vars[i]))
+      return 1;
+  return 0;
+}

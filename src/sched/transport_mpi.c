@@ -23,18 +23,6 @@ enum { TAG_HELLO = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4 };
 
 int sp_mpi_available(void) { return 1; }
 
-int sp_mpi_launched(void)
-{
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
-                                     "PMIX_RANK"};
-  size_t i;
-
-  for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-    if (getenv(vars[i]) && *getenv(vars[i]))
-      return 1;
-  return 0;
-}
-
 static sp_status mpi_error(sp_error **err, int rc, const char *what)
 {
   char text[MPI_MAX_ERROR_STRING] = "";

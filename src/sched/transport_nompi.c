@@ -6,26 +6,12 @@
  */
 #include "sched/transport_mpi.h"
 
-#include <stdlib.h>
-
 #include "util/error.h"
 
 #define NO_MPI "this smallpond was built without MPI (SP_WITH_MPI=OFF): " \
                "cluster mode needs a build with it"
 
 int sp_mpi_available(void) { return 0; }
-
-int sp_mpi_launched(void)
-{
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
-                                     "PMIX_RANK"};
-  size_t i;
-
-  for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-    if (getenv(vars[i]) && *getenv(vars[i]))
-      return 1;
-  return 0;
-}
 
 sp_status sp_mpi_start(int *rank, int *size, int *owned, sp_error **err)
 {
