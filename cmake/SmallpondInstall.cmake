@@ -51,7 +51,8 @@ install(FILES "${PROJECT_BINARY_DIR}/smallpondConfig.cmake"
 set(sp_man_dir "${PROJECT_BINARY_DIR}/man")
 set(sp_man_pages)
 foreach(page smallpond smallpond-run smallpond-sql smallpond-status
-             smallpond-jobs smallpond-gensort smallpond-valsort)
+             smallpond-jobs smallpond-gc smallpond-gensort
+             smallpond-valsort)
   list(APPEND sp_man_pages "${sp_man_dir}/${page}.1")
 endforeach()
 add_custom_command(

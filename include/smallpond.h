@@ -819,6 +819,15 @@ SP_API sp_status sp_job_print_status_of(const char *data_root,
 SP_API sp_status sp_jobs_print(const char *data_root, FILE *out,
                                sp_error **err);
 
+/* Removes the folders of the jobs under data_root (NULL as above) that
+ * ended at least older_than_s seconds ago: those that succeeded, and with
+ * failed_too those that failed, stopped or never ran (by default kept, as
+ * a rerun resumes from them). Never a running job's: each folder's lock
+ * is taken for its removal. Prints a line per job removed and what was
+ * freed to out. */
+SP_API sp_status sp_jobs_gc(const char *data_root, int64_t older_than_s,
+                            int failed_too, FILE *out, sp_error **err);
+
 /* Number of rows and columns. */
 SP_API size_t sp_rows_count(const sp_rows *rows);
 SP_API size_t sp_rows_column_count(const sp_rows *rows);

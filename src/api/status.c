@@ -219,7 +219,8 @@ static int64_t disk_bytes(const char *path)
   return total;
 }
 
-/* One job's line: id, state, start, duration, size. */
+/* A job under the data root: its id, and when it started (its marker's
+ * time). */
 typedef struct job_line {
   char *id;
   time_t started;
@@ -233,90 +234,171 @@ static int by_start(const void *a, const void *b)
                                   : strcmp(x->id, y->id);
 }
 
-static void print_job(const char *root, const job_line *j, FILE *out)
+/* The job in dir: its state (running while a driver holds its lock;
+ * success or failure from its status file; stopped when that says running
+ * and no driver does; new), and when it ended (its status file's last
+ * change; now while it runs). */
+static void job_state(const char *dir, char *state, size_t len, time_t *end)
 {
-  char status[64] = "", when[32];
-  sp_buf dir = SP_BUF_INIT, file = SP_BUF_INIT;
+  sp_buf file = SP_BUF_INIT;
   struct stat sb;
-  time_t end = time(NULL);
   size_t n;
-  int driver;
+  int driver = sp_layout_driver_pid(dir);
 
-  sp_buf_appendf(&dir, "%s/%s", root, j->id);
-  sp_buf_appendf(&file, "%s/%s/status", root, j->id);
-  if (sp_buf_oom(&dir) || sp_buf_oom(&file))
-    goto out;
-  n = read_status(dir.data, status, sizeof(status) - 1);
-  status[n] = '\0';
-  status[strcspn(status, " \t\n")] = '\0';
-  /* The lock says whether a driver runs it; a status of running without
-   * one means the driver died. */
-  driver = sp_layout_driver_pid(dir.data);
+  n = read_status(dir, state, len - 1);
+  state[n] = '\0';
+  state[strcspn(state, " \t\n")] = '\0';
   if (driver)
-    strcpy(status, "running");
-  else if (strcmp(status, "running") == 0)
-    strcpy(status, "stopped");
-  else if (!*status)
-    strcpy(status, "new");
-  if (!driver && stat(file.data, &sb) == 0)
-    end = sb.st_mtime;
-  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&j->started));
-  fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB\n", j->id, status, when,
-          (long long)(end > j->started ? end - j->started : 0),
-          (double)disk_bytes(dir.data) / (1 << 20));
-out:
-  sp_buf_release(&dir);
+    snprintf(state, len, "running");
+  else if (strcmp(state, "running") == 0)
+    snprintf(state, len, "stopped");
+  else if (!*state)
+    snprintf(state, len, "new");
+  *end = time(NULL);
+  sp_buf_appendf(&file, "%s/status", dir);
+  if (!driver && !sp_buf_oom(&file) && stat(file.data, &sb) == 0)
+    *end = sb.st_mtime;
   sp_buf_release(&file);
+}
+
+static void print_job(const char *dir, const job_line *j, FILE *out)
+{
+  char state[64], when[32];
+  time_t end;
+
+  job_state(dir, state, sizeof(state), &end);
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&j->started));
+  fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB\n", j->id, state, when,
+          (long long)(end > j->started ? end - j->started : 0),
+          (double)disk_bytes(dir) / (1 << 20));
+}
+
+/* The jobs under root, oldest first: *jobs for free_jobs. */
+static sp_status list_jobs(const char *root, job_line **jobs, size_t *n,
+                           sp_error **err)
+{
+  size_t cap = 0;
+  struct dirent *e;
+  sp_status st = SP_OK;
+  DIR *d;
+
+  *jobs = NULL;
+  *n = 0;
+  if (!(d = opendir(root)))
+    return sp_error_set(err, SP_ENOENT, "no data root %s: %s", root,
+                        strerror(errno));
+  /* A job folder has the marker; its creation is when the job started. */
+  while ((e = readdir(d)) && st == SP_OK) {
+    sp_buf marker = SP_BUF_INIT;
+    struct stat sb;
+    if (e->d_name[0] == '.')
+      continue;
+    sp_buf_appendf(&marker, "%s/%s/.smallpond-job", root, e->d_name);
+    if (sp_buf_oom(&marker))
+      st = sp_error_oom(err);
+    else if (stat(marker.data, &sb) == 0) {
+      if (sp_grow((void **)jobs, &cap, *n + 1, sizeof(**jobs)) ||
+          !((*jobs)[*n].id = sp_strdup(e->d_name)))
+        st = sp_error_oom(err);
+      else
+        (*jobs)[(*n)++].started = sb.st_mtime;
+    }
+    sp_buf_release(&marker);
+  }
+  closedir(d);
+  if (*n)
+    qsort(*jobs, *n, sizeof(**jobs), by_start);
+  return st;
+}
+
+static void free_jobs(job_line *jobs, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    sp_free(jobs[i].id);
+  sp_free(jobs);
 }
 
 sp_status sp_jobs_print(const char *data_root, FILE *out, sp_error **err)
 {
-  sp_buf root = SP_BUF_INIT;
+  sp_buf root = SP_BUF_INIT, dir = SP_BUF_INIT;
   job_line *jobs = NULL;
-  size_t n = 0, cap = 0, i;
-  struct dirent *e;
+  size_t n = 0, i;
   sp_status st;
-  DIR *d = NULL;
 
   if (!out)
     return sp_error_set(err, SP_EINVAL, "sp_jobs_print: out is NULL");
-  if ((st = sp_data_root(data_root, &root, err)) != SP_OK)
-    return st;
-  if (!(d = opendir(root.data))) {
-    st = sp_error_set(err, SP_ENOENT, "no data root %s: %s", root.data,
-                      strerror(errno));
+  if ((st = sp_data_root(data_root, &root, err)) != SP_OK ||
+      (st = list_jobs(root.data, &jobs, &n, err)) != SP_OK)
     goto out;
-  }
-  /* A job folder has the marker; its creation is when the job started. */
-  while ((e = readdir(d))) {
-    char marker[4096];
-    struct stat sb;
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(marker, sizeof(marker), "%s/%s/.smallpond-job", root.data,
-             e->d_name);
-    if (stat(marker, &sb) != 0)
-      continue;
-    if (sp_grow((void **)&jobs, &cap, n + 1, sizeof(*jobs)) ||
-        !(jobs[n].id = sp_strdup(e->d_name))) {
-      st = sp_error_oom(err);
-      goto out;
-    }
-    jobs[n++].started = sb.st_mtime;
-  }
-  qsort(jobs, n, sizeof(*jobs), by_start);
   fprintf(out, "%-24s %-8s %-19s %9s %14s\n", "job", "state", "started",
           "ran (s)", "on disk");
-  for (i = 0; i < n; i++)
-    print_job(root.data, &jobs[i], out);
+  for (i = 0; i < n; i++) {
+    sp_buf_reset(&dir);
+    sp_buf_appendf(&dir, "%s/%s", root.data, jobs[i].id);
+    if (!sp_buf_oom(&dir))
+      print_job(dir.data, &jobs[i], out);
+  }
   if (n == 0)
     fprintf(out, "(no jobs under %s)\n", root.data);
 out:
-  if (d)
-    closedir(d);
-  for (i = 0; i < n; i++)
-    sp_free(jobs[i].id);
-  sp_free(jobs);
+  free_jobs(jobs, n);
   sp_buf_release(&root);
+  sp_buf_release(&dir);
+  return st;
+}
+
+sp_status sp_jobs_gc(const char *data_root, int64_t older_than_s,
+                     int failed_too, FILE *out, sp_error **err)
+{
+  sp_buf root = SP_BUF_INIT, dir = SP_BUF_INIT;
+  job_line *jobs = NULL;
+  size_t n = 0, i, removed_jobs = 0;
+  int64_t freed = 0;
+  time_t now = time(NULL);
+  sp_status st;
+
+  if (!out || older_than_s < 0)
+    return sp_error_set(err, SP_EINVAL, "sp_jobs_gc: %s",
+                        !out ? "out is NULL" : "older_than_s is negative");
+  if ((st = sp_data_root(data_root, &root, err)) != SP_OK ||
+      (st = list_jobs(root.data, &jobs, &n, err)) != SP_OK)
+    goto out;
+  for (i = 0; i < n && st == SP_OK; i++) {
+    char state[64];
+    time_t end;
+    int64_t bytes;
+    int removed = 0;
+    sp_buf_reset(&dir);
+    sp_buf_appendf(&dir, "%s/%s", root.data, jobs[i].id);
+    if (sp_buf_oom(&dir)) {
+      st = sp_error_oom(err);
+      break;
+    }
+    job_state(dir.data, state, sizeof(state), &end);
+    /* A failed or stopped job resumes from what it left: kept unless
+     * asked; a running one, never (its lock decides, below). */
+    if (strcmp(state, "running") == 0 ||
+        (strcmp(state, "success") != 0 && !failed_too) ||
+        (int64_t)(now - end) < older_than_s)
+      continue;
+    bytes = disk_bytes(dir.data);
+    if ((st = sp_layout_remove(dir.data, &removed, err)) != SP_OK)
+      break;
+    if (!removed)
+      continue; /* a driver took it meanwhile */
+    fprintf(out, "removed %s (%s, %.1f MiB)\n", jobs[i].id, state,
+            (double)bytes / (1 << 20));
+    freed += bytes;
+    removed_jobs++;
+  }
+  if (st == SP_OK)
+    fprintf(out, "freed %.1f MiB: %zu of %zu jobs removed\n",
+            (double)freed / (1 << 20), removed_jobs, n);
+out:
+  free_jobs(jobs, n);
+  sp_buf_release(&root);
+  sp_buf_release(&dir);
   return st;
 }

@@ -1,10 +1,11 @@
 /*
- * cmd_status.c - `smallpond status [--data-root DIR] JOB`: a job's state
- * and progress (sp_job_print_status_of), and `smallpond jobs [--data-root
- * DIR]`: every job under the data root (sp_jobs_print). Both read the job
- * folders only.
+ * cmd_status.c - the job folders under the data root: `smallpond status
+ * [--data-root DIR] JOB`, a job's state and progress
+ * (sp_job_print_status_of); `smallpond jobs`, every job (sp_jobs_print);
+ * `smallpond gc`, removing what old jobs left (sp_jobs_gc).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,6 +26,17 @@ static const char jobs_usage[] =
     "else ~/.smallpond/data), oldest first: each job's id, state (running,\n"
     "success, failure, stopped: its driver died, or new), when it started,\n"
     "how long it ran, and its size on disk.\n";
+
+static const char gc_usage[] =
+    "usage: smallpond gc [--data-root DIR] [--older-than DURATION]\n"
+    "                    [--failed]\n"
+    "\n"
+    "Removes the folders of the jobs under the data root (--data-root, else\n"
+    "$SP_DATA_ROOT, else ~/.smallpond/data) that succeeded and ended at\n"
+    "least DURATION ago (a number and s, m, h or d; default 7d), printing\n"
+    "each and what was freed. Failed and stopped jobs are kept, as a rerun\n"
+    "resumes from them, unless --failed is given. A running job is never\n"
+    "touched: its lock is taken for the removal.\n";
 
 /* Reads [--data-root DIR] and, when want_job, one JOB. 0, or an exit
  * code; -1 after --help. */
@@ -74,6 +86,55 @@ int sp_cmd_status(int argc, char **argv)
   if (code)
     return code < 0 ? SP_EXIT_OK : code;
   return report(sp_job_print_status_of(root, job, stdout, &err), &err);
+}
+
+/* "30s", "15m", "12h", "7d": *seconds; 0, or -1 when it is not one. */
+static int parse_duration(const char *text, long long *seconds)
+{
+  char *end = NULL;
+  long long n = strtoll(text, &end, 10);
+  long long unit = !end || end == text || end[0] == '\0' || end[1] != '\0'
+                       ? 0
+                   : *end == 's' ? 1
+                   : *end == 'm' ? 60
+                   : *end == 'h' ? 3600
+                   : *end == 'd' ? 86400
+                                 : 0;
+
+  if (!unit || n < 0 || n > (long long)1e12 / unit)
+    return -1;
+  *seconds = n * unit;
+  return 0;
+}
+
+int sp_cmd_gc(int argc, char **argv)
+{
+  const char *root = NULL;
+  long long older = 7 * 86400;
+  sp_error *err = NULL;
+  int failed = 0, i;
+
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(gc_usage, stdout);
+      return SP_EXIT_OK;
+    }
+    if (strcmp(argv[i], "--data-root") == 0 && i + 1 < argc && !root) {
+      root = argv[++i];
+    } else if (strcmp(argv[i], "--older-than") == 0 && i + 1 < argc) {
+      if (parse_duration(argv[++i], &older) != 0) {
+        fprintf(stderr, "smallpond gc: --older-than: expected a number and "
+                "s, m, h or d (7d), got '%s'\n", argv[i]);
+        return SP_EXIT_USAGE;
+      }
+    } else if (strcmp(argv[i], "--failed") == 0) {
+      failed = 1;
+    } else {
+      fputs(gc_usage, stderr);
+      return SP_EXIT_USAGE;
+    }
+  }
+  return report(sp_jobs_gc(root, older, failed, stdout, &err), &err);
 }
 
 int sp_cmd_jobs(int argc, char **argv)

@@ -22,6 +22,7 @@ static void usage(FILE *f)
         "           (smallpond sql --help)\n"
         "  status   a job's state and progress: smallpond status JOB\n"
         "  jobs     the jobs under the data root\n"
+        "  gc       remove what old jobs left\n"
         "  gensort  make sort-benchmark records (100 bytes, 10-byte keys)\n"
         "  valsort  check that records are sorted and complete\n"
         "\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
     return sp_cmd_status(argc - 1, argv + 1);
   if (strcmp(argv[1], "jobs") == 0)
     return sp_cmd_jobs(argc - 1, argv + 1);
+  if (strcmp(argv[1], "gc") == 0)
+    return sp_cmd_gc(argc - 1, argv + 1);
   if (strcmp(argv[1], "gensort") == 0 || strcmp(argv[1], "valsort") == 0)
     return sp_cmd_records(argc - 1, argv + 1);
   fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);

@@ -357,6 +357,32 @@ int sp_layout_driver_pid(const char *job_dir)
   return pid;
 }
 
+sp_status sp_layout_remove(const char *job_dir, int *removed, sp_error **err)
+{
+  sp_buf path = SP_BUF_INIT;
+  sp_status st = SP_OK;
+  int fd;
+
+  *removed = 0;
+  sp_buf_appendf(&path, "%s/" JOB_LOCK, job_dir);
+  if (sp_buf_oom(&path))
+    return sp_error_oom(err);
+  fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  sp_buf_release(&path);
+  if (fd < 0)
+    return sp_error_set(err, SP_EIO, "cannot open the lock of %s: %s",
+                        job_dir, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    st = sp_rm_rf(job_dir, err);
+    *removed = st == SP_OK;
+  } else if (errno != EWOULDBLOCK) {
+    st = sp_error_set(err, SP_EIO, "cannot lock %s: %s", job_dir,
+                      strerror(errno));
+  }
+  close(fd); /* the lock goes with it */
+  return st;
+}
+
 void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name)
 {
   sp_buf_appendf(b, "%s/%s", l->job_dir, name);

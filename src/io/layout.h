@@ -50,6 +50,12 @@ void sp_layout_close(sp_layout *l, int discard);
  * holds it but its pid is unknown), or 0 when none does. */
 int sp_layout_driver_pid(const char *job_dir);
 
+/* Removes the job folder job_dir unless a driver runs it: its lock is
+ * taken (exclusive, not waiting) for the removal, so no driver can start
+ * on it meanwhile. *removed is 0 when a driver held the lock. Fails with
+ * SP_EIO naming what could not be removed. */
+sp_status sp_layout_remove(const char *job_dir, int *removed, sp_error **err);
+
 /* Each appends the absolute path to b (check sp_buf_oom). */
 void sp_layout_file(const sp_layout *l, sp_buf *b, const char *name);
 

@@ -7,8 +7,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -405,6 +407,60 @@ static void test_kill_driver_then_rerun(void **state)
                              out));
 }
 
+/* gc removes what finished jobs left: a job that succeeded, a failed one
+ * only with --failed, never one whose lock a driver holds (held here by
+ * the test), and nothing younger than --older-than. */
+static void test_jobs_gc(void **state)
+{
+  fixture *f = *state;
+  const char *root = tk_path(f->dir, "gc-root");
+  static const char *const ids[] = {"ok", "bad", "held"};
+  int lock, i;
+  run r;
+
+  for (i = 0; i < 3; i++) {
+    r = cli((const char *[]){"run", "--workers", "1", "--data-root", root,
+                             "--job-id", ids[i], "--read-parquet", f->glob,
+                             "--sql", i == 1 ? "SELECT nosuch FROM {0}"
+                                             : "SELECT k FROM {0}",
+                             "--count", NULL});
+    expect(&r, i == 1 ? 1 : 0, NULL);
+    run_free(&r);
+  }
+  lock = open(tk_path(tk_path(root, "held"), "lock"), O_RDWR);
+  assert_true(lock >= 0);
+  assert_int_equal(flock(lock, LOCK_EX | LOCK_NB), 0);
+  r = cli((const char *[]){"gc", "--data-root", root, NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "0 of 3 jobs removed")); /* all too young */
+  run_free(&r);
+  r = cli((const char *[]){"gc", "--data-root", root, "--older-than", "0s",
+                           NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "removed ok (success"));
+  assert_non_null(strstr(r.out, "1 of 3 jobs removed"));
+  run_free(&r);
+  assert_false(tk_exists(tk_path(root, "ok")));
+  assert_true(tk_exists(tk_path(root, "bad")));
+  r = cli((const char *[]){"gc", "--data-root", root, "--older-than", "0s",
+                           "--failed", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "removed bad (failure"));
+  assert_null(strstr(r.out, "removed held"));
+  run_free(&r);
+  assert_true(tk_exists(tk_path(root, "held")));
+  close(lock); /* the "driver" is gone */
+  r = cli((const char *[]){"gc", "--data-root", root, "--older-than", "0s",
+                           NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.out, "removed held (success"));
+  run_free(&r);
+  assert_false(tk_exists(tk_path(root, "held")));
+  r = cli((const char *[]){"gc", "--older-than", "soon", NULL});
+  expect(&r, 2, "--older-than");
+  run_free(&r);
+}
+
 /* Every step of the chain, from the command line, against DuckDB. */
 static void test_steps(void **state)
 {
@@ -507,6 +563,7 @@ int main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
     cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_jobs_gc, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kill_driver_then_rerun, setup,
                                     teardown),
   };
