@@ -186,7 +186,7 @@ static sp_status read_partitioned(sp_session *s, sp_node *read,
   /* Files a hash repartition wrote say so: joins on its key need no
    * exchange. */
   if (st == SP_OK)
-    st = sp_read_hash_layout(t->paths, n, &layout, err);
+    st = sp_read_hash_layout(NULL, t->paths, n, &layout, err);
   if (st == SP_OK && layout && (*out)->ndims == 1 &&
       sp_hash_layout_check(layout, opt->partitioned_by, opt->npartitions))
     st = sp_node_set_hash_layout(*out, layout, err);

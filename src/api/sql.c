@@ -96,8 +96,9 @@ static int default_partitions(const sp_session *s, const sp_sql_input *in,
  * all of them). Parquet files a hash repartition wrote (along the default
  * dimension) keep their partitions and say they are hashed
  * (plan/hash_layout.h), so that a join on the key needs no exchange. */
-static sp_status read_files(sp_session *s, const char *pattern,
-                            const char *format, sp_df **df, sp_error **err)
+static sp_status read_files(sp_session *s, duckdb_connection con,
+                            const char *pattern, const char *format,
+                            sp_df **df, sp_error **err)
 {
   sp_read_options opt = {0};
   const char **paths = NULL;
@@ -118,7 +119,8 @@ static sp_status read_files(sp_session *s, const char *pattern,
     return sp_error_oom(err);
   for (i = 0; i < n; i++)
     paths[i] = (*df)->node->files.pieces[i].path;
-  st = sp_read_hash_layout(paths, n, &layout, err);
+  /* On the query's own connection: no DuckDB opened per table. */
+  st = sp_read_hash_layout(con, paths, n, &layout, err);
   sp_free(paths);
   if (st == SP_OK && layout &&
       sp_hash_layout_read(layout, (char **)&opt.partitioned_by,
@@ -211,7 +213,7 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     if (refs.used[k] == SP_SQL_FILES) {
       /* Files named in the query: read as a table would be. */
       const char *pattern = refs.patterns[k];
-      st = read_files(s, pattern, refs.formats[k], &df, err);
+      st = read_files(s, con, pattern, refs.formats[k], &df, err);
       inputs[k].name = pattern;
     } else {
       df = s->tables[refs.used[k]].arg;

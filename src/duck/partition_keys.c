@@ -142,11 +142,11 @@ out:
   return st;
 }
 
-sp_status sp_read_hash_layout(const char *const *paths, size_t n, char **layout,
-                              sp_error **err)
+sp_status sp_read_hash_layout(duckdb_connection con, const char *const *paths,
+                              size_t n, char **layout, sp_error **err)
 {
   duckdb_database db = NULL;
-  duckdb_connection con = NULL;
+  duckdb_connection own = NULL;
   sp_buf sql = SP_BUF_INIT;
   sp_error *ignored = NULL;
   char *text = NULL;
@@ -169,11 +169,12 @@ sp_status sp_read_hash_layout(const char *const *paths, size_t n, char **layout,
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = sp_duck_open_connected(&db, &con, err)) != SP_OK)
+  if (!con && (st = sp_duck_open_connected(&db, &own, err)) != SP_OK)
     goto out;
   /* Metadata that does not read or does not check is no layout: the
    * files are read as any others. */
-  if (sp_duck_query_text(con, sql.data, NULL, &text, &ignored) == SP_OK &&
+  if (sp_duck_query_text(con ? con : own, sql.data, NULL, &text,
+                         &ignored) == SP_OK &&
       text && sp_hash_layout_check(text, NULL, 0)) {
     *layout = text;
     text = NULL;
@@ -182,6 +183,6 @@ out:
   sp_error_free(&ignored);
   sp_free(text);
   sp_buf_release(&sql);
-  sp_duck_close(&db, &con);
+  sp_duck_close(&db, &own);
   return st;
 }

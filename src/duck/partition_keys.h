@@ -7,6 +7,7 @@
 #ifndef SP_DUCK_PARTITION_KEYS_H
 #define SP_DUCK_PARTITION_KEYS_H
 
+#include <duckdb.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,11 +21,13 @@ sp_status sp_read_partition_keys(const char *const *paths, size_t n,
                                  const char *dimension, int npartitions,
                                  int *keys, sp_error **err);
 
-/* The hash layout (plan/hash_layout.h) that every one of paths[0..n) records
- * in its Parquet metadata, the same in all: *layout, for the caller to
- * free with sp_free; NULL when any file lacks it or they differ. Fails
- * only when out of memory or DuckDB does not open. */
-sp_status sp_read_hash_layout(const char *const *paths, size_t n, char **layout,
-                              sp_error **err);
+/* The hash layout (plan/hash_layout.h) that every one of paths[0..n)
+ * records in its Parquet metadata, the same in all: *layout, for the
+ * caller to free with sp_free; NULL when any file lacks it or they
+ * differ. con: a driver-side connection to read with, or NULL for a
+ * short-lived DuckDB of its own. Fails only when out of memory or DuckDB
+ * does not open. */
+sp_status sp_read_hash_layout(duckdb_connection con, const char *const *paths,
+                              size_t n, char **layout, sp_error **err);
 
 #endif

@@ -80,9 +80,7 @@ static int64_t bytes_of(const sp_stages *s, int n)
 
 int64_t sp_stages_bytes(sp_stages *s, int n)
 {
-  sp_stage *st = n >= (int)s->refs->nused
-                     ? &s->list[n - (int)s->refs->nused]
-                     : NULL;
+  sp_stage *st = (sp_stage *)stage_of(s, n);
 
   /* A decision made on a guess: the query may be planned again once the
    * stage has run. */
