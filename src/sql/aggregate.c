@@ -9,6 +9,7 @@
 
 #include "duck/duck.h"
 #include "io/fs.h"
+#include "sql/stage.h"
 #include "sql/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -257,4 +258,60 @@ int sp_agg_split(const json_t *agg, int distinct_ok,
                      nwindows);
   }
   return -1;
+}
+
+/* The types DuckDB gives aggs over probe's FROM, WHERE and GROUP BY:
+ * [[name, type], ...], one per aggregate. */
+static sp_status aggregate_types(duckdb_connection con, const json_t *probe,
+                                 const json_t *aggs, json_t **types,
+                                 sp_error **err)
+{
+  json_t *tree = json_deep_copy(probe), *items = json_deep_copy(aggs);
+  char *printed = NULL;
+  sp_status st;
+
+  *types = NULL;
+  if (!tree || !items || json_object_set(tree, "select_list", items) ||
+      json_object_set_new(tree, "having", json_null()) ||
+      json_object_set_new(tree, "qualify", json_null()) ||
+      json_object_set_new(tree, "modifiers", json_array()))
+    st = sp_error_oom(err);
+  else if ((st = sp_tree_print(con, tree, &printed, err)) == SP_OK)
+    st = sp_sql_bind(con, printed, types, err);
+  json_decref(tree);
+  json_decref(items);
+  sp_free(printed);
+  return st;
+}
+
+sp_status sp_agg_finals(duckdb_connection con, const json_t *probe,
+                        const json_t *aggs, int distinct_ok,
+                        const sp_agg_names *names, json_t *partials,
+                        sp_buf *windows, json_t **finals, sp_error **err)
+{
+  sp_buf text = SP_BUF_INIT;
+  json_t *types = NULL;
+  int nwindows = 0;
+  sp_status st;
+  size_t i;
+
+  *finals = NULL;
+  if ((st = aggregate_types(con, probe, aggs, &types, err)) != SP_OK)
+    return st;
+  for (i = 0; i < json_array_size(aggs) && st == SP_OK; i++) {
+    sp_buf_puts(&text, i ? ", CAST((" : "CAST((");
+    if (sp_agg_split(json_array_get(aggs, i), distinct_ok, names, partials,
+                     &text, windows, &nwindows) != 0)
+      st = sp_error_oom(err);
+    sp_buf_appendf(&text, ") AS %s)",
+                   json_string_value(json_array_get(
+                       json_array_get(types, i), 1)));
+  }
+  if (st == SP_OK)
+    st = sp_buf_oom(&text) || sp_buf_oom(windows)
+             ? sp_error_oom(err)
+             : sp_tree_parse_items(con, text.data, finals, err);
+  json_decref(types);
+  sp_buf_release(&text);
+  return st;
 }

@@ -63,4 +63,17 @@ int sp_agg_split(const json_t *agg, int distinct_ok,
                  const sp_agg_names *names, json_t *partials, sp_buf *final,
                  sp_buf *windows, int *nwindows);
 
+/* Splits the aggregate calls aggs of a query, for partial aggregates
+ * before an exchange and a final step after it: appends their partials to
+ * partials and the window columns they need to windows (as sp_agg_split),
+ * and sets *finals (a new reference) to each aggregate's final expression,
+ * cast to the type DuckDB gives the aggregate itself. probe is the query's
+ * SELECT node with the FROM, WHERE and GROUP BY the aggregates run over
+ * (not modified); con, a driver-side connection that binds it. Fails with
+ * DuckDB's message if the probe does not bind. */
+sp_status sp_agg_finals(duckdb_connection con, const json_t *probe,
+                        const json_t *aggs, int distinct_ok,
+                        const sp_agg_names *names, json_t *partials,
+                        sp_buf *windows, json_t **finals, sp_error **err);
+
 #endif

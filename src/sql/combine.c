@@ -113,56 +113,28 @@ static int splits(combiner *c, char *const *keys, size_t nkeys)
          sp_tree_visit(json_object_get(n, "having"), collect, c) == 0;
 }
 
-/* The types DuckDB gives the aggregates, and their final expressions over
- * the partials, cast to them: *finals. The partial aggregates are
- * appended to partials, the window columns they need to windows. */
+/* The aggregates' final expressions over the partials, cast to the types
+ * DuckDB gives them: *finals. The partial aggregates are appended to
+ * partials, the window columns they need to windows. */
 static sp_status make_finals(combiner *c, json_t *partials, sp_buf *windows,
                              json_t **finals, sp_error **err)
 {
-  const json_t *groups = json_object_get(c->node, "group_expressions");
-  json_t *probe = json_deep_copy(c->node), *types = NULL, *g;
-  sp_buf over = SP_BUF_INIT, text = SP_BUF_INIT;
+  const json_t *groups = json_object_get(c->node, "group_expressions"), *g;
   sp_agg_names names = {PARTIAL_COL, WINDOW_COL, NULL};
-  char *printed = NULL;
-  int nwindows = 0;
+  sp_buf over = SP_BUF_INIT;
   sp_status st;
   size_t i;
 
-  *finals = NULL;
-  if (!probe || json_object_set(probe, "select_list", c->aggs) ||
-      json_object_set_new(probe, "having", json_null()) ||
-      json_object_set_new(probe, "modifiers", json_array())) {
-    st = sp_error_oom(err);
-    goto out;
-  }
-  if ((st = sp_tree_print(c->con, probe, &printed, err)) != SP_OK ||
-      (st = sp_sql_bind(c->con, printed, &types, err)) != SP_OK)
-    goto out;
   json_array_foreach(groups, i, g) {
     sp_buf_puts(&over, i ? ", " : "PARTITION BY ");
     sp_buf_append_ident(&over, sp_tree_column(g, c->alias));
   }
   names.over = over.data ? over.data : "";
-  for (i = 0; i < json_array_size(c->aggs); i++) {
-    sp_buf_puts(&text, i ? ", CAST((" : "CAST((");
-    if (sp_agg_split(json_array_get(c->aggs, i), 0, &names, partials, &text,
-                     windows, &nwindows) != 0) {
-      st = sp_error_oom(err);
-      goto out;
-    }
-    sp_buf_appendf(&text, ") AS %s)",
-                   json_string_value(json_array_get(
-                       json_array_get(types, i), 1)));
-  }
-  st = sp_buf_oom(&text) || sp_buf_oom(&over)
+  st = sp_buf_oom(&over)
            ? sp_error_oom(err)
-           : sp_tree_parse_items(c->con, text.data, finals, err);
-out:
-  json_decref(probe);
-  json_decref(types);
-  sp_free(printed);
+           : sp_agg_finals(c->con, c->node, c->aggs, 0, &names, partials,
+                           windows, finals, err);
   sp_buf_release(&over);
-  sp_buf_release(&text);
   return st;
 }
 

@@ -869,58 +869,25 @@ static sp_status route_scan(sp_block *b, sp_error **err)
   return st;
 }
 
-/* The types of the aggregates, as the query computes them. */
-static sp_status aggregate_types(sp_block *b, json_t **schema, sp_error **err)
-{
-  json_t *probe = bare_copy(b), *items = json_array(), *e;
-  char *printed = NULL;
-  sp_status st;
-  size_t i;
-
-  *schema = NULL;
-  if (!probe || !items || set_groups(probe, b->groups)) {
-    st = sp_error_oom(err);
-    goto out;
-  }
-  json_array_foreach(b->aggs, i, e)
-    if (json_array_append_new(items, json_deep_copy(e))) {
-      st = sp_error_oom(err);
-      goto out;
-    }
-  if (json_object_set(probe, "select_list", items)) {
-    st = sp_error_oom(err);
-    goto out;
-  }
-  if ((st = print_tree(b, probe, &printed, err)) == SP_OK)
-    st = sp_sql_bind(b->s->con, printed, schema, err);
-out:
-  json_decref(probe);
-  json_decref(items);
-  sp_free(printed);
-  return st;
-}
-
 /* GROUP BY whose aggregates all split, or a global aggregate: partials
  * on each producer, hashed on the group keys (gathered when there are
  * none), the final aggregate per partition. */
 static sp_status route_split_aggregate(sp_block *b, sp_error **err)
 {
   size_t ngroups = json_array_size(b->groups), i;
-  json_t *types = NULL, *partial = NULL, *partials = json_array();
+  json_t *probe = NULL, *partial = NULL, *partials = json_array();
   json_t *finals = NULL, *keys = json_array(), *tree = NULL, *from = NULL;
   json_t *e, *items = NULL;
   sp_buf over = SP_BUF_INIT, windows = SP_BUF_INIT, text = SP_BUF_INIT;
   sp_agg_names names = {PARTIAL_COL, WINDOW_COL, NULL};
   char **keynames = NULL, *printed = NULL;
-  int nwindows = 0, x = -1;
+  int x = -1;
   sp_status st;
 
   if (!partials || !keys) {
     st = sp_error_oom(err);
     goto out;
   }
-  if ((st = aggregate_types(b, &types, err)) != SP_OK)
-    goto out;
   for (i = 0; i < ngroups; i++) {
     char name[64];
     snprintf(name, sizeof(name), "%s%zu", GROUP_COL, i);
@@ -932,18 +899,10 @@ static sp_status route_split_aggregate(sp_block *b, sp_error **err)
   if (sp_buf_oom(&over))
     goto oom;
   names.over = over.data ? over.data : "";
-  json_array_foreach(b->aggs, i, e) {
-    sp_buf_puts(&text, i ? ", CAST((" : "CAST((");
-    if (sp_agg_split(e, b->distinct_ok, &names, partials, &text, &windows,
-                     &nwindows))
-      goto oom;
-    sp_buf_appendf(&text, ") AS %s)",
-                   json_string_value(json_array_get(
-                       json_array_get(types, i), 1)));
-  }
-  if (sp_buf_oom(&text) || sp_buf_oom(&windows))
+  if (!(probe = bare_copy(b)) || set_groups(probe, b->groups))
     goto oom;
-  if ((st = sp_tree_parse_items(b->s->con, text.data, &finals, err)))
+  if ((st = sp_agg_finals(b->s->con, probe, b->aggs, b->distinct_ok, &names,
+                          partials, &windows, &finals, err)) != SP_OK)
     goto out;
 
   /* Each producer: the group keys and the partial aggregates. */
@@ -1017,7 +976,7 @@ out:
   for (i = 0; keynames && i < ngroups; i++)
     sp_free(keynames[i]);
   sp_free(keynames);
-  json_decref(types);
+  json_decref(probe);
   json_decref(partial);
   json_decref(partials);
   json_decref(finals);
