@@ -150,7 +150,7 @@ sp_status sp_read_hash_layout(duckdb_connection con, const char *const *paths,
   sp_buf sql = SP_BUF_INIT;
   sp_error *ignored = NULL;
   char *text = NULL;
-  sp_status st;
+  sp_status st = SP_OK;
   size_t i;
 
   *layout = NULL;
