@@ -214,6 +214,67 @@ typedef struct sp_batch_function {
   void *arg;
 } sp_batch_function;
 
+/* What happened in a running job, for sp_config.on_event. A job runs its
+ * tasks in runs, one per consumer call (sp_write_parquet, sp_count, ...);
+ * a stage is one step's tasks in a run (its node in sp_explain). */
+typedef enum sp_event_kind {
+  SP_EVENT_RUN_STARTED = 1,  /* a consumer's tasks are about to run */
+  SP_EVENT_RUN_FINISHED,     /* they ran, or the run failed (status) */
+  SP_EVENT_STAGE_STARTED,    /* the first attempt of a stage's task went
+                                out */
+  SP_EVENT_STAGE_FINISHED,   /* the stage's last task finished (attempts
+                                that lost to another may end later, as
+                                TASK_DROPPED) */
+  SP_EVENT_TASK_STARTED,     /* an attempt went out to a worker */
+  SP_EVENT_TASK_SPECULATED,  /* a duplicate attempt of a straggler went
+                                out (instead of TASK_STARTED) */
+  SP_EVENT_TASK_FINISHED,    /* an attempt succeeded: the task is done */
+  SP_EVENT_TASK_RETRIED,     /* an attempt failed; the task gets another */
+  SP_EVENT_TASK_FAILED,      /* an attempt failed for good: the run fails */
+  SP_EVENT_TASK_DROPPED,     /* an attempt was stopped or its result
+                                dropped: another attempt finished first */
+  SP_EVENT_TICK              /* nothing new; sent at least every 250 ms
+                                while tasks run, so that a display can
+                                redraw its clocks */
+} sp_event_kind;
+
+/* One event. Every pointer is borrowed for the call only. The stage
+ * fields are set for stage and task events (stage 0 otherwise), the task
+ * fields for task events; the counts are those just after the event. */
+typedef struct sp_event {
+  sp_event_kind kind;
+  const char *job_id;
+  int64_t time_ms;          /* wall clock, ms since the epoch */
+  /* The run: its tasks still to do when it started (those an earlier run
+   * finished are reused, not counted), and how many of them are done. */
+  int64_t run_tasks, run_done;
+  sp_status status;         /* RUN_FINISHED: SP_OK or why it failed */
+  /* The stage: its node id (>= 1), a short name of its step
+   * ("read_parquet lake/part-0.parquet", "repartition 8 hash(ticker)",
+   * "sql SELECT ..."), its tasks in this run, finished and running, the
+   * rows and bytes its finished tasks wrote, and when its first attempt
+   * went out (time_ms - stage_start_ms is its elapsed time). */
+  int stage;
+  const char *stage_name;
+  int64_t stage_tasks, stage_done, stage_running;
+  int64_t stage_rows, stage_bytes;
+  int64_t stage_start_ms;
+  /* The task: its key, partition and the attempt (0, 1, ...), the
+   * executor it ran on (local worker or MPI rank, from 1), what the
+   * attempt wrote (TASK_FINISHED; -1 when unknown), how long it ran
+   * (every task event but TASK_STARTED/TASK_SPECULATED) and why it
+   * failed (TASK_RETRIED, TASK_FAILED, TASK_DROPPED). */
+  const char *task_key;
+  int partition, attempt, worker;
+  int64_t rows, bytes, duration_ms;
+  const char *error;
+} sp_event;
+
+/* Receives the events of a session's jobs, in the driver, in order, on the
+ * thread that called the consumer. It must return quickly (tasks wait
+ * meanwhile) and must not call smallpond functions on the session. */
+typedef void (*sp_event_fn)(const sp_event *event, void *arg);
+
 /* Session settings. Always fill with sp_config_init() first, then change
  * fields: new fields are only ever appended and get defaults there. */
 typedef struct sp_config {
@@ -252,10 +313,13 @@ typedef struct sp_config {
    * limit, up to the largest host's memory). Errors in the SQL or data fail
    * at once. 0 (default): 4. */
   int max_attempts;
-  /* Non-zero: report progress on stderr while a job runs: on a terminal a
-   * line redrawn for the stage in progress (tasks done of total, rows and
-   * bytes written, elapsed, ETA), and a summary line per stage when it
-   * ends. 0 (default): silent. */
+  /* Non-zero: show progress on stderr while a job runs, as the smallpond
+   * tool does. On a terminal, a line per stage in progress (its step,
+   * tasks done, running and in all, rows and bytes written, elapsed time,
+   * ETA), redrawn 4 times a second, and a summary line per stage when it
+   * ends; otherwise a timestamped line when a stage starts or ends, when
+   * an attempt fails, and every 10 s while a stage runs. It is built on
+   * the same events as on_event. 0 (default): silent. */
   int progress;
   /* Speculative execution. 0 (default): on: once three quarters of a
    * stage's tasks have finished, an attempt running longer than twice the
@@ -274,6 +338,10 @@ typedef struct sp_config {
    * ignored. A step may set its own (sp_node_options.task_timeout_ms).
    * 0 (default): no limit. */
   int64_t task_timeout_ms;
+  /* Called with each event of the jobs' runs (see sp_event_fn), with
+   * on_event_arg. NULL (default): none. */
+  sp_event_fn on_event;
+  void *on_event_arg;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */

@@ -6,6 +6,8 @@ set -eu
 
 packages="gcc make cmake ninja-build pkg-config libjansson-dev libcmocka-dev
 libopenmpi-dev openmpi-bin ca-certificates"
+# tmux is the terminal tests/tty/progress.sh watches the progress display in.
+packages="$packages tmux"
 # clang and its runtime build the libFuzzer harnesses of tests/fuzz (make
 # test runs them briefly, make fuzz for longer).
 packages="$packages clang libclang-rt-14-dev"

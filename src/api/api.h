@@ -37,6 +37,9 @@ struct sp_session {
   char *functions_cache;  /* where DuckDB's aggregates are kept, in the data
                              root, by DuckDB version */
   json_t *functions;      /* and the list, once read (sp_session_functions) */
+  struct sp_progress *progress; /* sp_config.progress: the display, or NULL */
+  sp_event_fn on_event;   /* sp_config.on_event */
+  void *on_event_arg;
 };
 
 /* Frees p (with sp_free) when the session closes; on failure frees it now

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/progress.h"
 #include "duck/duck.h"
 #include "sql/aggregate.h"
 #include "util/alloc.h"
@@ -208,6 +209,17 @@ static char *functions_cache(const char *root)
   return sp_buf_detach(&b);
 }
 
+/* The session's sp_event_fn: the progress display, then the user's. */
+static void session_event(const sp_event *ev, void *arg)
+{
+  sp_session *s = arg;
+
+  if (s->progress)
+    sp_progress_event(ev, s->progress);
+  if (s->on_event)
+    s->on_event(ev, s->on_event_arg);
+}
+
 sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
 {
   sp_config defaults;
@@ -245,7 +257,6 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.duckdb_setup = cfg->duckdb_setup;
   jc.duckdb_setup_arg = cfg->duckdb_setup_arg;
   jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
-  jc.progress = cfg->progress;
   jc.speculation = cfg->speculation;
   jc.task_timeout_ms = cfg->task_timeout_ms;
   jc.data_root = root.data;
@@ -259,6 +270,12 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     free_batch_functions(s);
     sp_free(s);
     return st;
+  }
+  s->on_event = cfg->on_event;
+  s->on_event_arg = cfg->on_event_arg;
+  if (s->on_event || cfg->progress) {
+    jc.on_event = session_event;
+    jc.on_event_arg = s;
   }
   /* Bad settings fail the same way on every rank, before MPI starts. */
   if (sp_mpi_launched()) {
@@ -291,11 +308,13 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.nbatch_functions = s->nfns;
   s->graph.workers = jc.workers;
   s->graph.engine = sp_duck_version();
-  st = !(s->functions_cache = functions_cache(root.data))
+  st = !(s->functions_cache = functions_cache(root.data)) ||
+               (cfg->progress && !(s->progress = sp_progress_new(stderr)))
            ? sp_error_oom(err)
            : sp_job_open(&s->job, &jc, err);
   sp_buf_release(&root);
   if (st != SP_OK) {
+    sp_progress_free(s->progress);
     sp_free(s->functions_cache);
     free_batch_functions(s);
     sp_free(s);
@@ -356,6 +375,7 @@ void sp_close(sp_session **sp)
   free_batch_functions(s);
   sp_free(s->functions_cache);
   json_decref(s->functions);
+  sp_progress_free(s->progress);
   sp_free(s);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plan/hash_layout.h"
+#include "plan/reader.h"
 #include "plan/template.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -433,6 +434,95 @@ int sp_node_input_partition(const sp_node *n, const sp_node *in, int p)
 }
 
 /* 1 if every dimension of a is one of b's, with the same size. */
+/* The files of a read as one pattern: their common folder, then "*" and
+ * their common extension when there are several. */
+static void title_files(const sp_dataset *files, sp_buf *b)
+{
+  const char *first = files->len ? files->pieces[0].path : "";
+  const char *slash = strrchr(first, '/');
+  const char *ext = strrchr(slash ? slash : first, '.');
+  size_t dir = slash ? (size_t)(slash - first) + 1 : 0, i;
+
+  if (files->len == 1) {
+    sp_buf_puts(b, first);
+    return;
+  }
+  for (i = 1; i < files->len; i++) {
+    const char *p = files->pieces[i].path;
+    while (dir > 0 && (strncmp(p, first, dir) != 0 || p[dir - 1] != '/'))
+      dir--;
+    if (ext && (strlen(p) < strlen(ext) ||
+                strcmp(p + strlen(p) - strlen(ext), ext) != 0))
+      ext = NULL;
+  }
+  sp_buf_appendf(b, "%.*s%s%s (%zu files)", (int)dir, first,
+                 strchr(first + dir, '/') ? "**/*" : "*", ext ? ext : "",
+                 files->len);
+}
+
+void sp_node_title(const sp_node *n, sp_buf *b)
+{
+  static const char *const formats[] = {"parquet", "csv", "json"};
+  static const char *const batch[] = {"map_batches", "map_rows",
+                                      "filter_batches"};
+  sp_reader_format format = SP_READ_PARQUET;
+  json_t *spec = NULL;
+  const char *p;
+  size_t i;
+
+  switch (n->kind) {
+  case SP_NODE_READ:
+    if (n->files.len &&
+        sp_reader_parse(n->files.pieces[0].reader, &format, &spec, NULL) !=
+            SP_OK)
+      format = SP_READ_PARQUET;
+    json_decref(spec);
+    sp_buf_appendf(b, "read_%s ", formats[format]);
+    title_files(&n->files, b);
+    return;
+  case SP_NODE_REPARTITION:
+    sp_buf_appendf(b, "repartition %d ", n->dims[n->ndims - 1].n);
+    if (n->split == SP_SPLIT_HASH || n->split == SP_SPLIT_RANGE) {
+      sp_buf_puts(b, n->split == SP_SPLIT_HASH ? "hash(" : "range(");
+      for (i = 0; n->split == SP_SPLIT_HASH && i < n->nhash_by; i++) {
+        if (i)
+          sp_buf_puts(b, ", ");
+        sp_buf_puts(b, n->hash_by[i]); /* for people, not SQL */
+      }
+      if (n->split == SP_SPLIT_RANGE)
+        sp_buf_puts(b, n->by);
+      sp_buf_puts(b, ")");
+    } else {
+      static const char *const splits[] = {"by files", "by rows", "",
+                                           "by ", "random", "by function"};
+      sp_buf_puts(b, splits[n->split]);
+      if (n->split == SP_SPLIT_BY)
+        sp_buf_puts(b, n->by);
+    }
+    return;
+  case SP_NODE_SQL:
+    sp_buf_puts(b, "sql ");
+    /* The query on one line: runs of white space become one space. */
+    for (p = n->sql, i = 0; *p && i < 60; p++) {
+      int space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+      if (space && (i == 0 || p[1] == ' ' || p[1] == '\t' ||
+                    p[1] == '\n' || p[1] == '\r'))
+        continue;
+      sp_buf_putc(b, space ? ' ' : *p);
+      i++;
+    }
+    if (*p)
+      sp_buf_puts(b, " ...");
+    return;
+  case SP_NODE_UNION:
+    sp_buf_appendf(b, "union of %zu", n->ninputs);
+    return;
+  case SP_NODE_BATCH:
+    sp_buf_appendf(b, "%s %s", batch[n->batch_mode], n->batch_fn);
+    return;
+  }
+}
+
 static int dims_within(const sp_node *a, const sp_node *b)
 {
   size_t i;

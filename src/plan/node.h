@@ -205,6 +205,13 @@ int sp_node_writes_files(const sp_node *n);
  * d2 (3)", or "1 partition". */
 void sp_node_describe_dims(const sp_node *n, sp_buf *b);
 
+/* Appends a short name of the node's step for a person watching it run:
+ * "read_parquet /lake/orders.parquet" (several files: their common folder,
+ * a star and their common extension, and how many),
+ * "repartition 8 hash(ticker)", "sql SELECT ..." (at most 60 characters
+ * of the query, on one line). */
+void sp_node_title(const sp_node *n, sp_buf *b);
+
 void sp_plan_release(sp_plan *plan);
 
 #endif

@@ -303,7 +303,8 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
-  job->progress = cfg->progress;
+  job->on_event = cfg->on_event;
+  job->on_event_arg = cfg->on_event_arg;
   job->speculation = cfg->speculation;
   job->task_timeout_ms = cfg->task_timeout_ms;
   job->workers.mpi = cfg->mpi;

@@ -41,7 +41,8 @@ typedef struct sp_job_config {
   size_t nbatch_functions;
   int max_attempts;        /* attempts per task before the job fails */
   double fault_rate;       /* SP_FAULT_INJECTION, 0 for none */
-  int progress;            /* report progress on stderr */
+  sp_event_fn on_event;    /* told of runs, stages and attempts */
+  void *on_event_arg;
   int speculation;         /* duplicate attempts of stragglers */
   int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int slow_partition;      /* SP_FAULT_SLOW: first attempts of this */
@@ -66,7 +67,8 @@ typedef struct sp_job {
   int64_t max_memory;     /* what a retried task may raise its limit to:
                              the largest host's memory */
   int max_attempts;
-  int progress;           /* report progress on stderr */
+  sp_event_fn on_event;   /* told of runs, stages and attempts */
+  void *on_event_arg;
   int speculation;        /* duplicate attempts of stragglers */
   int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int runs;               /* sp_job_run calls so far */

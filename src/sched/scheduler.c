@@ -33,7 +33,7 @@
 #include "plan/partition.h"
 #include "sched/attempts.h"
 #include "sched/job.h"
-#include "sched/progress.h"
+#include "sched/events.h"
 #include "sched/state.h"
 #include "util/alloc.h"
 #include "util/clock.h"
@@ -74,7 +74,7 @@ typedef struct sp_run {
   int awaiting_ranks;    /* nothing runs, but a rank stopped at its task
                             timeout may yet answer and serve again */
   size_t resumed, ran, retried, speculated;
-  sp_progress progress;
+  sp_events events;
 } sp_run;
 
 static int list_push(index_list *l, size_t v)
@@ -232,7 +232,7 @@ static sp_status prepare(sp_run *run, sp_task *const *targets, size_t n,
     if (!run->needed[i] || run->job->tasks[i].done)
       continue;
     run->pending++;
-    if ((st = sp_progress_expect(&run->progress, t, err)) != SP_OK ||
+    if ((st = sp_events_expect(&run->events, t, err)) != SP_OK ||
         (st = stage_expect(run, t, err)) != SP_OK)
       goto out;
     for (j = 0; j < t->ninputs; j++)
@@ -454,7 +454,6 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
     goto out;
   w->started_ms = sp_wall_ms();
   w->started_mono = sp_clock_ms();
-  sp_progress_started(&run->progress, t);
   sp_attempts_measure(d.inputs, d.ninputs, &ts->rows_in, &ts->bytes_in);
   if (!(msg = sp_task_desc_to_json(&d))) {
     st = sp_error_oom(err);
@@ -482,6 +481,9 @@ static sp_status dispatch(sp_run *run, const sp_task *t, sp_worker *w,
   w->timed_out = 0;
   hold(&job->workers, w, d.threads, d.memory_limit);
   run->running++;
+  sp_events_attempt(&run->events, ts->running > 1 ? SP_EVENT_TASK_SPECULATED
+                                                  : SP_EVENT_TASK_STARTED,
+                    t, w, -1, -1, NULL);
   SP_LOG(&job->log, SP_LOG_INFO, "%s attempt %d -> worker %d%s",
          task_what(t, what, sizeof(what)), d.attempt, w->index,
          ts->running > 1 ? " (speculative: a duplicate of a straggler)" : "");
@@ -642,21 +644,27 @@ static void drop_staging(sp_job *job, const sp_task *t, const sp_worker *w)
   sp_buf_release(&staging);
 }
 
-/* Appends the attempt of t that just ended on w to log/tasks.csv: status
- * "ok" (with rows and bytes out), "retry", "failed", or "lost" (another
- * attempt of the task finished first). */
-static void log_attempt(sp_job *job, const sp_task *t, const sp_worker *w,
-                        const char *status, const char *error,
-                        int64_t rows_out, int64_t bytes_out)
+/* The attempt of t on w just ended as kind says: TASK_FINISHED (with
+ * rows and bytes out), _RETRIED, _FAILED or _DROPPED (another attempt of
+ * the task finished first). Appends it to log/tasks.csv, as "ok",
+ * "retry", "failed" or "lost", and tells the session. */
+static void attempt_ended(sp_run *run, const sp_task *t, const sp_worker *w,
+                          sp_event_kind kind, const char *error,
+                          int64_t rows_out, int64_t bytes_out)
 {
-  const sp_task_state *ts = &job->tasks[t->index];
+  const sp_task_state *ts = &run->job->tasks[t->index];
   sp_attempt_row row = {
     t->key, t->node ? t->node->id : 0, sp_task_kind_name(t->kind),
     t->partition, w->index, w->attempt, w->started_ms,
     sp_wall_ms(), ts->rows_in, ts->bytes_in, rows_out, bytes_out,
-    status, error};
+    kind == SP_EVENT_TASK_FINISHED  ? "ok"
+    : kind == SP_EVENT_TASK_RETRIED ? "retry"
+    : kind == SP_EVENT_TASK_FAILED  ? "failed"
+                                    : "lost",
+    error};
 
-  sp_attempts_write(job->attempts_fd, &row);
+  sp_attempts_write(run->job->attempts_fd, &row);
+  sp_events_attempt(&run->events, kind, t, w, rows_out, bytes_out, error);
 }
 
 /* Notes how long a finished attempt of t took, for speculation. */
@@ -694,7 +702,7 @@ static void drop_attempt(sp_run *run, const sp_task *t, sp_worker *w,
   char what[160];
 
   drop_staging(run->job, t, w);
-  log_attempt(run->job, t, w, "lost", why, -1, -1);
+  attempt_ended(run, t, w, SP_EVENT_TASK_DROPPED, why, -1, -1);
   SP_LOG(&run->job->log, SP_LOG_INFO, "%s attempt %d on worker %d dropped: "
          "%s", task_what(t, what, sizeof(what)), w->attempt, w->index, why);
   unhold(run, w);
@@ -709,10 +717,10 @@ static sp_status retry_or_fail(sp_run *run, const sp_task *t,
   char what[160];
 
   if (retry(run, t, w, SP_EWORKER, why)) {
-    log_attempt(run->job, t, w, "retry", why, -1, -1);
+    attempt_ended(run, t, w, SP_EVENT_TASK_RETRIED, why, -1, -1);
     return SP_OK;
   }
-  log_attempt(run->job, t, w, "failed", why, -1, -1);
+  attempt_ended(run, t, w, SP_EVENT_TASK_FAILED, why, -1, -1);
   return sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s failed %d "
                            "times; the last time on %s %d: %s",
                            task_what(t, what, sizeof(what)),
@@ -807,7 +815,8 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
       goto out;
     }
     again = retry(run, t, w, r.status, why);
-    log_attempt(job, t, w, again ? "retry" : "failed", why, -1, -1);
+    attempt_ended(run, t, w, again ? SP_EVENT_TASK_RETRIED
+                                   : SP_EVENT_TASK_FAILED, why, -1, -1);
     unhold(run, w);
     if (again)
       goto out;
@@ -829,9 +838,8 @@ static sp_status on_result(sp_run *run, sp_worker *w, sp_error **err)
   bytes = 0; /* a split writes nothing: its outputs are the input's files */
   if (t->kind != SP_TASK_SPLIT_ROWS)
     sp_attempts_measure(r.outputs, (size_t)r.noutputs, &rows_known, &bytes);
-  log_attempt(job, t, w, "ok", NULL, r.rows, bytes);
+  attempt_ended(run, t, w, SP_EVENT_TASK_FINISHED, NULL, r.rows, bytes);
   stage_finished(run, t, sp_clock_ms() - w->started_mono);
-  sp_progress_done(&run->progress, t, r.rows, bytes);
   SP_LOG(&job->log, SP_LOG_INFO, "%s done on worker %d: %lld rows in %.1f ms",
          what, w->index, (long long)r.rows, r.elapsed_us / 1000.0);
   mark_done(run, t, r.outputs, r.noutputs, r.rows);
@@ -1179,7 +1187,8 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   memset(&run, 0, sizeof(run));
   run.job = job;
   run.g = g;
-  sp_progress_init(&run.progress, job->progress ? stderr : NULL);
+  sp_events_init(&run.events, job->on_event, job->on_event_arg,
+                 job->job_id);
   job->runs++;
   job->unfinished = 1;
   if ((st = job_cover(job, g, err)) != SP_OK ||
@@ -1189,9 +1198,10 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
   sp_job_set_status(job, "running", NULL);
   SP_LOG(&job->log, SP_LOG_INFO, "run: %zu tasks to do, %zu finished tasks "
          "reused from state.jsonl", run.pending, run.resumed);
+  sp_events_run(&run.events, SP_EVENT_RUN_STARTED, SP_OK);
   while (st == SP_OK || run.running > 0) {
     int watching = 0;
-    int64_t wait_ms;
+    int64_t wait_ms, tick_ms;
     run.awaiting_ranks = 0;
     /* Also while a failed run waits for its last attempts. */
     sp_status expired = expire_attempts(&run, st == SP_OK ? err : NULL);
@@ -1210,11 +1220,15 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
     wait_ms = next_timeout_ms(&run);
     if (watching && (wait_ms < 0 || wait_ms > 100))
       wait_ms = 100;
+    tick_ms = sp_events_tick_due(&run.events);
+    if (tick_ms >= 0 && (wait_ms < 0 || wait_ms > tick_ms))
+      wait_ms = tick_ms;
     if (wait_ms > INT_MAX)
       wait_ms = INT_MAX;
     sp_status s = wait_results(&run, (int)wait_ms, err);
     if (st == SP_OK)
       st = s;
+    sp_events_tick(&run.events);
   }
   if (st == SP_OK && run.pending > 0)
     st = sp_error_set(err, SP_EINTERNAL, "scheduler stopped with %zu tasks "
@@ -1227,7 +1241,8 @@ out:
            (sp_clock_ms() - start) / 1000.0);
   else
     sp_job_finish(job, st, err);
-  sp_progress_release(&run.progress);
+  sp_events_run(&run.events, SP_EVENT_RUN_FINISHED, st);
+  sp_events_release(&run.events);
   run_release(&run);
   return st;
 }

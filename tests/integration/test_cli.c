@@ -302,8 +302,9 @@ static void test_explain(void **state)
   assert_false(tk_exists(tk_path(f->root, "explained")));
 }
 
-/* Progress: one summary line per stage on stderr (not a terminal here),
- * with its tasks and the rows it wrote; --quiet has none. */
+/* Progress off a terminal: a timestamped line when a stage starts and one
+ * when it ends, with its step, its tasks and the rows it wrote; --quiet
+ * has none. (tests/tty/progress.sh watches it on a terminal.) */
 static void test_progress(void **state)
 {
   fixture *f = *state;
@@ -318,10 +319,15 @@ static void test_progress(void **state)
                                     "read_parquet('%s')", f->glob));
 
   expect(&r, 0, NULL);
-  assert_non_null(strstr(r.err, "#2 repartition: 4/4 tasks, 20.0 k rows, "));
-  assert_non_null(strstr(r.err, tk_fmt("#3 sql: 3/3 tasks, %lld rows, ",
-                                       (long long)keys)));
-  assert_null(strstr(r.err, "\033[K")); /* no redrawing off a terminal */
+  assert_non_null(strstr(r.err, " #2 repartition 3 hash(k): started, "
+                                "4 tasks\n"));
+  assert_true(r.err[4] == '-' && r.err[7] == '-' && r.err[13] == ':');
+  assert_non_null(strstr(r.err, " #2 repartition 3 hash(k): 4/4 tasks, "
+                                "20.0 k rows, "));
+  assert_non_null(strstr(r.err, tk_fmt(" #3 sql SELECT k, median(id) AS n "
+                                       "FROM {0} GROUP BY k: 3/3 tasks, "
+                                       "%lld rows, ", (long long)keys)));
+  assert_null(strstr(r.err, "\033[")); /* no redrawing off a terminal */
   run_free(&r);
   argv[14] = tk_path(f->dir, "quiet");
   argv[15] = "--quiet";

@@ -23,9 +23,108 @@
 #define ROWS 20000
 #define FILES 4
 
+/* What sp_config.on_event told a test, checked against log/tasks.csv. */
+#define MAX_STAGES 16
+static struct recorded {
+  int64_t kinds[SP_EVENT_TICK + 1]; /* events of each kind */
+  int in_run;                   /* between RUN_STARTED and _FINISHED */
+  int out_of_order;             /* events that broke the order */
+  int stages[MAX_STAGES];       /* stage ids, in STAGE_STARTED order */
+  int64_t rows[MAX_STAGES];     /* rows of its TASK_FINISHED events */
+  int finished[MAX_STAGES];     /* STAGE_FINISHED came, with every task
+                                   done and those rows */
+  int nstages;
+  sp_status last_status;
+} recorded;
+
+static int recorded_stage(int stage)
+{
+  int i;
+
+  for (i = 0; i < recorded.nstages; i++)
+    if (recorded.stages[i] == stage)
+      return i;
+  return -1;
+}
+
+static void record(const sp_event *ev, void *arg)
+{
+  int i = ev->stage > 0 ? recorded_stage(ev->stage) : -1;
+
+  (void)arg;
+  if (ev->kind < SP_EVENT_RUN_STARTED || ev->kind > SP_EVENT_TICK)
+    return;
+  recorded.kinds[ev->kind]++;
+  /* Runs do not overlap; a stage starts before its tasks, ends after. */
+  if (ev->kind == SP_EVENT_RUN_STARTED)
+    recorded.out_of_order += recorded.in_run++ != 0;
+  else if (!recorded.in_run)
+    recorded.out_of_order++;
+  if (ev->kind == SP_EVENT_RUN_FINISHED) {
+    recorded.in_run = 0;
+    recorded.last_status = ev->status;
+  }
+  if (ev->kind == SP_EVENT_STAGE_STARTED && i < 0 &&
+      recorded.nstages < MAX_STAGES)
+    recorded.stages[i = recorded.nstages++] = ev->stage;
+  /* An attempt that lost may end after its stage. */
+  if (ev->kind >= SP_EVENT_TASK_STARTED && ev->kind <= SP_EVENT_TASK_DROPPED)
+    recorded.out_of_order += i < 0 || !ev->task_key ||
+                             (recorded.finished[i] &&
+                              ev->kind != SP_EVENT_TASK_DROPPED);
+  if (ev->kind == SP_EVENT_TASK_FINISHED && i >= 0)
+    recorded.rows[i] += ev->rows;
+  if (ev->kind == SP_EVENT_STAGE_FINISHED && i >= 0)
+    recorded.finished[i] = ev->stage_done == ev->stage_tasks &&
+                           ev->stage_rows == recorded.rows[i];
+}
+
+static void recording(sp_config *cfg)
+{
+  memset(&recorded, 0, sizeof(recorded));
+  cfg->on_event = record;
+}
+
 static void eight_attempts(sp_config *cfg)
 {
   cfg->max_attempts = 8;
+  recording(cfg);
+}
+
+/* The events match log/tasks.csv (csv): an event per attempt, each
+ * stage's rows those its attempts wrote. */
+static void check_recorded(const char *csv)
+{
+  int i;
+
+  assert_int_equal(recorded.out_of_order, 0);
+  assert_int_equal(recorded.in_run, 0);
+  assert_int_equal(recorded.last_status, SP_OK);
+  assert_int_equal(recorded.kinds[SP_EVENT_RUN_STARTED],
+                   recorded.kinds[SP_EVENT_RUN_FINISHED]);
+  assert_int_equal(recorded.kinds[SP_EVENT_TASK_STARTED] +
+                       recorded.kinds[SP_EVENT_TASK_SPECULATED],
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM %s", csv)));
+  assert_int_equal(recorded.kinds[SP_EVENT_TASK_FINISHED],
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE "
+                                      "status = 'ok'", csv)));
+  assert_int_equal(recorded.kinds[SP_EVENT_TASK_RETRIED],
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE "
+                                      "status = 'retry'", csv)));
+  assert_int_equal(recorded.kinds[SP_EVENT_TASK_DROPPED],
+                   tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE "
+                                      "status = 'lost'", csv)));
+  assert_int_equal(recorded.nstages,
+                   tk_duck_i64(tk_fmt("SELECT count(DISTINCT node) FROM %s",
+                                      csv)));
+  assert_int_equal(recorded.kinds[SP_EVENT_STAGE_FINISHED], recorded.nstages);
+  for (i = 0; i < recorded.nstages; i++) {
+    assert_true(recorded.finished[i]);
+    assert_int_equal(recorded.rows[i],
+                     tk_duck_i64(tk_fmt("SELECT sum(rows_out) FROM %s WHERE "
+                                        "status = 'ok' AND node = %d", csv,
+                                        recorded.stages[i])));
+  }
 }
 
 static void one_attempt(sp_config *cfg)
@@ -90,6 +189,7 @@ static void test_fault_injection(void **state)
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM %s WHERE "
                                       "status = 'retry'", csv)),
                    tk_count(log, "trying again"));
+  check_recorded(csv);
   assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM (SELECT key FROM %s GROUP BY key HAVING "
       "count(*) FILTER (WHERE status = 'ok') <> 1)", csv)), 0);
@@ -280,7 +380,7 @@ static void eight_partitions(tk_fixture *f, const char *out)
  * being waited for, and the result is DuckDB's. */
 static void test_speculation(void **state)
 {
-  tk_fixture *f = slowed("3:60000", "speculation", NULL);
+  tk_fixture *f = slowed("3:60000", "speculation", recording);
   const char *csv;
   char *log;
 
@@ -301,6 +401,8 @@ static void test_speculation(void **state)
   assert_int_equal(tk_duck_i64(tk_fmt(
       "SELECT count(*) FROM %s WHERE kind = 'sql' AND partition = 3 AND "
       "attempt = 1 AND status = 'ok'", csv)), 1);
+  check_recorded(csv);
+  assert_int_equal(recorded.kinds[SP_EVENT_TASK_SPECULATED], 1);
   /* The sleeper was not waited for. */
   assert_true(tk_duck_i64(tk_fmt("SELECT epoch_ms(max(\"end\")) - "
                                  "epoch_ms(min(start)) FROM %s", csv)) <
