@@ -342,6 +342,15 @@ typedef struct sp_config {
    * on_event_arg. NULL (default): none. */
   sp_event_fn on_event;
   void *on_event_arg;
+  /* 0 (default): when the session closes and every run of it succeeded,
+   * the job's intermediate data is removed: the files its tasks wrote
+   * (what sp_write_parquet published stays: it is linked or copied out),
+   * so a rerun of the job computes its tasks again. The logs, plan.json
+   * and state.jsonl stay, for smallpond status and report.
+   * Non-zero: keep it all, for a later session of the same job to reuse
+   * finished tasks. A job that failed or was stopped always keeps it, to
+   * resume. */
+  int keep_intermediate;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */
@@ -386,7 +395,9 @@ SP_API int sp_session_workers(const sp_session *s);
 /* DESTRUCTOR. Stops the workers, frees the session and every DataFrame made
  * from it, and sets *s to NULL. Accepts NULL and a pointer to NULL. The job
  * folder stays for inspection and resume, except one this session created
- * and never ran anything in, which is removed. */
+ * and never ran anything in, which is removed; when every run of the
+ * session succeeded, its intermediate data goes (see
+ * sp_config.keep_intermediate). */
 SP_API void sp_close(sp_session **s);
 
 /* ------------------------------------------------------------------------

@@ -208,10 +208,16 @@ static sp_status publish(sp_session *s, const sp_node *node,
                         staging.data, dir, strerror(errno));
   }
 out_drop:
-  if (st != SP_OK)
+  if (st != SP_OK) {
     sp_rm_rf(staging.data, NULL);
-  else
+  } else {
+    char *real = NULL;
     SP_LOG(&s->job.log, SP_LOG_INFO, "wrote %zu files to %s", nfiles, dir);
+    sp_job_note_output(&s->job, sp_realpath(dir, &real, NULL) == SP_OK
+                                    ? real
+                                    : dir);
+    sp_free(real);
+  }
 out:
   sp_buf_release(&parent);
   sp_buf_release(&base);

@@ -259,6 +259,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   jc.max_attempts = cfg->max_attempts ? cfg->max_attempts : 4;
   jc.speculation = cfg->speculation;
   jc.task_timeout_ms = cfg->task_timeout_ms;
+  jc.keep_intermediate = cfg->keep_intermediate;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

@@ -193,32 +193,6 @@ sp_status sp_job_print_status_of(const char *data_root, const char *job,
   return st;
 }
 
-/* The bytes a folder takes on disk, below it, links not followed (du). */
-static int64_t disk_bytes(const char *path)
-{
-  struct dirent *e;
-  struct stat sb;
-  int64_t total = 0;
-  DIR *d;
-
-  if (lstat(path, &sb) != 0)
-    return 0;
-  total = (int64_t)sb.st_blocks * 512;
-  if (!S_ISDIR(sb.st_mode) || !(d = opendir(path)))
-    return total;
-  while ((e = readdir(d))) {
-    sp_buf child = SP_BUF_INIT;
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    sp_buf_appendf(&child, "%s/%s", path, e->d_name);
-    if (!sp_buf_oom(&child))
-      total += disk_bytes(child.data);
-    sp_buf_release(&child);
-  }
-  closedir(d);
-  return total;
-}
-
 /* A job under the data root: its id, and when it started (its marker's
  * time). */
 typedef struct job_line {
@@ -261,16 +235,48 @@ static void job_state(const char *dir, char *state, size_t len, time_t *end)
   sp_buf_release(&file);
 }
 
+/* The job's last published output folder, and how many before it
+ * (its outputs file), into *last ("-" for none). */
+static void last_output(const char *dir, sp_buf *last)
+{
+  sp_buf path = SP_BUF_INIT;
+  char *text = NULL, *line, *end;
+  size_t len, n = 0;
+
+  sp_buf_appendf(&path, "%s/outputs", dir);
+  if (!sp_buf_oom(&path) &&
+      sp_read_file(path.data, &text, &len, NULL) == SP_OK) {
+    for (line = text; *line; line = *end ? end + 1 : end) {
+      end = line + strcspn(line, "\n");
+      if (end == line)
+        continue;
+      sp_buf_reset(last);
+      sp_buf_append(last, line, (size_t)(end - line));
+      n++;
+    }
+  }
+  if (n > 1)
+    sp_buf_appendf(last, " (and %zu more)", n - 1);
+  if (n == 0)
+    sp_buf_puts(last, "-");
+  sp_free(text);
+  sp_buf_release(&path);
+}
+
 static void print_job(const char *dir, const job_line *j, FILE *out)
 {
+  sp_buf output = SP_BUF_INIT;
   char state[64], when[32];
   time_t end;
 
   job_state(dir, state, sizeof(state), &end);
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&j->started));
-  fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB\n", j->id, state, when,
+  last_output(dir, &output);
+  fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB  %s\n", j->id, state, when,
           (long long)(end > j->started ? end - j->started : 0),
-          (double)disk_bytes(dir) / (1 << 20));
+          (double)sp_disk_bytes(dir) / (1 << 20),
+          sp_buf_oom(&output) ? "?" : output.data);
+  sp_buf_release(&output);
 }
 
 /* The jobs under root, oldest first: *jobs for free_jobs. */
@@ -332,8 +338,8 @@ sp_status sp_jobs_print(const char *data_root, FILE *out, sp_error **err)
   if ((st = sp_data_root(data_root, &root, err)) != SP_OK ||
       (st = list_jobs(root.data, &jobs, &n, err)) != SP_OK)
     goto out;
-  fprintf(out, "%-24s %-8s %-19s %9s %14s\n", "job", "state", "started",
-          "ran (s)", "on disk");
+  fprintf(out, "%-24s %-8s %-19s %9s %14s  %s\n", "job", "state", "started",
+          "ran (s)", "on disk", "output");
   for (i = 0; i < n; i++) {
     sp_buf_reset(&dir);
     sp_buf_appendf(&dir, "%s/%s", root.data, jobs[i].id);
@@ -383,7 +389,7 @@ sp_status sp_jobs_gc(const char *data_root, int64_t older_than_s,
         (strcmp(state, "success") != 0 && !failed_too) ||
         (int64_t)(now - end) < older_than_s)
       continue;
-    bytes = disk_bytes(dir.data);
+    bytes = sp_disk_bytes(dir.data);
     if ((st = sp_layout_remove(dir.data, &removed, err)) != SP_OK)
       break;
     if (!removed)

@@ -75,6 +75,9 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
   case SP_CLI_OPT_QUIET:
     cfg->progress = 0;
     return 1;
+  case SP_CLI_OPT_KEEP_INTERMEDIATE:
+    cfg->keep_intermediate = 1;
+    return 1;
   default:
     return 0;
   }

@@ -127,6 +127,7 @@ static const char session_help[] =
   "  --data-root DIR   where job folders go (default: $SP_DATA_ROOT,\n"
   "                    else ~/.smallpond/data)\n"
   "  --job-id ID       the job's folder name (default: a fresh one)\n"
+  "  --keep-intermediate  keep the intermediate files after success\n"
   "  --quiet           no progress on stderr\n";
 
 static void gensort_usage(FILE *f)

@@ -77,6 +77,8 @@ static void usage(FILE *f)
 "                        else ~/.smallpond/data)\n"
 "  --job-id ID           the job's folder name (default: time and a\n"
 "                        random suffix)\n"
+"  --keep-intermediate   keep the job's intermediate files after it\n"
+"                        succeeds (default: removed)\n"
 "  --quiet               no progress on stderr\n"
 "  -h, --help            print this help\n"
 "\n"

@@ -441,3 +441,28 @@ sp_status sp_realpath(const char *path, char **out, sp_error **err)
   free(p);
   return *out ? SP_OK : sp_error_oom(err);
 }
+
+int64_t sp_disk_bytes(const char *path)
+{
+  struct dirent *e;
+  struct stat sb;
+  int64_t total = 0;
+  DIR *d;
+
+  if (lstat(path, &sb) != 0)
+    return 0;
+  total = (int64_t)sb.st_blocks * 512;
+  if (!S_ISDIR(sb.st_mode) || !(d = opendir(path)))
+    return total;
+  while ((e = readdir(d))) {
+    sp_buf child = SP_BUF_INIT;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    sp_buf_appendf(&child, "%s/%s", path, e->d_name);
+    if (!sp_buf_oom(&child))
+      total += sp_disk_bytes(child.data);
+    sp_buf_release(&child);
+  }
+  closedir(d);
+  return total;
+}

@@ -71,6 +71,10 @@ sp_status sp_write_file_atomic(const char *path, const void *data, size_t len,
 sp_status sp_read_file(const char *path, char **out, size_t *len,
                        sp_error **err);
 
+/* The bytes path takes on disk, a folder with all below it, links not
+ * followed (as du counts them); 0 when it does not exist. */
+int64_t sp_disk_bytes(const char *path);
+
 /* Size of a regular file in bytes, or -1 (with err). */
 int64_t sp_file_size(const char *path, sp_error **err);
 

@@ -7,6 +7,7 @@
  *     plan.json     the task graph, written before tasks run
  *     state.jsonl   one line per finished task
  *     status        running | success | failure, with the time
+ *     outputs       the folders results were published into, one a line
  *     log/          driver.log, executor-<n>.log
  *     staging/<key>.<attempt>.parquet   the file of a running attempt, or
  *     staging/<key>.<attempt>/   its folder when it writes several

@@ -113,6 +113,7 @@ sp_status sp_job_finish(sp_job *job, sp_status st, sp_error **err)
                                           : "staging/ could not be emptied");
     return st;
   }
+  job->failed = 1;
   message = err && *err ? sp_error_message(*err) : sp_status_str(st);
   SP_LOG(&job->log, SP_LOG_ERROR, "run failed: %s", message);
   sp_buf_appendf(&why, "%s\n(staging/ kept for debugging)", message);
@@ -303,6 +304,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->task_threads = cfg->task_threads;
   job->task_memory = cfg->task_memory;
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
+  job->keep_intermediate = cfg->keep_intermediate;
   job->on_event = cfg->on_event;
   job->on_event_arg = cfg->on_event_arg;
   job->speculation = cfg->speculation;
@@ -418,6 +420,62 @@ static void drain_ranks(sp_job *job)
   sp_buf_release(&out);
 }
 
+void sp_job_note_output(sp_job *job, const char *dir)
+{
+  sp_buf path = SP_BUF_INIT, line = SP_BUF_INIT;
+  int fd;
+
+  sp_layout_file(&job->layout, &path, "outputs");
+  sp_buf_appendf(&line, "%s\n", dir);
+  if (!sp_buf_oom(&path) && !sp_buf_oom(&line) &&
+      (fd = open(path.data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                 0644)) >= 0) {
+    /* One write, so that a line is whole or absent. */
+    if (write(fd, line.data, line.len) != (ssize_t)line.len)
+      SP_LOG(&job->log, SP_LOG_WARN, "outputs: cannot note %s", dir);
+    close(fd);
+  }
+  sp_buf_release(&path);
+  sp_buf_release(&line);
+}
+
+/* After a session whose runs all succeeded nothing will read the tasks'
+ * files again but a rerun of the same job: remove them (what was
+ * published is linked or copied out). A rerun finds its state.jsonl lines
+ * name files that are gone, and computes those tasks anew. state.jsonl,
+ * plan.json, status and log/ stay, for smallpond status and report. */
+static void remove_intermediate(sp_job *job)
+{
+  static const char *const parts[] = {"data", "staging", "tmp", "inputs"};
+  sp_buf path = SP_BUF_INIT, message = SP_BUF_INIT;
+  sp_error *err = NULL;
+  int64_t freed = 0;
+  size_t i;
+
+  for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+    sp_buf_reset(&path);
+    sp_layout_file(&job->layout, &path, parts[i]);
+    if (sp_buf_oom(&path))
+      break;
+    freed += sp_disk_bytes(path.data);
+    if (sp_rm_rf(path.data, err ? NULL : &err) != SP_OK)
+      freed -= sp_disk_bytes(path.data);
+  }
+  if (err)
+    sp_buf_appendf(&message, "staging/ emptied; intermediate data could "
+                   "not all be removed: %s", sp_error_message(err));
+  else
+    sp_buf_appendf(&message, "staging/ emptied; intermediate data removed "
+                   "(%.1f MiB freed)", (double)freed / (1 << 20));
+  SP_LOG(&job->log, err ? SP_LOG_WARN : SP_LOG_INFO, "%s",
+         sp_buf_oom(&message) ? "intermediate data removed" : message.data);
+  sp_job_set_status(job, "success", sp_buf_oom(&message) ? NULL
+                                                         : message.data);
+  sp_error_free(&err);
+  sp_buf_release(&path);
+  sp_buf_release(&message);
+}
+
 void sp_job_close(sp_job *job)
 {
   int discard = job->runs == 0;
@@ -431,6 +489,9 @@ void sp_job_close(sp_job *job)
            "at its task timeout and did not answer when the job closed: MPI is not "
            "finalized, so mpirun ends the job", job->workers.mpi_stuck,
            job->workers.mpi_stuck == 1 ? "" : "s");
+  if (job->runs > 0 && !job->failed && !job->unfinished &&
+      !job->keep_intermediate && !job->workers.mpi_stuck)
+    remove_intermediate(job);
   SP_LOG(&job->log, SP_LOG_INFO, "job closed");
   for (i = 0; i < job->ntasks; i++)
     sp_datasets_free(job->tasks[i].outputs, (size_t)job->tasks[i].noutputs);

@@ -45,6 +45,7 @@ typedef struct sp_job_config {
   void *on_event_arg;
   int speculation;         /* duplicate attempts of stragglers */
   int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
+  int keep_intermediate;   /* keep data/ and the rest after success */
   int slow_partition;      /* SP_FAULT_SLOW: first attempts of this */
   int slow_ms;             /* partition sleep this long first */
   int mpi;                 /* the workers are the other MPI ranks */
@@ -73,7 +74,14 @@ typedef struct sp_job {
   int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int runs;               /* sp_job_run calls so far */
   int unfinished;         /* the status file says "running" */
+  int failed;             /* a run of this session failed */
+  int keep_intermediate;  /* keep data/ and the rest after success */
 } sp_job;
+
+/* Appends dir, a folder the job's results were just published into, to
+ * the job folder's list of its outputs (io/layout.h). Errors are ignored:
+ * the list is for people. */
+void sp_job_note_output(sp_job *job, const char *dir);
 
 /* Creates the job folder (or reopens it), locks it against a second
  * driver, opens the logs, reads state.jsonl, and forks the workers. */

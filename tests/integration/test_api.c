@@ -57,6 +57,13 @@ static sp_session *open_session(fixture *f, int workers, const char *job_id)
   return tk_session(f->root, workers, job_id);
 }
 
+/* A session whose job keeps its intermediate data for the next one. */
+static sp_session *open_kept_session(fixture *f, int workers,
+                                     const char *job_id)
+{
+  return tk_session_keeping(f->root, workers, job_id);
+}
+
 static sp_df *read_input(sp_session *s, const fixture *f)
 {
   sp_error *err = NULL;
@@ -479,7 +486,7 @@ static void test_resume_same_job_id(void **state)
   char *out1 = strdup(tk_path(f->dir, "resume-1"));
   char *out2 = strdup(tk_path(f->dir, "resume-2"));
   char *state_path;
-  sp_session *s = open_session(f, 2, "resume");
+  sp_session *s = open_kept_session(f, 2, "resume");
   size_t lines;
 
   state_path = strdup(tk_path(sp_session_job_dir(s), "state.jsonl"));
@@ -487,7 +494,7 @@ static void test_resume_same_job_id(void **state)
   sp_close(&s);
   lines = count_lines(state_path);
   assert_true(lines >= 6); /* producers and the 3 SQL tasks */
-  s = open_session(f, 2, "resume");
+  s = open_kept_session(f, 2, "resume");
   write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
   sp_close(&s);
   assert_int_equal(count_lines(state_path), lines);
@@ -525,7 +532,7 @@ static void test_recompute(void **state)
 {
   fixture *f = *state;
   const char *expect = input_sql(f, "k, count(*) AS n");
-  sp_session *s = open_session(f, 2, "recompute");
+  sp_session *s = open_kept_session(f, 2, "recompute");
   sp_df *df, *mapped;
   sp_error *err = NULL;
   int64_t before;
@@ -558,7 +565,7 @@ static void test_recompute(void **state)
 
   /* A rerun: reused without sp_recompute, also the map; with it,
    * recomputed, and so is a map over it built afterwards. */
-  s = open_session(f, 2, "recompute");
+  s = open_kept_session(f, 2, "recompute");
   df = recompute_pipeline(s, f, &mapped);
   before = sql_attempts(s);
   write_ok(df, tk_path(f->dir, "rc-6"));
@@ -748,7 +755,7 @@ static void test_rerun_over_stale_staging(void **state)
                             "('%s') GROUP BY k", f->glob);
   char *out1 = strdup(tk_path(f->dir, "stale-1"));
   char *out2 = strdup(tk_path(f->dir, "stale-2"));
-  sp_session *s = open_session(f, 2, "stale");
+  sp_session *s = open_kept_session(f, 2, "stale");
   char *job_dir = strdup(sp_session_job_dir(s));
   char *shuffle, *sql;
   const char *stale;
@@ -771,7 +778,7 @@ static void test_rerun_over_stale_staging(void **state)
   write_junk(tk_fmt("%s/staging/%s.0.parquet", job_dir, sql));
   /* Forget every finished task: all of them run again. */
   assert_int_equal(truncate(tk_path(job_dir, "state.jsonl"), 0), 0);
-  s = open_session(f, 2, "stale");
+  s = open_kept_session(f, 2, "stale");
   write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
   sp_close(&s);
   tk_assert_same_rows(want, output_sql(out2, "*"));
@@ -779,6 +786,74 @@ static void test_rerun_over_stale_staging(void **state)
                                       "staging/**')", job_dir)), 0);
   free(shuffle);
   free(sql);
+  free(job_dir);
+  free(out1);
+  free(out2);
+}
+
+/* The files under the job folder's sub-folder sub. */
+static int64_t files_under(const char *job_dir, const char *sub)
+{
+  return tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/%s/**')", job_dir,
+                            sub));
+}
+
+/* By default a session whose runs all succeeded removes its intermediate
+ * data when it closes; the published output stays whole, the folder
+ * lists it in outputs, and a rerun of the job computes everything again
+ * (to the same rows). A session with a failed run keeps everything. */
+static void test_intermediate_removed(void **state)
+{
+  fixture *f = *state;
+  const char *cols[] = {"k"};
+  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} "
+                    "GROUP BY k";
+  const char *want = tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
+                            "('%s') GROUP BY k", f->glob);
+  char *out1 = strdup(tk_path(f->dir, "removed-1"));
+  char *out2 = strdup(tk_path(f->dir, "removed-2"));
+  sp_session *s = open_session(f, 2, "removed");
+  char *job_dir = strdup(sp_session_job_dir(s));
+  sp_error *err = NULL;
+  sp_df *df;
+  char *text;
+
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out1);
+  assert_true(files_under(job_dir, "data") > 0);
+  sp_close(&s);
+  assert_int_equal(files_under(job_dir, "data"), 0);
+  assert_false(tk_exists(tk_path(job_dir, "data")));
+  tk_assert_same_rows(want, output_sql(out1, "*"));
+  text = tk_read(tk_path(job_dir, "status"));
+  assert_non_null(text);
+  assert_non_null(strstr(text, "success"));
+  assert_non_null(strstr(text, "intermediate data removed"));
+  free(text);
+  text = tk_read(tk_path(job_dir, "outputs"));
+  assert_non_null(text);
+  assert_non_null(strstr(text, "/removed-1\n"));
+  free(text);
+
+  /* The rerun: every SQL task runs again. */
+  s = open_session(f, 2, "removed");
+  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
+  sp_close(&s);
+  tk_assert_same_rows(want, output_sql(out2, "*"));
+  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM read_csv('%s/"
+                                      "log/tasks.csv') WHERE kind = 'sql' "
+                                      "AND status = 'ok'", job_dir)), 6);
+
+  /* A failed run: the finished tasks' files stay for a rerun. */
+  s = open_session(f, 2, "removed");
+  df = sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1));
+  write_ok(df, tk_path(f->dir, "removed-3"));
+  tk_check(sp_partial_sql(s, "SELECT no_such_column FROM {0}", &df, 1, NULL,
+                          &df, &err), &err);
+  assert_int_not_equal(sp_write_parquet(df, tk_path(f->dir, "removed-4"),
+                                        NULL, &err), SP_OK);
+  sp_error_free(&err);
+  sp_close(&s);
+  assert_true(files_under(job_dir, "data") > 0);
   free(job_dir);
   free(out1);
   free(out2);
@@ -860,6 +935,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_job_folder_safety, setup, teardown),
     cmocka_unit_test_setup_teardown(test_two_sessions, setup, teardown),
     cmocka_unit_test_setup_teardown(test_sql_shapes, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_intermediate_removed, setup,
+                                    teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -395,6 +395,8 @@ static void test_kill_driver_then_rerun(void **state)
   r = cli((const char *[]){"jobs", "--data-root", f->root, NULL});
   expect(&r, 0, NULL);
   assert_non_null(strstr(r.out, "killed                   success"));
+  assert_non_null(strstr(r.out, "MiB  /")); /* the output folder, */
+  assert_non_null(strstr(r.out, "/after-kill\n")); /* absolute */
   run_free(&r);
   r = cli((const char *[]){"status", f->dir, NULL});
   expect(&r, 1, "is not a smallpond job folder");

@@ -73,7 +73,7 @@ static void run_pipeline(const fixture *f, const char *root,
 {
   const char *cols[] = {"k"}, *glob = f->glob;
   sp_repartition_options by_k = {.hash_by = cols, .nhash_by = 1};
-  sp_session *s = tk_session(root, 2, job_id);
+  sp_session *s = tk_session_keeping(root, 2, job_id);
   sp_error *err = NULL;
   sp_df *df;
 

@@ -316,13 +316,15 @@ void tk_duck_exec(const char *sql)
     fail_msg("statement failed: %s", sql);
 }
 
-sp_session *tk_session(const char *root, int workers, const char *job_id)
+static sp_session *session(const char *root, int workers, const char *job_id,
+                           int keep)
 {
   sp_session *s = NULL;
   sp_error *err = NULL;
   sp_config cfg;
 
   sp_config_init(&cfg);
+  cfg.keep_intermediate = keep;
   cfg.workers = workers;
   cfg.data_root = root;
   cfg.job_id = job_id;
@@ -330,6 +332,17 @@ sp_session *tk_session(const char *root, int workers, const char *job_id)
   if (sp_init(&cfg, &s, &err) != SP_OK)
     fail_msg("sp_init: %s", sp_error_message(err));
   return s;
+}
+
+sp_session *tk_session(const char *root, int workers, const char *job_id)
+{
+  return session(root, workers, job_id, 0);
+}
+
+sp_session *tk_session_keeping(const char *root, int workers,
+                               const char *job_id)
+{
+  return session(root, workers, job_id, 1);
 }
 
 tk_fixture *tk_fixture_new(int64_t rows, int files, int keys,

@@ -81,6 +81,11 @@ void tk_duck_exec(const char *sql);
  * the current test if it cannot start. */
 sp_session *tk_session(const char *root, int workers, const char *job_id);
 
+/* tk_session with sp_config.keep_intermediate: a later session of the job
+ * reuses its finished tasks. */
+sp_session *tk_session_keeping(const char *root, int workers,
+                               const char *job_id);
+
 /* What most integration tests share: a folder with tk_make_table's files,
  * and a session of 2 workers (512 MiB per task) on a data root inside. */
 typedef struct tk_fixture {
