@@ -19,7 +19,8 @@
 # pkg-config module when pkg-config found it) and the imported target
 # duckdb (DuckDB's own, when its CMake package was used).
 
-set(SP_DUCKDB "auto" CACHE STRING "Where DuckDB comes from: auto, system or bundled")
+set(SP_DUCKDB "auto" CACHE STRING
+    "Where DuckDB comes from: auto, system or bundled")
 set_property(CACHE SP_DUCKDB PROPERTY STRINGS auto system bundled)
 set(SP_DUCKDB_DIR "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH
     "Folder of the bundled DuckDB (include/duckdb.h, lib/libduckdb.so)")
@@ -122,7 +123,8 @@ endif()
 if(NOT SP_DUCKDB_LIBRARY)
   if(SP_DUCKDB_DIR STREQUAL "${PROJECT_SOURCE_DIR}/third_party/duckdb")
     execute_process(
-      COMMAND sh "${PROJECT_SOURCE_DIR}/scripts/fetch-duckdb.sh" "${SP_DUCKDB_DIR}"
+      COMMAND sh "${PROJECT_SOURCE_DIR}/scripts/fetch-duckdb.sh"
+              "${SP_DUCKDB_DIR}"
       RESULT_VARIABLE sp_rc OUTPUT_QUIET)
     if(NOT sp_rc EQUAL 0)
       message(FATAL_ERROR "scripts/fetch-duckdb.sh failed (above); install "
@@ -142,7 +144,8 @@ endif()
 # duckdb_library_version(); the answer is kept until either file changes.
 file(TIMESTAMP "${SP_DUCKDB_LIBRARY}" sp_lib_time)
 file(TIMESTAMP "${SP_DUCKDB_INCLUDE}/duckdb.h" sp_h_time)
-set(sp_key "${SP_DUCKDB_LIBRARY}|${sp_lib_time}|${SP_DUCKDB_INCLUDE}|${sp_h_time}")
+set(sp_key
+    "${SP_DUCKDB_LIBRARY}|${sp_lib_time}|${SP_DUCKDB_INCLUDE}|${sp_h_time}")
 if(NOT SP_DUCKDB_CHECKED STREQUAL sp_key)
   if(CMAKE_CROSSCOMPILING)
     # Nothing can run: trust the version a package states, if any.
@@ -160,10 +163,11 @@ if(NOT SP_DUCKDB_CHECKED STREQUAL sp_key)
             COMPILE_OUTPUT_VARIABLE sp_compile_out
             RUN_OUTPUT_VARIABLE sp_version)
     if(NOT sp_compiled OR NOT sp_run EQUAL 0)
-      message(FATAL_ERROR "DuckDB ${SP_DUCKDB_LIBRARY} (from ${SP_DUCKDB_FROM}) "
-                          "with ${SP_DUCKDB_INCLUDE}/duckdb.h: a program calling "
-                          "duckdb_library_version() does not build or run:\n"
-                          "${sp_compile_out}${sp_version}")
+      message(FATAL_ERROR
+        "DuckDB ${SP_DUCKDB_LIBRARY} (from ${SP_DUCKDB_FROM}) with "
+        "${SP_DUCKDB_INCLUDE}/duckdb.h: a program calling "
+        "duckdb_library_version() does not build or run:\n"
+        "${sp_compile_out}${sp_version}")
     endif()
   endif()
   string(STRIP "${sp_version}" sp_version)
@@ -184,7 +188,8 @@ if(NOT sp_series STREQUAL SP_DUCKDB_SERIES)
     "${SP_DUCKDB_SERIES}, or use -DSP_DUCKDB=bundled for the pinned copy "
     "fetched from the npm registry.")
 endif()
-message(STATUS "DuckDB ${SP_DUCKDB_VERSION}: ${SP_DUCKDB_LIBRARY} (from ${SP_DUCKDB_FROM})")
+message(STATUS "DuckDB ${SP_DUCKDB_VERSION}: ${SP_DUCKDB_LIBRARY} "
+               "(from ${SP_DUCKDB_FROM})")
 
 if(NOT TARGET duckdb)
   add_library(duckdb SHARED IMPORTED GLOBAL)
