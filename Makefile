@@ -23,9 +23,10 @@ FUZZ ?=
 all: configure
 	cmake --build $(BUILD)
 
+# DuckDB: configuring uses DUCKDB_ROOT or an installed DuckDB 1.4, and
+# only without one runs scripts/fetch-duckdb.sh (cmake/SmallpondDuckDB.cmake).
 deps:
 	@scripts/bootstrap.sh
-	@scripts/fetch-duckdb.sh >/dev/null
 
 configure: deps
 	@test -f $(BUILD)/build.ninja || \

@@ -1,8 +1,9 @@
 # make install / cmake --install: the libraries (libsmallpond.so with its
 # SONAME, libsmallpond.a), smallpond.h, the smallpond tool, smallpond.pc,
 # the CMake package (find_package(smallpond) -> smallpond::smallpond), the
-# man pages made from the tool's --help, and the fetched libduckdb beside
-# the library. DESTDIR is honoured (cmake --install does).
+# man pages made from the tool's --help, and a bundled libduckdb beside
+# the library (never a system one). DESTDIR is honoured (cmake --install
+# does).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS smallpond EXPORT smallpondTargets
@@ -14,13 +15,14 @@ install(FILES "${PROJECT_SOURCE_DIR}/include/smallpond.h"
 
 # The DuckDB the build fetched (not one the system has) goes beside the
 # library, which finds it by its runpath ($ORIGIN).
-file(REAL_PATH "${SP_DUCKDB_LIBRARY}" sp_duckdb_real)
-if(sp_duckdb_real MATCHES "^${PROJECT_SOURCE_DIR}/")
+if(SP_DUCKDB_BUNDLED)
   install(FILES "${SP_DUCKDB_LIBRARY}" DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
 # pkg-config: relocatable (the prefix is found from where the .pc file
-# is, as many folders up as it is deep).
+# is, as many folders up as it is deep). A static link needs DuckDB: the
+# bundled copy in our libdir, a system one by its own pkg-config module
+# when it has one, else by its folder.
 string(REPLACE ";" " " SP_PC_MPI_LIBS "${MPI_C_LIBRARIES}")
 string(REPLACE "/" ";" sp_pc_parts "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
 set(sp_pc_up)
@@ -28,6 +30,16 @@ foreach(part ${sp_pc_parts})
   list(APPEND sp_pc_up "..")
 endforeach()
 string(REPLACE ";" "/" SP_PC_UP "${sp_pc_up}")
+set(SP_PC_REQUIRES "jansson")
+if(SP_DUCKDB_BUNDLED)
+  set(SP_PC_DUCKDB_LIBS "-L\${libdir} -lduckdb")
+elseif(SP_DUCKDB_PC_MODULE)
+  set(SP_PC_REQUIRES "jansson ${SP_DUCKDB_PC_MODULE}")
+  set(SP_PC_DUCKDB_LIBS "")
+else()
+  get_filename_component(sp_dir "${SP_DUCKDB_LIBRARY}" DIRECTORY)
+  set(SP_PC_DUCKDB_LIBS "-L${sp_dir} -lduckdb")
+endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/smallpond.pc.in"
                "${PROJECT_BINARY_DIR}/smallpond.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/smallpond.pc"

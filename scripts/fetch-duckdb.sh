@@ -1,11 +1,11 @@
 #!/bin/sh
-# Provide DuckDB's C header and shared library in DEST (default
+# Provide the bundled DuckDB's C header and shared library in DEST (default
 # third_party/duckdb), as DESIGN.md section 4 says:
-#   - DUCKDB_ROOT set: use $DUCKDB_ROOT/include/duckdb.h and
-#     $DUCKDB_ROOT/lib/libduckdb.so (or both directly in $DUCKDB_ROOT);
-#   - else, when DEST already holds the pinned version: nothing to do;
+#   - when DEST already holds the pinned version: nothing to do;
 #   - else fetch both from the npm registry with `npm pack`, check each
 #     tarball against the sha512 pinned below, and unpack into DEST.
+# CMake runs it (cmake/SmallpondDuckDB.cmake) only when it uses the bundled
+# copy: with DUCKDB_ROOT or an installed DuckDB 1.4 nothing is fetched.
 # Prints the directory to use (with include/ and lib/) on stdout.
 set -eu
 
@@ -17,25 +17,6 @@ lib_sri="sha512-jBTL/WvfwxLToFa/pVHfT6elMtltJGnc3wSuxZD9OfMltit9YUdVFS37vBFQzXMT
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:-$top/third_party/duckdb}
-
-if [ -n "${DUCKDB_ROOT:-}" ]; then
-  for d in "$DUCKDB_ROOT" "$DUCKDB_ROOT/include"; do
-    [ -f "$d/duckdb.h" ] && hdr=$d/duckdb.h
-  done
-  for d in "$DUCKDB_ROOT" "$DUCKDB_ROOT/lib"; do
-    [ -f "$d/libduckdb.so" ] && lib=$d/libduckdb.so
-  done
-  if [ -z "${hdr:-}" ] || [ -z "${lib:-}" ]; then
-    echo "fetch-duckdb: DUCKDB_ROOT=$DUCKDB_ROOT has no duckdb.h and libduckdb.so" >&2
-    exit 1
-  fi
-  mkdir -p "$dest/include" "$dest/lib"
-  ln -sf "$hdr" "$dest/include/duckdb.h"
-  ln -sf "$lib" "$dest/lib/libduckdb.so"
-  echo "$DUCKDB_ROOT" > "$dest/VERSION"
-  echo "$dest"
-  exit 0
-fi
 
 stamp="$header_pkg $lib_pkg"
 if [ -f "$dest/VERSION" ] && [ "$(cat "$dest/VERSION")" = "$stamp" ] &&

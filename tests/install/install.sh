@@ -4,9 +4,12 @@
 # through DESTDIR), then builds examples/quickstart.c outside the source
 # tree twice, with pkg-config and with a five-line CMake project using
 # find_package, runs both on generated prices, and compares what they wrote
-# with the same query in plain DuckDB. Also: the installed tool runs
-# without LD_LIBRARY_PATH and no runpath names the build tree; the man
-# pages are there; an unwritable prefix fails naming the path.
+# with the same query in plain DuckDB, and a third time statically with
+# libsmallpond.a beside a function of its own that has the name of an
+# internal one. Also: only smallpond.h's names are global in either
+# library; the installed tool runs without LD_LIBRARY_PATH and no runpath
+# names the build tree; the man pages are there; an unwritable prefix fails
+# naming the path.
 set -eu
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
@@ -38,6 +41,27 @@ case "$version" in
   *) fail "the tool says '$version', pkg-config another version" ;;
 esac
 
+# Only the public API is global in either library: the names declared
+# with SP_API in smallpond.h, no internal sp_ function.
+grep -v '^ *#' "$src/include/smallpond.h" | tr '\n' ' ' |
+  grep -oE 'SP_API [^;(]*\(' |
+  sed -E 's/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*) *\($/\1/' |
+  sort -u >"$tmp/public"
+[ -s "$tmp/public" ] || fail "no SP_API name found in smallpond.h"
+nm -g --defined-only "$libdir/libsmallpond.a" | awk 'NF == 3 {print $3}' |
+  sort >"$tmp/static-names"
+nm -D --defined-only "$libdir/libsmallpond.so" | awk 'NF == 3 {print $3}' |
+  sort >"$tmp/shared-names"
+for names in static-names shared-names; do
+  if ! cmp -s "$tmp/public" "$tmp/$names"; then
+    diff "$tmp/public" "$tmp/$names" >&2 || true
+    fail "$names: the global names are not smallpond.h's (< header, > library)"
+  fi
+done
+internal=$(nm "$libdir/libsmallpond.a" |
+           awk '$2 == "t" && $3 ~ /^sp_/ {print $3; exit}')
+[ -n "$internal" ] || fail "libsmallpond.a has no local sp_ function"
+
 # DESTDIR: the same files, under it.
 DESTDIR="$tmp/stage" cmake --install "$build" --prefix /opt/sp >/dev/null
 [ -e "$tmp/stage/opt/sp/include/smallpond.h" ] || fail "DESTDIR not honoured"
@@ -66,9 +90,24 @@ target_link_libraries(qs-cmake PRIVATE smallpond::smallpond)
 CMAKE
 cmake -S . -B cmake-build -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build cmake-build >/dev/null
+# Static: libsmallpond.a, and what pkg-config --static adds but itself.
+cat >own.c <<C
+/* The program's own function, named as one of the library's internal ones. */
+int $internal(void);
+int $internal(void) { return 7; }
+C
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Werror -o qs-static quickstart.c own.c \
+  "$libdir/libsmallpond.a" \
+  $(pkg-config --cflags --static --libs smallpond | sed 's/-lsmallpond\( \|$\)/ /') \
+  -Wl,-rpath,"$libdir" 2>"$tmp/static.err" ||
+  { cat "$tmp/static.err" >&2; fail "quickstart does not link libsmallpond.a"; }
+if readelf -d qs-static | grep -q 'NEEDED.*libsmallpond'; then
+  fail "qs-static needs libsmallpond.so: the static link did not take"
+fi
 
 "$build/bin/sp-gen-prices" "$tmp/prices" 100000 4 >/dev/null
-for app in ./qs-pkgconfig cmake-build/qs-cmake; do
+for app in ./qs-pkgconfig cmake-build/qs-cmake ./qs-static; do
   out="$tmp/out-$(basename "$app")"
   env -u LD_LIBRARY_PATH SP_DATA_ROOT="$tmp/root" "$app" \
     "$tmp/prices/*.parquet" "$out" >/dev/null
@@ -77,4 +116,4 @@ for app in ./qs-pkgconfig cmake-build/qs-cmake; do
     "SELECT * FROM read_parquet('$out/*.parquet')" ||
     fail "$app wrote another result than DuckDB's"
 done
-echo "install.sh: installed, built twice outside the tree, same rows as DuckDB"
+echo "install.sh: installed, public names only, built three ways outside the tree, same rows as DuckDB"
