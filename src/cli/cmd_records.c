@@ -127,7 +127,9 @@ static const char session_help[] =
   "  --data-root DIR   where job folders go (default: $SP_DATA_ROOT,\n"
   "                    else ~/.smallpond/data)\n"
   "  --job-id ID       the job's folder name (default: a fresh one)\n"
-  "  --quiet           no progress on stderr\n";
+  "  --quiet           no progress on stderr\n"
+  "  --no-autoload     DuckDB installs and loads no extension by itself\n"
+  "                    (default: on, unless $SP_AUTOLOAD_EXTENSIONS is off)\n";
 
 static void gensort_usage(FILE *f)
 {
