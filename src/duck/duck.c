@@ -18,8 +18,6 @@ static _Atomic int autoload;
 
 void sp_duck_set_autoload(int on) { autoload = on != 0; }
 
-int sp_duck_autoload(void) { return autoload; }
-
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err)
 {

@@ -24,11 +24,10 @@ const char *sp_duck_version(void);
  * driver's short-lived databases are opened deep in helpers that know no
  * session, and a worker process serves one session. */
 void sp_duck_set_autoload(int on);
-int sp_duck_autoload(void);
 
 /* Opens an in-memory database for one process: threads and memory_limit
  * (bytes, 0 = DuckDB's default), spilling into tmp_dir (NULL = none),
- * extension auto-install and auto-load as sp_duck_autoload() says. */
+ * extension auto-install and auto-load as sp_duck_set_autoload last said. */
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err);
 

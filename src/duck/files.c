@@ -50,7 +50,8 @@ sp_status sp_duck_remote_error(duckdb_connection con, duckdb_result *res,
   }
   sp_buf_appendf(&b, "DuckDB reads %.*s paths with its %s extension, which ",
                  (int)(scheme_end + 3 - path), path, ext);
-  if (sp_duck_autoload()) {
+  /* By what DuckDB did: tried to install it, or was not allowed to. */
+  if (type == DUCKDB_ERROR_AUTOLOAD) {
     sp_buf_puts(&b, "could not be installed or loaded (DuckDB: ");
     append_duck_message(&b, duckdb_result_error(res));
     sp_buf_puts(&b, "). Install it: ");
