@@ -74,6 +74,12 @@ static void test_sources_autoload_off(void **state)
   expect_eio(sp_read_parquet(f->s, mixed, 2, NULL, &df, &err), &err,
              (const char *[]){s3_glob, "httpfs", NULL});
   assert_null(df);
+  /* Outputs go to a file system, not to a URL (nor a local "s3:"). */
+  assert_int_equal(sp_write_parquet(tk_input(f), "s3://smallpond-test/out",
+                                    NULL, &err), SP_EINVAL);
+  assert_non_null(strstr(sp_error_message(err), "s3://smallpond-test/out"));
+  sp_error_free(&err);
+  assert_false(tk_exists("s3:"));
 }
 
 /* sp_sql: a remote file named inline, in a reader with options of its
