@@ -351,6 +351,17 @@ typedef struct sp_config {
    * finished tasks. A job that failed or was stopped always keeps it, to
    * resume. */
   int keep_intermediate;
+  /* DuckDB extension autoloading, in the driver's and every worker's
+   * DuckDB: when a query needs one of DuckDB's known extensions (httpfs
+   * for s3://, gs:// and https:// paths, azure for az://), DuckDB installs
+   * it (from the network, into ~/.duckdb/extensions) and loads it. 1: on.
+   * -1: off: DuckDB uses its built-in extensions only (parquet, json,
+   * icu), so a remote path fails with SP_EIO naming the extension it needs
+   * and how to install it. 0 (default): off when $SP_AUTOLOAD_EXTENSIONS
+   * is "off" or "0", on when it is unset, "on" or "1". One setting per
+   * process: it applies to the DuckDB databases opened after sp_init, so
+   * two sessions open at once share the later one's. */
+  int autoload_extensions;
 } sp_config;
 
 /* Fills *cfg with the defaults described in sp_config. */

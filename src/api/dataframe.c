@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "duck/arrow_in.h"
+#include "duck/files.h"
 #include "duck/input.h"
 #include "duck/partition_keys.h"
 #include "duck/union_schema.h"
@@ -269,8 +270,8 @@ static sp_status read_files(sp_session *s, const char *what,
   spec = make_reader(what, format, opt, &st, err);
   if (st != SP_OK)
     return st;
-  if ((st = sp_list_files(paths, npaths, opt && opt->recursive, &files,
-                          err)) == SP_OK &&
+  if ((st = sp_duck_list_files(NULL, paths, npaths, opt && opt->recursive,
+                               &files, err)) == SP_OK &&
       ((st = add_union_schema(spec, &files, opt, err)) != SP_OK ||
        (st = add_detected_schema(spec, &files, err)) != SP_OK))
     sp_error_prefix(err, "%s", what);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,6 +160,38 @@ static sp_status slow_partition(int *partition, int *ms, sp_error **err)
   return SP_OK;
 }
 
+/* Extension autoloading on (1) or off (0): the config's choice, else
+ * SP_AUTOLOAD_EXTENSIONS, else on. */
+static sp_status autoload_setting(const sp_config *cfg, int *on,
+                                  sp_error **err)
+{
+  static const char *const yes[] = {"1", "on", "true"};
+  static const char *const no[] = {"0", "off", "false"};
+  const char *env = getenv("SP_AUTOLOAD_EXTENSIONS");
+  size_t i;
+
+  *on = 1;
+  if (cfg->autoload_extensions == 1 || cfg->autoload_extensions == -1) {
+    *on = cfg->autoload_extensions == 1;
+    return SP_OK;
+  }
+  if (cfg->autoload_extensions != 0)
+    return sp_error_set(err, SP_EINVAL, "sp_init: autoload_extensions must "
+                        "be 1, -1 or 0, got %d", cfg->autoload_extensions);
+  if (!env || !*env)
+    return SP_OK;
+  for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+    if (strcasecmp(env, yes[i]) == 0)
+      return SP_OK;
+    if (strcasecmp(env, no[i]) == 0) {
+      *on = 0;
+      return SP_OK;
+    }
+  }
+  return sp_error_set(err, SP_EINVAL, "SP_AUTOLOAD_EXTENSIONS must be on, "
+                      "off, 1 or 0, got '%s'", env);
+}
+
 /* On an MPI rank other than 0: serve as a worker, then end the process.
  * Exiting here is the rank's whole life ending, as a forked local worker
  * ends; no caller could do anything useful with a return. */
@@ -228,7 +261,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   sp_session *s;
   char job_id[64];
   sp_status st;
-  int cpus = online_cpus();
+  int cpus = online_cpus(), autoload;
 
   if (!out)
     return sp_error_set(err, SP_EINVAL, "sp_init: out is NULL");
@@ -244,8 +277,11 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
                         "not be negative");
   memset(&jc, 0, sizeof(jc));
   if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK ||
-      (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK)
+      (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK ||
+      (st = autoload_setting(cfg, &autoload, err)) != SP_OK)
     return st;
+  /* Before the workers fork and every rank serves: each inherits it. */
+  sp_duck_set_autoload(autoload);
   if ((st = sp_data_root(cfg->data_root, &root, err)) != SP_OK) {
     sp_error_prefix(err, "sp_init");
     return st;

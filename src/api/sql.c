@@ -2,13 +2,16 @@
  * sql.c - sp_sql and sp_register_table: one ordinary query over files and
  * registered DataFrames, planned by the SQL front end (src/sql).
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
 #include "api/api.h"
 #include "duck/duck.h"
+#include "duck/files.h"
 #include "duck/partition_keys.h"
+#include "io/remote.h"
 #include "plan/hash_layout.h"
 #include "sql/parse.h"
 #include "sql/plan.h"
@@ -58,6 +61,7 @@ static int host_threads(const sp_session *s)
   return most;
 }
 
+/* The bytes of the local files of a dataset. */
 static int64_t files_bytes(const sp_dataset *files)
 {
   int64_t bytes = 0;
@@ -65,9 +69,36 @@ static int64_t files_bytes(const sp_dataset *files)
   size_t i;
 
   for (i = 0; i < files->len; i++)
-    if (stat(files->pieces[i].path, &sb) == 0)
+    if (!sp_path_is_remote(files->pieces[i].path) &&
+        stat(files->pieces[i].path, &sb) == 0)
       bytes += sb.st_size;
   return bytes;
+}
+
+/* The bytes of a table's files: the local ones as files_bytes says, the
+ * remote ones as DuckDB does (never stat'ed). */
+static sp_status input_bytes(duckdb_connection con, const sp_dataset *files,
+                             int64_t *bytes, sp_error **err)
+{
+  const char **remote;
+  int64_t more = 0;
+  sp_status st;
+  size_t i, n = 0;
+
+  *bytes = files_bytes(files);
+  for (i = 0; i < files->len; i++)
+    n += sp_path_is_remote(files->pieces[i].path) != 0;
+  if (n == 0)
+    return SP_OK;
+  if (!(remote = sp_calloc(n, sizeof(*remote))))
+    return sp_error_oom(err);
+  for (i = 0, n = 0; i < files->len; i++)
+    if (sp_path_is_remote(files->pieces[i].path))
+      remote[n++] = files->pieces[i].path;
+  if ((st = sp_duck_remote_bytes(con, remote, n, &more, err)) == SP_OK)
+    *bytes = more > INT64_MAX - *bytes ? INT64_MAX : *bytes + more;
+  sp_free(remote);
+  return st;
 }
 
 /* The partitions of an exchange by default: one per worker, fewer when
@@ -226,7 +257,8 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
     } else {
       sp_free(files);
     }
-    inputs[k].bytes = st == SP_OK ? files_bytes(files) : 0;
+    if (st == SP_OK)
+      st = input_bytes(con, files, &inputs[k].bytes, err);
   }
   if (st == SP_OK)
     st = sp_session_functions(s, &setup.functions, err);

@@ -78,6 +78,9 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
   case SP_CLI_OPT_KEEP_INTERMEDIATE:
     cfg->keep_intermediate = 1;
     return 1;
+  case SP_CLI_OPT_NO_AUTOLOAD:
+    cfg->autoload_extensions = -1;
+    return 1;
   default:
     return 0;
   }

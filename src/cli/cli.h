@@ -59,14 +59,15 @@ int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
  * codes are below those of any command's own options. */
 enum {
   SP_CLI_OPT_WORKERS = 200, SP_CLI_OPT_DATA_ROOT, SP_CLI_OPT_JOB_ID,
-  SP_CLI_OPT_QUIET, SP_CLI_OPT_KEEP_INTERMEDIATE
+  SP_CLI_OPT_QUIET, SP_CLI_OPT_KEEP_INTERMEDIATE, SP_CLI_OPT_NO_AUTOLOAD
 };
-#define SP_CLI_SESSION_OPTIONS                                  \
-  {"workers", required_argument, NULL, SP_CLI_OPT_WORKERS},     \
-  {"data-root", required_argument, NULL, SP_CLI_OPT_DATA_ROOT}, \
-  {"job-id", required_argument, NULL, SP_CLI_OPT_JOB_ID},       \
-  {"quiet", no_argument, NULL, SP_CLI_OPT_QUIET},                \
-  {"keep-intermediate", no_argument, NULL, SP_CLI_OPT_KEEP_INTERMEDIATE}
+#define SP_CLI_SESSION_OPTIONS                                             \
+  {"workers", required_argument, NULL, SP_CLI_OPT_WORKERS},                \
+  {"data-root", required_argument, NULL, SP_CLI_OPT_DATA_ROOT},            \
+  {"job-id", required_argument, NULL, SP_CLI_OPT_JOB_ID},                  \
+  {"quiet", no_argument, NULL, SP_CLI_OPT_QUIET},                          \
+  {"keep-intermediate", no_argument, NULL, SP_CLI_OPT_KEEP_INTERMEDIATE},  \
+  {"no-autoload", no_argument, NULL, SP_CLI_OPT_NO_AUTOLOAD}
 
 /* Applies session option opt (an SP_CLI_OPT_ code) and its argument to
  * cfg. Returns 1 when done, 0 when opt is not a session option, or

@@ -128,7 +128,9 @@ static const char session_help[] =
   "                    else ~/.smallpond/data)\n"
   "  --job-id ID       the job's folder name (default: a fresh one)\n"
   "  --keep-intermediate  keep the intermediate files after success\n"
-  "  --quiet           no progress on stderr\n";
+  "  --quiet           no progress on stderr\n"
+  "  --no-autoload     DuckDB installs and loads no extension by itself\n"
+  "                    (default: on, unless $SP_AUTOLOAD_EXTENSIONS is off)\n";
 
 static void gensort_usage(FILE *f)
 {

@@ -13,10 +13,16 @@
 
 const char *sp_duck_version(void) { return duckdb_library_version(); }
 
+/* Atomic: sp_init may run on another thread than a helper opening DuckDB. */
+static _Atomic int autoload;
+
+void sp_duck_set_autoload(int on) { autoload = on != 0; }
+
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err)
 {
   duckdb_config cfg = NULL;
+  const char *extensions = autoload ? "true" : "false";
   char *open_err = NULL;
   char value[64];
   sp_status st = SP_OK;
@@ -32,8 +38,8 @@ sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
   }
   if (tmp_dir)
     duckdb_set_config(cfg, "temp_directory", tmp_dir);
-  duckdb_set_config(cfg, "autoinstall_known_extensions", "false");
-  duckdb_set_config(cfg, "autoload_known_extensions", "false");
+  duckdb_set_config(cfg, "autoinstall_known_extensions", extensions);
+  duckdb_set_config(cfg, "autoload_known_extensions", extensions);
   if (duckdb_open_ext(NULL, db, cfg, &open_err) == DuckDBError) {
     st = sp_error_set(err, SP_ESQL, "cannot open DuckDB: %s",
                       open_err ? open_err : "unknown error");

@@ -17,9 +17,17 @@
 /* The DuckDB library's version, e.g. "v1.4.4". Static. */
 const char *sp_duck_version(void);
 
+/* Whether the DuckDB databases this process opens from now on install and
+ * load DuckDB's known extensions when a query needs one (httpfs for an
+ * s3:// path): on (1) or off (0, until sp_init sets its session's choice).
+ * One setting per process, as sp_config.autoload_extensions says: the
+ * driver's short-lived databases are opened deep in helpers that know no
+ * session, and a worker process serves one session. */
+void sp_duck_set_autoload(int on);
+
 /* Opens an in-memory database for one process: threads and memory_limit
  * (bytes, 0 = DuckDB's default), spilling into tmp_dir (NULL = none),
- * extension auto-install and auto-load off (no network). */
+ * extension auto-install and auto-load as sp_duck_set_autoload last said. */
 sp_status sp_duck_open(int threads, int64_t memory_limit, const char *tmp_dir,
                        duckdb_database *db, sp_error **err);
 

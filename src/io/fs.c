@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE /* renameat2 */
 #include "io/fs.h"
+#include "io/remote.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -177,6 +178,12 @@ sp_status sp_check_output_dir(const char *path, sp_error **err)
   sp_status st;
   int has;
 
+  /* Outputs are published by rename on a file system: never to a URL, nor
+   * into a local "s3:" folder by mistake. */
+  if (sp_path_is_remote(path))
+    return sp_error_set(err, SP_EINVAL, "output folder %s is remote: "
+                        "smallpond writes to a file system path only; write "
+                        "there, then copy the files", path);
   if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
     return sp_error_set(err, SP_EINVAL, "output folder %s is a symbolic link "
                         "to nothing: %s", path, strerror(errno));

@@ -40,7 +40,7 @@ sp_status sp_check_creatable(const char *path, sp_error **err);
 /* Checks that path can take a job's output: it is an empty folder (or a
  * symbolic link to one), or it does not exist and could be created. Fails
  * naming path: SP_EEXIST when it has entries or is not a folder, SP_EINVAL
- * when it is a link to nothing. */
+ * when it is a link to nothing or remote (io/remote.h). */
 sp_status sp_check_output_dir(const char *path, sp_error **err);
 
 /* rename(2) that never replaces anything at to: -1 with errno EEXIST when

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "io/fs.h"
+#include "io/remote.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -150,7 +151,7 @@ sp_status sp_list_files(const char *const *patterns, size_t npatterns,
                         int recursive, sp_file_list *out, sp_error **err)
 {
   sp_status st = SP_OK;
-  size_t i, j, k;
+  size_t i, j;
 
   if (npatterns == 0)
     return sp_error_set(err, SP_EINVAL, "no input path given");
@@ -160,6 +161,11 @@ sp_status sp_list_files(const char *const *patterns, size_t npatterns,
 
     if (!patterns[i] || !*patterns[i]) {
       st = sp_error_set(err, SP_EINVAL, "empty input path");
+      break;
+    }
+    if (sp_path_is_remote(patterns[i])) {
+      st = sp_error_set(err, SP_EINTERNAL, "%s is remote: DuckDB lists it",
+                        patterns[i]);
       break;
     }
     if (recursive) {
@@ -187,16 +193,25 @@ sp_status sp_list_files(const char *const *patterns, size_t npatterns,
     sp_file_list_release(out);
     return st;
   }
-  qsort(out->items, out->len, sizeof(*out->items), file_info_cmp);
-  for (i = 0, k = 0; i < out->len; i++) {
-    if (k > 0 && strcmp(out->items[k - 1].path, out->items[i].path) == 0) {
-      sp_free(out->items[i].path);
+  sp_file_list_sort(out);
+  return SP_OK;
+}
+
+void sp_file_list_sort(sp_file_list *list)
+{
+  size_t i, k;
+
+  if (list->len == 0)
+    return;
+  qsort(list->items, list->len, sizeof(*list->items), file_info_cmp);
+  for (i = 0, k = 0; i < list->len; i++) {
+    if (k > 0 && strcmp(list->items[k - 1].path, list->items[i].path) == 0) {
+      sp_free(list->items[i].path);
       continue;
     }
-    out->items[k++] = out->items[i];
+    list->items[k++] = list->items[i];
   }
-  out->len = k;
-  return SP_OK;
+  list->len = k;
 }
 
 void sp_file_list_release(sp_file_list *list)

@@ -10,7 +10,7 @@
 #include "smallpond.h"
 
 typedef struct sp_file_info {
-  char *path;       /* absolute */
+  char *path;       /* absolute, or a URL (io/remote.h) */
   int64_t size;     /* bytes */
   int64_t mtime_ns; /* last modification, for task keys */
 } sp_file_info;
@@ -26,9 +26,14 @@ typedef struct sp_file_list {
  * any number of folders, zero included (one "**" per pattern; hidden files
  * and folders are skipped, as by *). An entry that matches nothing fails
  * with SP_ENOENT naming it; a folder, or a file whose path has * ? or [
- * (DuckDB would expand it again), fails with SP_EINVAL. */
+ * (DuckDB would expand it again), fails with SP_EINVAL. Local paths only:
+ * a remote one (io/remote.h) fails with SP_EINTERNAL, as DuckDB lists
+ * those (duck/files.h). */
 sp_status sp_list_files(const char *const *patterns, size_t npatterns,
                         int recursive, sp_file_list *out, sp_error **err);
+
+/* Sorts list by path and drops repeated paths. */
+void sp_file_list_sort(sp_file_list *list);
 
 void sp_file_list_release(sp_file_list *list);
 

@@ -12,7 +12,7 @@
 #include "smallpond.h"
 
 typedef struct sp_piece {
-  char *path;    /* absolute */
+  char *path;    /* absolute, or a URL (io/remote.h) */
   int64_t rows;  /* rows in the piece, -1 when unknown */
   int64_t begin; /* first row of a range; 0 for a whole file */
   int64_t end;   /* end of a range (exclusive), -1 for the whole file */

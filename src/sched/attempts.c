@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/remote.h"
 #include "util/buf.h"
 
 #define HEADER "key,node,kind,partition,worker,attempt,start,end,seconds," \
@@ -92,10 +93,11 @@ void sp_attempts_measure(const sp_dataset *ds, size_t n, int64_t *rows,
         *rows = -1;
       else
         *rows += p->rows;
-      /* A file smallpond wrote knows its size; the user's are asked. */
+      /* A file smallpond wrote knows its size; the user's are asked
+       * (remote ones are not: their bytes are not counted). */
       if (p->fingerprint.bytes > 0)
         *bytes += p->fingerprint.bytes;
-      else if (stat(p->path, &sb) == 0)
+      else if (!sp_path_is_remote(p->path) && stat(p->path, &sb) == 0)
         *bytes += (int64_t)sb.st_size;
     }
 }

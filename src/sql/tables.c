@@ -8,7 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "io/glob.h"
+#include "duck/files.h"
+#include "io/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -74,7 +75,8 @@ static int looks_like_path(const char *name)
 }
 
 /* *abs: path made absolute against the working folder, after checking that
- * the pattern matches a file (caller frees with sp_free). */
+ * the pattern matches a file (caller frees with sp_free). A remote path
+ * stays as it is, checked by DuckDB. */
 static sp_status absolute_pattern(const char *path, char **abs,
                                   sp_error **err)
 {
@@ -84,18 +86,20 @@ static sp_status absolute_pattern(const char *path, char **abs,
   sp_status st;
 
   *abs = NULL;
-  if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+  if (sp_path_is_remote(path))
+    sp_buf_puts(&b, path);
+  else if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
     return sp_error_set(err, SP_EIO, "cannot find the working folder for "
                         "%s", path);
-  if (path[0] == '/')
+  else if (path[0] == '/')
     sp_buf_puts(&b, path);
   else
     sp_buf_appendf(&b, "%s/%s", cwd, path[0] == '.' && path[1] == '/'
                                          ? path + 2 : path);
   if (sp_buf_oom(&b))
     return sp_error_oom(err);
-  st = sp_list_files((const char *const *)&b.data, 1,
-                     strstr(b.data, "**") != NULL, &files, err);
+  st = sp_duck_list_files(NULL, (const char *const *)&b.data, 1,
+                          strstr(b.data, "**") != NULL, &files, err);
   if (st != SP_OK)
     sp_error_prefix(err, "table '%s'", path);
   sp_file_list_release(&files);

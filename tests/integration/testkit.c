@@ -329,6 +329,7 @@ static sp_session *session(const char *root, int workers, const char *job_id,
   cfg.data_root = root;
   cfg.job_id = job_id;
   cfg.task_memory = (int64_t)512 << 20;
+  cfg.autoload_extensions = -1; /* nothing can be downloaded here */
   if (sp_init(&cfg, &s, &err) != SP_OK)
     fail_msg("sp_init: %s", sp_error_message(err));
   return s;
@@ -366,6 +367,7 @@ tk_fixture *tk_fixture_new(int64_t rows, int files, int keys,
   cfg.data_root = f->root;
   cfg.job_id = job_id;
   cfg.task_memory = (int64_t)512 << 20;
+  cfg.autoload_extensions = -1; /* nothing can be downloaded here */
   if (configure)
     configure(&cfg);
   if (sp_init(&cfg, &f->s, &err) != SP_OK) {

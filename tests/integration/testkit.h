@@ -77,8 +77,9 @@ int64_t tk_duck_i64(const char *sql);
  * test if it fails. */
 void tk_duck_exec(const char *sql);
 
-/* A session with `workers` workers, 512 MiB per task, under root; fails
- * the current test if it cannot start. */
+/* A session with `workers` workers, 512 MiB per task, extension
+ * autoloading off, under root; fails the current test if it cannot
+ * start. */
 sp_session *tk_session(const char *root, int workers, const char *job_id);
 
 /* tk_session with sp_config.keep_intermediate: a later session of the job
@@ -87,7 +88,8 @@ sp_session *tk_session_keeping(const char *root, int workers,
                                const char *job_id);
 
 /* What most integration tests share: a folder with tk_make_table's files,
- * and a session of 2 workers (512 MiB per task) on a data root inside. */
+ * and a session of 2 workers (512 MiB per task, extension autoloading
+ * off) on a data root inside. */
 typedef struct tk_fixture {
   char *dir;          /* the folder; removed by tk_fixture_free */
   char glob[4096];    /* <dir>/part-*.parquet */

@@ -43,10 +43,35 @@ static void test_parse_twice(void **state)
   assert_int_equal(r.cfg.workers, 2);
 }
 
+/* --no-autoload is a session option: every command that runs a job
+ * turns extension autoloading off with it, and leaves the default (0:
+ * the environment's, else on) without it. */
+static void test_no_autoload(void **state)
+{
+  char *run[] = {"run", "--no-autoload", "--read-parquet", "s3://b/*.parquet",
+                 "--count", NULL};
+  char *plain[] = {"run", "--read-parquet", "s3://b/*.parquet", "--count",
+                   NULL};
+  char *gen[] = {"gensort", "--records", "10", "--no-autoload", "out", NULL};
+  struct run_args a;
+  struct record_args r;
+
+  (void)state;
+  assert_int_equal(sp_cli_run_parse(ARGC(run), run, &a), SP_EXIT_OK);
+  assert_int_equal(a.cfg.autoload_extensions, -1);
+  sp_cli_run_free(&a);
+  assert_int_equal(sp_cli_run_parse(ARGC(plain), plain, &a), SP_EXIT_OK);
+  assert_int_equal(a.cfg.autoload_extensions, 0);
+  sp_cli_run_free(&a);
+  assert_int_equal(sp_cli_records_parse(ARGC(gen), gen, &r), SP_EXIT_OK);
+  assert_int_equal(r.cfg.autoload_extensions, -1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse_twice),
+    cmocka_unit_test(test_no_autoload),
   };
 
   /* --help prints the usage, which is not what is tested. */

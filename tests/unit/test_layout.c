@@ -1,7 +1,8 @@
 /*
  * test_layout.c - unit tests of src/io: the job folder layout (layout.h),
- * file system helpers (fs.h), JSON-lines files (jsonl.h) and input file
- * listing (glob.h), in a fresh temporary folder under /tmp.
+ * file system helpers (fs.h), JSON-lines files (jsonl.h), input file
+ * listing (glob.h) and which paths are remote (remote.h), in a fresh
+ * temporary folder under /tmp.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "io/glob.h"
 #include "io/jsonl.h"
 #include "io/layout.h"
+#include "io/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -804,6 +806,99 @@ static void test_list_files_recursive(void **state)
   sp_free(base);
 }
 
+/* remote.h: DuckDB's rule, a lower-case scheme prefix with "://". */
+static void test_remote_paths(void **state)
+{
+  static const struct {
+    const char *path, *extension;
+    int lists;
+  } cases[] = {
+    {"s3://bucket/x/*.parquet", "httpfs", 1},
+    {"s3a://bucket/x.parquet", "httpfs", 1},
+    {"s3n://bucket/x.parquet", "httpfs", 1},
+    {"r2://bucket/x.parquet", "httpfs", 1},
+    {"gs://bucket/x.parquet", "httpfs", 1},
+    {"gcs://bucket/x.parquet", "httpfs", 1},
+    {"hf://datasets/a/b/*.parquet", "httpfs", 1},
+    {"http://host/x.parquet", "httpfs", 0},
+    {"https://host/x.parquet?sig=a*b", "httpfs", 0},
+    {"az://container/x.parquet", "azure", 1},
+    {"azure://container/x.parquet", "azure", 1},
+    {"abfss://c@account.dfs.core.windows.net/x.parquet", "azure", 1},
+    /* Local: no scheme, another case, one slash, a ':' elsewhere. */
+    {"file.parquet", NULL, 0},
+    {"./a:b/x.parquet", NULL, 0},
+    {"a:b/x.parquet", NULL, 0},
+    {"/data/s3://x.parquet", NULL, 0},
+    {"S3://bucket/x.parquet", NULL, 0},
+    {"Https://host/x.parquet", NULL, 0},
+    {"s3:/bucket/x.parquet", NULL, 0},
+    {"s3:bucket", NULL, 0},
+    {"s3", NULL, 0},
+    {"ftp://host/x.parquet", NULL, 0},
+    {"file:///tmp/x.parquet", NULL, 0},
+    {"", NULL, 0},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *ext = sp_remote_extension(cases[i].path);
+    if (sp_path_is_remote(cases[i].path) != (cases[i].extension != NULL) ||
+        (ext == NULL) != (cases[i].extension == NULL) ||
+        (ext && strcmp(ext, cases[i].extension) != 0) ||
+        sp_remote_lists(cases[i].path) != cases[i].lists)
+      fail_msg("%s: remote %d, extension %s, lists %d", cases[i].path,
+               sp_path_is_remote(cases[i].path), ext ? ext : "(none)",
+               sp_remote_lists(cases[i].path));
+  }
+  assert_false(sp_path_is_remote(NULL));
+}
+
+/* glob.h: local paths only; a local folder whose name has a ':' (or is
+ * "s3:") lists as files always did. */
+static void test_list_files_local_only(void **state)
+{
+  const char *dir = *state;
+  const char *patterns[2] = {"s3://bucket/x/*.parquet", NULL};
+  char cwd[4096], *real = NULL, *want;
+  sp_file_list l = {0};
+  sp_error *err = NULL;
+
+  assert_int_equal(sp_list_files(patterns, 1, 0, &l, &err), SP_EINTERNAL);
+  assert_non_null(strstr(sp_error_message(err), patterns[0]));
+  assert_int_equal(l.len, 0);
+  sp_error_free(&err);
+
+  want = join(dir, "a:b");
+  assert_int_equal(sp_mkdir_p(want, NULL), SP_OK);
+  sp_free(want);
+  want = join(dir, "s3:/bucket");
+  assert_int_equal(sp_mkdir_p(want, NULL), SP_OK);
+  sp_free(want);
+  write_text(dir, "a:b/x.parquet", "xx");
+  write_text(dir, "s3:/bucket/y.parquet", "yyy");
+  assert_int_equal(sp_realpath(dir, &real, NULL), SP_OK);
+  assert_non_null(getcwd(cwd, sizeof(cwd)));
+  assert_int_equal(chdir(dir), 0);
+  patterns[0] = "./a:b/*.parquet";
+  patterns[1] = "s3:/bucket/y.parquet";
+  assert_int_equal(sp_list_files(patterns, 2, 0, &l, &err), SP_OK);
+  assert_int_equal(chdir(cwd), 0);
+  assert_null(err);
+  assert_int_equal(l.len, 2);
+  want = join(real, "a:b/x.parquet");
+  assert_string_equal(l.items[0].path, want);
+  assert_int_equal(l.items[0].size, 2);
+  sp_free(want);
+  want = join(real, "s3:/bucket/y.parquet");
+  assert_string_equal(l.items[1].path, want);
+  assert_int_equal(l.items[1].size, 3);
+  sp_free(want);
+  sp_file_list_release(&l);
+  sp_free(real);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -830,6 +925,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_jsonl_missing_file, setup_tmpdir,
                                     teardown_tmpdir),
     cmocka_unit_test_setup_teardown(test_list_files, setup_tmpdir,
+                                    teardown_tmpdir),
+    cmocka_unit_test(test_remote_paths),
+    cmocka_unit_test_setup_teardown(test_list_files_local_only, setup_tmpdir,
                                     teardown_tmpdir),
     cmocka_unit_test_setup_teardown(test_list_files_errors, setup_tmpdir,
                                     teardown_tmpdir),
