@@ -340,7 +340,7 @@ static void put_head(const sp_report *r, int64_t now_ms, sp_buf *b)
 }
 
 /* Node geometry of the graph. */
-enum { NODE_W = 230, NODE_H = 58, GAP_X = 70, GAP_Y = 18, PAD = 16 };
+enum { NODE_W = 210, NODE_H = 58, GAP_X = 50, GAP_Y = 18, PAD = 16 };
 
 static void put_graph(const sp_report *r, const stages *s, sp_buf *b)
 {
@@ -405,7 +405,7 @@ static void put_graph(const sp_report *r, const stages *s, sp_buf *b)
     sp_buf_appendf(b, "</tspan> &middot; %d partition%s</text>"
                    "<text class=\"sub\" x=\"%d\" y=\"%d\">", n->partitions,
                    n->partitions == 1 ? "" : "s", x + 14, y + 33);
-    put_text_max(b, n->detail, 34);
+    put_text_max(b, n->detail, 30);
     sp_buf_appendf(b, "</text><text class=\"sub\" x=\"%d\" y=\"%d\">%zu "
                    "of %zu tasks done, %zu attempts</text></g>", x + 14,
                    y + 49, g->done, n->tasks, g->attempts);

@@ -1,12 +1,12 @@
 #!/bin/sh
 # report.sh BUILD_DIR OUT_DIR: `smallpond report` as a user sees it. Runs
-# a SQL query with a join and a GROUP BY on generated data, with injected
-# failures (retries) and a slow task (a speculative duplicate, whose loser
-# is "lost"), writes its report and renders it in headless Chromium. The
+# a pipeline of several stages on generated rows, with injected failures
+# (retries) and slow tasks (speculative duplicates, whose losers are
+# "lost"), writes its report and renders it in headless Chromium. The
 # rendered page must have one timeline bar per row of log/tasks.csv (as
 # many of each outcome), one graph node per node of plan.json, nothing
 # fetched from anywhere; the screenshot stays in OUT_DIR/report.png. Then
-# bad input: a folder that is not a job, a tasks.csv with garbage rows (left
+# a failed job, and bad input: a folder that is not a job, a tasks.csv with garbage rows (left
 # out and counted), a plan.json of an older version (an error, nothing
 # written). Exits 77 (skipped) when there is no Chromium.
 set -eu
@@ -40,24 +40,25 @@ render() {
 # How many times the pattern $1 occurs in the file $2.
 occurs() { grep -o "$1" "$2" | wc -l | tr -d ' '; }
 
-"$sp" run --workers 2 --quiet --from-sql \
-  "SELECT i AS order_id, i % 500 AS customer_id,
-          (hash(i) % 10000) / 100.0 AS amount FROM range(200000) t(i)" \
-  --repartition 4 --by-rows --write-parquet "$tmp/orders" >/dev/null
-"$sp" run --workers 1 --quiet --from-sql \
-  "SELECT i AS customer_id, 'region_' || (i % 7) AS region
-   FROM range(500) t(i)" --write-parquet "$tmp/customers" >/dev/null
-
-# Injected faults are placed by a hash of the task: the same every run.
-SP_FAULT_INJECTION=0.1 SP_FAULT_SLOW=2:3000 \
-  "$sp" sql --quiet --workers 3 --job-id q --partitions 4 \
-  --broadcast-mib 0 \
-  --table orders="$tmp/orders/*.parquet" \
-  --table customers="$tmp/customers/*.parquet" \
-  "SELECT c.region, count(*) AS n, sum(o.amount) AS total
-   FROM orders o JOIN customers c ON o.customer_id = c.customer_id
-   GROUP BY c.region ORDER BY c.region" >"$tmp/sql.out" ||
-  fail "the query failed: $(cat "$tmp/sql.out")"
+# A pipeline of several stages over generated rows. Its task keys hash
+# only its definition, so the injected faults (placed by a hash of key and
+# attempt) are the same on every machine: at 35% three attempts are
+# retried and the job succeeds, at 60% a task fails four times and so does
+# the job. The slow first attempts of partition 1 get speculative
+# duplicates, and the slow ones are then "lost".
+pipeline() {
+  "$sp" run --quiet --workers 3 --job-id "$1" --from-sql \
+    "SELECT i AS order_id, 'region_' || (i % 500 % 7) AS region,
+            (hash(i) % 10000) / 100.0 AS amount FROM range(200000) t(i)" \
+    --repartition 4 --by-rows \
+    --sql 'SELECT region, count(*) AS n, sum(amount) AS total
+           FROM {0} GROUP BY region' \
+    --repartition 3 --hash-by region \
+    --sql 'SELECT region, sum(n) AS n, sum(total) AS total
+           FROM {0} GROUP BY region ORDER BY region' --take-all
+}
+SP_FAULT_INJECTION=0.35 SP_FAULT_SLOW=1:3000 pipeline q >"$tmp/run.out" 2>&1 ||
+  fail "the job failed: $(cat "$tmp/run.out")"
 job="$SP_DATA_ROOT/q"
 csv="$job/log/tasks.csv"
 grep -q ',retry,' "$csv" || fail "no retried attempt in $csv: nothing to mark"
@@ -97,8 +98,23 @@ render --window-size=1400,1400 --screenshot="$out/report.png" \
   "file://$out/report.html" >/dev/null
 [ -s "$out/report.png" ] || fail "no screenshot"
 
+# A failed job is reported as well, its failed attempt marked.
+if SP_FAULT_INJECTION=0.6 pipeline failing >"$tmp/run.out" 2>&1; then
+  fail "the job meant to fail succeeded"
+fi
+"$sp" report failing -o "$tmp/failing.html" >/dev/null ||
+  fail "report on a failed job failed"
+fcsv="$SP_DATA_ROOT/failing/log/tasks.csv"
+[ "$(occurs 'class="attempt[ "]' "$tmp/failing.html")" -eq \
+  "$(($(wc -l <"$fcsv") - 1))" ] || fail "failed job: a bar per row"
+[ "$(occurs 'class="attempt failed' "$tmp/failing.html")" -eq \
+  "$(occurs ',failed,' "$fcsv")" ] && grep -q ',failed,' "$fcsv" ||
+  fail "failed job: its failed attempt is not marked"
+grep -q 'state: <b>failure</b>' "$tmp/failing.html" ||
+  fail "failed job: its state is not said"
+
 # Not a job: said so, nothing written.
-if "$sp" report "$tmp/orders" -o "$tmp/no.html" 2>"$tmp/err"; then
+if "$sp" report "$tmp" -o "$tmp/no.html" 2>"$tmp/err"; then
   fail "report on a folder that is not a job succeeded"
 fi
 grep -q "not a smallpond job folder" "$tmp/err" || fail "$(cat "$tmp/err")"
