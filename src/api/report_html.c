@@ -29,19 +29,13 @@ static const char *colour_of(int node)
   return node > 0 ? palette[(node - 1) % 10] : "#8c8c8c";
 }
 
-/* Appends the first max bytes of s (all with max 0) as HTML text, safe
- * in an element and in a quoted attribute; a cut is made between UTF-8
- * characters and marked with an ellipsis. Control characters become
+/* Appends n bytes of s as HTML text, safe in an element and in a quoted
+ * attribute: the one escaping of the page. Control characters become
  * spaces. */
-static void put_text_max(sp_buf *b, const char *s, size_t max)
+static void put_text_n(sp_buf *b, const char *s, size_t n)
 {
-  size_t n = strlen(s), i;
+  size_t i;
 
-  if (max && n > max) {
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-      max--;
-    n = max;
-  }
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
@@ -53,8 +47,22 @@ static void put_text_max(sp_buf *b, const char *s, size_t max)
     default: sp_buf_putc(b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
     }
   }
-  if (n < strlen(s))
-    sp_buf_puts(b, "\xe2\x80\xa6");
+}
+
+/* The first max bytes of s (all with max 0) as HTML text; a cut is made
+ * between UTF-8 characters and marked with an ellipsis. */
+static void put_text_max(sp_buf *b, const char *s, size_t max)
+{
+  size_t n = strlen(s);
+
+  if (!max || n <= max) {
+    put_text_n(b, s, n);
+    return;
+  }
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+    max--;
+  put_text_n(b, s, max);
+  sp_buf_puts(b, "\xe2\x80\xa6");
 }
 
 static void put_text(sp_buf *b, const char *s)
@@ -284,6 +292,19 @@ static const char svg_defs[] =
     "refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
     "<path d=\"M0 0L10 5L0 10z\" fill=\"#888\"/></marker></defs>";
 
+/* The job's id: the last name of its folder's path. */
+static void put_job_id(sp_buf *b, const char *dir)
+{
+  size_t n = strlen(dir);
+  const char *name;
+
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  for (name = dir + n; name > dir && name[-1] != '/'; name--)
+    ;
+  put_text_n(b, name, (size_t)(dir + n - name));
+}
+
 static void put_head(const sp_report *r, int64_t now_ms, sp_buf *b)
 {
   int64_t first = 0, last = 0;
@@ -304,8 +325,10 @@ static void put_head(const sp_report *r, int64_t now_ms, sp_buf *b)
   sp_buf_appendf(b, "</title><style>%s</style></head><body>\n"
                  "<svg width=\"0\" height=\"0\" style=\"position:absolute\">"
                  "%s</svg>\n<h1>Job ", css, svg_defs);
+  put_job_id(b, r->job);
+  sp_buf_puts(b, "</h1>\n<p class=\"meta\">folder ");
   put_text(b, r->job);
-  sp_buf_puts(b, "</h1>\n<p class=\"meta\">state: <b>");
+  sp_buf_puts(b, " &middot; state: <b>");
   put_text(b, r->state);
   sp_buf_puts(b, "</b>");
   if (r->nattempts) {
