@@ -99,28 +99,31 @@ static sp_status read_node(sp_report *r, size_t i, const json_t *o,
   char what[96];
   size_t j;
 
-  snprintf(what, sizeof(what), "its node %zu lacks ", i);
-  if (!json_is_object(o) || get_int(o, "id", 1, &n->id) != 0)
-    return old_plan(named, plan, strcat(what, "an id"), err);
-  snprintf(what, sizeof(what), "node #%d ", n->id);
+  if (!json_is_object(o) || get_int(o, "id", 1, &n->id) != 0) {
+    snprintf(what, sizeof(what), "its node %zu has no id", i);
+    return old_plan(named, plan, what, err);
+  }
   if (!kind || get_int(o, "partitions", 0, &n->partitions) != 0 ||
-      !json_is_array(ins))
-    return old_plan(named, plan, strcat(what, "lacks its kind, partitions "
-                                              "or inputs"), err);
+      !json_is_array(ins)) {
+    snprintf(what, sizeof(what), "node #%d lacks its kind, partitions or "
+             "inputs", n->id);
+    return old_plan(named, plan, what, err);
+  }
   if (node_index(r->nodes, i, n->id) >= 0)
     return sp_error_set(err, SP_EINVAL, "%s: node #%d appears twice", named,
                         n->id);
-  if (!(n->kind = sp_strdup(kind)) || !(n->detail = node_detail(o, n->partitions)) ||
+  if (!(n->kind = sp_strdup(kind)) ||
+      !(n->detail = node_detail(o, n->partitions)) ||
       !(n->inputs = sp_calloc(json_array_size(ins) + 1, sizeof(int))))
     return sp_error_oom(err);
   for (j = 0; j < json_array_size(ins); j++) {
-    int id = 0;
-    long at;
     const json_t *in = json_array_get(ins, j);
+    json_int_t id = json_integer_value(in);
+    long at = -1;
     /* Nodes come after their inputs: the graph is drawn in one pass. */
-    if (!json_is_integer(in) || json_integer_value(in) < 1 ||
-        json_integer_value(in) > INT_MAX ||
-        (at = node_index(r->nodes, i, id = (int)json_integer_value(in))) < 0)
+    if (json_is_integer(in) && id >= 1 && id <= INT_MAX)
+      at = node_index(r->nodes, i, (int)id);
+    if (at < 0)
       return sp_error_set(err, SP_EINVAL, "%s: an input of node #%d is not "
                           "a node before it", named, n->id);
     n->inputs[n->ninputs++] = (int)at;
