@@ -901,6 +901,24 @@ SP_API sp_status sp_job_print_status_of(const char *data_root,
                                         const char *job, FILE *out,
                                         sp_error **err);
 
+/* Writes the report of job (a job folder's path, or a job id under
+ * data_root, NULL as above) to html_path as one self-contained HTML page
+ * (inline CSS and SVG; no script, nothing fetched): the plan as a graph,
+ * a timeline of every task attempt that ended, per worker, coloured by
+ * step, with retried, failed, lost and speculative attempts marked, a
+ * table per step (tasks, attempts, rows, bytes, duration percentiles,
+ * the slowest task) and the errors of failed attempts. Reads the job's
+ * plan.json and log/tasks.csv only, so it works while the job runs (its
+ * attempts still out are not shown), after it failed and after it
+ * finished. A row of tasks.csv that cannot be read is left out and
+ * counted on the page. The page is written beside html_path and renamed
+ * into place: a failure leaves nothing half-written. Fails with SP_ENOENT
+ * naming job when it is not a job folder, SP_EINVAL naming the file and
+ * the version that wrote it when plan.json or tasks.csv is not of this
+ * version's format, SP_EIO when html_path cannot be written. */
+SP_API sp_status sp_job_report(const char *data_root, const char *job,
+                               const char *html_path, sp_error **err);
+
 /* Prints one line per job under data_root (NULL as above), oldest first:
  * its id, state (running, success, failure, stopped: its driver died, or
  * new), when it started, how long it ran (to its last status change, or

@@ -11,6 +11,9 @@ packages="$packages tmux"
 # clang and its runtime build the libFuzzer harnesses of tests/fuzz (make
 # test runs them briefly, make fuzz for longer).
 packages="$packages clang libclang-rt-14-dev"
+# Headless Chromium renders `smallpond report`'s page in its test
+# (tests/report/report.sh), which is skipped without it.
+packages="$packages chromium"
 # npm brings DuckDB (scripts/fetch-duckdb.sh); only install it when absent, as
 # a machine may have its own Node.js that Debian's npm would conflict with.
 command -v npm >/dev/null 2>&1 || packages="$packages npm"

@@ -165,30 +165,45 @@ out:
   return st;
 }
 
+sp_status sp_job_dir_of(const char *data_root, const char *job, sp_buf *dir,
+                        sp_error **err)
+{
+  char marker[4096];
+  struct stat sb;
+  sp_status st = SP_OK;
+  int named = strchr(job, '/') || (stat(job, &sb) == 0 && S_ISDIR(sb.st_mode));
+
+  /* A folder, named as such; else an id (no '/') under the data root. */
+  if (named)
+    sp_buf_puts(dir, job);
+  else if ((st = sp_data_root(data_root, dir, err)) == SP_OK)
+    sp_buf_appendf(dir, "/%s", job);
+  if (st != SP_OK)
+    return st;
+  if (sp_buf_oom(dir))
+    return sp_error_oom(err);
+  snprintf(marker, sizeof(marker), "%s/.smallpond-job", dir->data);
+  if (access(marker, F_OK) == 0)
+    return SP_OK;
+  if (named)
+    return sp_error_set(err, SP_ENOENT, "%s is not a smallpond job folder "
+                        "(no .smallpond-job in it)", job);
+  return sp_error_set(err, SP_ENOENT, "no job %s: neither a job folder nor "
+                      "a job id under the data root %.*s", job,
+                      (int)(dir->len - strlen(job) - 1), dir->data);
+}
+
 sp_status sp_job_print_status_of(const char *data_root, const char *job,
                                  FILE *out, sp_error **err)
 {
   sp_buf dir = SP_BUF_INIT;
-  struct stat sb;
   sp_status st;
 
   if (!job || !out)
     return sp_error_set(err, SP_EINVAL, "sp_job_print_status_of: %s is NULL",
                         !job ? "job" : "out");
-  /* A folder, named as such; else an id (no '/') under the data root. */
-  if (strchr(job, '/') || (stat(job, &sb) == 0 && S_ISDIR(sb.st_mode)))
-    return sp_job_print_status(job, out, err);
-  if ((st = sp_data_root(data_root, &dir, err)) == SP_OK) {
-    sp_buf_appendf(&dir, "/%s", job);
-    st = sp_buf_oom(&dir) ? sp_error_oom(err)
-                          : sp_job_print_status(dir.data, out, err);
-    if (st == SP_ENOENT && err) {
-      sp_error_free(err);
-      sp_error_set(err, SP_ENOENT, "no job %s: neither a job folder nor a "
-                   "job id under the data root %.*s", job,
-                   (int)(dir.len - strlen(job) - 1), dir.data);
-    }
-  }
+  if ((st = sp_job_dir_of(data_root, job, &dir, err)) == SP_OK)
+    st = sp_job_print_status(dir.data, out, err);
   sp_buf_release(&dir);
   return st;
 }
@@ -208,11 +223,7 @@ static int by_start(const void *a, const void *b)
                                   : strcmp(x->id, y->id);
 }
 
-/* The job in dir: its state (running while a driver holds its lock;
- * success or failure from its status file; stopped when that says running
- * and no driver does; new), and when it ended (its status file's last
- * change; now while it runs). */
-static void job_state(const char *dir, char *state, size_t len, time_t *end)
+void sp_job_state(const char *dir, char *state, size_t len, time_t *end)
 {
   sp_buf file = SP_BUF_INIT;
   struct stat sb;
@@ -269,7 +280,7 @@ static void print_job(const char *dir, const job_line *j, FILE *out)
   char state[64], when[32];
   time_t end;
 
-  job_state(dir, state, sizeof(state), &end);
+  sp_job_state(dir, state, sizeof(state), &end);
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&j->started));
   last_output(dir, &output);
   fprintf(out, "%-24s %-8s %s %9lld %10.1f MiB  %s\n", j->id, state, when,
@@ -382,7 +393,7 @@ sp_status sp_jobs_gc(const char *data_root, int64_t older_than_s,
       st = sp_error_oom(err);
       break;
     }
-    job_state(dir.data, state, sizeof(state), &end);
+    sp_job_state(dir.data, state, sizeof(state), &end);
     /* A failed or stopped job resumes from what it left: kept unless
      * asked; a running one, never (its lock decides, below). */
     if (strcmp(state, "running") == 0 ||

@@ -16,6 +16,7 @@ int sp_cmd_run(int argc, char **argv);
 int sp_cmd_status(int argc, char **argv);
 int sp_cmd_jobs(int argc, char **argv);
 int sp_cmd_gc(int argc, char **argv);
+int sp_cmd_report(int argc, char **argv);
 int sp_cmd_sql(int argc, char **argv);
 /* gensort and valsort: argv[0] says which. */
 int sp_cmd_records(int argc, char **argv);

@@ -23,6 +23,8 @@ static void usage(FILE *f)
         "  status   a job's state and progress: smallpond status JOB\n"
         "  jobs     the jobs under the data root\n"
         "  gc       remove what old jobs left\n"
+        "  report   a job's report as one HTML file: its plan, a timeline\n"
+        "           of its task attempts, a table per step\n"
         "  gensort  make sort-benchmark records (100 bytes, 10-byte keys)\n"
         "  valsort  check that records are sorted and complete\n"
         "\n"
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
     return sp_cmd_jobs(argc - 1, argv + 1);
   if (strcmp(argv[1], "gc") == 0)
     return sp_cmd_gc(argc - 1, argv + 1);
+  if (strcmp(argv[1], "report") == 0)
+    return sp_cmd_report(argc - 1, argv + 1);
   if (strcmp(argv[1], "gensort") == 0 || strcmp(argv[1], "valsort") == 0)
     return sp_cmd_records(argc - 1, argv + 1);
   fprintf(stderr, "smallpond: unknown command '%s'\n\n", argv[1]);

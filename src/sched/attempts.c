@@ -14,16 +14,13 @@
 #include "io/remote.h"
 #include "util/buf.h"
 
-#define HEADER "key,node,kind,partition,worker,attempt,start,end,seconds," \
-               "rows_in,bytes_in,rows_out,bytes_out,status,error\n"
-
 int sp_attempts_open(const char *path)
 {
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   struct stat sb;
 
   if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size == 0 &&
-      write(fd, HEADER, strlen(HEADER)) < 0) {
+      write(fd, SP_ATTEMPTS_HEADER, strlen(SP_ATTEMPTS_HEADER)) < 0) {
     close(fd);
     return -1;
   }

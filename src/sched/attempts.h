@@ -9,17 +9,24 @@
 
 #include "plan/dataset.h"
 
+/* The file's first line. Its columns are what a reader (smallpond report)
+ * checks to know the file is of this version's format: times are UTC,
+ * 2026-12-02T14:19:43.734Z; counts -1 when unknown; the error quoted. */
+#define SP_ATTEMPTS_HEADER                                                 \
+  "key,node,kind,partition,worker,attempt,start,end,seconds,rows_in,"      \
+  "bytes_in,rows_out,bytes_out,status,error\n"
+
 typedef struct sp_attempt_row {
   const char *key;
   int node;               /* the node's id, 0 for none */
   const char *kind;       /* "sql", "shuffle", ... */
   int partition;
   int worker;             /* 0: the driver */
-  int attempt;
+  int attempt;            /* 0 for the first */
   int64_t start_ms, end_ms; /* wall clock, ms since the epoch */
   int64_t rows_in, bytes_in;   /* -1 when unknown */
   int64_t rows_out, bytes_out;
-  const char *status;     /* "ok", "retry" or "failed" */
+  const char *status;     /* "ok", "retry", "failed" or "lost" */
   const char *error;      /* NULL when it succeeded */
 } sp_attempt_row;
 
