@@ -364,8 +364,20 @@ typedef struct sp_config {
   int autoload_extensions;
 } sp_config;
 
-/* Fills *cfg with the defaults described in sp_config. */
-SP_API void sp_config_init(sp_config *cfg);
+/* Compatibility. sp_config and the option structs (sp_read_options,
+ * sp_node_options, sp_repartition_options, sp_sql_options) only ever grow
+ * by appended fields, whose zero is their default. A program built
+ * against an older header keeps working with a newer library of the same
+ * major version: sp_config_init and sp_init are macros that pass the
+ * header's SP_VERSION_NUMBER, and the session reads every struct its
+ * program passes as that header declared it. Call them as functions.
+ * Bindings that cannot use C macros call sp_config_init_abi and
+ * sp_init_abi with the version of the header they were written for. */
+
+/* Fills *cfg with the defaults described in sp_config, as the header of
+ * version header_version declared it. */
+SP_API void sp_config_init_abi(sp_config *cfg, int header_version);
+#define sp_config_init(cfg) sp_config_init_abi((cfg), SP_VERSION_NUMBER)
 
 /* CONSTRUCTOR. Starts a session: creates or reopens the job folder
  * <data_root>/<job_id>/, locks it, forks the worker processes and waits
@@ -387,9 +399,14 @@ SP_API void sp_config_init(sp_config *cfg);
  * cannot start tells rank 0, which fails sp_init; one that breaks off
  * mid-job aborts the MPI job (rerun to resume). So code before sp_init
  * runs on every rank, code after it on rank 0 only. A program runs one
- * session per mpirun. */
-SP_API sp_status sp_init(const sp_config *cfg, sp_session **out,
-                         sp_error **err);
+ * session per mpirun.
+ *
+ * Fails with SP_EINVAL when the program was built against a header this
+ * library cannot serve (a newer one, or another major version). */
+SP_API sp_status sp_init_abi(const sp_config *cfg, sp_session **out,
+                             sp_error **err, int header_version);
+#define sp_init(cfg, out, err)                                              \
+  sp_init_abi((cfg), (out), (err), SP_VERSION_NUMBER)
 
 /* The session's job id. Borrowed: valid until sp_close. */
 SP_API const char *sp_session_job_id(const sp_session *s);

@@ -9,6 +9,7 @@
 #include "sched/job.h"
 #include "sql/tables.h"
 #include "smallpond.h"
+#include "util/abi.h"
 
 struct sp_df {
   sp_session *session;
@@ -21,6 +22,7 @@ struct sp_df {
 };
 
 struct sp_session {
+  int abi;         /* the SP_VERSION_NUMBER its program was built with */
   sp_job job;
   sp_plan plan;    /* every node built in this session */
   sp_graph graph;  /* every task planned in this session */
@@ -41,6 +43,23 @@ struct sp_session {
   sp_event_fn on_event;   /* sp_config.on_event */
   void *on_event_arg;
 };
+
+/* The options struct opt (of type `which`) that s's program passed, as
+ * this library's struct: copied into local (a variable of that type), or
+ * NULL for NULL. Every public function reads its options through this,
+ * once, as a program built against an older header passes a smaller
+ * struct (util/abi.h); internal callers pass this library's struct to
+ * internal functions. */
+#define SP_API_OPTIONS(s, which, opt, local)                                \
+  sp_abi_copy((s)->abi, (which), (opt), &(local), sizeof(local))
+
+/* The Parquet, CSV or JSON source behind sp_read_parquet, sp_read_csv and
+ * sp_read_json (what names the caller in messages), with this library's
+ * opt. */
+sp_status sp_df_read(sp_session *s, const char *what, const char *format,
+                     const char *const *paths, size_t npaths,
+                     const sp_read_options *opt, sp_df **out,
+                     sp_error **err);
 
 /* Frees p (with sp_free) when the session closes; on failure frees it now
  * and returns SP_ENOMEM. */

@@ -229,9 +229,10 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
                                 const sp_node_options *opt, sp_df **out,
                                 sp_error **err)
 {
-  sp_node_options step = {0};
+  sp_node_options step;
   sp_node *node;
   sp_status st;
+  int hive;
 
   if (!df || !dir || !*dir || !out)
     return sp_error_set(err, SP_EINVAL, "sp_write_parquet: %s",
@@ -239,15 +240,17 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
                         : !dir ? "dir is NULL"
                         : !*dir ? "dir is empty"
                                : "out is NULL");
-  if (opt && opt->hive && df->node->ndims == 0)
+  /* The step that writes the files takes the Parquet settings; the hive
+   * folders are the publishing's. */
+  SP_API_OPTIONS(df->session, SP_ABI_NODE_OPTIONS, opt, step);
+  hive = step.hive != 0;
+  step.hive = 0;
+  if (hive && df->node->ndims == 0)
     return sp_error_set(err, SP_EINVAL, "write_parquet: hive folders need a "
                         "partitioned DataFrame; repartition it first");
   /* Fail before the job runs, not after. */
   if ((st = sp_check_output_dir(dir, err)) != SP_OK)
     return st;
-  if (opt)
-    step = *opt;
-  step.hive = 0;
   node = df->node;
   /* Sources, splits and shuffles: files that are the user's, or that lack
    * the partition's metadata; write files of our own. Also when the
@@ -264,7 +267,7 @@ sp_status sp_write_parquet_lazy(sp_df *df, const char *dir,
     return st;
   if ((st = sp_df_new(df->session, node, out, err)) != SP_OK)
     return st;
-  (*out)->publish_hive = opt && opt->hive;
+  (*out)->publish_hive = hive;
   if (!((*out)->publish_dir = sp_strdup(dir)))
     return sp_error_oom(err);
   return SP_OK;

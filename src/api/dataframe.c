@@ -250,10 +250,9 @@ static sp_status add_union_schema(json_t *spec, const sp_file_list *files,
                                                      : SP_OK;
 }
 
-static sp_status read_files(sp_session *s, const char *what,
-                            const char *format, const char *const *paths,
-                            size_t npaths, const sp_read_options *opt,
-                            sp_df **out, sp_error **err)
+sp_status sp_df_read(sp_session *s, const char *what, const char *format,
+                     const char *const *paths, size_t npaths,
+                     const sp_read_options *opt, sp_df **out, sp_error **err)
 {
   sp_file_list files = {0};
   sp_node *node;
@@ -359,6 +358,19 @@ out:
   return st;
 }
 
+/* A public read: the program's options as this library's. */
+static sp_status read_files(sp_session *s, const char *what,
+                            const char *format, const char *const *paths,
+                            size_t npaths, const sp_read_options *opt,
+                            sp_df **out, sp_error **err)
+{
+  sp_read_options mine;
+
+  if (s)
+    opt = SP_API_OPTIONS(s, SP_ABI_READ_OPTIONS, opt, mine);
+  return sp_df_read(s, what, format, paths, npaths, opt, out, err);
+}
+
 sp_status sp_read_parquet(sp_session *s, const char *const *paths,
                           size_t npaths, const sp_read_options *opt,
                           sp_df **out, sp_error **err)
@@ -385,12 +397,18 @@ sp_status sp_repartition(sp_df *df, int npartitions,
                          sp_error **err)
 {
   sp_split_spec spec = {.kind = SP_SPLIT_FILES};
+  sp_repartition_options mine;
+  sp_node_options step;
   sp_node *node;
   sp_status st;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "sp_repartition: %s is NULL",
                         !df ? "df" : "out");
+  if ((opt = SP_API_OPTIONS(df->session, SP_ABI_REPARTITION_OPTIONS, opt,
+                            mine)) && opt->node)
+    mine.node = SP_API_OPTIONS(df->session, SP_ABI_NODE_OPTIONS, opt->node,
+                               step);
   if (opt && opt->nhash_by && !opt->hash_by)
     return sp_error_set(err, SP_EINVAL, "sp_repartition: opt->nhash_by is "
                         "%zu but opt->hash_by is NULL", opt->nhash_by);
@@ -489,6 +507,7 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
                          sp_error **err)
 {
   sp_node *nodes[64], *node;
+  sp_node_options mine;
   char *final = NULL;
   sp_status st;
   size_t i;
@@ -496,6 +515,7 @@ sp_status sp_partial_sql(sp_session *s, const char *query,
   if (!s || !query || !out)
     return sp_error_set(err, SP_EINVAL, "sp_partial_sql: %s is NULL",
                         !s ? "s" : !query ? "query" : "out");
+  opt = SP_API_OPTIONS(s, SP_ABI_NODE_OPTIONS, opt, mine);
   if (ninputs && !inputs)
     return sp_error_set(err, SP_EINVAL, "sp_partial_sql: ninputs is %zu but "
                         "inputs is NULL", ninputs);

@@ -27,9 +27,14 @@ const char *sp_duckdb_version(void) { return sp_duck_version(); }
 
 int sp_has_mpi(void) { return sp_mpi_available(); }
 
-void sp_config_init(sp_config *cfg)
+void sp_config_init_abi(sp_config *cfg, int header_version)
 {
-  memset(cfg, 0, sizeof(*cfg));
+  size_t size = sp_abi_size(header_version, SP_ABI_CONFIG);
+
+  /* Every default is a zero; an unknown header gets none here and fails
+   * in sp_init_abi. */
+  if (cfg)
+    memset(cfg, 0, size < sizeof(*cfg) ? size : sizeof(*cfg));
 }
 
 static int online_cpus(void)
@@ -253,9 +258,10 @@ static void session_event(const sp_event *ev, void *arg)
     s->on_event(ev, s->on_event_arg);
 }
 
-sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
+sp_status sp_init_abi(const sp_config *cfg, sp_session **out, sp_error **err,
+                      int header_version)
 {
-  sp_config defaults;
+  sp_config mine;
   sp_job_config jc;
   sp_buf root = SP_BUF_INIT;
   sp_session *s;
@@ -266,10 +272,12 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
   if (!out)
     return sp_error_set(err, SP_EINVAL, "sp_init: out is NULL");
   *out = NULL;
-  if (!cfg) {
-    sp_config_init(&defaults);
-    cfg = &defaults;
+  if ((st = sp_abi_check(header_version, err)) != SP_OK) {
+    sp_error_prefix(err, "sp_init");
+    return st;
   }
+  sp_abi_copy(header_version, SP_ABI_CONFIG, cfg, &mine, sizeof(mine));
+  cfg = &mine;
   if (cfg->workers < 0 || cfg->task_threads < 0 || cfg->task_memory < 0 ||
       cfg->max_attempts < 0 || cfg->task_timeout_ms < 0)
     return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads, "
@@ -302,6 +310,7 @@ sp_status sp_init(const sp_config *cfg, sp_session **out, sp_error **err)
     sp_buf_release(&root);
     return sp_error_oom(err);
   }
+  s->abi = header_version;
   if ((st = copy_batch_functions(s, cfg, err)) != SP_OK) {
     sp_buf_release(&root);
     free_batch_functions(s);

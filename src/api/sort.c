@@ -65,7 +65,8 @@ out:
 sp_status sp_sort(sp_df *df, const char *order, int npartitions,
                   const sp_node_options *opt, sp_df **out, sp_error **err)
 {
-  sp_repartition_options ropt = {.range_by = order, .node = opt};
+  sp_repartition_options ropt = {.range_by = order};
+  sp_node_options mine;
   sp_order parsed;
   sp_buf sql = SP_BUF_INIT, tmp = SP_BUF_INIT;
   sp_node *ranged = NULL, *sorted = NULL;
@@ -73,6 +74,8 @@ sp_status sp_sort(sp_df *df, const char *order, int npartitions,
 
   if (!df || !out || !order)
     return sp_error_set(err, SP_EINVAL, "sort: missing argument");
+  ropt.node = opt = SP_API_OPTIONS(df->session, SP_ABI_NODE_OPTIONS, opt,
+                                   mine);
   if ((st = sp_order_parse(order, &parsed, err)) != SP_OK) {
     sp_error_prefix(err, "sort");
     return st;

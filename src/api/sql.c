@@ -140,10 +140,12 @@ static sp_status read_files(sp_session *s, duckdb_connection con,
   if (strcmp(format, "parquet") != 0) {
     opt.detect = 1;
     return strcmp(format, "csv") == 0
-               ? sp_read_csv(s, &pattern, 1, &opt, df, err)
-               : sp_read_json(s, &pattern, 1, &opt, df, err);
+               ? sp_df_read(s, "read_csv", "csv", &pattern, 1, &opt, df, err)
+               : sp_df_read(s, "read_json", "json", &pattern, 1, &opt, df,
+                            err);
   }
-  if ((st = sp_read_parquet(s, &pattern, 1, NULL, df, err)) != SP_OK)
+  if ((st = sp_df_read(s, "read_parquet", "parquet", &pattern, 1, NULL, df,
+                       err)) != SP_OK)
     return st;
   n = (*df)->node->files.len;
   if (!(paths = sp_calloc(n ? n : 1, sizeof(*paths))))
@@ -157,7 +159,8 @@ static sp_status read_files(sp_session *s, duckdb_connection con,
       sp_hash_layout_read(layout, (char **)&opt.partitioned_by,
                           &opt.npartitions) == 0 &&
       strcmp(opt.partitioned_by, SP_DEFAULT_DIMENSION) == 0)
-    st = sp_read_parquet(s, &pattern, 1, &opt, df, err);
+    st = sp_df_read(s, "read_parquet", "parquet", &pattern, 1, &opt, df,
+                    err);
   sp_free((char *)opt.partitioned_by);
   sp_free(layout);
   return st;
@@ -211,11 +214,13 @@ sp_status sp_sql(sp_session *s, const char *query, const sp_sql_options *opt,
   size_t nsizes = 0;
   sp_status st;
   size_t k;
+  sp_sql_options mine;
   int round;
 
   if (!s || !query || !out)
     return sp_error_set(err, SP_EINVAL, "sp_sql: %s is NULL",
                         !s ? "s" : !query ? "query" : "out");
+  opt = SP_API_OPTIONS(s, SP_ABI_SQL_OPTIONS, opt, mine);
   if (opt && (opt->mode < SP_SQL_AUTO || opt->mode > SP_SQL_SPLIT ||
               opt->partitions < 0 || opt->broadcast_bytes < 0 ||
               opt->partition_bytes < 0))

@@ -24,11 +24,13 @@ static sp_status add_sql(sp_session *s, sp_df *df, const char *what,
                          sp_df **out, sp_error **err)
 {
   sp_buf sql = SP_BUF_INIT;
+  sp_node_options mine;
   sp_node *node;
   sp_status st;
 
   if (!s || !out || !text || !*text)
     return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
+  opt = SP_API_OPTIONS(s, SP_ABI_NODE_OPTIONS, opt, mine);
   sp_buf_puts(&sql, before);
   sp_template_append_text(&sql, text);
   sp_buf_puts(&sql, after);
@@ -113,12 +115,14 @@ sp_status sp_random_shuffle(sp_df *df, const sp_node_options *opt,
                             sp_df **out, sp_error **err)
 {
   sp_split_spec spec = {.kind = SP_SPLIT_RANDOM};
+  sp_node_options mine;
   sp_node *node;
   sp_df *moved = NULL;
   sp_status st;
 
   if (!df || !out)
     return sp_error_set(err, SP_EINVAL, "random_shuffle: missing argument");
+  opt = SP_API_OPTIONS(df->session, SP_ABI_NODE_OPTIONS, opt, mine);
   /* Keep the name of a one-dimension partitioning. */
   if (df->node->ndims == 1)
     spec.dimension = df->node->dims[0].name;
@@ -138,11 +142,13 @@ static sp_status add_batch(sp_df *df, const char *what, const char *fn,
                            sp_error **err)
 {
   const sp_batch_function *f;
+  sp_node_options mine;
   sp_node *node;
   sp_status st;
 
   if (!df || !fn || !out)
     return sp_error_set(err, SP_EINVAL, "%s: missing argument", what);
+  opt = SP_API_OPTIONS(df->session, SP_ABI_NODE_OPTIONS, opt, mine);
   f = sp_batch_function_find(df->session->fns, df->session->nfns, fn);
   if (!f || (mode == SP_BATCH_FILTER ? !f->filter : !f->map))
     return sp_error_set(err, SP_EINVAL, "%s: sp_config.batch_functions has "
