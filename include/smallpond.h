@@ -939,7 +939,8 @@ SP_API sp_status sp_job_report(const char *data_root, const char *job,
 /* Prints one line per job under data_root (NULL as above), oldest first:
  * its id, state (running, success, failure, stopped: its driver died, or
  * new), when it started, how long it ran (to its last status change, or
- * until now while it runs) and its size on disk. Reads the folders only.
+ * until now while it runs), its size on disk and the folder its output was
+ * last published into ("-" for none). Reads the folders only.
  * Fails with SP_ENOENT when data_root is not a folder. */
 SP_API sp_status sp_jobs_print(const char *data_root, FILE *out,
                                sp_error **err);

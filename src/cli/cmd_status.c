@@ -25,7 +25,8 @@ static const char jobs_usage[] =
     "Lists the jobs under the data root (--data-root, else $SP_DATA_ROOT,\n"
     "else ~/.smallpond/data), oldest first: each job's id, state (running,\n"
     "success, failure, stopped: its driver died, or new), when it started,\n"
-    "how long it ran, and its size on disk.\n";
+    "how long it ran, its size on disk, and the folder its output was\n"
+    "written into (the last one, when it wrote several).\n";
 
 static const char gc_usage[] =
     "usage: smallpond gc [--data-root DIR] [--older-than DURATION]\n"
