@@ -33,8 +33,16 @@ configure: deps
 	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DSP_DEVELOPER=ON $(CMAKE_ARGS)
 
+# ctest shows nothing of a skipped test's output: say why each was skipped
+# (its line with "SKIPPED: ", e.g. the cluster test when not root).
+skipped = grep -hE '^([a-z.]+: )?SKIPPED: ' \
+            $(1)/Testing/Temporary/LastTest.log \
+            2>/dev/null | sed 's/^/skipped: /' || true
+
 test: all
-	ctest --test-dir $(BUILD) --output-on-failure
+	@ctest --test-dir $(BUILD) --output-on-failure || \
+	  { $(call skipped,$(BUILD)); exit 1; }
+	@$(call skipped,$(BUILD))
 	$(MAKE) test-asan
 	$(MAKE) test-nompi
 	$(MAKE) test-fuzz
@@ -44,7 +52,9 @@ test-asan: deps
 	  cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	    -DSP_DEVELOPER=ON -DSP_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD)
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure
+	@ctest --test-dir $(ASAN_BUILD) --output-on-failure || \
+	  { $(call skipped,$(ASAN_BUILD)); exit 1; }
+	@$(call skipped,$(ASAN_BUILD))
 
 # The harnesses build with clang alone, in a folder of their own.
 fuzz-build: deps

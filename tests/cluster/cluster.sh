@@ -50,7 +50,8 @@ job_pid=
 cleanup() {
   if [ -n "$job_pid" ]; then kill "$job_pid" 2>/dev/null || true; fi
   sh "$hosts_sh" down
-  rm -rf "$tmp"
+  if [ -n "${SP_CLUSTER_KEEP:-}" ]; then echo "cluster.sh: kept $tmp"
+  else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -76,14 +77,14 @@ done
 # sp_run [ENV=VALUE...] -- ARGS...: smallpond run across the three hosts,
 # started on sp-h1; Open MPI starts its daemons with rsh-agent.sh and
 # speaks TCP in the test subnet only (between ranks of one host, shared
-# memory).
+# memory). Stopped after 90 s, whatever happens.
 sp_run() {
   envs=
   while [ "$1" != -- ]; do envs="$envs $1"; shift; done
   shift
   # shellcheck disable=SC2086 # envs: words of the form VAR=value
   env SP_CLUSTER_AGENT_LOG="$tmp/agent.log" $envs \
-    sh "$hosts_sh" run sp-h1 "$sp" run --launcher mpi --np 4 \
+    timeout 90 sh "$hosts_sh" run sp-h1 "$sp" run --launcher mpi --np 4 \
     --hostfile "$tmp/hostfile" --data-root "$tmp/root" --quiet \
     --mpirun-arg=--mca --mpirun-arg=plm_rsh_agent \
     --mpirun-arg="$here/rsh-agent.sh" \
@@ -163,15 +164,16 @@ $(tail -n 20 "$tmp/job.err")"
     fail "$1's status does not name rank 3 and sp-h3: $(cat "$st")"
 }
 
-# resumed JOB: rerun JOB on all hosts; it reuses finished tasks and its
-# output is the input sorted.
+# resumed JOB: rerun JOB on all hosts; it reuses tasks the failed run
+# finished (its driver.log says so) and its output is the input sorted.
 resumed() {
+  log=$tmp/root/$1/log/driver.log
+  before=$(wc -l <"$log")
   sp_run -- --job-id "$1" --read-parquet 'recs/*.parquet' --sort-by key \
     --partitions 8 --write-parquet "$1.out" >"$tmp/rerun.out" 2>&1 ||
     fail "rerun of $1 failed: $(tail -n 20 "$tmp/rerun.out")"
-  grep -Eq 'finished tasks reused from state.jsonl' \
-    "$tmp/root/$1/log/driver.log" &&
-    ! grep -q ', 0 finished tasks reused' "$tmp/root/$1/log/driver.log" ||
+  tail -n +$((before + 1)) "$log" |
+    grep -Eq ', [1-9][0-9]* finished tasks reused from state.jsonl' ||
     fail "the rerun of $1 reused no finished task"
   valid_sort "$1"
 }
@@ -197,7 +199,7 @@ start_sort() {
     --sort-by key --partitions 8 --write-parquet "$job.out" \
     >"$tmp/job.out" 2>"$tmp/job.err" &
   job_pid=$!
-  wait_for 60 "rank 3 (sp-h3) ran no slow task of $job" slow_started "$job"
+  wait_for 30 "rank 3 (sp-h3) ran no slow task of $job" slow_started "$job"
 }
 
 scenario_quickstart() {
