@@ -75,6 +75,7 @@ up() {
     ip link add "$h-p" type veth peer name eth0 netns "$h"
     no_ipv6 "$h-p"
     ip link set "$h-p" master "$bridge" up
+    # shellcheck disable=SC2016 # expanded by the host's shell
     ip netns exec "$h" sh -c 'for f in /proc/sys/net/ipv6/conf/*/disable_ipv6
                               do echo 1 >"$f"; done'
     ip -n "$h" link set lo up
@@ -84,14 +85,19 @@ up() {
     unshare --uts="$state/$h.uts" hostname "$h"
     i=$((i + 1))
   done
-  # Links up and bridge ports forwarding before anyone uses them (STP is
-  # off, so that is at once; this only checks it).
+  # Links up and bridge ports forwarding (3) before anyone uses them: STP
+  # is off, so that is at once or nearly.
   for h in $hosts; do
-    state_of=$(cat "/sys/class/net/$h-p/brport/state")
-    link=$(ip -n "$h" -o link show eth0)
-    [ "$state_of" = 3 ] && case $link in *",UP,LOWER_UP"*) true ;;
-                                          *) false ;; esac ||
-      { echo "hosts.sh: $h's link is not up: $link" >&2; exit 1; }
+    n=50
+    while :; do
+      port=$(cat "/sys/class/net/$h-p/brport/state")
+      link=$(ip -n "$h" -o link show eth0)
+      case $port:$link in 3:*",UP,LOWER_UP"*) break ;; esac
+      n=$((n - 1))
+      [ $n -gt 0 ] || { echo "hosts.sh: $h's link is not up (port state" \
+                             "$port): $link" >&2; exit 1; }
+      sleep 0.1
+    done
   done
   trap - EXIT
 }
@@ -107,8 +113,9 @@ run() {
 check() {
   [ "$(id -u)" -eq 0 ] || { echo "not root"; return 1; }
   command -v ip >/dev/null 2>&1 || { echo "no ip (iproute2)"; return 1; }
-  command -v nsenter >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 ||
-    { echo "no nsenter/unshare (util-linux)"; return 1; }
+  for c in nsenter unshare; do
+    command -v $c >/dev/null 2>&1 || { echo "no $c (util-linux)"; return 1; }
+  done
   if ! err=$(ip netns add "sp-probe-$$" 2>&1); then
     echo "ip netns add failed: $err"
     return 1
