@@ -2,7 +2,8 @@
 #   make        build everything into build/
 #   make test   build and run all tests, then again with ASan + UBSan, then
 #               a build without MPI (local mode), then each libFuzzer
-#               harness for a few thousand inputs
+#               harness for a few thousand inputs; says why a test was
+#               skipped (e.g. the cluster test when not root)
 #   make fuzz   run the libFuzzer harnesses for FUZZ_SECONDS each (or only
 #               FUZZ=name); see tests/fuzz/README.md
 #   make demo   build, generate the sample dataset, run the quick start
