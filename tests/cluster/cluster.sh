@@ -57,6 +57,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 fail() { echo "cluster.sh: FAIL: $*" >&2; exit 1; }
+# job_output: the background job's stderr without Open MPI's help texts
+# and PMIx's noise, and the end of its driver.log.
+job_output() {
+  grep -v -e 'PMIX ERROR' -e '^\*' -e '^  ' -e '^$' -e '^-----' \
+    "$tmp/job.err" | tail -n 15
+  if [ -f "$tmp/root/$job/log/driver.log" ]; then
+    echo "--- $job/log/driver.log:"
+    tail -n 5 "$tmp/root/$job/log/driver.log"
+  fi
+}
 say() { echo "== $*"; }
 
 sh "$hosts_sh" up
@@ -115,7 +125,7 @@ wait_for() {
       wait "$job_pid" || job_rc=$?
       job_pid=
       fail "$what: the job ended first (status $job_rc); its output:
-$(tail -n 20 "$tmp/job.err")"
+$(job_output)"
     fi
     n=$((n - 1))
     [ $n -gt 0 ] || fail "$what (not within $secs s)"
@@ -134,7 +144,7 @@ ends_by() {
       wait "$job_pid" || true
       job_pid=
       fail "the job did not end within $1 s; its output:
-$(tail -n 20 "$tmp/job.err")"
+$(job_output)"
     fi
     sleep 0.2
   done
@@ -157,7 +167,7 @@ slow_started() {
 named_failure() {
   grep '^smallpond: error: ' "$tmp/job.err" | grep 'rank 3' | grep -q sp-h3 ||
     fail "no error of smallpond's naming rank 3 and sp-h3; stderr:
-$(tail -n 20 "$tmp/job.err")"
+$(job_output)"
   st=$tmp/root/$1/status
   head -n 1 "$st" | grep -q '^failure' ||
     fail "$1's status is not failure: $(cat "$st")"
@@ -283,12 +293,13 @@ scenario_cut() {
   ends_by $((5 + 10 + slack)) # completing may wait for slow tasks elsewhere
   ip link set sp-h3-p up
   end_leftovers sp-h3
+  sh "$hosts_sh" reach
   # The status says how it ended, and the exit status must agree.
   case $(head -n 1 root/cut/status) in
     success*) # a duplicate on another host did sp-h3's work
       [ "$job_rc" -eq 0 ] ||
         fail "the job completed (status success) but smallpond exited" \
-             "$job_rc; stderr: $(grep -v '^\[sp-h' job.err | tail -n 20)"
+             "$job_rc; stderr: $(job_output)"
       valid_sort cut ;;
     failure*)
       [ "$job_rc" -ne 0 ] || fail "status failure, but smallpond exited 0"
@@ -306,7 +317,7 @@ scenario_blip() {
   sleep 2
   ip link set sp-h3-p up
   ends_by $((10 + slack))
-  [ "$job_rc" -eq 0 ] || fail "the job failed: $(tail -n 20 job.err)"
+  [ "$job_rc" -eq 0 ] || fail "the job failed: $(job_output)"
   head -n 1 root/blip/status | grep -q '^success' ||
     fail "status: $(cat root/blip/status)"
   # sp-h3 was not given up on: the slow attempt it ran across the outage
@@ -338,6 +349,7 @@ for s in $scenarios; do
     ip link set "$h-p" up
     end_leftovers "$h"
   done
+  sh "$hosts_sh" reach
 done
 echo "cluster.sh: passed:${passed:- none}; failed:${failed:- none}"
 [ -z "$failed" ]

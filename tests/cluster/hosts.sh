@@ -4,6 +4,8 @@
 #   hosts.sh down           remove all of it (idempotent; also after a
 #                           half-made up)
 #   hosts.sh run HOST CMD   run CMD on HOST (sp-h1..3 or its address)
+#   hosts.sh reach          wait (at most 20 s) until every host reaches
+#                           every other, e.g. after a link came back up
 #   hosts.sh check          exit 0 if up would work here (root, ip netns)
 #
 # Each host is a network namespace sp-hN with one veth link (eth0,
@@ -99,7 +101,31 @@ up() {
       sleep 0.1
     done
   done
+  reach
   trap - EXIT
+}
+
+# reach: every host opens a TCP connection to every other's port 9,
+# where nothing listens: "refused" proves the path works both ways (ping
+# may not be installed). A link just set up again may drop packets for a
+# moment, and a neighbour that failed to answer while it was down stays
+# unreachable until asked again: Open MPI's daemons, which try once,
+# would fail to start.
+reach() {
+  until=$(($(date +%s) + 20))
+  for h in $hosts; do
+    for i in 1 2 3; do
+      while :; do
+        out=$(ip netns exec "$h" timeout 1 bash -c \
+              ": </dev/tcp/$net.$i/9" 2>&1) || true
+        case $out in *"Connection refused"*) break ;; esac
+        [ "$(date +%s)" -lt "$until" ] ||
+          { echo "hosts.sh: $h cannot reach $net.$i: ${out:-no answer}" >&2
+            return 1; }
+        sleep 0.2
+      done
+    done
+  done
 }
 
 run() {
@@ -130,9 +156,11 @@ check() {
 case ${1:-} in
   up) up ;;
   down) down ;;
+  reach) reach ;;
   run) shift; [ $# -ge 2 ] || { echo "usage: hosts.sh run HOST CMD..." >&2
                                exit 2; }
        run "$@" ;;
   check) check ;;
-  *) echo "usage: hosts.sh up|down|check|run HOST CMD..." >&2; exit 2 ;;
+  *) echo "usage: hosts.sh up|down|reach|check|run HOST CMD..." >&2
+     exit 2 ;;
 esac
