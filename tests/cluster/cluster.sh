@@ -165,7 +165,7 @@ slow_started() {
 # named_failure JOB: smallpond's own error names rank 3 and its host, and
 # the job's status says failure with that message.
 named_failure() {
-  grep '^smallpond: error: ' "$tmp/job.err" | grep 'rank 3' | grep -q sp-h3 ||
+  grep '^smallpond: ' "$tmp/job.err" | grep 'rank 3' | grep -q sp-h3 ||
     fail "no error of smallpond's naming rank 3 and sp-h3; stderr:
 $(job_output)"
   st=$tmp/root/$1/status
