@@ -20,8 +20,9 @@
 # A job that must end by itself gets a deadline (the host timeout, plus
 # the slow tasks' time where it may complete, plus $slack seconds) far
 # beyond what it needs, and far below the minutes a lost host used to
-# hang a job; at the deadline it is stopped and the scenario fails. Exits 77 (skipped) unless root with a working `ip
-# netns` and an mpirun. The hosts are always removed at the end.
+# hang a job; at the deadline it is stopped and the scenario fails.
+# Exits 77 (skipped) unless root with a working `ip netns` and an mpirun.
+# The hosts are always removed at the end.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "$1" && pwd)
@@ -97,13 +98,9 @@ sp_run() {
   env SP_CLUSTER_AGENT_LOG="$tmp/agent.log" $envs \
     timeout 90 sh "$hosts_sh" run sp-h1 "$sp" run --launcher mpi --np 4 \
     --hostfile "$tmp/hostfile" --data-root "$tmp/root" --quiet \
-    --mpirun-arg=--mca --mpirun-arg=plm_rsh_agent \
-    --mpirun-arg="$here/rsh-agent.sh" \
-    --mpirun-arg=--mca --mpirun-arg=btl --mpirun-arg=self,vader,tcp \
-    --mpirun-arg=--mca --mpirun-arg=btl_tcp_if_include \
-    --mpirun-arg="$net.0/24" \
-    --mpirun-arg=--mca --mpirun-arg=oob_tcp_if_include \
-    --mpirun-arg="$net.0/24" "$@"
+    --mca plm_rsh_agent "$here/rsh-agent.sh" --mca btl self,vader,tcp \
+    --mca btl_tcp_if_include "$net.0/24" \
+    --mca oob_tcp_if_include "$net.0/24" "$@"
 }
 
 # bytes HOST: bytes its bridge port has received and sent so far.
@@ -223,8 +220,8 @@ scenario_quickstart() {
     --sql 'SELECT ticker, min(price), max(price) FROM {0} GROUP BY ticker' \
     --write-parquet qs.out >qs.log 2>&1 ||
     fail "the quick start failed: $(tail -n 20 qs.log)"
-  "$bin/sp-compare" \
-    "SELECT ticker, min(price), max(price) FROM read_parquet('prices/*.parquet') GROUP BY ticker" \
+  "$bin/sp-compare" "SELECT ticker, min(price), max(price)
+                     FROM read_parquet('prices/*.parquet') GROUP BY ticker" \
     "SELECT * FROM read_parquet('qs.out/*.parquet')" >compare.out ||
     fail "the quick start's output differs from DuckDB's: $(cat compare.out)"
 
@@ -241,15 +238,14 @@ scenario_quickstart() {
                         END { exit !n }' root/qs/log/tasks.csv ||
       fail "rank $rank ran no task: $(cat root/qs/log/tasks.csv)"
   done
-  # The driver's log, once it says where ranks run (`hosts: sp-h1 ranks
-  # 1; sp-h2 ranks 2; ...`), places them as Open MPI did.
-  if grep -q ' hosts: ' root/qs/log/driver.log; then
-    for r in 1 2 3; do
-      grep ' hosts: ' root/qs/log/driver.log | grep -Eq "sp-h$r ranks $r(;|$)" ||
-        fail "driver.log does not place rank $r on sp-h$r:" \
-             "$(grep ' hosts: ' root/qs/log/driver.log)"
-    done
-  fi
+  # The driver's log names the hosts by MPI's processor name (`hosts:
+  # sp-h1 ranks 1; sp-h2 ranks 2; ...`), and places ranks as Open MPI did.
+  hosts=$(grep ' hosts: ' root/qs/log/driver.log) ||
+    fail "driver.log has no hosts line"
+  for r in 1 2 3; do
+    echo "$hosts" | grep -Eq "sp-h$r ranks $r(;|\$)" ||
+      fail "driver.log does not place rank $r on sp-h$r: $hosts"
+  done
   # Daemons were started through the agent on sp-h2 and sp-h3 (sp-h1 is
   # mpirun's own host), and the ranks there spoke over their links:
   # launching and the tasks' messages, both ways, a few kB at least.
