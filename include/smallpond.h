@@ -239,8 +239,9 @@ typedef enum sp_event_kind {
 } sp_event_kind;
 
 /* One event. Every pointer is borrowed for the call only. The stage
- * fields are set for stage and task events (stage 0 otherwise), the task
- * fields for task events; the counts are those just after the event. */
+ * fields are set for stage and task events (stage_name NULL otherwise),
+ * the task fields for task events; the counts are those just after the
+ * event. */
 typedef struct sp_event {
   sp_event_kind kind;
   const char *job_id;
@@ -249,7 +250,8 @@ typedef struct sp_event {
    * finished are reused, not counted), and how many of them are done. */
   int64_t run_tasks, run_done;
   sp_status status;         /* RUN_FINISHED: SP_OK or why it failed */
-  /* The stage: its node id (>= 1), a short name of its step
+  /* The stage: its node id (0 for the count of sp_count, which is no
+   * step's), a short name of its step
    * ("read_parquet lake/part-0.parquet", "repartition 8 hash(ticker)",
    * "sql SELECT ..."), its tasks in this run, finished and running, the
    * rows and bytes its finished tasks wrote, and when its first attempt
@@ -362,7 +364,21 @@ typedef struct sp_config {
    * process: it applies to the DuckDB databases opened after sp_init, so
    * two sessions open at once share the later one's. */
   int autoload_extensions;
+  /* Under mpirun: a worker rank not heard from for this many milliseconds
+   * is lost (its host is down or cut off, or it died while mpirun kept
+   * the job: smallpond's launcher passes --enable-recovery). Each rank
+   * sends a heartbeat six times per timeout (at most every 2 s) from a
+   * thread of its own, so a rank busy in a long task is not taken for
+   * lost. An attempt a lost rank ran is dropped when another attempt
+   * covers its task; otherwise the run fails naming the rank and its
+   * host (rerun to resume). A network hiccup shorter than this is
+   * ridden out. 0 (default): 30,000; -1: off (wait as long as MPI
+   * does). */
+  int64_t host_timeout_ms;
 } sp_config;
+
+/* The host timeout by default (sp_config.host_timeout_ms). */
+#define SP_HOST_TIMEOUT_MS 30000
 
 /* Compatibility. sp_config and the option structs (sp_read_options,
  * sp_node_options, sp_repartition_options, sp_sql_options) only ever grow
@@ -935,6 +951,14 @@ SP_API sp_status sp_job_print_status_of(const char *data_root,
  * version's format, SP_EIO when html_path cannot be written. */
 SP_API sp_status sp_job_report(const char *data_root, const char *job,
                                const char *html_path, sp_error **err);
+
+/* The state of job (a folder or a job id under data_root, as for
+ * sp_job_print_status_of) into state (len bytes, at least 16): "running"
+ * (a driver holds it), "success", "failure", "stopped" (its status says
+ * running but its driver is gone) or "new". Fails with SP_ENOENT when job
+ * is not a job. */
+SP_API sp_status sp_job_state_of(const char *data_root, const char *job,
+                                 char *state, size_t len, sp_error **err);
 
 /* Prints one line per job under data_root (NULL as above), oldest first:
  * its id, state (running, success, failure, stopped: its driver died, or

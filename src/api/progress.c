@@ -170,7 +170,9 @@ void sp_progress_event(const sp_event *ev, void *arg)
   char line[640];
   size_t i;
 
-  if (ev->stage > 0 && ev->kind != SP_EVENT_TICK) {
+  /* Stage and task events name their stage; run events and ticks do
+   * not. */
+  if (ev->stage_name) {
     if (!(s = stage_of(p, ev)))
       return; /* out of memory: show less, never fail the job */
     s->last = *ev;

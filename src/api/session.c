@@ -283,6 +283,10 @@ sp_status sp_init_abi(const sp_config *cfg, sp_session **out, sp_error **err,
     return sp_error_set(err, SP_EINVAL, "sp_init: workers, task_threads, "
                         "task_memory, max_attempts and task_timeout_ms must "
                         "not be negative");
+  if (cfg->host_timeout_ms < -1)
+    return sp_error_set(err, SP_EINVAL, "sp_init: host_timeout_ms must be "
+                        "-1 (off), 0 (the default) or positive, got %lld",
+                        (long long)cfg->host_timeout_ms);
   memset(&jc, 0, sizeof(jc));
   if ((st = fault_rate(&jc.fault_rate, err)) != SP_OK ||
       (st = slow_partition(&jc.slow_partition, &jc.slow_ms, err)) != SP_OK ||
@@ -304,6 +308,9 @@ sp_status sp_init_abi(const sp_config *cfg, sp_session **out, sp_error **err,
   jc.speculation = cfg->speculation;
   jc.task_timeout_ms = cfg->task_timeout_ms;
   jc.keep_intermediate = cfg->keep_intermediate;
+  jc.host_timeout_ms = cfg->host_timeout_ms == 0 ? SP_HOST_TIMEOUT_MS
+                       : cfg->host_timeout_ms < 0 ? 0
+                                                  : cfg->host_timeout_ms;
   jc.data_root = root.data;
   jc.job_id = cfg->job_id ? cfg->job_id : job_id;
   if (!(s = sp_calloc(1, sizeof(*s)))) {

@@ -208,6 +208,22 @@ sp_status sp_job_print_status_of(const char *data_root, const char *job,
   return st;
 }
 
+sp_status sp_job_state_of(const char *data_root, const char *job,
+                          char *state, size_t len, sp_error **err)
+{
+  sp_buf dir = SP_BUF_INIT;
+  sp_status st;
+  time_t end;
+
+  if (!job || !state || len == 0)
+    return sp_error_set(err, SP_EINVAL, "sp_job_state_of: %s",
+                        !job ? "job is NULL" : "no room for the state");
+  if ((st = sp_job_dir_of(data_root, job, &dir, err)) == SP_OK)
+    sp_job_state(dir.data, state, len, &end);
+  sp_buf_release(&dir);
+  return st;
+}
+
 /* A job under the data root: its id, and when it started (its marker's
  * time). */
 typedef struct job_line {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -58,6 +59,7 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
                           sp_config *cfg)
 {
   long long v;
+  int64_t ms;
 
   switch (opt) {
   case SP_CLI_OPT_WORKERS:
@@ -77,6 +79,16 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
     return 1;
   case SP_CLI_OPT_KEEP_INTERMEDIATE:
     cfg->keep_intermediate = 1;
+    return 1;
+  case SP_CLI_OPT_HOST_TIMEOUT:
+    if (strcmp(arg, "off") == 0) {
+      cfg->host_timeout_ms = -1;
+      return 1;
+    }
+    if (sp_cli_parse_seconds(arg, &ms))
+      return sp_cli_usage_error(cmd, "--host-timeout: expected seconds "
+                                "(more than 0) or off, got '%s'", arg);
+    cfg->host_timeout_ms = ms;
     return 1;
   case SP_CLI_OPT_NO_AUTOLOAD:
     cfg->autoload_extensions = -1;

@@ -30,16 +30,24 @@ typedef struct sp_mpi_launch {
   const char *mpirun;   /* the program: "mpirun", or $SP_MPIRUN */
   int np;               /* ranks: 1 driver + np - 1 workers */
   const char *hostfile; /* NULL: this machine only (oversubscribed) */
-  char **extra;         /* --mpirun-arg values, in order */
+  char **extra;         /* --mca KEY VALUE as "--mca", KEY, VALUE, and
+                           --mpirun-arg values, in order */
   int nextra;
+  int64_t host_timeout_ms; /* the session's (sp_config), to set Open
+                              MPI's own detection of a lost host after
+                              smallpond's */
+  const char *data_root; /* the session's (NULL: the default) and its */
+  const char *job_id;    /* job id (NULL: one is made and passed on) */
 } sp_mpi_launch;
 
 /* 1 when this process runs under mpirun. */
 int sp_cli_under_mpirun(void);
 
-/* Replaces this process with mpirun running this program with argv (the
- * "run" command and its options) on l->np ranks. Returns an exit code
- * only when mpirun could not be started. */
+/* Runs mpirun with this program and argv (the "run" command and its
+ * options) on l->np ranks, waits for it, and returns the exit code: 1
+ * when the job did not succeed, whatever mpirun's own code (under
+ * --enable-recovery it is 0 when the driver failed), saying so when the
+ * driver could not (it was killed). */
 int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv);
 
 /* Parses a whole decimal integer in [min, max]. Returns 0 or -1. */
@@ -60,7 +68,8 @@ int sp_cli_usage_error(const char *cmd, const char *fmt, ...)
  * codes are below those of any command's own options. */
 enum {
   SP_CLI_OPT_WORKERS = 200, SP_CLI_OPT_DATA_ROOT, SP_CLI_OPT_JOB_ID,
-  SP_CLI_OPT_QUIET, SP_CLI_OPT_KEEP_INTERMEDIATE, SP_CLI_OPT_NO_AUTOLOAD
+  SP_CLI_OPT_QUIET, SP_CLI_OPT_KEEP_INTERMEDIATE, SP_CLI_OPT_NO_AUTOLOAD,
+  SP_CLI_OPT_HOST_TIMEOUT
 };
 #define SP_CLI_SESSION_OPTIONS                                             \
   {"workers", required_argument, NULL, SP_CLI_OPT_WORKERS},                \
@@ -68,7 +77,8 @@ enum {
   {"job-id", required_argument, NULL, SP_CLI_OPT_JOB_ID},                  \
   {"quiet", no_argument, NULL, SP_CLI_OPT_QUIET},                          \
   {"keep-intermediate", no_argument, NULL, SP_CLI_OPT_KEEP_INTERMEDIATE},  \
-  {"no-autoload", no_argument, NULL, SP_CLI_OPT_NO_AUTOLOAD}
+  {"no-autoload", no_argument, NULL, SP_CLI_OPT_NO_AUTOLOAD},              \
+  {"host-timeout", required_argument, NULL, SP_CLI_OPT_HOST_TIMEOUT}
 
 /* Applies session option opt (an SP_CLI_OPT_ code) and its argument to
  * cfg. Returns 1 when done, 0 when opt is not a session option, or

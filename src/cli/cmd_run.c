@@ -20,7 +20,7 @@
 enum {
   OPT_THREADS = 256, OPT_MEMORY, OPT_MAX_ATTEMPTS, OPT_EXPLAIN,
   OPT_NO_SPECULATION, OPT_TASK_TIMEOUT,
-  OPT_LAUNCHER, OPT_NP, OPT_HOSTFILE, OPT_MPIRUN_ARG,
+  OPT_LAUNCHER, OPT_NP, OPT_HOSTFILE, OPT_MPIRUN_ARG, OPT_MCA,
   OPT_COMPRESSION, OPT_COMPRESSION_LEVEL, OPT_ROW_GROUP_SIZE,
   OPT_NO_DICTIONARY, OPT_HIVE,
   OPT_READ_PARQUET, OPT_READ_CSV, OPT_READ_JSON, OPT_FROM_SQL, OPT_SCHEMA,
@@ -44,6 +44,7 @@ static const struct option run_options[] = {
   {"np", required_argument, NULL, OPT_NP},
   {"hostfile", required_argument, NULL, OPT_HOSTFILE},
   {"mpirun-arg", required_argument, NULL, OPT_MPIRUN_ARG},
+  {"mca", required_argument, NULL, OPT_MCA},
   {"read-parquet", required_argument, NULL, OPT_READ_PARQUET},
   {"read-csv", required_argument, NULL, OPT_READ_CSV},
   {"read-json", required_argument, NULL, OPT_READ_JSON},
@@ -192,9 +193,14 @@ void sp_cmd_run_usage(FILE *f)
 "  --hostfile FILE       mpirun's host file: run across those machines (the\n"
 "                        data root must be on a file system all share);\n"
 "                        without it, on this machine only\n"
-"  --mpirun-arg ARG      pass ARG on to mpirun (repeat for more), e.g.\n"
-"                        --mpirun-arg=--mca --mpirun-arg=btl_tcp_if_include\n"
-"                        --mpirun-arg=eth0\n"
+"  --mca KEY VALUE       an Open MPI parameter for mpirun (repeat for more),\n"
+"                        e.g. --mca btl_tcp_if_include eth0; OMPI_MCA_KEY\n"
+"                        in the environment works too\n"
+"  --mpirun-arg ARG      pass ARG on to mpirun (repeat for more)\n"
+"  --host-timeout SEC    a rank not heard from for SEC seconds is lost: the\n"
+"                        job ends, naming it and its host, unless its work\n"
+"                        was done elsewhere (default 30; off: wait as long\n"
+"                        as Open MPI does, minutes)\n"
 "  mpirun is $SP_MPIRUN if set; `mpirun -np N smallpond run ...` works too\n"
 "\n"
 "exit status: 0 success, 1 the job failed, 2 bad options\n"
@@ -418,6 +424,16 @@ int sp_cli_run_parse(int argc, char **argv, struct run_args *a)
         return usage_error("too many --mpirun-arg");
       a->extra[a->launch.nextra++] = optarg;
       break;
+    case OPT_MCA: /* KEY VALUE: the value is the next word */
+      if (optind >= argc || !*optarg)
+        return usage_error("--mca needs a KEY and a VALUE, e.g. --mca "
+                           "btl_tcp_if_include eth0");
+      if (a->launch.nextra + 3 > MAX_ITEMS)
+        return usage_error("too many --mca");
+      a->extra[a->launch.nextra++] = "--mca";
+      a->extra[a->launch.nextra++] = optarg;
+      a->extra[a->launch.nextra++] = argv[optind++];
+      break;
     case OPT_MAX_ATTEMPTS:
       if (sp_cli_parse_int(optarg, 1, 1000, &v))
         return usage_error("--max-attempts: expected 1 to 1000, got '%s'",
@@ -596,7 +612,7 @@ int sp_cli_run_parse(int argc, char **argv, struct run_args *a)
     return usage_error("--workers goes with --launcher local: under MPI "
                        "the workers are the ranks other than 0 (--np)");
   if (!a->mpi && (a->launch.np || a->launch.hostfile || a->launch.nextra))
-    return usage_error("--np, --hostfile and --mpirun-arg go with "
+    return usage_error("--np, --hostfile, --mca and --mpirun-arg go with "
                        "--launcher mpi");
   if (a->mpi && !sp_has_mpi()) {
     fputs("smallpond: --launcher mpi: this smallpond was built without MPI "
@@ -706,6 +722,9 @@ int sp_cmd_run(int argc, char **argv)
   }
   if (a->mpi && !sp_cli_under_mpirun()) {
     a->launch.extra = a->extra;
+    a->launch.host_timeout_ms = a->cfg.host_timeout_ms;
+    a->launch.data_root = a->cfg.data_root;
+    a->launch.job_id = a->cfg.job_id;
     a->launch.mpirun = getenv("SP_MPIRUN") && *getenv("SP_MPIRUN")
                            ? getenv("SP_MPIRUN") : "mpirun";
     code = sp_cli_exec_mpirun(&a->launch, argc, argv);

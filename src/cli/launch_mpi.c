@@ -5,9 +5,12 @@
  * `smallpond run` under it directly.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,12 +22,48 @@ int sp_cli_under_mpirun(void)
          (getenv("PMIX_RANK") && *getenv("PMIX_RANK"));
 }
 
+/* 1 when the user's own arguments set Open MPI parameter key. */
+static int user_sets(const sp_mpi_launch *l, const char *key)
+{
+  int i;
+
+  for (i = 0; i + 1 < l->nextra; i++)
+    if ((strcmp(l->extra[i], "--mca") == 0 ||
+         strcmp(l->extra[i], "-mca") == 0) &&
+        strcmp(l->extra[i + 1], key) == 0)
+      return 1;
+  return 0;
+}
+
+/* What the job's folder says once mpirun ended with code: the exit code
+ * of `smallpond run`. */
+static int outcome(const sp_mpi_launch *l, const char *job_id, int code)
+{
+  sp_error *err = NULL;
+  char state[32];
+
+  if (sp_job_state_of(l->data_root, job_id, state, sizeof(state), &err) !=
+      SP_OK) {
+    sp_error_free(&err); /* it never got as far as its job folder */
+    return code ? SP_EXIT_ERROR : SP_EXIT_OK;
+  }
+  if (strcmp(state, "success") == 0)
+    return code ? SP_EXIT_ERROR : SP_EXIT_OK;
+  if (strcmp(state, "stopped") == 0 || strcmp(state, "running") == 0)
+    fprintf(stderr, "smallpond: the driver (rank 0) of job %s ended before "
+            "the job did (mpirun's messages above say why: a rank died, or "
+            "was killed); rerun with --job-id %s to resume\n", job_id,
+            job_id);
+  return SP_EXIT_ERROR;
+}
+
 int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv)
 {
-  char self[4096], np[16];
-  const char **args;
+  char self[4096], np[16], idle[24], made_id[48];
+  const char **args, *job_id = l->job_id;
   ssize_t n;
-  int k = 0, i;
+  pid_t pid;
+  int k = 0, i, status;
 
   n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) {
@@ -33,7 +72,7 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv)
     return SP_EXIT_ERROR;
   }
   self[n] = '\0';
-  if (!(args = calloc((size_t)argc + (size_t)l->nextra + 16, sizeof(*args)))) {
+  if (!(args = calloc((size_t)argc + (size_t)l->nextra + 32, sizeof(*args)))) {
     fputs("smallpond: out of memory\n", stderr);
     return SP_EXIT_ERROR;
   }
@@ -52,16 +91,60 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv)
   }
   if (geteuid() == 0)
     args[k++] = "--allow-run-as-root";
+  /* Open MPI's own check of its daemons (TCP keepalive, 8 minutes by
+   * default) ends the job some 25 s after smallpond's, so that mpirun
+   * itself does not wait for a lost host for minutes once the driver
+   * has ended. */
+  if (l->host_timeout_ms >= 0 && !user_sets(l, "oob_tcp_keepalive_time")) {
+    int64_t timeout = l->host_timeout_ms ? l->host_timeout_ms
+                                         : SP_HOST_TIMEOUT_MS;
+    snprintf(idle, sizeof(idle), "%lld", (long long)(timeout / 1000 + 10));
+    args[k++] = "--mca";
+    args[k++] = "oob_tcp_keepalive_time";
+    args[k++] = idle;
+    args[k++] = "--mca";
+    args[k++] = "oob_tcp_keepalive_intvl";
+    args[k++] = "5";
+    args[k++] = "--mca";
+    args[k++] = "oob_tcp_keepalive_probes";
+    args[k++] = "3";
+  }
   for (i = 0; i < l->nextra; i++)
     args[k++] = l->extra[i];
   args[k++] = self;
   for (i = 0; i < argc; i++) /* "run" and its options, as given */
     args[k++] = argv[i];
+  /* The job is named here, to look at its folder when mpirun ends. */
+  if (!job_id) {
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(made_id, sizeof(made_id), "%Y%m%d-%H%M%S", &tm);
+    snprintf(made_id + strlen(made_id), sizeof(made_id) - strlen(made_id),
+             "-%06x", (unsigned)(getpid() ^ (now * 2654435761u)) & 0xffffff);
+    args[k++] = "--job-id";
+    args[k++] = job_id = made_id;
+  }
   args[k] = NULL;
   fflush(NULL);
-  execvp(l->mpirun, (char *const *)args);
-  fprintf(stderr, "smallpond: cannot start %s: %s (Open MPI's mpirun comes "
-          "with Debian's openmpi-bin)\n", l->mpirun, strerror(errno));
+  if ((pid = fork()) == 0) {
+    execvp(l->mpirun, (char *const *)args);
+    fprintf(stderr, "smallpond: cannot start %s: %s (Open MPI's mpirun "
+            "comes with Debian's openmpi-bin)\n", l->mpirun,
+            strerror(errno));
+    _exit(127);
+  }
   free(args);
-  return SP_EXIT_ERROR;
+  if (pid < 0) {
+    fprintf(stderr, "smallpond: cannot start mpirun: %s\n", strerror(errno));
+    return SP_EXIT_ERROR;
+  }
+  /* Ctrl-C reaches mpirun too, which ends the job: stay to say so. */
+  signal(SIGINT, SIG_IGN);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    return SP_EXIT_ERROR;
+  return outcome(l, job_id,
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 }

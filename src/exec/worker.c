@@ -92,23 +92,51 @@ static sp_status check_token(const sp_worker_opts *opts, sp_error **err)
   return SP_OK;
 }
 
-/* Tells the driver whether this worker could start, and where it runs. */
-static sp_status send_ready(const sp_channel *ch, const sp_error *failure,
-                            int unshared, sp_error **err)
+/* The machine's identity into buf: $SP_HOST_ID, else the kernel's boot id
+ * (new at each boot, the same in every container and namespace of one
+ * machine), else "" (the driver then goes by the host's name). */
+static void machine_id(char *buf, size_t len)
 {
-  char host[256] = "";
+  const char *given = getenv("SP_HOST_ID");
+  FILE *f;
+
+  buf[0] = '\0';
+  if (given && *given) {
+    snprintf(buf, len, "%s", given);
+    return;
+  }
+  if (!(f = fopen("/proc/sys/kernel/random/boot_id", "r")))
+    return;
+  if (!fgets(buf, (int)len, f))
+    buf[0] = '\0';
+  buf[strcspn(buf, "\n")] = '\0';
+  fclose(f);
+}
+
+/* Tells the driver whether this worker could start, and where it runs. */
+static sp_status send_ready(const sp_channel *ch, const sp_worker_opts *opts,
+                            const sp_error *failure, int unshared,
+                            sp_error **err)
+{
+  char host[256] = "", machine[256];
   json_t *msg;
   sp_status st;
 
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 
-  gethostname(host, sizeof(host) - 1);
+  if (opts->host)
+    snprintf(host, sizeof(host), "%s", opts->host);
+  else
+    gethostname(host, sizeof(host) - 1);
+  machine_id(machine, sizeof(machine));
   msg = failure ? json_pack("{s:b, s:s, s:s, s:b}", "ready", 0, "error",
                             sp_error_message(failure), "host", host,
                             "unshared", unshared)
-                : json_pack("{s:b, s:s, s:i, s:i, s:I}", "ready", 1, "host",
-                            host, "pid", (int)getpid(), "cpus",
+                : json_pack("{s:b, s:s, s:s, s:b, s:i, s:i, s:I}", "ready",
+                            1, "host", host, "machine", machine,
+                            "heartbeats", opts->heartbeats, "pid",
+                            (int)getpid(), "cpus",
                             cpus > 0 ? (int)cpus : 1, "memory",
                             (json_int_t)(pages > 0 && page > 0
                                              ? (int64_t)pages * page : 0));
@@ -149,10 +177,10 @@ int sp_worker_serve(const sp_channel *ch, const sp_worker_opts *opts)
     st = run_setup(db, opts, &err);
   if (st != SP_OK) {
     SP_LOG(&log, SP_LOG_ERROR, "cannot start: %s", sp_error_message(err));
-    send_ready(ch, err, unshared, NULL);
+    send_ready(ch, opts, err, unshared, NULL);
     goto out;
   }
-  if ((st = send_ready(ch, NULL, 0, &err)) != SP_OK)
+  if ((st = send_ready(ch, opts, NULL, 0, &err)) != SP_OK)
     goto out;
   started = 1;
   env.own_functions = opts->setup != NULL;

@@ -31,12 +31,20 @@ typedef struct sp_worker_opts {
    * system, and says so instead of starting. */
   const char *token_path;
   const char *token;
+  /* The name of the host it runs on, as the transport knows it (MPI's
+   * processor name); NULL: gethostname(). */
+  const char *host;
+  /* The transport sends heartbeats for it (said in its ready message). */
+  int heartbeats;
 } sp_worker_opts;
 
 /* Serves task descriptors from ch until the driver ends the conversation.
  * It first checks the token, opens DuckDB, runs the setup function, and
- * sends {"ready": true, "host", "pid", "cpus", "memory"} (the machine's
- * CPUs and bytes) or {"ready": false, "error": "..."}; then runs each task
+ * sends {"ready": true, "host", "machine", "pid", "cpus", "memory",
+ * "heartbeats"} (its
+ * host's name; the machine's identity: $SP_HOST_ID, else the kernel's
+ * boot id, which hosts sharing a name still differ in; its CPUs and bytes)
+ * or {"ready": false, "error": "..."}; then runs each task
  * in DuckDB and sends back its result. Returns the process exit code: 0
  * after the driver ended the conversation, 1 when the worker stopped
  * partway (the conversation broke), 2 when it could not start (and said

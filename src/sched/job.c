@@ -131,7 +131,7 @@ static sp_status await_worker(sp_job *job, sp_worker *w, sp_error **err)
 {
   sp_workers *ws = &job->workers;
   unsigned char *watch = sp_calloc((size_t)ws->n, 2);
-  const char *reason, *host;
+  const char *reason, *host, *machine;
   sp_error *why = NULL;
   json_t *msg = NULL;
   sp_status st;
@@ -152,9 +152,14 @@ static sp_status await_worker(sp_job *job, sp_worker *w, sp_error **err)
                         READY_TIMEOUT_MS / 1000);
   st = sp_worker_recv(ws, w, &msg, &why);
   host = json_string_value(json_object_get(msg, "host"));
+  machine = json_string_value(json_object_get(msg, "machine"));
+  if (!host || !*host)
+    host = "?";
+  w->heard_ms = sp_clock_ms();
+  w->beats = json_is_true(json_object_get(msg, "heartbeats"));
   if (st == SP_OK && json_is_true(json_object_get(msg, "ready"))) {
     st = sp_workers_place(
-        ws, w, host ? host : "?",
+        ws, w, machine && *machine ? machine : host, host,
         (int)json_integer_value(json_object_get(msg, "cpus")),
         json_integer_value(json_object_get(msg, "memory")), err);
     json_decref(msg);
@@ -165,7 +170,7 @@ static sp_status await_worker(sp_job *job, sp_worker *w, sp_error **err)
     st = sp_error_set(err, SP_EIO, "the job folder %s is not on a file "
                       "system every rank sees (put the data root on a "
                       "shared file system): %s on host %s: %s",
-                      job->layout.job_dir, who, host ? host : "?",
+                      job->layout.job_dir, who, host,
                       reason ? reason : "no reason given");
   } else if (st == SP_OK) {
     st = sp_error_set(err, SP_EWORKER, "%s could not start: %s", who,
@@ -305,6 +310,7 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
   job->task_memory = cfg->task_memory;
   job->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
   job->keep_intermediate = cfg->keep_intermediate;
+  job->host_timeout_ms = cfg->host_timeout_ms;
   job->on_event = cfg->on_event;
   job->on_event_arg = cfg->on_event_arg;
   job->speculation = cfg->speculation;
@@ -353,6 +359,12 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
       goto out_fail;
     wopts->token_path = token_path.data;
     wopts->token = token;
+    /* Six heartbeats a timeout, at most one every 2 s: a few lost to a
+     * busy network do not make a rank lost. */
+    if (cfg->host_timeout_ms > 0)
+      job->workers.heartbeat_ms =
+          (int)(cfg->host_timeout_ms / 6 < 2000 ? cfg->host_timeout_ms / 6
+                                                : 2000);
     st = sp_workers_start_mpi(&job->workers, wopts, err);
   } else {
     st = sp_workers_start(&job->workers, cfg->workers, wopts, err);
@@ -361,12 +373,20 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
     goto out_fail;
   wopts->token_path = wopts->token = NULL;
   size_hosts(job, cfg->task_memory);
-  SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d %s on %d host%s, %d threads "
+  SP_LOG(&job->log, SP_LOG_INFO, "job %s: %d %s on %d machine%s, %d threads "
          "and %lld MiB per task, %d attempts per task", cfg->job_id,
          job->workers.n, cfg->mpi ? "MPI ranks" : "local workers",
          job->workers.nhosts, job->workers.nhosts == 1 ? "" : "s",
          job->task_threads, (long long)(job->task_memory >> 20),
          job->max_attempts);
+  sp_buf_reset(&path);
+  sp_workers_describe_hosts(&job->workers, &path);
+  if (!sp_buf_oom(&path))
+    SP_LOG(&job->log, SP_LOG_INFO, "hosts: %s", path.data);
+  if (cfg->mpi)
+    SP_LOG(&job->log, SP_LOG_INFO, "a rank not heard from for %.1f s is "
+           "lost%s", job->host_timeout_ms / 1000.0,
+           job->host_timeout_ms > 0 ? "" : " (never: the host timeout is off)");
   sp_buf_release(&path);
   sp_buf_release(&token_path);
   return SP_OK;

@@ -46,6 +46,8 @@ typedef struct sp_job_config {
   int speculation;         /* duplicate attempts of stragglers */
   int64_t task_timeout_ms; /* an attempt running longer fails; 0: none */
   int keep_intermediate;   /* keep data/ and the rest after success */
+  int64_t host_timeout_ms; /* MPI: a rank silent this long is lost; 0:
+                              never */
   int slow_partition;      /* SP_FAULT_SLOW: first attempts of this */
   int slow_ms;             /* partition sleep this long first */
   int mpi;                 /* the workers are the other MPI ranks */
@@ -76,6 +78,7 @@ typedef struct sp_job {
   int unfinished;         /* the status file says "running" */
   int failed;             /* a run of this session failed */
   int keep_intermediate;  /* keep data/ and the rest after success */
+  int64_t host_timeout_ms; /* MPI: a rank silent this long is lost */
 } sp_job;
 
 /* Appends dir, a folder the job's results were just published into, to

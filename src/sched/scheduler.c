@@ -1087,6 +1087,50 @@ static sp_status expire_attempts(sp_run *run, sp_error **err)
   return st;
 }
 
+/* Finds the MPI ranks not heard from for the host timeout: each is lost
+ * (out of service for good). An attempt one ran is dropped when another
+ * covers its task, else the run fails, naming the rank and its host. */
+static sp_status find_lost_ranks(sp_run *run, sp_error **err)
+{
+  sp_job *job = run->job;
+  sp_workers *ws = &job->workers;
+  int64_t now = sp_clock_ms();
+  sp_status st = SP_OK;
+  char what[160], why[256];
+  int i;
+
+  if (!ws->mpi || job->host_timeout_ms <= 0)
+    return SP_OK;
+  for (i = 0; i < ws->n; i++) {
+    sp_worker *w = &ws->items[i];
+    const sp_task *t;
+    const sp_task_state *ts;
+    if (w->lost || !w->beats || now - w->heard_ms < job->host_timeout_ms)
+      continue;
+    snprintf(why, sizeof(why), "rank %d on host %s was lost: nothing heard "
+             "from it for %.1f s (its host is down or cut off, or the rank "
+             "died)", w->index, w->name, (now - w->heard_ms) / 1000.0);
+    sp_worker_lose(ws, w);
+    SP_LOG(&job->log, SP_LOG_ERROR, "%s", why);
+    if (w->task < 0)
+      continue;
+    t = run->g->tasks[w->task];
+    ts = &job->tasks[t->index];
+    if (w->cancelled || w->timed_out || ts->done || ts->running > 1) {
+      drop_attempt(run, t, w, why);
+      continue;
+    }
+    attempt_ended(run, t, w, SP_EVENT_TASK_FAILED, why, -1, -1);
+    unhold(run, w);
+    if (st == SP_OK)
+      st = sp_error_set_task(err, SP_EWORKER, t->key, NULL, "%s; it ran %s, "
+                             "which cannot finish (rerun with the same job "
+                             "id to resume)", why,
+                             task_what(t, what, sizeof(what)));
+  }
+  return st;
+}
+
 /* Milliseconds until the first running attempt reaches its task timeout
  * (0 when one has), or while the run awaits ranks stopped at theirs, one
  * counts as hung; -1 when none of these comes. */
@@ -1207,6 +1251,9 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
     sp_status expired = expire_attempts(&run, st == SP_OK ? err : NULL);
     if (st == SP_OK)
       st = expired;
+    expired = find_lost_ranks(&run, st == SP_OK ? err : NULL);
+    if (st == SP_OK)
+      st = expired;
     if (st == SP_OK)
       st = start_ready(&run, err);
     if (st == SP_OK)
@@ -1223,6 +1270,10 @@ sp_status sp_job_run(sp_job *job, const sp_graph *g, const sp_plan *plan,
     tick_ms = sp_events_tick_due(&run.events);
     if (tick_ms >= 0 && (wait_ms < 0 || wait_ms > tick_ms))
       wait_ms = tick_ms;
+    /* Ranks are looked at for silence at least each second. */
+    if (job->workers.mpi && job->host_timeout_ms > 0 &&
+        (wait_ms < 0 || wait_ms > 1000))
+      wait_ms = 1000;
     if (wait_ms > INT_MAX)
       wait_ms = INT_MAX;
     sp_status s = wait_results(&run, (int)wait_ms, err);

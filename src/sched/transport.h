@@ -12,9 +12,13 @@
  *   an sp_to_arrow stream the program still holds is the one case where
  *   DuckDB threads exist in the driver at that fork.
  * - MPI: under mpirun, rank 0 drives and every other rank is a worker
- *   (sp_mpi_serve). MPI is called from the driver's thread only. A rank
- *   that dies ends the whole job (mpirun kills the others): recovery is a
- *   rerun, which resumes.
+ *   (sp_mpi_serve). MPI is called from the driver's thread only. Each rank
+ *   also sends a heartbeat every heartbeat_ms from a thread of its own; a
+ *   rank not heard from for the host timeout is lost (its host is down or
+ *   cut off, or it died while mpirun --enable-recovery kept the job): out
+ *   of service for good, and MPI is not finalized at the end, so mpirun
+ *   ends the job when the driver exits. Recovery is a rerun, which
+ *   resumes.
  */
 #ifndef SP_SCHED_TRANSPORT_H
 #define SP_SCHED_TRANSPORT_H
@@ -24,6 +28,7 @@
 
 #include "exec/worker.h"
 #include "smallpond.h"
+#include "util/buf.h"
 
 typedef struct sp_worker {
   int index;       /* 1, 2, ...; under MPI its rank */
@@ -44,11 +49,17 @@ typedef struct sp_worker {
                       worker killed; an MPI rank, which cannot be, is out
                       of service until its result comes, which is then
                       dropped (its attempt no longer counts as running) */
+  int64_t heard_ms; /* MPI: monotonic time of its last message or
+                       heartbeat */
+  int beats;       /* MPI: it sends heartbeats (its ready message says) */
+  int lost;        /* MPI: not heard from for the host timeout */
+  char name[64];   /* the host it runs on, as it named it */
 } sp_worker;
 
 /* A machine the workers run on, and what its tasks may use at once. */
 typedef struct sp_host {
-  char *name;
+  char *name;      /* its identity: $SP_HOST_ID, or the kernel's boot id,
+                      or else its name */
   int cpus;        /* capacity: DuckDB threads of the tasks running */
   int64_t memory;  /* capacity: their memory limits */
   int cpus_used;
@@ -66,6 +77,8 @@ typedef struct sp_workers {
   int mpi_stuck;   /* ranks that still ran an attempt when told to stop
                       (stopped at a task timeout, no answer): MPI is then
                       not finalized, and mpirun ends the job */
+  int mpi_lost;    /* ranks lost: likewise */
+  int heartbeat_ms; /* MPI: how often ranks send a heartbeat; 0: never */
 } sp_workers;
 
 /* Starts n local workers serving with opts (index is set per worker). */
@@ -111,9 +124,19 @@ void sp_worker_kill(sp_worker *w);
  * code 1", "killed by signal 9") into buf. It is out of service. */
 void sp_worker_reap(sp_workers *ws, sp_worker *w, char *buf, size_t len);
 
-/* Records the machine a worker said it runs on (its ready message). */
-sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
-                           int cpus, int64_t memory, sp_error **err);
+/* Records the machine a worker said it runs on (its ready message): its
+ * identity (machine) and the host name it goes by (name). */
+sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *machine,
+                           const char *name, int cpus, int64_t memory,
+                           sp_error **err);
+
+/* Appends "name ranks 1, 2; name ranks 3" (workers for local ones) to b:
+ * where the workers run. */
+void sp_workers_describe_hosts(const sp_workers *ws, sp_buf *b);
+
+/* Marks MPI rank w lost: out of service for good; MPI will not be
+ * finalized. */
+void sp_worker_lose(sp_workers *ws, sp_worker *w);
 
 /* 1 when this process was started by mpirun (an MPI launcher's
  * environment is set). */

@@ -256,15 +256,17 @@ int sp_workers_poll(sp_workers *ws, const unsigned char *watch,
   return rc;
 }
 
-sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
-                           int cpus, int64_t memory, sp_error **err)
+sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *machine,
+                           const char *name, int cpus, int64_t memory,
+                           sp_error **err)
 {
   size_t cap = (size_t)ws->nhosts;
   sp_host *h;
   int i;
 
+  snprintf(w->name, sizeof(w->name), "%s", name);
   for (i = 0; i < ws->nhosts; i++)
-    if (strcmp(ws->hosts[i].name, host) == 0) {
+    if (strcmp(ws->hosts[i].name, machine) == 0) {
       w->host = i;
       return SP_OK;
     }
@@ -272,12 +274,41 @@ sp_status sp_workers_place(sp_workers *ws, sp_worker *w, const char *host,
     return sp_error_oom(err);
   h = &ws->hosts[ws->nhosts];
   memset(h, 0, sizeof(*h));
-  if (!(h->name = sp_strdup(host)))
+  if (!(h->name = sp_strdup(machine)))
     return sp_error_oom(err);
   h->cpus = cpus > 0 ? cpus : 1;
   h->memory = memory;
   w->host = ws->nhosts++;
   return SP_OK;
+}
+
+void sp_workers_describe_hosts(const sp_workers *ws, sp_buf *b)
+{
+  int i, j, first;
+
+  for (i = 0; i < ws->n; i++) {
+    /* Each name once, at its first worker. */
+    for (j = 0; j < i && strcmp(ws->items[j].name, ws->items[i].name); j++)
+      ;
+    if (j < i)
+      continue;
+    sp_buf_appendf(b, "%s%s %s", i ? "; " : "", ws->items[i].name,
+                   ws->mpi ? "ranks" : "workers");
+    for (j = i, first = 1; j < ws->n; j++)
+      if (strcmp(ws->items[j].name, ws->items[i].name) == 0) {
+        sp_buf_appendf(b, "%s%d", first ? " " : ", ", ws->items[j].index);
+        first = 0;
+      }
+  }
+}
+
+void sp_worker_lose(sp_workers *ws, sp_worker *w)
+{
+  if (w->lost)
+    return;
+  w->lost = 1;
+  w->live = 0;
+  ws->mpi_lost++;
 }
 
 /* The launcher's environment, with or without MPI in this build: a

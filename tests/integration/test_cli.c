@@ -335,6 +335,12 @@ static void test_progress(void **state)
   expect(&r, 0, NULL);
   assert_null(strstr(r.err, "tasks,"));
   run_free(&r);
+  /* A count's task belongs to no step: it shows as #0 count. */
+  r = cli((const char *[]){"run", "--workers", "2", "--data-root", f->root,
+                           "--read-parquet", f->glob, "--count", NULL});
+  expect(&r, 0, NULL);
+  assert_non_null(strstr(r.err, " #0 count: 1/1 tasks, 20.0 k rows, "));
+  run_free(&r);
 }
 
 /* kill -9 of the driver mid-task: its workers exit with it, and rerunning

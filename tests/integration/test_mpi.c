@@ -99,7 +99,7 @@ static void test_mpi_same_as_local(void **state)
       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out_mpi));
   log = tk_read(tk_path(dir, "root/mpi/log/driver.log"));
   assert_non_null(log);
-  assert_true(strstr(log, "3 MPI ranks on 1 host") != NULL);
+  assert_true(strstr(log, "3 MPI ranks on 1 machine") != NULL);
   free(log);
   /* Every rank ran tasks: each wrote its own executor log. */
   assert_true(tk_exists(tk_path(dir, "root/mpi/log/executor-1.log")));
@@ -184,9 +184,12 @@ static void test_mpi_unshared_root(void **state)
   free(dir);
 }
 
-/* A rank killed in the middle of a job ends the whole job (mpirun kills
- * the others); rerunning it with the same job id skips what finished and
- * gives DuckDB's rows. */
+/* A rank killed in the middle of a job while it runs a task nothing else
+ * covers. With --enable-recovery mpirun keeps the job: the driver finds
+ * the rank lost once the host timeout passes without a heartbeat, and
+ * ends the job naming the rank and its host, the status file too, and
+ * `smallpond run` exits 1 (mpirun's own code is then 0). Rerunning it
+ * with the same job id skips what finished and gives DuckDB's rows. */
 static void test_mpi_rank_dies_rerun_resumes(void **state)
 {
   char *dir = tk_tmpdir(), *log;
@@ -196,28 +199,39 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   const char *out = tk_path(dir, "out");
   const char *const argv[] = {
       "run", "--quiet", "--launcher", "mpi", "--np", "3", "--no-speculation",
+      "--host-timeout", "3", "--mpirun-arg=--enable-recovery",
       "--data-root", root, "--job-id", "dies", "--read-parquet", glob,
       "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
       "--write-parquet", out, NULL};
-  char *o = NULL, *e = NULL;
-  int driver, rank2, status = -1;
+  char *o = NULL, *e = NULL, *text;
+  int driver, rank = 0, pid, status = -1, waited;
 
   (void)state;
   assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
-  /* Partition 5's tasks sleep 60 s on their first attempt, so the job is
-   * surely running when rank 2 is killed. */
+  /* Partition 5's SQL task sleeps 60 s on its first attempt: the rank
+   * that runs it is killed. */
   setenv("SP_FAULT_SLOW", "5:60000", 1);
   driver = tk_cli_start(argv);
   unsetenv("SP_FAULT_SLOW");
   assert_true(driver > 0);
-  rank2 = tk_worker_pid(job_dir, 2, 20000);
-  assert_true(rank2 > 0);
-  assert_true(tk_wait_log(job_dir, 1, "done", 20000));
-  assert_int_equal(kill(rank2, SIGKILL), 0);
+  for (waited = 0; !rank && waited < 30000; waited += 100)
+    rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
+           : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
+                                                                  : 0;
+  assert_true(rank > 0);
+  pid = tk_worker_pid(job_dir, rank, 20000);
+  assert_true(pid > 0);
+  assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
   assert_true(WIFSIGNALED(status) ||
               (WIFEXITED(status) && WEXITSTATUS(status) != 0));
   assert_false(tk_exists(out));
+  text = tk_read(tk_path(job_dir, "status"));
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, "failure", 7), 0);
+  assert_non_null(strstr(text, tk_fmt("rank %d on host ", rank)));
+  assert_non_null(strstr(text, "was lost: nothing heard from it for"));
+  free(text);
 
   assert_int_equal(tk_cli(argv, &o, &e), 0);
   free(o);
