@@ -35,6 +35,55 @@ static int user_sets(const sp_mpi_launch *l, const char *key)
   return 0;
 }
 
+/* How long mpirun may take to end after the job did (its status is
+ * final and no driver holds it): it ends in a second, unless it waits for
+ * the daemon of a lost host, which takes Open MPI many minutes. */
+#define MPIRUN_GRACE_MS 15000
+
+/* 1 when the job's status is final: it succeeded or failed, and no
+ * driver runs it. */
+static int job_ended(const sp_mpi_launch *l, const char *job_id)
+{
+  sp_error *err = NULL;
+  char state[32];
+
+  if (sp_job_state_of(l->data_root, job_id, state, sizeof(state), &err) !=
+      SP_OK) {
+    sp_error_free(&err);
+    return 0;
+  }
+  return strcmp(state, "success") == 0 || strcmp(state, "failure") == 0;
+}
+
+/* Waits for mpirun (pid) into *status; once the job has ended, stops an
+ * mpirun still there MPIRUN_GRACE_MS later (SIGTERM, then SIGKILL).
+ * Returns 1 when it did. */
+static int wait_mpirun(const sp_mpi_launch *l, const char *job_id,
+                       pid_t pid, int *status)
+{
+  struct timespec nap = {0, 200 * 1000 * 1000};
+  int waited = 0, ended_ms = -1, signalled = 0;
+  pid_t got;
+
+  while ((got = waitpid(pid, status, WNOHANG)) == 0 ||
+         (got < 0 && errno == EINTR)) {
+    nanosleep(&nap, NULL);
+    waited += 200;
+    if (ended_ms < 0 && waited % 1000 == 0 && job_ended(l, job_id))
+      ended_ms = waited;
+    if (ended_ms >= 0 && waited - ended_ms >= MPIRUN_GRACE_MS &&
+        signalled < 2 && (waited - ended_ms) % 5000 == 0) {
+      if (!signalled)
+        fprintf(stderr, "smallpond: job %s ended %d s ago but mpirun is "
+                "still waiting (for a lost host's daemon?): stopping it\n",
+                job_id, MPIRUN_GRACE_MS / 1000);
+      kill(pid, signalled ? SIGKILL : SIGTERM);
+      signalled++;
+    }
+  }
+  return signalled > 0;
+}
+
 /* What the job's folder says once mpirun ended with code: the exit code
  * of `smallpond run`. */
 static int outcome(const sp_mpi_launch *l, const char *job_id, int code)
@@ -141,8 +190,9 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv)
   }
   /* Ctrl-C reaches mpirun too, which ends the job: stay to say so. */
   signal(SIGINT, SIG_IGN);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  /* mpirun stopped here after the job ended: the job's status decides. */
+  if (wait_mpirun(l, job_id, pid, &status))
+    return outcome(l, job_id, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return SP_EXIT_ERROR;
   return outcome(l, job_id,
