@@ -40,18 +40,25 @@ static int user_sets(const sp_mpi_launch *l, const char *key)
  * the daemon of a lost host, which takes Open MPI many minutes. */
 #define MPIRUN_GRACE_MS 15000
 
+/* The job's state into state (sp_job_state_of); "" when it has no job
+ * folder (yet, or it never got as far as making one). */
+static void job_state(const sp_mpi_launch *l, const char *job_id,
+                      char *state, size_t len)
+{
+  sp_error *err = NULL;
+
+  if (sp_job_state_of(l->data_root, job_id, state, len, &err) != SP_OK)
+    state[0] = '\0';
+  sp_error_free(&err);
+}
+
 /* 1 when the job's status is final: it succeeded or failed, and no
  * driver runs it. */
 static int job_ended(const sp_mpi_launch *l, const char *job_id)
 {
-  sp_error *err = NULL;
   char state[32];
 
-  if (sp_job_state_of(l->data_root, job_id, state, sizeof(state), &err) !=
-      SP_OK) {
-    sp_error_free(&err);
-    return 0;
-  }
+  job_state(l, job_id, state, sizeof(state));
   return strcmp(state, "success") == 0 || strcmp(state, "failure") == 0;
 }
 
@@ -88,15 +95,10 @@ static int wait_mpirun(const sp_mpi_launch *l, const char *job_id,
  * of `smallpond run`. */
 static int outcome(const sp_mpi_launch *l, const char *job_id, int code)
 {
-  sp_error *err = NULL;
   char state[32];
 
-  if (sp_job_state_of(l->data_root, job_id, state, sizeof(state), &err) !=
-      SP_OK) {
-    sp_error_free(&err); /* it never got as far as its job folder */
-    return code ? SP_EXIT_ERROR : SP_EXIT_OK;
-  }
-  if (strcmp(state, "success") == 0)
+  job_state(l, job_id, state, sizeof(state));
+  if (!state[0] || strcmp(state, "success") == 0)
     return code ? SP_EXIT_ERROR : SP_EXIT_OK;
   if (strcmp(state, "stopped") == 0 || strcmp(state, "running") == 0)
     fprintf(stderr, "smallpond: the driver (rank 0) of job %s ended before "
