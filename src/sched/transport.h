@@ -16,8 +16,9 @@
  *   also sends a heartbeat every heartbeat_ms from a thread of its own; a
  *   rank not heard from for the host timeout is lost (its host is down or
  *   cut off, or it died while mpirun --enable-recovery kept the job): out
- *   of service for good, and MPI is not finalized at the end, so mpirun
- *   ends the job when the driver exits. Recovery is a rerun, which
+ *   of service for good. MPI_Finalize waits for every rank, so when one
+ *   is lost (or stuck in an attempt) no rank finalizes: the driver tells
+ *   the others to leave without, and all exit. Recovery is a rerun, which
  *   resumes.
  */
 #ifndef SP_SCHED_TRANSPORT_H

@@ -3,9 +3,11 @@
  *
  * DESIGN. Every message is one JSON document sent as MPI_CHAR, its tag
  * saying what it is: HELLO (the job folder and settings, once), TASK,
- * RESULT (also the ready message), STOP (empty), HEARTBEAT (empty, from a
- * rank's own thread every heartbeat_ms, whatever its main thread does:
- * the driver tells a busy rank from a lost one by them). Waiting is
+ * RESULT (also the ready message), STOP (empty), LEAVE (empty: stop and
+ * exit without MPI_Finalize, which would wait forever for a lost or stuck
+ * rank), HEARTBEAT (empty, from a rank's own thread every heartbeat_ms,
+ * whatever its main thread does: the driver tells a busy rank from a lost
+ * one by them). Waiting is
  * MPI_Iprobe with a short sleep that grows to 1 ms, not a blocking
  * MPI_Recv: Open MPI's blocking calls spin, and an idle rank must not take
  * a core from the ranks running DuckDB on the same machine. A rank's two
@@ -25,7 +27,7 @@
 
 enum {
   TAG_HELLO = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4,
-  TAG_HEARTBEAT = 5
+  TAG_HEARTBEAT = 5, TAG_LEAVE = 6
 };
 
 int sp_mpi_available(void) { return 1; }
@@ -99,7 +101,7 @@ static sp_status recv_json(MPI_Status *status, json_t **out, sp_error **err)
     sp_free(text);
     return mpi_error(err, rc, "MPI_Recv");
   }
-  if (status->MPI_TAG == TAG_STOP) {
+  if (status->MPI_TAG == TAG_STOP || status->MPI_TAG == TAG_LEAVE) {
     sp_free(text);
     return SP_ENOENT;
   }
@@ -228,23 +230,24 @@ sp_status sp_workers_start_mpi(sp_workers *ws, const sp_worker_opts *opts,
 
 void sp_mpi_stop(sp_workers *ws)
 {
-  int size = 0, i;
+  int size = 0, i, leave;
 
   if (ws->mpi_stopped)
     return;
   ws->mpi_stopped = 1;
   for (i = 0; i < ws->n; i++)
-    ws->mpi_stuck += ws->items[i].task >= 0;
+    ws->mpi_stuck += ws->items[i].task >= 0 && !ws->items[i].lost;
+  /* MPI_Finalize waits for every rank: with one lost or stuck in an
+   * attempt, every rank leaves without (under --enable-recovery mpirun
+   * then ends as the last one exits; without, it ends the job). */
+  leave = ws->mpi_stuck || ws->mpi_lost;
   /* Every rank but 0 serves, whether the job got as far as saying hello
    * or not; a lost one is not waited for. */
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (i = 1; i < size; i++)
     if (i > ws->n || !ws->items[i - 1].lost)
-      send_json(i, TAG_STOP, NULL, NULL);
-  /* A rank that never answered or was lost would keep MPI_Finalize
-   * waiting: leave it to mpirun, which ends the job when this process
-   * exits without. */
-  if (ws->mpi_owned && !ws->mpi_stuck && !ws->mpi_lost)
+      send_json(i, leave ? TAG_LEAVE : TAG_STOP, NULL, NULL);
+  if (ws->mpi_owned && !leave)
     MPI_Finalize();
 }
 
@@ -255,6 +258,7 @@ typedef struct rank_link {
   pthread_t thread;
   int beating;          /* the heartbeat thread runs */
   int heartbeat_ms;
+  int leave;            /* told to exit without MPI_Finalize */
   _Atomic int stop;     /* tells the heartbeat thread to end */
 } rank_link;
 
@@ -273,6 +277,8 @@ static sp_status rank_recv(void *ctx, json_t **msg, sp_error **err)
       st = mpi_error(err, rc, "MPI_Iprobe");
     else if (flag)
       st = recv_json(&status, msg, err);
+    if (rc == MPI_SUCCESS && flag && status.MPI_TAG == TAG_LEAVE)
+      link->leave = 1;
     pthread_mutex_unlock(&link->mpi);
     if (rc != MPI_SUCCESS || flag)
       break;
@@ -424,6 +430,7 @@ int sp_mpi_serve(const sp_worker_opts *base, int owned)
   /* Also when the program initialized MPI: sp_init does not return here,
    * so the program never gets to finalize it. */
   (void)owned;
-  MPI_Finalize();
+  if (!link.leave)
+    MPI_Finalize();
   return code;
 }
