@@ -403,21 +403,36 @@ out_fail:
 #define DRAIN_MS (10 * 1000)
 
 /* Takes the late results of ranks still running an attempt, so that their
- * sends end and they read STOP, and removes what those attempts wrote. */
+ * sends end and they read STOP, and removes what those attempts wrote. A
+ * rank that missed three heartbeats is taken for lost and not waited for:
+ * the job is done, and its work was done elsewhere. */
 static void drain_ranks(sp_job *job)
 {
   sp_workers *ws = &job->workers;
-  int64_t until = sp_clock_ms() + DRAIN_MS;
+  int64_t until = sp_clock_ms() + DRAIN_MS, now;
   unsigned char *watch = sp_calloc((size_t)ws->n + 1, 2);
   sp_buf out = SP_BUF_INIT;
-  int i, left = 1;
+  int i, left = 1, n;
 
-  while (watch && left > 0 && sp_clock_ms() < until) {
-    for (i = 0, left = 0; i < ws->n; i++)
-      left += watch[i] = ws->items[i].task >= 0;
-    if (!left ||
-        sp_workers_poll(ws, watch, watch + ws->n,
-                        (int)(until - sp_clock_ms()), NULL) <= 0)
+  while (watch && left > 0 && (now = sp_clock_ms()) < until) {
+    for (i = 0, left = 0; i < ws->n; i++) {
+      sp_worker *w = &ws->items[i];
+      if (w->task >= 0 && !w->lost && w->beats && ws->heartbeat_ms > 0 &&
+          now - w->heard_ms >= 3 * ws->heartbeat_ms) {
+        SP_LOG(&job->log, SP_LOG_WARN, "rank %d on host %s was lost: "
+               "nothing heard from it for %.1f s (three heartbeats); its "
+               "abandoned attempt of task %s is not waited for", w->index,
+               w->name, (now - w->heard_ms) / 1000.0, w->key);
+        sp_worker_lose(ws, w);
+      }
+      left += watch[i] = w->task >= 0 && !w->lost;
+    }
+    if (!left)
+      break;
+    /* Each second at most, to look at the ranks' silence again. */
+    n = sp_workers_poll(ws, watch, watch + ws->n,
+                        until - now < 1000 ? (int)(until - now) : 1000, NULL);
+    if (n < 0)
       break;
     for (i = 0; i < ws->n; i++) {
       sp_worker *w = &ws->items[i];
@@ -505,9 +520,9 @@ void sp_job_close(sp_job *job)
     drain_ranks(job);
   sp_workers_stop(&job->workers);
   if (job->workers.mpi_stuck)
-    SP_LOG(&job->log, SP_LOG_ERROR, "%d rank%s still ran an attempt stopped "
-           "at its task timeout and did not answer when the job closed: MPI is not "
-           "finalized, so mpirun ends the job", job->workers.mpi_stuck,
+    SP_LOG(&job->log, SP_LOG_ERROR, "%d rank%s still ran an abandoned "
+           "attempt and did not answer when the job closed: no rank "
+           "finalizes MPI, so mpirun ends the job", job->workers.mpi_stuck,
            job->workers.mpi_stuck == 1 ? "" : "s");
   if (job->runs > 0 && !job->failed && !job->unfinished &&
       !job->keep_intermediate && !job->workers.mpi_stuck)

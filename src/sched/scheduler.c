@@ -71,8 +71,8 @@ typedef struct sp_run {
   stage_times *stages;
   size_t nstages, stages_cap;
   int failed;
-  int awaiting_ranks;    /* nothing runs, but a rank stopped at its task
-                            timeout may yet answer and serve again */
+  int awaiting_ranks;    /* nothing runs, but a rank whose attempt was
+                            abandoned may yet answer and serve again */
   size_t resumed, ran, retried, speculated;
   sp_events events;
 } sp_run;
@@ -357,12 +357,14 @@ static void hold(sp_workers *ws, sp_worker *w, int threads, int64_t memory)
   h->memory_used += memory;
 }
 
-/* 1 when w is an MPI rank whose attempt ran past its task timeout: it
- * cannot be stopped, so it holds its host's capacity until its result
- * comes, but the attempt no longer counts as running. */
+/* 1 when w is an MPI rank whose attempt ran past its task timeout, or
+ * lost to another attempt of its task: it cannot be stopped, so it holds
+ * its host's capacity until its result comes, but the attempt no longer
+ * counts as running. A run ends without waiting for it; the session
+ * drops its result when it comes, in a later run or at sp_close. */
 static int attempt_abandoned(const sp_workers *ws, const sp_worker *w)
 {
-  return ws->mpi && w->timed_out;
+  return ws->mpi && (w->timed_out || w->cancelled);
 }
 
 /* Worker w's attempt ended: it is idle, its capacity free again. */
@@ -679,7 +681,7 @@ static void stage_finished(sp_run *run, const sp_task *t, int64_t ms)
 
 /* Stops the other attempts of t, which has just finished: a local worker
  * is killed (and replaced when its stream ends); an MPI rank cannot be,
- * so its result is dropped when it comes. */
+ * so its attempt is abandoned and its result dropped when it comes. */
 static void cancel_others(sp_run *run, const sp_task *t, const sp_worker *won)
 {
   sp_workers *ws = &run->job->workers;
@@ -689,6 +691,10 @@ static void cancel_others(sp_run *run, const sp_task *t, const sp_worker *won)
     sp_worker *w = &ws->items[i];
     if (w == won || w->task != (long)t->index)
       continue;
+    if (!attempt_abandoned(ws, w) && ws->mpi) {
+      run->job->tasks[t->index].running--;
+      run->running--;
+    }
     w->cancelled = 1;
     sp_worker_kill(w);
   }
@@ -887,7 +893,7 @@ static int abandoned_ranks(const sp_run *run, int *waiting)
     if (w->task < 0 || !attempt_abandoned(ws, w))
       continue;
     n++;
-    *waiting += now < hung_after_ms(run, w);
+    *waiting += w->cancelled || now < hung_after_ms(run, w);
   }
   return n;
 }
@@ -944,12 +950,15 @@ static sp_status start_ready(sp_run *run, sp_error **err)
                                  (long long)(job->max_memory >> 20));
       }
       int stopped, waiting;
-      if (run->running > 0 || live_workers(job) > 0)
+      if (run->running > 0)
         return SP_OK;
+      /* Abandoned attempts hold their ranks and hosts' room. */
       if ((stopped = abandoned_ranks(run, &waiting)) > 0 && waiting > 0) {
         run->awaiting_ranks = 1;
         return SP_OK;
       }
+      if (live_workers(job) > 0)
+        return SP_OK;
       if (stopped > 0)
         return sp_error_set(err, SP_EWORKER, "no worker is left: %d of the "
                             "%d ranks still run attempts stopped at their "
@@ -1058,9 +1067,9 @@ static sp_status expire_attempts(sp_run *run, sp_error **err)
     sp_worker *w = &job->workers.items[i];
     sp_task_state *ts;
     const sp_task *t;
-    /* A cancelled local attempt is being killed already; a cancelled
-     * rank's one times out too, or the run would wait for it. */
-    if (w->task < 0 || w->timed_out || (w->cancelled && !job->workers.mpi))
+    /* A cancelled attempt is being killed (local) or was abandoned (a
+     * rank: the run no longer waits for it). */
+    if (w->task < 0 || w->timed_out || w->cancelled)
       continue;
     t = run->g->tasks[w->task];
     ts = &job->tasks[t->index];
@@ -1142,7 +1151,7 @@ static int64_t next_timeout_ms(const sp_run *run)
 
   for (i = 0; i < job->workers.n; i++) {
     const sp_worker *w = &job->workers.items[i];
-    if (w->task < 0 || (w->cancelled && !job->workers.mpi) ||
+    if (w->task < 0 || w->cancelled ||
         (w->timed_out && !run->awaiting_ranks) ||
         !(limit = task_timeout_ms(job, run->g->tasks[w->task])))
       continue;
