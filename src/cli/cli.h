@@ -44,11 +44,15 @@ typedef struct sp_mpi_launch {
 int sp_cli_under_mpirun(void);
 
 /* Runs mpirun with this program and argv (the "run" command and its
- * options) on l->np ranks, waits for it, and returns the exit code: 1
- * when the job did not succeed, whatever mpirun's own code (under
- * --enable-recovery it is 0 when the driver failed), saying so when the
- * driver could not (it was killed). */
+ * options) on l->np ranks, waits for it, and returns the exit code: the
+ * driver's (rank 0 tells it through a file, as mpirun's own code does not
+ * under --enable-recovery), else 1 unless the job's status says it
+ * succeeded, saying so when the driver could not (it was killed). */
 int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv);
+
+/* In rank 0 under `smallpond run --launcher mpi`: tells the launcher the
+ * exit code it is about to return. Does nothing elsewhere. */
+void sp_cli_tell_launcher(int code);
 
 /* Parses a whole decimal integer in [min, max]. Returns 0 or -1. */
 int sp_cli_parse_int(const char *s, long long min, long long max,

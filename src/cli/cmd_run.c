@@ -741,5 +741,6 @@ int sp_cmd_run(int argc, char **argv)
   sp_error_free(&err);
   sp_cli_run_free(a);
   free(a);
+  sp_cli_tell_launcher(code);
   return code;
 }

@@ -184,12 +184,25 @@ static void test_mpi_unshared_root(void **state)
   free(dir);
 }
 
+/* Which worker rank (1 or 2) logged that it started the slow partition
+ * 5's SQL task, waiting up to 30 s; 0 if none did. */
+static int slow_rank(const char *job_dir)
+{
+  int rank = 0, waited;
+
+  for (waited = 0; !rank && waited < 30000; waited += 100)
+    rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
+           : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
+                                                                  : 0;
+  return rank;
+}
+
 /* A rank killed in the middle of a job while it runs a task nothing else
- * covers: mpirun ends the whole job, and `smallpond run` exits non-zero.
- * Rerunning it with the same job id skips what finished and gives
- * DuckDB's rows. (Under --enable-recovery the driver would find the rank
- * lost itself, but mpirun then takes a minute or more to end: see issue
- * 19.) */
+ * covers: under `--launcher mpi` (mpirun --enable-recovery) the job goes
+ * on, the driver finds the rank lost at the host timeout, and the run
+ * fails with smallpond's own error naming the rank, in the status file
+ * too. Rerunning it with the same job id skips what finished and gives
+ * DuckDB's rows. */
 static void test_mpi_rank_dies_rerun_resumes(void **state)
 {
   char *dir = tk_tmpdir(), *log;
@@ -204,7 +217,7 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
       "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
       "--write-parquet", out, NULL};
   char *o = NULL, *e = NULL, *text;
-  int driver, rank = 0, pid, status = -1, waited;
+  int driver, rank, pid, status = -1;
 
   (void)state;
   assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
@@ -214,22 +227,20 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   driver = tk_cli_start(argv);
   unsetenv("SP_FAULT_SLOW");
   assert_true(driver > 0);
-  for (waited = 0; !rank && waited < 30000; waited += 100)
-    rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
-           : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
-                                                                  : 0;
-  assert_true(rank > 0);
+  assert_true((rank = slow_rank(job_dir)) > 0);
   pid = tk_worker_pid(job_dir, rank, 20000);
   assert_true(pid > 0);
   assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
-  assert_true(WIFSIGNALED(status) ||
-              (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 1);
   assert_false(tk_exists(out));
-  /* The driver was killed with the job: its status is not final. */
+  /* The driver outlived the rank and said which one it lost. */
   text = tk_read(tk_path(job_dir, "status"));
   assert_non_null(text);
-  assert_int_equal(strncmp(text, "running", 7), 0);
+  assert_int_equal(strncmp(text, "failure", 7), 0);
+  assert_non_null(strstr(text, tk_fmt("rank %d on host ", rank)));
+  assert_non_null(strstr(text, "was lost"));
   free(text);
 
   assert_int_equal(tk_cli(argv, &o, &e), 0);
@@ -244,6 +255,62 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   /* The second run reused the tasks the first one finished. */
   assert_non_null(strstr(log, "finished tasks reused from state.jsonl"));
   assert_int_equal(tk_count(log, " 0 finished tasks reused"), 1);
+  free(log);
+  tk_rm_rf(dir);
+  free(dir);
+}
+
+/* A rank that stops answering (SIGSTOP: its heartbeats stop, as when its
+ * host is cut off) while it runs a straggler, under a host timeout far
+ * longer than the job: a speculative duplicate does the work elsewhere,
+ * and the run ends and publishes without waiting for the rank to be found
+ * lost; at sp_close its abandoned attempt is given up on after three
+ * missed heartbeats, and the job succeeds. */
+static void test_mpi_stalled_rank_not_waited_for(void **state)
+{
+  char *dir = tk_tmpdir(), *log;
+  const char *glob = tk_path(dir, "part-*.parquet");
+  const char *root = tk_path(dir, "root");
+  const char *job_dir = tk_path(root, "stalls");
+  const char *out = tk_path(dir, "out");
+  const char *const argv[] = {
+      "run", "--quiet", "--launcher", "mpi", "--np", "3", "--host-timeout",
+      "300", "--data-root", root, "--job-id", "stalls", "--read-parquet",
+      glob, "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
+      "--write-parquet", out, NULL};
+  char *text;
+  int driver, rank, pid, status = -1;
+
+  (void)state;
+  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
+  setenv("SP_FAULT_SLOW", "5:60000", 1);
+  driver = tk_cli_start(argv);
+  unsetenv("SP_FAULT_SLOW");
+  assert_true(driver > 0);
+  assert_true((rank = slow_rank(job_dir)) > 0);
+  pid = tk_worker_pid(job_dir, rank, 20000);
+  assert_true(pid > 0);
+  assert_int_equal(kill(pid, SIGSTOP), 0);
+  assert_int_equal(waitpid(driver, &status, 0), driver);
+  (void)kill(pid, SIGKILL); /* mpirun was stopped, as the launcher does */
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  tk_assert_same_rows(
+      tk_fmt("SELECT k, count(*), round(sum(v), 6), max(name) FROM "
+             "read_parquet('%s') GROUP BY k", glob),
+      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  text = tk_read(tk_path(job_dir, "status"));
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, "success", 7), 0);
+  free(text);
+  log = tk_read(tk_path(job_dir, "log/driver.log"));
+  assert_non_null(log);
+  /* The duplicate won; the run did not wait for the host timeout, and
+   * the close gave the stalled rank up after three heartbeats. */
+  assert_non_null(strstr(log, "(speculative: a duplicate of a straggler)"));
+  assert_null(strstr(log, "its host is down or cut off"));
+  assert_non_null(strstr(log, tk_fmt("rank %d on host ", rank)));
+  assert_non_null(strstr(log, "(three heartbeats)"));
   free(log);
   tk_rm_rf(dir);
   free(dir);
@@ -297,6 +364,7 @@ int main(void)
     cmocka_unit_test(test_mpi_same_as_local),
     cmocka_unit_test(test_mpi_unshared_root),
     cmocka_unit_test(test_mpi_rank_dies_rerun_resumes),
+    cmocka_unit_test(test_mpi_stalled_rank_not_waited_for),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
