@@ -919,8 +919,9 @@ SP_API sp_status sp_to_arrow(sp_df *df, struct ArrowArrayStream *out,
  * reuse what it planned. */
 SP_API sp_status sp_explain(sp_df *df, FILE *out, sp_error **err);
 
-/* Prints the state of the job in job_dir (<data_root>/<job_id>) and the
- * progress of each step of its last plan, from the folder's files alone:
+/* Prints the state of the job in job_dir (<data_root>/<job_id>), its
+ * workers per host and the progress of each step of its last plan, from
+ * the folder's files alone:
  * it works while the job runs in another process, after it finished, and
  * after its driver died (said as such). Fails with SP_ENOENT when job_dir
  * is not a job folder. */

@@ -113,6 +113,11 @@ void sp_job_status_print(const sp_job_files *f, FILE *out)
             status);
   else
     fprintf(out, "state: %s\n", *status ? status : "never ran");
+  if (f->hosts && f->hosts_len > 0) {
+    n = strcspn(f->hosts, "\n");
+    fprintf(out, "hosts: %.*s\n", (int)(n < f->hosts_len ? n : f->hosts_len),
+            f->hosts);
+  }
   if (f->plan && (plan = json_loadb(f->plan, f->plan_len, 0, &jerr))) {
     fprintf(out, "steps of the last run's plan:\n");
     print_steps(plan, f->done, out, &ndone, &ntotal);
@@ -130,7 +135,7 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   char marker[4096], path[4096], status[SP_STATUS_MAX];
   sp_job_files f = {0};
   json_t *done = json_object();
-  char *plan = NULL;
+  char *plan = NULL, *hosts = NULL;
   size_t skipped = 0;
   sp_status st;
 
@@ -157,9 +162,13 @@ sp_status sp_job_print_status(const char *job_dir, FILE *out, sp_error **err)
   snprintf(path, sizeof(path), "%s/plan.json", job_dir);
   if (sp_read_file(path, &plan, &f.plan_len, NULL) == SP_OK)
     f.plan = plan;
+  snprintf(path, sizeof(path), "%s/hosts", job_dir);
+  if (sp_read_file(path, &hosts, &f.hosts_len, NULL) == SP_OK)
+    f.hosts = hosts;
   f.done = done;
   sp_job_status_print(&f, out);
 out:
+  sp_free(hosts);
   sp_free(plan);
   json_decref(done);
   return st;

@@ -24,13 +24,16 @@ typedef struct sp_job_files {
   size_t status_len;
   const char *plan;   /* plan.json, or NULL */
   size_t plan_len;
+  const char *hosts;  /* the file hosts (workers per host), or NULL */
+  size_t hosts_len;
   const json_t *done; /* an object with the key of every task that
                          state.jsonl says finished */
 } sp_job_files;
 
 /* Prints the job's state, from its driver and the status file (its first
- * SP_STATUS_MAX bytes, up to a NUL, without its last newlines), then one
- * line per step of the plan: its worker tasks done of their total. */
+ * SP_STATUS_MAX bytes, up to a NUL, without its last newlines), its
+ * workers per host (the hosts file's first line), then one line per step
+ * of the plan: its worker tasks done of their total. */
 void sp_job_status_print(const sp_job_files *f, FILE *out);
 
 #define SP_STATUS_MAX 2047

@@ -272,6 +272,20 @@ sp_status sp_job_replace_worker(sp_job *job, sp_worker *w, sp_error **err)
   return st;
 }
 
+/* Writes the job's workers per host (sp_workers_describe_hosts) into its
+ * file hosts, for `smallpond status`. */
+static void write_hosts(sp_job *job, const char *hosts)
+{
+  sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+
+  sp_layout_file(&job->layout, &path, "hosts");
+  sp_buf_appendf(&text, "%s\n", hosts);
+  if (!sp_buf_oom(&path) && !sp_buf_oom(&text))
+    sp_write_file_atomic(path.data, text.data, text.len, NULL);
+  sp_buf_release(&path);
+  sp_buf_release(&text);
+}
+
 /* Writes <job>/token with a random text that MPI ranks read back to show
  * they see the same file system; *token gets the text. */
 static sp_status write_token(sp_job *job, sp_buf *path, char *token,
@@ -381,8 +395,10 @@ sp_status sp_job_open(sp_job *job, const sp_job_config *cfg, sp_error **err)
          job->max_attempts);
   sp_buf_reset(&path);
   sp_workers_describe_hosts(&job->workers, &path);
-  if (!sp_buf_oom(&path))
+  if (!sp_buf_oom(&path)) {
     SP_LOG(&job->log, SP_LOG_INFO, "hosts: %s", path.data);
+    write_hosts(job, path.data);
+  }
   if (cfg->mpi)
     SP_LOG(&job->log, SP_LOG_INFO, "a rank not heard from for %.1f s is "
            "lost%s", job->host_timeout_ms / 1000.0,

@@ -247,9 +247,13 @@ scenario_quickstart() {
   # sp-h1 ranks 1; sp-h2 ranks 2; ...`), and places ranks as Open MPI did.
   hosts=$(grep ' hosts: ' root/qs/log/driver.log) ||
     fail "driver.log has no hosts line"
+  status=$("$sp" status --data-root root qs | grep '^hosts: ') ||
+    fail "smallpond status shows no hosts line"
   for r in 1 2 3; do
     echo "$hosts" | grep -Eq "sp-h$r ranks $r(;|\$)" ||
       fail "driver.log does not place rank $r on sp-h$r: $hosts"
+    echo "$status" | grep -Eq "sp-h$r ranks $r(;|\$)" ||
+      fail "smallpond status does not place rank $r on sp-h$r: $status"
   done
   # Daemons were started through the agent on sp-h2 and sp-h3 (sp-h1 is
   # mpirun's own host), and the ranks there spoke over their links:

@@ -14,9 +14,10 @@
 
 #include "api/status.h"
 
-/* The report for status and plan (NULL: no file) with the tasks in keys
- * (comma separated) finished; caller frees. */
-static char *report(const char *status, const char *plan, const char *keys)
+/* The report for status, hosts and plan (NULL: no file) with the tasks in
+ * keys (comma separated) finished; caller frees. */
+static char *report_hosts(const char *status, const char *hosts,
+                          const char *plan, const char *keys)
 {
   sp_job_files f = {0};
   json_t *done = json_object();
@@ -32,12 +33,19 @@ static char *report(const char *status, const char *plan, const char *keys)
   f.status_len = status ? strlen(status) : 0;
   f.plan = plan;
   f.plan_len = plan ? strlen(plan) : 0;
+  f.hosts = hosts;
+  f.hosts_len = hosts ? strlen(hosts) : 0;
   f.done = done;
   sp_job_status_print(&f, mem);
   assert_int_equal(fclose(mem), 0);
   json_decref(done);
   free(copy);
   return out;
+}
+
+static char *report(const char *status, const char *plan, const char *keys)
+{
+  return report_hosts(status, NULL, plan, keys);
 }
 
 static const char plan[] =
@@ -80,11 +88,31 @@ static void test_step_without_kind(void **state)
   free(out);
 }
 
+/* The hosts file's first line follows the state; an empty one, or none,
+ * prints nothing. */
+static void test_hosts(void **state)
+{
+  char *out;
+
+  (void)state;
+  out = report_hosts("failure 2026-12-02T04:18:08Z: rank 3 on host h2 was "
+                     "lost\n", "h1 ranks 1, 2; h2 ranks 3\nmore\n", plan, "");
+  assert_non_null(strstr(out, "state: failure 2026-12-02T04:18:08Z: rank 3 "
+                         "on host h2 was lost\nhosts: h1 ranks 1, 2; h2 "
+                         "ranks 3\nsteps of the last run's plan:\n"));
+  assert_null(strstr(out, "more"));
+  free(out);
+  out = report_hosts("success", "", plan, "");
+  assert_null(strstr(out, "hosts:"));
+  free(out);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_report),
     cmocka_unit_test(test_step_without_kind),
+    cmocka_unit_test(test_hosts),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
