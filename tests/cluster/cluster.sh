@@ -292,17 +292,26 @@ scenario_kill() {
   resumed kill
 }
 
-scenario_cut() {
-  say "cut: sp-h3's link cut mid-job (--host-timeout 5)"
+# cut_sp_h3 JOB HOST_TIMEOUT DEADLINE: a sort whose slow task runs on
+# sp-h3, whose link is then cut; the job must end by itself within
+# DEADLINE seconds. Then the link is up again and sp-h3's leftovers ended.
+cut_sp_h3() {
   make_records
-  start_sort cut 10000 5
+  start_sort "$1" 10000 "$2"
   ip link set sp-h3-p down
   t0=$(date +%s)
-  ends_by $((5 + 10 + slack)) # completing may wait for slow tasks elsewhere
-  echo "   ended $(($(date +%s) - t0)) s after the cut: $(head -c 7 root/cut/status)"
+  ends_by "$3"
+  echo "   ended $(($(date +%s) - t0)) s after the cut:" \
+       "$(head -c 7 "root/$1/status")"
   ip link set sp-h3-p up
   end_leftovers sp-h3
   sh "$hosts_sh" reach
+}
+
+scenario_cut() {
+  say "cut: sp-h3's link cut mid-job (--host-timeout 5)"
+  # Completing may wait for the slow task's duplicate elsewhere.
+  cut_sp_h3 cut 5 $((5 + 10 + slack))
   # The status says how it ended, and the exit status must agree.
   case $(head -n 1 root/cut/status) in
     success*) # a duplicate on another host did sp-h3's work
@@ -320,16 +329,8 @@ scenario_cut() {
 
 scenario_outrun() {
   say "outrun: sp-h3's link cut mid-job (--host-timeout 120)"
-  make_records
-  start_sort outrun 10000 120
-  ip link set sp-h3-p down
-  t0=$(date +%s)
-  ends_by $((10 + slack)) # the slow task's duplicate, far below 120 s
-  secs=$(($(date +%s) - t0))
-  ip link set sp-h3-p up
-  end_leftovers sp-h3
-  sh "$hosts_sh" reach
-  echo "   ended $secs s after the cut"
+  # The slow task's duplicate: far below 120 s.
+  cut_sp_h3 outrun 120 $((10 + slack))
   [ "$job_rc" -eq 0 ] || fail "the job failed: $(job_output)"
   head -n 1 root/outrun/status | grep -q '^success' ||
     fail "status: $(cat root/outrun/status)"

@@ -33,6 +33,15 @@ static const char *group_sql =
     "SELECT k, count(*) AS n, round(sum(v), 6) AS s, max(name) AS m "
     "FROM {0} GROUP BY k";
 
+/* The job's output in out has DuckDB's rows of group_sql over glob. */
+static void assert_grouped(const char *glob, const char *out)
+{
+  tk_assert_same_rows(
+      tk_fmt("SELECT k, count(*), round(sum(v), 6), max(name) FROM "
+             "read_parquet('%s') GROUP BY k", glob),
+      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+}
+
 /* The job's output of a run of the CLI with the given session options. */
 static const char *run_job(const char *dir, const char *glob, const char *tag,
                            const char *const *session)
@@ -93,10 +102,7 @@ static void test_mpi_same_as_local(void **state)
   tk_assert_same_rows(
       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out_local),
       tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out_mpi));
-  tk_assert_same_rows(
-      tk_fmt("SELECT k, count(*), round(sum(v), 6), max(name) FROM "
-             "read_parquet('%s') GROUP BY k", glob),
-      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out_mpi));
+  assert_grouped(glob, out_mpi);
   log = tk_read(tk_path(dir, "root/mpi/log/driver.log"));
   assert_non_null(log);
   assert_true(strstr(log, "3 MPI ranks on 1 machine") != NULL);
@@ -184,17 +190,28 @@ static void test_mpi_unshared_root(void **state)
   free(dir);
 }
 
-/* Which worker rank (1 or 2) logged that it started the slow partition
- * 5's SQL task, waiting up to 30 s; 0 if none did. */
-static int slow_rank(const char *job_dir)
+/* Makes the table in dir and starts the CLI with argv (job job_dir),
+ * partition 5's SQL task sleeping 60 s on its first attempt; *rank gets
+ * the worker rank (1 or 2) that runs it, *pid its pid. Returns the CLI's
+ * pid. */
+static int start_with_straggler(const char *dir, const char *job_dir,
+                                const char *const *argv, int *rank, int *pid)
 {
-  int rank = 0, waited;
+  int driver, waited;
 
-  for (waited = 0; !rank && waited < 30000; waited += 100)
-    rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
-           : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
-                                                                  : 0;
-  return rank;
+  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
+  setenv("SP_FAULT_SLOW", "5:60000", 1);
+  driver = tk_cli_start(argv);
+  unsetenv("SP_FAULT_SLOW");
+  assert_true(driver > 0);
+  for (*rank = 0, waited = 0; !*rank && waited < 30000; waited += 100)
+    *rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
+            : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
+                                                                   : 0;
+  assert_true(*rank > 0);
+  *pid = tk_worker_pid(job_dir, *rank, 20000);
+  assert_true(*pid > 0);
+  return driver;
 }
 
 /* A rank killed in the middle of a job while it runs a task nothing else
@@ -220,16 +237,8 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   int driver, rank, pid, status = -1;
 
   (void)state;
-  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
-  /* Partition 5's SQL task sleeps 60 s on its first attempt: the rank
-   * that runs it is killed. */
-  setenv("SP_FAULT_SLOW", "5:60000", 1);
-  driver = tk_cli_start(argv);
-  unsetenv("SP_FAULT_SLOW");
-  assert_true(driver > 0);
-  assert_true((rank = slow_rank(job_dir)) > 0);
-  pid = tk_worker_pid(job_dir, rank, 20000);
-  assert_true(pid > 0);
+  /* The rank that runs the slow task is killed. */
+  driver = start_with_straggler(dir, job_dir, argv, &rank, &pid);
   assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
   assert_true(WIFEXITED(status));
@@ -246,10 +255,7 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
   assert_int_equal(tk_cli(argv, &o, &e), 0);
   free(o);
   free(e);
-  tk_assert_same_rows(
-      tk_fmt("SELECT k, count(*), round(sum(v), 6), max(name) FROM "
-             "read_parquet('%s') GROUP BY k", glob),
-      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  assert_grouped(glob, out);
   log = tk_read(tk_path(job_dir, "log/driver.log"));
   assert_non_null(log);
   /* The second run reused the tasks the first one finished. */
@@ -282,23 +288,13 @@ static void test_mpi_stalled_rank_not_waited_for(void **state)
   int driver, rank, pid, status = -1;
 
   (void)state;
-  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
-  setenv("SP_FAULT_SLOW", "5:60000", 1);
-  driver = tk_cli_start(argv);
-  unsetenv("SP_FAULT_SLOW");
-  assert_true(driver > 0);
-  assert_true((rank = slow_rank(job_dir)) > 0);
-  pid = tk_worker_pid(job_dir, rank, 20000);
-  assert_true(pid > 0);
+  driver = start_with_straggler(dir, job_dir, argv, &rank, &pid);
   assert_int_equal(kill(pid, SIGSTOP), 0);
   assert_int_equal(waitpid(driver, &status, 0), driver);
   (void)kill(pid, SIGKILL); /* mpirun was stopped, as the launcher does */
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
-  tk_assert_same_rows(
-      tk_fmt("SELECT k, count(*), round(sum(v), 6), max(name) FROM "
-             "read_parquet('%s') GROUP BY k", glob),
-      tk_fmt("SELECT * FROM read_parquet('%s/*.parquet')", out));
+  assert_grouped(glob, out);
   text = tk_read(tk_path(job_dir, "status"));
   assert_non_null(text);
   assert_int_equal(strncmp(text, "success", 7), 0);
