@@ -115,28 +115,43 @@ static int driver_ended(launch *x)
   return x->driver_seen && strcmp(state, "running") != 0;
 }
 
-/* Waits for mpirun (pid) into *status; once the driver has ended, stops
- * an mpirun still there MPIRUN_GRACE_MS later (SIGTERM, then SIGKILL).
- * Returns 1 when it did. */
+/* The signal (SIGTERM, SIGHUP) that asked the launcher to end, to pass on
+ * to mpirun: a signal handler has nowhere else to put it. */
+static volatile sig_atomic_t asked_to_end;
+
+static void note_end(int sig) { asked_to_end = sig; }
+
+/* Waits for mpirun (pid) into *status; stops it (SIGTERM, then SIGKILL
+ * MPIRUN_KILL_MS later) when the launcher is asked to end, or when it is
+ * still there MPIRUN_GRACE_MS after the driver ended. Returns 1 when it
+ * did. */
 static int wait_mpirun(launch *x, pid_t pid, int *status)
 {
   struct timespec nap = {0, 200 * 1000 * 1000};
-  int waited = 0, ended_ms = -1, signalled = 0;
+  int waited = 0, ended_ms = -1, stop_ms = -1, signalled = 0;
   pid_t got;
 
   while ((got = waitpid(pid, status, WNOHANG)) == 0 ||
          (got < 0 && errno == EINTR)) {
     nanosleep(&nap, NULL);
     waited += 200;
+    if (stop_ms < 0 && asked_to_end) {
+      fprintf(stderr, "smallpond: %s: ending job %s (mpirun)\n",
+              strsignal(asked_to_end), x->job_id);
+      stop_ms = waited;
+    }
     if (ended_ms < 0 && driver_ended(x))
       ended_ms = waited;
-    if (ended_ms >= 0 && signalled < 2 &&
-        waited - ended_ms >= MPIRUN_GRACE_MS + signalled * MPIRUN_KILL_MS) {
-      if (!signalled)
-        fprintf(stderr, "smallpond: the driver of job %s ended %d s ago "
-                "but mpirun is still waiting (for a lost host's daemon, or "
-                "ranks the driver could not stop): stopping it\n", x->job_id,
-                MPIRUN_GRACE_MS / 1000);
+    if (stop_ms < 0 && ended_ms >= 0 &&
+        waited - ended_ms >= MPIRUN_GRACE_MS) {
+      fprintf(stderr, "smallpond: the driver of job %s ended %d s ago but "
+              "mpirun is still waiting (for a lost host's daemon, or ranks "
+              "the driver could not stop): stopping it\n", x->job_id,
+              MPIRUN_GRACE_MS / 1000);
+      stop_ms = waited;
+    }
+    if (stop_ms >= 0 && signalled < 2 &&
+        waited - stop_ms >= signalled * MPIRUN_KILL_MS) {
       kill(pid, signalled ? SIGKILL : SIGTERM);
       signalled++;
     }
@@ -272,8 +287,11 @@ int sp_cli_exec_mpirun(const sp_mpi_launch *l, int argc, char **argv)
     code = SP_EXIT_ERROR;
     goto out;
   }
-  /* Ctrl-C reaches mpirun too, which ends the job: stay to say so. */
+  /* Ctrl-C reaches mpirun too, which ends the job: stay to say so. A
+   * SIGTERM or SIGHUP for this process alone is passed on. */
   signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, note_end);
+  signal(SIGHUP, note_end);
   if (wait_mpirun(&x, pid, &status)) /* stopped here after the driver */
     code = outcome(&x, 0);
   else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)

@@ -312,6 +312,63 @@ static void test_mpi_stalled_rank_not_waited_for(void **state)
   free(dir);
 }
 
+/* 1 once process pid has ended (gone, or a zombie), waiting up to 10 s. */
+static int ended(int pid)
+{
+  char state = 0;
+  int waited;
+  FILE *f;
+
+  for (waited = 0; waited < 10000; waited += 100) {
+    if (!(f = fopen(tk_fmt("/proc/%d/stat", pid), "r")))
+      return 1;
+    if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+      state = 0;
+    fclose(f);
+    if (state == 'Z')
+      return 1;
+    tk_sleep_ms(100);
+  }
+  return 0;
+}
+
+/* SIGTERM for `smallpond run --launcher mpi` alone (a batch system's, or
+ * timeout's) ends the whole job: mpirun and every rank, not the launcher
+ * only; it says how to resume, and the rerun gives DuckDB's rows. */
+static void test_mpi_launcher_terminated(void **state)
+{
+  char *dir = tk_tmpdir(), *text, *o = NULL, *e = NULL;
+  const char *glob = tk_path(dir, "part-*.parquet");
+  const char *root = tk_path(dir, "root");
+  const char *job_dir = tk_path(root, "ends");
+  const char *out = tk_path(dir, "out");
+  const char *const argv[] = {
+      "run", "--quiet", "--launcher", "mpi", "--np", "3", "--no-speculation",
+      "--data-root", root, "--job-id", "ends", "--read-parquet", glob,
+      "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
+      "--write-parquet", out, NULL};
+  int launcher, rank, pid, status = -1;
+
+  (void)state;
+  launcher = start_with_straggler(dir, job_dir, argv, &rank, &pid);
+  assert_int_equal(kill(launcher, SIGTERM), 0);
+  assert_int_equal(waitpid(launcher, &status, 0), launcher);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 1);
+  assert_true(ended(pid));
+  assert_false(tk_exists(out));
+  text = tk_read(tk_path(job_dir, "status"));
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, "running", 7), 0); /* its driver is gone */
+  free(text);
+  assert_int_equal(tk_cli(argv, &o, &e), 0);
+  free(o);
+  free(e);
+  assert_grouped(glob, out);
+  tk_rm_rf(dir);
+  free(dir);
+}
+
 /* smallpond sql under mpirun with 3 ranks: a hashed join with an
  * aggregate, a correlated subquery, an ORDER BY through the range, each
  * the same rows as DuckDB's on the same files. */
@@ -361,6 +418,7 @@ int main(void)
     cmocka_unit_test(test_mpi_unshared_root),
     cmocka_unit_test(test_mpi_rank_dies_rerun_resumes),
     cmocka_unit_test(test_mpi_stalled_rank_not_waited_for),
+    cmocka_unit_test(test_mpi_launcher_terminated),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
