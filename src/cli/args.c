@@ -1,7 +1,8 @@
 /*
  * args.c - what the tool's commands share: in parsing their arguments, the
- * usage error, whole numbers, and the session options of every command
- * that runs a job; and the report of an error.
+ * usage error, whole numbers, the session options of every command that
+ * runs a job, and the arguments of those that read job folders; and the
+ * report of an error.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -96,6 +97,39 @@ int sp_cli_session_option(const char *cmd, int opt, const char *arg,
   default:
     return 0;
   }
+}
+
+int sp_cli_parse_job_args(int argc, char **argv, sp_cli_job_args *a)
+{
+  int i, took;
+
+  a->root = NULL;
+  a->job = NULL;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(a->usage, stdout);
+      return -1;
+    }
+    if (strcmp(argv[i], "--data-root") == 0 && i + 1 < argc && !a->root) {
+      a->root = argv[++i];
+      continue;
+    }
+    if ((took = a->own ? a->own(argc, argv, &i, a->arg) : 0) == 1)
+      continue;
+    if (took != 0)
+      return took;
+    if (a->wants_job && !a->job && argv[i][0] != '-') {
+      a->job = argv[i];
+      continue;
+    }
+    fputs(a->usage, stderr);
+    return SP_EXIT_USAGE;
+  }
+  if (a->wants_job && !a->job) {
+    fputs(a->usage, stderr);
+    return SP_EXIT_USAGE;
+  }
+  return SP_EXIT_OK;
 }
 
 void sp_cli_print_error(const sp_error *err, const char *job_dir)

@@ -84,6 +84,24 @@ enum {
   {"no-autoload", no_argument, NULL, SP_CLI_OPT_NO_AUTOLOAD},              \
   {"host-timeout", required_argument, NULL, SP_CLI_OPT_HOST_TIMEOUT}
 
+/* The arguments of a command that reads a job folder: `[--data-root DIR]`
+ * and, when it wants one, a JOB (a job folder or a job id). */
+typedef struct sp_cli_job_args {
+  const char *usage; /* printed for --help, and on a usage error */
+  int wants_job;
+  const char *root;  /* out: NULL when not given */
+  const char *job;   /* out */
+  /* The command's own options, or NULL: at argv[*i], returns 1 when it
+   * took the option (advancing *i past a value it took), 0 when it is not
+   * one of its own, or SP_EXIT_USAGE after saying what is wrong. */
+  int (*own)(int argc, char **argv, int *i, void *arg);
+  void *arg;
+} sp_cli_job_args;
+
+/* Parses argv (argv[0] the command) into a. Returns 0, -1 after printing
+ * the usage for --help, or SP_EXIT_USAGE after printing what is wrong. */
+int sp_cli_parse_job_args(int argc, char **argv, sp_cli_job_args *a);
+
 /* Applies session option opt (an SP_CLI_OPT_ code) and its argument to
  * cfg. Returns 1 when done, 0 when opt is not a session option, or
  * SP_EXIT_USAGE after saying what is wrong with arg. */

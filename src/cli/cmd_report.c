@@ -45,40 +45,37 @@ static void default_output(const char *job, char *out, size_t len)
     snprintf(out, len, "report-%.*s.html", (int)n, name);
 }
 
+/* -o FILE, --output FILE: into *(const char **)arg, once. */
+static int output_option(int argc, char **argv, int *i, void *arg)
+{
+  const char **output = arg;
+
+  if ((strcmp(argv[*i], "-o") != 0 && strcmp(argv[*i], "--output") != 0) ||
+      *i + 1 >= argc || *output)
+    return 0;
+  *output = argv[++*i];
+  return 1;
+}
+
 int sp_cmd_report(int argc, char **argv)
 {
-  const char *root = NULL, *job = NULL, *output = NULL;
+  const char *output = NULL;
+  sp_cli_job_args a = {report_usage, 1, NULL, NULL, output_option, &output};
   char fallback[512];
   sp_error *err = NULL;
-  int i;
+  int code = sp_cli_parse_job_args(argc, argv, &a);
 
-  for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(report_usage, stdout);
-      return SP_EXIT_OK;
-    }
-    if (strcmp(argv[i], "--data-root") == 0 && i + 1 < argc && !root) {
-      root = argv[++i];
-    } else if ((strcmp(argv[i], "-o") == 0 ||
-                strcmp(argv[i], "--output") == 0) && i + 1 < argc &&
-               !output) {
-      output = argv[++i];
-    } else if (!job && argv[i][0] != '-') {
-      job = argv[i];
-    } else {
-      fputs(report_usage, stderr);
-      return SP_EXIT_USAGE;
-    }
-  }
-  if (!job || (output && !*output)) {
+  if (code)
+    return code < 0 ? SP_EXIT_OK : code;
+  if (output && !*output) {
     fputs(report_usage, stderr);
     return SP_EXIT_USAGE;
   }
   if (!output) {
-    default_output(job, fallback, sizeof(fallback));
+    default_output(a.job, fallback, sizeof(fallback));
     output = fallback;
   }
-  if (sp_job_report(root, job, output, &err) != SP_OK) {
+  if (sp_job_report(a.root, a.job, output, &err) != SP_OK) {
     fprintf(stderr, "smallpond: error: %s\n", sp_error_message(err));
     sp_error_free(&err);
     return SP_EXIT_ERROR;

@@ -39,36 +39,6 @@ static const char gc_usage[] =
     "resumes from them, unless --failed is given. A running job is never\n"
     "touched: its lock is taken for the removal.\n";
 
-/* Reads [--data-root DIR] and, when want_job, one JOB. 0, or an exit
- * code; -1 after --help. */
-static int parse(int argc, char **argv, const char *usage, int want_job,
-                 const char **root, const char **job)
-{
-  int i;
-
-  *root = NULL;
-  *job = NULL;
-  for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(usage, stdout);
-      return -1;
-    }
-    if (strcmp(argv[i], "--data-root") == 0 && i + 1 < argc && !*root) {
-      *root = argv[++i];
-    } else if (want_job && !*job && argv[i][0] != '-') {
-      *job = argv[i];
-    } else {
-      fputs(usage, stderr);
-      return SP_EXIT_USAGE;
-    }
-  }
-  if (want_job && !*job) {
-    fputs(usage, stderr);
-    return SP_EXIT_USAGE;
-  }
-  return SP_EXIT_OK;
-}
-
 static int report(sp_status st, sp_error **err)
 {
   if (st == SP_OK)
@@ -80,13 +50,13 @@ static int report(sp_status st, sp_error **err)
 
 int sp_cmd_status(int argc, char **argv)
 {
-  const char *root, *job;
+  sp_cli_job_args a = {status_usage, 1, NULL, NULL, NULL, NULL};
   sp_error *err = NULL;
-  int code = parse(argc, argv, status_usage, 1, &root, &job);
+  int code = sp_cli_parse_job_args(argc, argv, &a);
 
   if (code)
     return code < 0 ? SP_EXIT_OK : code;
-  return report(sp_job_print_status_of(root, job, stdout, &err), &err);
+  return report(sp_job_print_status_of(a.root, a.job, stdout, &err), &err);
 }
 
 /* "30s", "15m", "12h", "7d": *seconds; 0, or -1 when it is not one. */
@@ -108,43 +78,48 @@ static int parse_duration(const char *text, long long *seconds)
   return 0;
 }
 
+/* gc's own options. */
+typedef struct gc_options {
+  long long older_than;
+  int failed;
+} gc_options;
+
+static int gc_option(int argc, char **argv, int *i, void *arg)
+{
+  gc_options *o = arg;
+
+  if (strcmp(argv[*i], "--failed") == 0) {
+    o->failed = 1;
+    return 1;
+  }
+  if (strcmp(argv[*i], "--older-than") != 0 || *i + 1 >= argc)
+    return 0;
+  if (parse_duration(argv[++*i], &o->older_than) != 0)
+    return sp_cli_usage_error("gc", "--older-than: expected a number and s, "
+                              "m, h or d (7d), got '%s'", argv[*i]);
+  return 1;
+}
+
 int sp_cmd_gc(int argc, char **argv)
 {
-  const char *root = NULL;
-  long long older = 7 * 86400;
+  gc_options o = {7 * 86400, 0};
+  sp_cli_job_args a = {gc_usage, 0, NULL, NULL, gc_option, &o};
   sp_error *err = NULL;
-  int failed = 0, i;
+  int code = sp_cli_parse_job_args(argc, argv, &a);
 
-  for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(gc_usage, stdout);
-      return SP_EXIT_OK;
-    }
-    if (strcmp(argv[i], "--data-root") == 0 && i + 1 < argc && !root) {
-      root = argv[++i];
-    } else if (strcmp(argv[i], "--older-than") == 0 && i + 1 < argc) {
-      if (parse_duration(argv[++i], &older) != 0) {
-        fprintf(stderr, "smallpond gc: --older-than: expected a number and "
-                "s, m, h or d (7d), got '%s'\n", argv[i]);
-        return SP_EXIT_USAGE;
-      }
-    } else if (strcmp(argv[i], "--failed") == 0) {
-      failed = 1;
-    } else {
-      fputs(gc_usage, stderr);
-      return SP_EXIT_USAGE;
-    }
-  }
-  return report(sp_jobs_gc(root, older, failed, stdout, &err), &err);
+  if (code)
+    return code < 0 ? SP_EXIT_OK : code;
+  return report(sp_jobs_gc(a.root, o.older_than, o.failed, stdout, &err),
+                &err);
 }
 
 int sp_cmd_jobs(int argc, char **argv)
 {
-  const char *root, *job;
+  sp_cli_job_args a = {jobs_usage, 0, NULL, NULL, NULL, NULL};
   sp_error *err = NULL;
-  int code = parse(argc, argv, jobs_usage, 0, &root, &job);
+  int code = sp_cli_parse_job_args(argc, argv, &a);
 
   if (code)
     return code < 0 ? SP_EXIT_OK : code;
-  return report(sp_jobs_print(root, stdout, &err), &err);
+  return report(sp_jobs_print(a.root, stdout, &err), &err);
 }
