@@ -893,7 +893,9 @@ static int abandoned_ranks(const sp_run *run, int *waiting)
     if (w->task < 0 || !attempt_abandoned(ws, w))
       continue;
     n++;
-    *waiting += w->cancelled || now < hung_after_ms(run, w);
+    /* One lost to a duplicate answers when it is done (or its rank is
+     * found lost); one past its timeout may be hung. */
+    *waiting += !w->timed_out || now < hung_after_ms(run, w);
   }
   return n;
 }
