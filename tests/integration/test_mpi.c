@@ -190,28 +190,94 @@ static void test_mpi_unshared_root(void **state)
   free(dir);
 }
 
-/* Makes the table in dir and starts the CLI with argv (job job_dir),
- * partition 5's SQL task sleeping 60 s on its first attempt; *rank gets
- * the worker rank (1 or 2) that runs it, *pid its pid. Returns the CLI's
- * pid. */
-static int start_with_straggler(const char *dir, const char *job_dir,
-                                const char *const *argv, int *rank, int *pid)
-{
-  int driver, waited;
+/* A job of group_sql over a new table on 3 ranks, under `--launcher mpi`,
+ * whose partition 5's SQL task sleeps 60 s on its first attempt: a
+ * straggler. */
+typedef struct straggler {
+  char *dir;
+  const char *glob, *job_dir, *out;
+  const char *argv[32];
+  int launcher; /* the CLI's pid */
+  int rank;     /* the worker rank (1 or 2) that runs the slow task */
+  int pid;      /* its pid */
+} straggler;
 
-  assert_int_equal(tk_make_table(dir, ROWS, FILES, KEYS), 0);
+/* Starts job id with the host timeout (seconds) and speculation on or off,
+ * and waits until a rank runs the slow task. */
+static void straggler_start(straggler *j, const char *id,
+                            const char *host_timeout, int speculation)
+{
+  const char *root;
+  int k = 0, waited;
+
+  j->dir = tk_tmpdir();
+  j->glob = tk_path(j->dir, "part-*.parquet");
+  root = tk_path(j->dir, "root");
+  j->job_dir = tk_path(root, id);
+  j->out = tk_path(j->dir, "out");
+  {
+    const char *const args[] = {
+        "run", "--quiet", "--launcher", "mpi", "--np", "3",
+        "--host-timeout", host_timeout, "--data-root", root, "--job-id", id,
+        "--read-parquet", j->glob, "--repartition", "8", "--hash-by", "k",
+        "--sql", group_sql, "--write-parquet", j->out};
+    for (; k < (int)(sizeof(args) / sizeof(args[0])); k++)
+      j->argv[k] = args[k];
+  }
+  if (!speculation)
+    j->argv[k++] = "--no-speculation";
+  j->argv[k] = NULL;
+  assert_int_equal(tk_make_table(j->dir, ROWS, FILES, KEYS), 0);
   setenv("SP_FAULT_SLOW", "5:60000", 1);
-  driver = tk_cli_start(argv);
+  j->launcher = tk_cli_start(j->argv);
   unsetenv("SP_FAULT_SLOW");
-  assert_true(driver > 0);
-  for (*rank = 0, waited = 0; !*rank && waited < 30000; waited += 100)
-    *rank = tk_wait_log(job_dir, 1, "sql partition 5: start", 50)   ? 1
-            : tk_wait_log(job_dir, 2, "sql partition 5: start", 50) ? 2
-                                                                   : 0;
-  assert_true(*rank > 0);
-  *pid = tk_worker_pid(job_dir, *rank, 20000);
-  assert_true(*pid > 0);
-  return driver;
+  assert_true(j->launcher > 0);
+  for (j->rank = 0, waited = 0; !j->rank && waited < 30000; waited += 100)
+    j->rank = tk_wait_log(j->job_dir, 1, "sql partition 5: start", 50)   ? 1
+              : tk_wait_log(j->job_dir, 2, "sql partition 5: start", 50) ? 2
+                                                                        : 0;
+  assert_true(j->rank > 0);
+  j->pid = tk_worker_pid(j->job_dir, j->rank, 20000);
+  assert_true(j->pid > 0);
+}
+
+/* Waits for the launcher, which must exit with code. */
+static void straggler_exits(straggler *j, int code)
+{
+  int status = -1;
+
+  assert_int_equal(waitpid(j->launcher, &status, 0), j->launcher);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), code);
+}
+
+/* The job's file name (caller frees), which must exist and start with
+ * prefix. */
+static char *straggler_file(const straggler *j, const char *name,
+                            const char *prefix)
+{
+  char *text = tk_read(tk_path(j->job_dir, name));
+
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, prefix, strlen(prefix)), 0);
+  return text;
+}
+
+/* Reruns the job with the same id, which must give DuckDB's rows. */
+static void straggler_rerun(const straggler *j)
+{
+  char *o = NULL, *e = NULL;
+
+  assert_int_equal(tk_cli(j->argv, &o, &e), 0);
+  free(o);
+  free(e);
+  assert_grouped(j->glob, j->out);
+}
+
+static void straggler_end(straggler *j)
+{
+  tk_rm_rf(j->dir);
+  free(j->dir);
 }
 
 /* A rank killed in the middle of a job while it runs a task nothing else
@@ -222,48 +288,26 @@ static int start_with_straggler(const char *dir, const char *job_dir,
  * DuckDB's rows. */
 static void test_mpi_rank_dies_rerun_resumes(void **state)
 {
-  char *dir = tk_tmpdir(), *log;
-  const char *glob = tk_path(dir, "part-*.parquet");
-  const char *root = tk_path(dir, "root");
-  const char *job_dir = tk_path(root, "dies");
-  const char *out = tk_path(dir, "out");
-  const char *const argv[] = {
-      "run", "--quiet", "--launcher", "mpi", "--np", "3", "--no-speculation",
-      "--host-timeout", "3",
-      "--data-root", root, "--job-id", "dies", "--read-parquet", glob,
-      "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
-      "--write-parquet", out, NULL};
-  char *o = NULL, *e = NULL, *text;
-  int driver, rank, pid, status = -1;
+  straggler j;
+  char *text;
 
   (void)state;
-  /* The rank that runs the slow task is killed. */
-  driver = start_with_straggler(dir, job_dir, argv, &rank, &pid);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  assert_int_equal(waitpid(driver, &status, 0), driver);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 1);
-  assert_false(tk_exists(out));
+  straggler_start(&j, "dies", "3", 0);
+  assert_int_equal(kill(j.pid, SIGKILL), 0);
+  straggler_exits(&j, 1);
+  assert_false(tk_exists(j.out));
   /* The driver outlived the rank and said which one it lost. */
-  text = tk_read(tk_path(job_dir, "status"));
-  assert_non_null(text);
-  assert_int_equal(strncmp(text, "failure", 7), 0);
-  assert_non_null(strstr(text, tk_fmt("rank %d on host ", rank)));
+  text = straggler_file(&j, "status", "failure");
+  assert_non_null(strstr(text, tk_fmt("rank %d on host ", j.rank)));
   assert_non_null(strstr(text, "was lost"));
   free(text);
-
-  assert_int_equal(tk_cli(argv, &o, &e), 0);
-  free(o);
-  free(e);
-  assert_grouped(glob, out);
-  log = tk_read(tk_path(job_dir, "log/driver.log"));
-  assert_non_null(log);
+  straggler_rerun(&j);
   /* The second run reused the tasks the first one finished. */
-  assert_non_null(strstr(log, "finished tasks reused from state.jsonl"));
-  assert_int_equal(tk_count(log, " 0 finished tasks reused"), 1);
-  free(log);
-  tk_rm_rf(dir);
-  free(dir);
+  text = straggler_file(&j, "log/driver.log", "");
+  assert_non_null(strstr(text, "finished tasks reused from state.jsonl"));
+  assert_int_equal(tk_count(text, " 0 finished tasks reused"), 1);
+  free(text);
+  straggler_end(&j);
 }
 
 /* A rank that stops answering (SIGSTOP: its heartbeats stop, as when its
@@ -274,42 +318,25 @@ static void test_mpi_rank_dies_rerun_resumes(void **state)
  * missed heartbeats, and the job succeeds. */
 static void test_mpi_stalled_rank_not_waited_for(void **state)
 {
-  char *dir = tk_tmpdir(), *log;
-  const char *glob = tk_path(dir, "part-*.parquet");
-  const char *root = tk_path(dir, "root");
-  const char *job_dir = tk_path(root, "stalls");
-  const char *out = tk_path(dir, "out");
-  const char *const argv[] = {
-      "run", "--quiet", "--launcher", "mpi", "--np", "3", "--host-timeout",
-      "300", "--data-root", root, "--job-id", "stalls", "--read-parquet",
-      glob, "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
-      "--write-parquet", out, NULL};
+  straggler j;
   char *text;
-  int driver, rank, pid, status = -1;
 
   (void)state;
-  driver = start_with_straggler(dir, job_dir, argv, &rank, &pid);
-  assert_int_equal(kill(pid, SIGSTOP), 0);
-  assert_int_equal(waitpid(driver, &status, 0), driver);
-  (void)kill(pid, SIGKILL); /* mpirun was stopped, as the launcher does */
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
-  assert_grouped(glob, out);
-  text = tk_read(tk_path(job_dir, "status"));
-  assert_non_null(text);
-  assert_int_equal(strncmp(text, "success", 7), 0);
-  free(text);
-  log = tk_read(tk_path(job_dir, "log/driver.log"));
-  assert_non_null(log);
+  straggler_start(&j, "stalls", "300", 1);
+  assert_int_equal(kill(j.pid, SIGSTOP), 0);
+  straggler_exits(&j, 0);
+  (void)kill(j.pid, SIGKILL); /* mpirun was stopped, as the launcher does */
+  assert_grouped(j.glob, j.out);
+  free(straggler_file(&j, "status", "success"));
   /* The duplicate won; the run did not wait for the host timeout, and
    * the close gave the stalled rank up after three heartbeats. */
-  assert_non_null(strstr(log, "(speculative: a duplicate of a straggler)"));
-  assert_null(strstr(log, "its host is down or cut off"));
-  assert_non_null(strstr(log, tk_fmt("rank %d on host ", rank)));
-  assert_non_null(strstr(log, "(three heartbeats)"));
-  free(log);
-  tk_rm_rf(dir);
-  free(dir);
+  text = straggler_file(&j, "log/driver.log", "");
+  assert_non_null(strstr(text, "(speculative: a duplicate of a straggler)"));
+  assert_null(strstr(text, "its host is down or cut off"));
+  assert_non_null(strstr(text, tk_fmt("rank %d on host ", j.rank)));
+  assert_non_null(strstr(text, "(three heartbeats)"));
+  free(text);
+  straggler_end(&j);
 }
 
 /* 1 once process pid has ended (gone, or a zombie), waiting up to 10 s. */
@@ -337,36 +364,18 @@ static int ended(int pid)
  * only; it says how to resume, and the rerun gives DuckDB's rows. */
 static void test_mpi_launcher_terminated(void **state)
 {
-  char *dir = tk_tmpdir(), *text, *o = NULL, *e = NULL;
-  const char *glob = tk_path(dir, "part-*.parquet");
-  const char *root = tk_path(dir, "root");
-  const char *job_dir = tk_path(root, "ends");
-  const char *out = tk_path(dir, "out");
-  const char *const argv[] = {
-      "run", "--quiet", "--launcher", "mpi", "--np", "3", "--no-speculation",
-      "--data-root", root, "--job-id", "ends", "--read-parquet", glob,
-      "--repartition", "8", "--hash-by", "k", "--sql", group_sql,
-      "--write-parquet", out, NULL};
-  int launcher, rank, pid, status = -1;
+  straggler j;
 
   (void)state;
-  launcher = start_with_straggler(dir, job_dir, argv, &rank, &pid);
-  assert_int_equal(kill(launcher, SIGTERM), 0);
-  assert_int_equal(waitpid(launcher, &status, 0), launcher);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 1);
-  assert_true(ended(pid));
-  assert_false(tk_exists(out));
-  text = tk_read(tk_path(job_dir, "status"));
-  assert_non_null(text);
-  assert_int_equal(strncmp(text, "running", 7), 0); /* its driver is gone */
-  free(text);
-  assert_int_equal(tk_cli(argv, &o, &e), 0);
-  free(o);
-  free(e);
-  assert_grouped(glob, out);
-  tk_rm_rf(dir);
-  free(dir);
+  straggler_start(&j, "ends", "30", 0);
+  assert_int_equal(kill(j.launcher, SIGTERM), 0);
+  straggler_exits(&j, 1);
+  assert_true(ended(j.pid));
+  assert_false(tk_exists(j.out));
+  /* Its driver is gone, and said nothing more. */
+  free(straggler_file(&j, "status", "running"));
+  straggler_rerun(&j);
+  straggler_end(&j);
 }
 
 /* smallpond sql under mpirun with 3 ranks: a hashed join with an
