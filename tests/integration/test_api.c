@@ -741,6 +741,36 @@ static void write_junk(const char *path)
   fclose(fp);
 }
 
+/* The files under the job folder's sub-folder sub. */
+static int64_t files_under(const char *job_dir, const char *sub)
+{
+  return tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/%s/**')", job_dir,
+                            sub));
+}
+
+/* The input's rows per k, counted and summed, through a hash exchange on
+ * k into 3 partitions. */
+static sp_df *grouped(sp_session *s, const fixture *f)
+{
+  const char *cols[] = {"k"};
+
+  return sql1(s, "SELECT k, count(*) AS n, sum(id) AS s FROM {0} GROUP BY k",
+              hash_by(read_input(s, f), 3, cols, 1));
+}
+
+static void write_grouped(sp_session *s, const fixture *f, const char *out)
+{
+  write_ok(grouped(s, f), out);
+}
+
+/* out holds DuckDB's rows of grouped() over the input. */
+static void assert_grouped(const fixture *f, const char *out)
+{
+  tk_assert_same_rows(tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
+                             "('%s') GROUP BY k", f->glob),
+                      output_sql(out, "*"));
+}
+
 /* A task writes one file, data/<key>.parquet once committed; a shuffle
  * producer a folder, data/<key>/. A rerun over the leftovers of killed
  * attempts (same key, same attempt number: a torn file, a folder of junk)
@@ -748,11 +778,6 @@ static void write_junk(const char *path)
 static void test_rerun_over_stale_staging(void **state)
 {
   fixture *f = *state;
-  const char *cols[] = {"k"};
-  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} "
-                    "GROUP BY k";
-  const char *want = tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
-                            "('%s') GROUP BY k", f->glob);
   char *out1 = strdup(tk_path(f->dir, "stale-1"));
   char *out2 = strdup(tk_path(f->dir, "stale-2"));
   sp_session *s = open_kept_session(f, 2, "stale");
@@ -761,9 +786,9 @@ static void test_rerun_over_stale_staging(void **state)
   const char *stale;
   struct stat sb;
 
-  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out1);
+  write_grouped(s, f, out1);
   sp_close(&s);
-  tk_assert_same_rows(want, output_sql(out1, "*"));
+  assert_grouped(f, out1);
   shuffle = strdup(plan_task_key(job_dir, "shuffle"));
   sql = strdup(plan_task_key(job_dir, "sql"));
   assert_int_equal(stat(tk_fmt("%s/data/%s", job_dir, shuffle), &sb), 0);
@@ -779,23 +804,15 @@ static void test_rerun_over_stale_staging(void **state)
   /* Forget every finished task: all of them run again. */
   assert_int_equal(truncate(tk_path(job_dir, "state.jsonl"), 0), 0);
   s = open_kept_session(f, 2, "stale");
-  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
+  write_grouped(s, f, out2);
   sp_close(&s);
-  tk_assert_same_rows(want, output_sql(out2, "*"));
-  assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/"
-                                      "staging/**')", job_dir)), 0);
+  assert_grouped(f, out2);
+  assert_int_equal(files_under(job_dir, "staging"), 0);
   free(shuffle);
   free(sql);
   free(job_dir);
   free(out1);
   free(out2);
-}
-
-/* The files under the job folder's sub-folder sub. */
-static int64_t files_under(const char *job_dir, const char *sub)
-{
-  return tk_duck_i64(tk_fmt("SELECT count(*) FROM glob('%s/%s/**')", job_dir,
-                            sub));
 }
 
 /* By default a session whose runs all succeeded removes its intermediate
@@ -805,11 +822,6 @@ static int64_t files_under(const char *job_dir, const char *sub)
 static void test_intermediate_removed(void **state)
 {
   fixture *f = *state;
-  const char *cols[] = {"k"};
-  const char *agg = "SELECT k, count(*) AS n, sum(id) AS s FROM {0} "
-                    "GROUP BY k";
-  const char *want = tk_fmt("SELECT k, count(*), sum(id) FROM read_parquet"
-                            "('%s') GROUP BY k", f->glob);
   char *out1 = strdup(tk_path(f->dir, "removed-1"));
   char *out2 = strdup(tk_path(f->dir, "removed-2"));
   sp_session *s = open_session(f, 2, "removed");
@@ -818,12 +830,12 @@ static void test_intermediate_removed(void **state)
   sp_df *df;
   char *text;
 
-  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out1);
+  write_grouped(s, f, out1);
   assert_true(files_under(job_dir, "data") > 0);
   sp_close(&s);
   assert_int_equal(files_under(job_dir, "data"), 0);
   assert_false(tk_exists(tk_path(job_dir, "data")));
-  tk_assert_same_rows(want, output_sql(out1, "*"));
+  assert_grouped(f, out1);
   text = tk_read(tk_path(job_dir, "status"));
   assert_non_null(text);
   assert_non_null(strstr(text, "success"));
@@ -836,16 +848,16 @@ static void test_intermediate_removed(void **state)
 
   /* The rerun: every SQL task runs again. */
   s = open_session(f, 2, "removed");
-  write_ok(sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1)), out2);
+  write_grouped(s, f, out2);
   sp_close(&s);
-  tk_assert_same_rows(want, output_sql(out2, "*"));
+  assert_grouped(f, out2);
   assert_int_equal(tk_duck_i64(tk_fmt("SELECT count(*) FROM read_csv('%s/"
                                       "log/tasks.csv') WHERE kind = 'sql' "
                                       "AND status = 'ok'", job_dir)), 6);
 
   /* A failed run: the finished tasks' files stay for a rerun. */
   s = open_session(f, 2, "removed");
-  df = sql1(s, agg, hash_by(read_input(s, f), 3, cols, 1));
+  df = grouped(s, f);
   write_ok(df, tk_path(f->dir, "removed-3"));
   tk_check(sp_partial_sql(s, "SELECT no_such_column FROM {0}", &df, 1, NULL,
                           &df, &err), &err);
